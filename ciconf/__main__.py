@@ -1,0 +1,3 @@
+from ciconf.cli import run
+
+run()

@@ -1,0 +1,56 @@
+"""The one error type for bad input, and how it reads on a terminal.
+
+Every problem with a file the user gave us (unreadable, malformed, invalid) becomes an
+``InputError``; the CLI prints ``str(error)`` on one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+class InputError(Exception):
+    """A problem with user input, located as precisely as we can."""
+
+    def __init__(
+        self,
+        path: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+        expected: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+        self.field = field
+        self.expected = expected
+        self.suggestion = suggestion
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: "
+        if self.field:
+            text += f"{self.field}: "
+        text += self.message
+        if self.expected:
+            text += f" (expected {self.expected})"
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        return text
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a typo most likely meant, or None."""
+    matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None

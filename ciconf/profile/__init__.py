@@ -1,0 +1,1 @@
+"""Profiles: the typed input of ciconf (models, safe loading, derived values)."""

@@ -1,0 +1,136 @@
+"""The real grammars of values that end up in shell commands or AWS resources.
+
+Each checker returns the value or raises ValueError("expected ..."), which the profile loader turns
+into a located message. Anything that passes these grammars is free of shell metacharacters, so it
+can be placed in a command without changing its meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Callable
+
+from pydantic import AfterValidator
+
+AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
+AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
+
+
+def _checker(pattern: str, expected: str, extra: Callable[[str], str | None] | None = None):
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"expected {expected}, got {value!r}")
+        if extra is not None:
+            problem = extra(value)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    return check
+
+
+def _not_a_key(value: str) -> str | None:
+    if AWS_ACCESS_KEY_ID.fullmatch(value) or AWS_SECRET_LIKE.fullmatch(value):
+        return (
+            "this looks like an AWS credential, not a variable name; store the secret in CircleCI "
+            "(project environment variable or context) and name that variable here"
+        )
+    return None
+
+
+def _git_ref_problem(value: str) -> str | None:
+    # git check-ref-format rules that a regex alone says badly
+    bad = ("..", "@{", "//", "/.", ".lock/")
+    if any(part in value for part in bad) or value.endswith((".", "/", ".lock")) or value == "@":
+        return f"expected a git branch name (see git check-ref-format), got {value!r}"
+    return None
+
+
+def _image_problem(value: str) -> str | None:
+    if value.startswith("circleci/"):
+        return (
+            f"{value!r} is a deprecated circleci/* image; use the cimg/* convenience image "
+            f"(for example {'cimg/' + value.split('/', 1)[1].split('-')[0]!r})"
+        )
+    return None
+
+
+_ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+
+check_env_name = _checker(_ENV_NAME, "a POSIX environment variable name like AWS_STG_ACCOUNT_ID", _not_a_key)
+check_project = _checker(
+    r"[a-z][a-z0-9-]{0,38}[a-z0-9]", "a lowercase project name: letters, digits and '-' (2-40 chars)"
+)
+check_account_name = _checker(
+    r"[a-z][a-z0-9_]{0,19}", "a short lowercase account name like stg or prod (letters, digits, '_')"
+)
+check_region = _checker(
+    r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest"
+    r"|southeast|southwest)-[1-9]",
+    "an AWS region like ap-northeast-1",
+)
+check_account_id = _checker(r"[0-9]{12}", "a 12-digit AWS account id")
+check_ecr_repository = _checker(
+    r"(?=.{2,256}\Z)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*",
+    "an ECR repository name: lowercase letters, digits and . _ - separated by /",
+)
+check_image_tag = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker image tag (letters, digits, _ . -)")
+check_branch = _checker(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}", "a git branch name", _git_ref_problem)
+check_rel_path = _checker(
+    r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,499}",
+    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..')",
+)
+check_docker_image = _checker(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
+    "a Docker image reference like cimg/php:8.3",
+    _image_problem,
+)
+check_host = _checker(
+    r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", "a host name or IPv4 address like 127.0.0.1"
+)
+check_context = _checker(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "a CircleCI context name (letters, digits, _ . -)")
+check_role_arn = _checker(
+    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+    "an IAM role ARN like arn:aws:iam::123456789012:role/circleci-deploy",
+)
+check_resource_class = _checker(
+    r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
+)
+check_ecs_name = _checker(
+    r"[A-Za-z][A-Za-z0-9_-]{0,254}", "an ECS name: letters, digits, '-' and '_' (up to 255)"
+)
+check_job_label = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("expected a shell command without NUL characters")
+    if not value.strip():
+        raise ValueError("expected a non-empty shell command")
+    return value
+
+
+def constrained(check: Callable[[str], str]) -> type:
+    return Annotated[str, AfterValidator(check)]  # type: ignore[return-value]
+
+
+EnvName = constrained(check_env_name)
+ProjectName = constrained(check_project)
+AccountName = constrained(check_account_name)
+Region = constrained(check_region)
+AccountId = constrained(check_account_id)
+EcrRepository = constrained(check_ecr_repository)
+ImageTag = constrained(check_image_tag)
+Branch = constrained(check_branch)
+RelPath = constrained(check_rel_path)
+DockerImage = constrained(check_docker_image)
+Host = constrained(check_host)
+ContextName = constrained(check_context)
+RoleArn = constrained(check_role_arn)
+ResourceClass = constrained(check_resource_class)
+EcsName = constrained(check_ecs_name)
+Label = constrained(check_job_label)
+Command = constrained(_no_nul)

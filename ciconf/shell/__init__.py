@@ -1,0 +1,1 @@
+"""Generated shell: every command line that ciconf writes comes from commands.py."""

@@ -1,0 +1,155 @@
+"""Every shell line ciconf generates comes from this module.
+
+Values arriving here were validated against their grammars by the profile models (no quotes, no
+``$``, no backquotes, no whitespace); they are still quoted where they land. Commands are written for
+CircleCI's default shell, ``/bin/bash -eo pipefail``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ciconf.profile.derive import COMMIT_SHA_VAR, DeliveryPlan, ImagePlan, registry_host
+
+_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
+
+# Job environment variable names shared by the delivery job definition and its steps.
+ACCOUNT_ID_VAR = "AWS_ACCOUNT_ID"
+ACCESS_KEY_VAR = "AWS_ACCESS_KEY"
+SECRET_KEY_VAR = "AWS_SECRET_KEY"
+ROLE_ARN_VAR = "AWS_ROLE_ARN"
+DEPLOY_TAG_VAR = "DEPLOY_TAG"
+IMAGE_TAG_VAR = "IMAGE_TAG"
+OIDC_TOKEN_VAR = "CIRCLE_OIDC_TOKEN_V2"
+
+
+def literal(value: str) -> str:
+    """A single-quoted shell word: nothing inside is expanded."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def expanding(text: str) -> str:
+    """A double-quoted shell word for text that contains ${VAR} references on purpose."""
+    if not _SAFE_IN_DOUBLE_QUOTES.fullmatch(text.replace("${", "").replace("}", "")):
+        raise ValueError(f"unsafe text for a double-quoted shell word: {text!r}")
+    return f'"{text}"'
+
+
+def lines(*parts: str | Iterable[str]) -> str:
+    """Join command lines into one run command (a literal block in the config)."""
+    out: list[str] = []
+    for part in parts:
+        out.extend([part] if isinstance(part, str) else part)
+    if len(out) == 1 and "\n" not in out[0]:
+        return out[0]  # a one-liner stays on the 'command:' line
+    return "\n".join(out) + "\n"
+
+
+# --- test job -----------------------------------------------------------------------------------
+
+
+def wait_for(host: str, port: int, timeout: int) -> str:
+    # dockerize ships in every cimg/* image; the seed downloaded it on each run
+    return f"dockerize -wait {literal(f'tcp://{host}:{port}')} -timeout {timeout}s"
+
+
+def merge_base(base: str) -> str:
+    """Merge origin/<base> into the checked-out branch, as CircleCI has no local <base> branch."""
+    remote = f"origin/{base}"
+    refspec = f"+refs/heads/{base}:refs/remotes/origin/{base}"
+    return lines(
+        f"git fetch --no-tags origin {literal(refspec)}",
+        "# a throwaway identity: CircleCI has none, and git refuses to commit a merge without one",
+        "if ! git -c user.name='ciconf merge test' -c user.email='merge-test@ciconf.invalid' \\",
+        f"    merge --no-edit {literal(remote)}; then",
+        "  git merge --abort || true",
+        f'  echo "merge_test: ${{CIRCLE_BRANCH:-this branch}} conflicts with {base};'
+        f' merge {base} into it and resolve the conflicts" >&2',
+        "  exit 1",
+        "fi",
+    )
+
+
+# --- delivery job -------------------------------------------------------------------------------
+
+
+def _resolve(var: str) -> str:
+    # The job environment holds a *name* such as $AWS_STG_ACCOUNT_ID (CircleCI does not expand
+    # variables there); eval turns the name into the project variable's value.
+    return f"$(eval \"printf '%s' \\\"${{{var}}}\\\"\")"
+
+
+def credentials_env_indirection() -> str:
+    return lines(
+        "# The job environment names the project variables ($AWS_STG_ACCOUNT_ID ...);",
+        "# CircleCI does not expand them, so resolve them here.",
+        f'account_id="{_resolve(ACCOUNT_ID_VAR)}"',
+        'if ! [[ "${account_id}" =~ ^[0-9]{12}$ ]]; then',
+        f'  echo "{ACCOUNT_ID_VAR}=${{{ACCOUNT_ID_VAR}}} does not resolve to a 12-digit account id;'
+        ' set that variable in the project settings" >&2',
+        "  exit 1",
+        "fi",
+        f'aws configure set aws_access_key_id "{_resolve(ACCESS_KEY_VAR)}"',
+        f'aws configure set aws_secret_access_key "{_resolve(SECRET_KEY_VAR)}"',
+        f'echo "export {ACCOUNT_ID_VAR}=${{account_id}}" >> "${{BASH_ENV}}"',
+    )
+
+
+def credentials_oidc() -> str:
+    return lines(
+        "# The AWS CLI exchanges this token for the role in AWS_ROLE_ARN on every call.",
+        'token_file="${HOME}/.aws/circleci-oidc-token"',
+        'mkdir -p "${HOME}/.aws"',
+        f'printf \'%s\' "${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}"'
+        ' > "${token_file}"',
+        "{",
+        '  echo "export AWS_WEB_IDENTITY_TOKEN_FILE=${token_file}"',
+        '  echo "export AWS_ROLE_SESSION_NAME=circleci-${CIRCLE_BUILD_NUM:-0}"',
+        '} >> "${BASH_ENV}"',
+    )
+
+
+def _registry(region: str) -> str:
+    return registry_host(f"${{{ACCOUNT_ID_VAR}}}", region)
+
+
+def ecr_login(region: str) -> str:
+    return lines(
+        f': "${{{ACCOUNT_ID_VAR}:?{ACCOUNT_ID_VAR} is not set for this job}}"',
+        f"aws ecr get-login-password --region {literal(region)} \\",
+        f"  | docker login --username AWS --password-stdin {expanding(_registry(region))}",
+    )
+
+
+def commit_tag(length: int) -> str:
+    return f"{IMAGE_TAG_VAR}=\"${{{COMMIT_SHA_VAR}:0:{length}}}\""
+
+
+def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    reference = expanding(f"{_registry(delivery.region)}/{image.repository}:${{{IMAGE_TAG_VAR}}}")
+    build = ["docker build \\"]
+    build += [f"  --build-arg {literal(f'{name}={value}')} \\" for name, value in image.build_args]
+    build += [
+        f"  -f {literal(image.dockerfile)} \\",
+        f"  -t {reference} \\",
+        f"  {literal(image.context)}",
+    ]
+    return lines(commit_tag(delivery.commit_tag_length), build, f"docker push {reference}")
+
+
+def push_deploy_tags(delivery: DeliveryPlan) -> str:
+    source = delivery.source.repository
+    names = " ".join(literal(image.repository) for image in delivery.deploy_tag_order)
+    registry = expanding(_registry(delivery.region))
+    return lines(
+        commit_tag(delivery.commit_tag_length),
+        f"registry={registry}",
+        f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed, so that tag",
+        "# goes last, after every image of this commit is in ECR.",
+        f"for repository in {names}; do",
+        f'  docker tag "${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}"'
+        f' "${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}"',
+        f'  docker push "${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}"',
+        "done",
+    )

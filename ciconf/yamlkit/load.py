@@ -1,0 +1,326 @@
+"""Safe, bounded YAML loading that remembers where every value came from.
+
+We build data from the parser's *events* with an explicit stack instead of PyYAML's recursive
+composer, so that:
+
+- only plain data is constructed (str, int, float, bool, None, dates, lists, dicts); any other tag
+  (``!!python/object`` …) is refused, nothing is executed;
+- nesting depth and alias expansion are bounded (no recursion errors, no alias bombs);
+- duplicate keys are caught instead of silently overwritten;
+- every mapping value and key gets a 1-based (line, column), so validation errors can point at it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
+
+from ciconf.errors import InputError
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_resolver = Resolver()
+_constructor = SafeConstructor()
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:merge",
+}
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+Path = tuple  # of str keys and int indexes
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    path: Path
+    key: Any
+    first: Mark
+    again: Mark
+
+
+@dataclass
+class Document:
+    """Loaded data plus where each piece of it was written."""
+
+    source: str
+    data: Any
+    value_marks: dict[Path, Mark] = field(default_factory=dict)
+    key_marks: dict[Path, Mark] = field(default_factory=dict)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+    def mark_for(self, path: Path) -> Mark | None:
+        """Closest known position for a path, falling back to its parents."""
+        path = tuple(path)
+        while True:
+            mark = self.key_marks.get(path) or self.value_marks.get(path)
+            if mark is not None or not path:
+                return mark
+            path = path[:-1]
+
+
+def read_text(path: str, *, max_bytes: int = MAX_BYTES) -> str:
+    """Read a UTF-8 file with a size limit; every failure is an InputError."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "is a directory, not a file") from None
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror}") from None
+    if len(raw) > max_bytes:
+        size = os.path.getsize(path)
+        raise InputError(
+            path,
+            f"file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB",
+        )
+    return decode(path, raw)
+
+
+def decode(path: str, raw: bytes) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            path,
+            f"invalid UTF-8 (byte 0x{raw[error.start]:02x})",
+            line=line,
+            column=column,
+            expected="a UTF-8 encoded text file",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def load_file(path: str, **options: Any) -> Document:
+    return load_text(read_text(path), path, **options)
+
+
+def _mark(event: Any) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _scalar(event: Any, source: str) -> Any:
+    tag = event.tag
+    if tag in (None, "!"):
+        if not event.implicit[0]:  # quoted: always a string
+            return event.value
+        tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))
+    if tag not in _STANDARD_TAGS:
+        mark = _mark(event)
+        raise InputError(
+            source,
+            f"tag {tag!r} is not allowed",
+            line=mark.line,
+            column=mark.column,
+            expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
+        )
+    if tag == MERGE_TAG:
+        return _MERGE
+    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+    return _constructor.yaml_constructors[tag](_constructor, node)
+
+
+class _MergeKey:
+    def __repr__(self) -> str:
+        return "<<"
+
+
+_MERGE = _MergeKey()
+
+
+class _Frame:
+    """A mapping or sequence under construction."""
+
+    __slots__ = ("value", "path", "anchor", "key", "key_mark", "size", "merges", "explicit")
+
+    def __init__(self, value: Any, path: Path, anchor: str | None) -> None:
+        self.value = value
+        self.path = path
+        self.anchor = anchor
+        self.key: Any = _NO_KEY
+        self.key_mark: Mark | None = None
+        self.size = 1
+        self.merges: list[dict] = []
+        self.explicit: dict[Any, Mark] = {}
+
+
+_NO_KEY = object()
+
+
+def load_text(
+    text: str,
+    source: str,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+    allow_duplicates: bool = False,
+) -> Document:
+    """Parse one YAML document into plain data with positions. Raises InputError."""
+    doc = Document(source, None)
+    anchors: dict[str, tuple[Any, int]] = {}
+    stack: list[_Frame] = []
+    total = 0
+    documents = 0
+    root_set = False
+
+    def fail(message: str, event: Any, **extra: Any) -> InputError:
+        mark = _mark(event)
+        return InputError(source, message, line=mark.line, column=mark.column, **extra)
+
+    def attach(value: Any, size: int, event: Any, mark: Mark) -> None:
+        nonlocal root_set
+        if not stack:
+            doc.data = value
+            root_set = True
+            return
+        frame = stack[-1]
+        frame.size += size
+        if isinstance(frame.value, list):
+            path = frame.path + (len(frame.value),)
+            frame.value.append(value)
+            doc.value_marks[path] = mark
+            return
+        if frame.key is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                raise fail("a mapping key must be a plain value, not a collection", event)
+            frame.key, frame.key_mark = value, mark
+            return
+        key, frame.key = frame.key, _NO_KEY
+        if key is _MERGE:
+            sources = value if isinstance(value, list) else [value]
+            if not all(isinstance(item, dict) for item in sources):
+                raise fail("'<<' must merge a mapping or a list of mappings", event)
+            if "<<" in frame.explicit and not allow_duplicates:
+                raise _duplicate_error(frame, "<<", mark)
+            if "<<" in frame.explicit:
+                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], mark))
+            frame.explicit["<<"] = frame.key_mark or mark
+            frame.merges.extend(sources)
+            return
+        try:
+            hash(key)
+        except TypeError:
+            raise fail("a mapping key must be a plain value", event) from None
+        if key in frame.explicit:
+            if not allow_duplicates:
+                raise _duplicate_error(frame, key, frame.key_mark or mark)
+            doc.duplicates.append(DuplicateKey(frame.path, key, frame.explicit[key], frame.key_mark or mark))
+        frame.explicit[key] = frame.key_mark or mark
+        frame.value[key] = value
+        path = frame.path + (key,)
+        doc.key_marks[path] = frame.key_mark or mark
+        doc.value_marks[path] = mark
+
+    def _duplicate_error(frame: _Frame, key: Any, mark: Mark) -> InputError:
+        first = frame.explicit[key]
+        where = ".".join(str(p) for p in frame.path + (key,))
+        return InputError(
+            source,
+            f"duplicate key {key!r} (first defined at line {first.line})",
+            line=mark.line,
+            column=mark.column,
+            field=where,
+        )
+
+    def current_path() -> Path:
+        if not stack:
+            return ()
+        frame = stack[-1]
+        if isinstance(frame.value, list):
+            return frame.path + (len(frame.value),)
+        return frame.path + (frame.key,) if frame.key is not _NO_KEY else frame.path
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail("expected a single YAML document, found another '---'", event)
+            elif kind is yaml.ScalarEvent:
+                total += 1
+                value = _scalar(event, source)
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+                attach(value, 1, event, _mark(event))
+            elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                total += 1
+                if len(stack) >= max_depth:
+                    raise fail(f"nesting is deeper than {max_depth} levels", event)
+                if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                    raise fail(
+                        f"tag {event.tag!r} is not allowed",
+                        event,
+                        expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
+                    )
+                container: Any = {} if kind is yaml.MappingStartEvent else []
+                frame = _Frame(container, current_path(), event.anchor)
+                frame.key_mark = _mark(event)
+                stack.append(frame)
+            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                frame = stack.pop()
+                if frame.merges:
+                    _apply_merges(frame)
+                if frame.anchor:
+                    anchors[frame.anchor] = (frame.value, frame.size)
+                attach(frame.value, frame.size, event, frame.key_mark)
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in anchors:
+                    raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                value, size = anchors[event.anchor]
+                total += size
+                if total > max_nodes:
+                    raise fail(
+                        f"aliases expand to more than {max_nodes} values (an alias bomb?)", event
+                    )
+                attach(value, size, event, _mark(event))
+    except yaml.MarkedYAMLError as error:
+        raise _parse_error(error, source, text) from None
+    except yaml.YAMLError as error:  # pragma: no cover - libyaml reports marks for all we know
+        raise InputError(source, f"malformed YAML: {error}") from None
+    if not root_set or doc.data is None:
+        raise InputError(source, "the file is empty", expected="a YAML mapping")
+    return doc
+
+
+def _apply_merges(frame: _Frame) -> None:
+    """YAML merge keys: explicit keys win, then earlier merge sources win over later ones."""
+    merged: dict = {}
+    for source in reversed(frame.merges):
+        merged.update(source)
+    merged.update(frame.value)
+    frame.value.clear()
+    frame.value.update(merged)
+
+
+def _parse_error(error: yaml.MarkedYAMLError, source: str, text: str) -> InputError:
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or error.context or "malformed YAML"
+    line = mark.line + 1 if mark else None
+    column = mark.column + 1 if mark else None
+    if "\\t" in str(problem) or "\t" in str(problem):
+        problem = "a tab character; YAML indentation must use spaces"
+    return InputError(source, f"malformed YAML: {problem}", line=line, column=column)
