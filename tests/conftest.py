@@ -1,0 +1,42 @@
+"""Shared test helpers: run the real CLI in a subprocess against this checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ROOT / "profiles"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def all_profiles() -> list[Path]:
+    return sorted(PROFILES.glob("*.yaml"))
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_ciconf(*args: str, cwd: Path | str | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m ciconf ARGS` from this checkout, capturing text output."""
+    return subprocess.run(
+        [sys.executable, "-m", "ciconf", *map(str, args)],
+        cwd=cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def ciconf():
+    return run_ciconf
