@@ -82,6 +82,10 @@ check_rel_path = _checker(
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,499}",
     "a relative path inside the repository (letters, digits and _ . @ + - /, no '..')",
 )
+check_cache_path = _checker(
+    r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,499}",
+    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, no '..')",
+)
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
@@ -126,6 +130,7 @@ EcrRepository = constrained(check_ecr_repository)
 ImageTag = constrained(check_image_tag)
 Branch = constrained(check_branch)
 RelPath = constrained(check_rel_path)
+CachePath = constrained(check_cache_path)
 DockerImage = constrained(check_docker_image)
 Host = constrained(check_host)
 ContextName = constrained(check_context)

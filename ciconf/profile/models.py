@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ciconf.profile.grammar import (
     AccountName,
     Branch,
+    CachePath,
     Command,
     ContextName,
     DockerImage,
@@ -52,7 +53,7 @@ class Cache(Model):
         "v1", description="Bump to throw the cache away (v1, v2...)"
     )
     lockfiles: list[RelPath] = Field(min_length=1, description="Files whose checksums key the cache")
-    paths: list[RelPath] = Field(min_length=1, description="Directories to cache")
+    paths: list[CachePath] = Field(min_length=1, description="Directories to cache (~/ allowed)")
 
 
 class WaitFor(Model):
