@@ -39,6 +39,7 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:merge",
 }
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_YAML_TAG_PREFIX = "tag:yaml.org,2002:"
 
 Path = tuple  # of str keys and int indexes
 
@@ -118,6 +119,11 @@ def load_file(path: str, **options: Any) -> Document:
     return load_text(read_text(path), path, **options)
 
 
+def short_tag(tag: str) -> str:
+    """A tag as the user wrote it: '!!python/object' rather than 'tag:yaml.org,2002:python/object'."""
+    return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
+
+
 def _mark(event: Any) -> Mark:
     return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
@@ -132,7 +138,7 @@ def _scalar(event: Any, source: str) -> Any:
         mark = _mark(event)
         raise InputError(
             source,
-            f"tag {tag!r} is not allowed",
+            f"tag {short_tag(tag)} is not allowed",
             line=mark.line,
             column=mark.column,
             expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
@@ -272,7 +278,7 @@ def load_text(
                     raise fail(f"nesting is deeper than {max_depth} levels", event)
                 if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
                     raise fail(
-                        f"tag {event.tag!r} is not allowed",
+                        f"tag {short_tag(event.tag)} is not allowed",
                         event,
                         expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
                     )
@@ -301,8 +307,8 @@ def load_text(
         raise _parse_error(error, source, text) from None
     except yaml.YAMLError as error:  # pragma: no cover - libyaml reports marks for all we know
         raise InputError(source, f"malformed YAML: {error}") from None
-    if not root_set or doc.data is None:
-        raise InputError(source, "the file is empty", expected="a YAML mapping")
+    if not root_set:
+        raise InputError(source, "the file has no YAML content", expected="a YAML mapping")
     return doc
 
 
@@ -321,6 +327,17 @@ def _parse_error(error: yaml.MarkedYAMLError, source: str, text: str) -> InputEr
     problem = error.problem or error.context or "malformed YAML"
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
-    if "\\t" in str(problem) or "\t" in str(problem):
+    if _tab_at(text, mark) or "tab character" in str(problem):
         problem = "a tab character; YAML indentation must use spaces"
     return InputError(source, f"malformed YAML: {problem}", line=line, column=column)
+
+
+def _tab_at(text: str, mark: Any) -> bool:
+    """libyaml reports a tab as 'a character that cannot start any token'; look at the text."""
+    if mark is None:
+        return False
+    lines = text.split("\n")
+    if mark.line >= len(lines):
+        return False
+    line = lines[mark.line]
+    return "\t" in line[: mark.column + 1] and not line[: mark.column].strip(" \t")
