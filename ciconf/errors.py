@@ -23,6 +23,7 @@ class InputError(Exception):
         field: str | None = None,
         expected: str | None = None,
         suggestion: str | None = None,
+        more: int = 0,
     ) -> None:
         super().__init__(message)
         self.path = path
@@ -32,6 +33,7 @@ class InputError(Exception):
         self.field = field
         self.expected = expected
         self.suggestion = suggestion
+        self.more = more  # further problems, reported once this one is fixed
 
     def __str__(self) -> str:
         where = self.path
@@ -47,6 +49,8 @@ class InputError(Exception):
             text += f" (expected {self.expected})"
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
+        if self.more:
+            text += f" ({self.more} more problem{'s' if self.more > 1 else ''} after this one)"
         return text
 
 
@@ -54,3 +58,9 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
     return matches[0] if matches else None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value quoted for a message: control characters escaped, long values cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

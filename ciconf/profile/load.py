@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ciconf.errors import InputError, closest
+from ciconf.errors import InputError, closest, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
-from ciconf.yamlkit.load import Document, load_file, load_text
+from ciconf.yamlkit.load import Document, Mark, load_file, load_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
 DEFAULT_PROFILE = "ciconf.yaml"
@@ -31,7 +32,7 @@ def validate_document(doc: Document) -> Profile:
     if not isinstance(doc.data, dict):
         raise InputError(
             doc.source,
-            f"the profile is a {_kind(doc.data)}",
+            f"the profile is {_kind(doc.data)}",
             line=1,
             column=1,
             expected="a mapping with project, test, delivery and accounts",
@@ -45,8 +46,10 @@ def validate_document(doc: Document) -> Profile:
 
 def _kind(value: Any) -> str:
     if isinstance(value, list):
-        return "list"
-    return f"single value ({type(value).__name__})"
+        return "a list"
+    if value is None:
+        return "null"
+    return f"a single value ({type(value).__name__})"
 
 
 def _refuse_literal_secrets(doc: Document) -> None:
@@ -55,21 +58,35 @@ def _refuse_literal_secrets(doc: Document) -> None:
     while stack:
         path, value = stack.pop()
         if isinstance(value, dict):
-            stack.extend((path + (key,), item) for key, item in value.items())
+            for key, item in value.items():
+                if isinstance(key, str) and _holds_credential(key):
+                    _credential_error(doc, path + (key,), doc.key_marks.get(path + (key,)))
+                stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (index,), item) for index, item in enumerate(value))
-        elif isinstance(value, str):
-            words = value.replace("=", " ").replace(":", " ").split()
-            if any(AWS_ACCESS_KEY_ID.fullmatch(w) or AWS_SECRET_LIKE.fullmatch(w) for w in words):
-                mark = doc.mark_for(path)
-                raise InputError(
-                    doc.source,
-                    "this looks like a literal AWS credential; store it in CircleCI (project "
-                    "environment variable or context) and name the variable in the profile",
-                    line=mark.line if mark else None,
-                    column=mark.column if mark else None,
-                    field=dotted(path),
-                )
+        elif isinstance(value, str) and _holds_credential(value):
+            _credential_error(doc, path, doc.value_marks.get(path) or doc.mark_for(path))
+
+
+def _holds_credential(text: str) -> bool:
+    # split on anything a key or secret cannot contain, so quotes or ';' around one do not hide it
+    ids = re.findall(r"[A-Za-z0-9]+", text)
+    secrets = re.findall(r"[A-Za-z0-9/+]+", text)
+    return any(AWS_ACCESS_KEY_ID.fullmatch(word) for word in ids) or any(
+        AWS_SECRET_LIKE.fullmatch(word) for word in secrets
+    )
+
+
+def _credential_error(doc: Document, path: tuple, mark: Any) -> None:
+    # the message never repeats the value: it would end up in CI logs
+    raise InputError(
+        doc.source,
+        "this looks like a literal AWS credential; store it in CircleCI (project "
+        "environment variable or context) and name the variable in the profile",
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=dotted(path),
+    )
 
 
 def dotted(path: tuple) -> str:
@@ -158,15 +175,15 @@ def _located(error: ValidationError, doc: Document) -> InputError:
     problems = []
     for item in error.errors(include_url=False):
         path, on_key = _data_path(tuple(item["loc"]), doc.data)
-        mark = doc.key_marks.get(path) if on_key or item["type"] == "extra_forbidden" else None
-        mark = mark or doc.mark_for(path)
-        problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
-    problems.sort(key=lambda problem: problem[0])
-    (line, column), item, path = problems[0]
+        if item["type"] == "union_tag_invalid":
+            path += (_discriminator(item),)  # point at the bad 'mode: odic', not at its mapping
+        mark = _error_mark(doc, path, on_key or item["type"] == "extra_forbidden")
+        # unknown keys first: a typo ('imgae') also causes the 'missing' error it explains
+        rank = 0 if item["type"] == "extra_forbidden" else 1
+        problems.append((rank, (mark.line, mark.column) if mark else (0, 0), item, path))
+    problems.sort(key=lambda problem: problem[:2])
+    _, (line, column), item, path = problems[0]
     message, expected, suggestion = _explain(item)
-    more = len(problems) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return InputError(
         doc.source,
         message,
@@ -175,10 +192,37 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         field=dotted(path),
         expected=expected,
         suggestion=suggestion,
+        more=len(problems) - 1,
     )
 
 
-_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
+def _discriminator(item: dict) -> str:
+    return str((item.get("ctx") or {}).get("discriminator", "mode")).strip("'\"")
+
+
+def _error_mark(doc: Document, path: tuple, on_key: bool) -> Mark | None:
+    """Key errors point at the key; a bad scalar points at the value itself."""
+    if on_key:
+        return doc.key_marks.get(path) or doc.mark_for(path)
+    if not isinstance(_value_at(doc.data, path), (dict, list)):
+        return doc.value_marks.get(path) or doc.mark_for(path)
+    return doc.mark_for(path)
+
+
+def _value_at(data: Any, path: tuple) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", type(None): "null"}
+
+
+def _got(value: Any) -> str:
+    return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({shown(value)})"
 
 
 def _explain(item: dict) -> tuple[str, str | None, str | None]:
@@ -190,36 +234,41 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
         model = _model_at(loc[:-1])
         allowed = list(model.model_fields) if model else []
         return (
-            f"unknown key {loc[-1]!r}",
+            f"unknown key {shown(loc[-1])}",
             "one of " + ", ".join(allowed) if allowed else None,
             closest(str(loc[-1]), allowed),
         )
     if kind == "missing":
         return f"missing required key {loc[-1]!r}", None, None
     if kind == "string_type":
-        got = _TYPE_NAMES.get(type(value), type(value).__name__)
         hint = ""
         if isinstance(value, bool):
             hint = "; YAML reads yes/no/on/off/true/false as booleans, so quote the value"
         elif isinstance(value, (int, float)):
             hint = "; quote the value to keep it a string"
-        return f"got {got} ({value!r}){hint}", "a string", None
+        return _got(value) + hint, "a string", None
+    if kind == "int_type" and isinstance(value, str):
+        return _got(value) + "; write the number without quotes", "a whole number", None
+    if kind == "bool_type" and isinstance(value, str):
+        return _got(value) + "; write true or false without quotes", "true or false", None
+    if kind == "string_pattern_mismatch":
+        return _got(value), f"text matching {ctx.get('pattern')}", None
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         options = [part.strip(" '\"") for part in expected.replace(" or ", ",").split(",") if part.strip()]
-        return f"unknown value {value!r}", expected, closest(str(value), options)
+        return f"unknown value {shown(value)}", expected, closest(str(value), options)
     if kind == "union_tag_invalid":
         options = [part.strip(" '\"") for part in str(ctx.get("expected_tags", "")).split(",")]
         return (
-            f"unknown {ctx.get('discriminator', 'mode')} {ctx.get('tag')!r}",
+            f"unknown {_discriminator(item)} {shown(ctx.get('tag'))}",
             "one of " + ", ".join(options),
             closest(str(ctx.get("tag")), options),
         )
     if kind == "union_tag_not_found":
-        return f"missing key {ctx.get('discriminator', 'mode')!r}", "one of env-indirection, context, oidc", None
+        return f"missing key {_discriminator(item)!r}", "one of env-indirection, context, oidc", None
     message = item["msg"].removeprefix("Value error, ")
     if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
-        return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({value!r:.60})", message.lower().removeprefix("input should be "), None
+        return _got(value), message.lower().removeprefix("input should be "), None
     return message, None, None
 
 
