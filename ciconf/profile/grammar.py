@@ -12,6 +12,8 @@ from typing import Annotated, Callable
 
 from pydantic import AfterValidator
 
+from ciconf.errors import shown
+
 AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 
@@ -21,7 +23,7 @@ def _checker(pattern: str, expected: str, extra: Callable[[str], str | None] | N
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise ValueError(f"expected {expected}, got {value!r}")
+            raise ValueError(f"expected {expected}, got {shown(value)}")
         if extra is not None:
             problem = extra(value)
             if problem:
@@ -44,7 +46,7 @@ def _git_ref_problem(value: str) -> str | None:
     # git check-ref-format rules that a regex alone says badly
     bad = ("..", "@{", "//", "/.", ".lock/")
     if any(part in value for part in bad) or value.endswith((".", "/", ".lock")) or value == "@":
-        return f"expected a git branch name (see git check-ref-format), got {value!r}"
+        return f"expected a git branch name (see git check-ref-format), got {shown(value)}"
     return None
 
 
@@ -79,12 +81,12 @@ check_ecr_repository = _checker(
 check_image_tag = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker image tag (letters, digits, _ . -)")
 check_branch = _checker(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}", "a git branch name", _git_ref_problem)
 check_rel_path = _checker(
-    r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,499}",
-    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..')",
+    r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
+    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no leading '-')",
 )
 check_cache_path = _checker(
-    r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+-][A-Za-z0-9_.@+/-]{0,499}",
-    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, no '..')",
+    r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
+    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, no '..', no leading '-')",
 )
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
@@ -117,6 +119,13 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _no_nul_value(value: str) -> str:
+    # environment and build-arg values are free text, but no process can receive a NUL
+    if "\x00" in value:
+        raise ValueError("expected text without NUL characters")
+    return value
+
+
 def constrained(check: Callable[[str], str]) -> type:
     return Annotated[str, AfterValidator(check)]  # type: ignore[return-value]
 
@@ -139,3 +148,4 @@ ResourceClass = constrained(check_resource_class)
 EcsName = constrained(check_ecs_name)
 Label = constrained(check_job_label)
 Command = constrained(_no_nul)
+Text = constrained(_no_nul_value)

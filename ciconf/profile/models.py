@@ -27,6 +27,7 @@ from ciconf.profile.grammar import (
     RelPath,
     ResourceClass,
     RoleArn,
+    Text,
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
@@ -36,7 +37,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-Environment = dict[EnvName, str]
+Environment = dict[EnvName, Text]
 
 
 class Service(Model):
@@ -90,7 +91,7 @@ class Image(Model):
     repository: EcrRepository
     dockerfile: RelPath = "Dockerfile"
     context: RelPath = "."
-    build_args: dict[EnvName, str] = Field(default_factory=dict)
+    build_args: dict[EnvName, Text] = Field(default_factory=dict)
     container: EcsName | None = Field(
         None, description="ECS container this image deploys to (default: the repository's last part)"
     )
