@@ -7,6 +7,7 @@ CloudFormation or lint code (start-up time matters for a pre-commit hook).
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -62,7 +63,10 @@ def render(
     if current == text:
         _say(f"ciconf: {output} is up to date")
         return
-    write_atomic(str(output), text)
+    try:
+        write_atomic(str(output), text)
+    except OSError as error:
+        raise InputError(str(output), f"cannot write: {error.strerror or error}") from None
     _say(f"ciconf: wrote {output}")
 
 
@@ -114,5 +118,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     return OK
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # an exception, unlike the default handler, lets write_atomic remove its temporary file
+    raise SystemExit(128 + signum)
+
+
 def run() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())
