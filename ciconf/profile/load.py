@@ -161,7 +161,8 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         mark = doc.key_marks.get(path) if on_key or item["type"] == "extra_forbidden" else None
         mark = mark or doc.mark_for(path)
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
-    problems.sort(key=lambda problem: problem[0])
+    # a missing key is usually the echo of a misspelt one, so report the misspelling first
+    problems.sort(key=lambda problem: (problem[1]["type"] == "missing", problem[0]))
     (line, column), item, path = problems[0]
     message, expected, suggestion = _explain(item)
     more = len(problems) - 1
