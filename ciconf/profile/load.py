@@ -161,13 +161,11 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         mark = doc.key_marks.get(path) if on_key or item["type"] == "extra_forbidden" else None
         mark = mark or doc.mark_for(path)
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
+    problems = _without_echoes(problems)
     # a missing key is usually the echo of a misspelt one, so report the misspelling first
     problems.sort(key=lambda problem: (problem[1]["type"] == "missing", problem[0]))
     (line, column), item, path = problems[0]
     message, expected, suggestion = _explain(item)
-    more = len(problems) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return InputError(
         doc.source,
         message,
@@ -176,7 +174,20 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         field=dotted(path),
         expected=expected,
         suggestion=suggestion,
+        more=len(problems) - 1,
     )
+
+
+def _without_echoes(problems: list) -> list:
+    """Drop 'missing key X' when the same mapping has an unknown key that is a typo of X."""
+    typos = set()
+    for _, item, _ in problems:
+        loc = tuple(item["loc"])
+        if item["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
+            typos.add(loc[:-1] + (guess,))
+    return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
 _TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
