@@ -33,7 +33,7 @@ class InputError(Exception):
         self.field = field
         self.expected = expected
         self.suggestion = suggestion
-        self.more = more  # further problems, reported once this one is fixed
+        self.more = more  # further problems in the same file, fixed one at a time
 
     def __str__(self) -> str:
         where = self.path
@@ -50,7 +50,7 @@ class InputError(Exception):
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
         if self.more:
-            text += f" ({self.more} more problem{'s' if self.more > 1 else ''} after this one)"
+            text += f" [{self.more} more problem{'s' if self.more > 1 else ''} in this file]"
         return text
 
 

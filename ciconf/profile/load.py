@@ -178,11 +178,11 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         if item["type"] == "union_tag_invalid":
             path += (_discriminator(item),)  # point at the bad 'mode: odic', not at its mapping
         mark = _error_mark(doc, path, on_key or item["type"] == "extra_forbidden")
-        # unknown keys first: a typo ('imgae') also causes the 'missing' error it explains
-        rank = 0 if item["type"] == "extra_forbidden" else 1
-        problems.append((rank, (mark.line, mark.column) if mark else (0, 0), item, path))
-    problems.sort(key=lambda problem: problem[:2])
-    _, (line, column), item, path = problems[0]
+        problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
+    problems = _without_echoes(problems)
+    # a missing key is usually the echo of a misspelt one, so report the misspelling first
+    problems.sort(key=lambda problem: (problem[1]["type"] == "missing", problem[0]))
+    (line, column), item, path = problems[0]
     message, expected, suggestion = _explain(item)
     return InputError(
         doc.source,
@@ -194,6 +194,18 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         suggestion=suggestion,
         more=len(problems) - 1,
     )
+
+
+def _without_echoes(problems: list) -> list:
+    """Drop 'missing key X' when the same mapping has an unknown key that is a typo of X."""
+    typos = set()
+    for _, item, _ in problems:
+        loc = tuple(item["loc"])
+        if item["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
+            typos.add(loc[:-1] + (guess,))
+    return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
 def _discriminator(item: dict) -> str:
