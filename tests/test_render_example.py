@@ -63,8 +63,9 @@ def test_no_duplicate_keys_and_anchors_come_first(profile):
     aliases = re.findall(r"\*([a-z_]+)", text)
     assert aliases, "the config shares nothing"
     for name in set(aliases):
-        assert text.count(f"&{name}") == 1
-        assert text.index(f"&{name}") < text.index(f"*{name}")
+        anchors = [m.start() for m in re.finditer(rf"&{name}\b", text)]
+        assert len(anchors) == 1
+        assert anchors[0] < re.search(rf"\*{name}\b", text).start()
 
 
 def test_example_has_the_seeds_anchor_names_and_jobs():
