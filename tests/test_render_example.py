@@ -60,7 +60,7 @@ def test_no_duplicate_keys_and_anchors_come_first(profile):
     # our own loader refuses duplicate keys and aliases used before their anchor
     doc = load_text(text, path)
     assert doc.data["version"] == 2.1
-    aliases = re.findall(r"\*([a-z_]+)", text)
+    aliases = re.findall(r"(?:: |- |\[|, )\*([a-z_]+)\b", text)
     assert aliases, "the config shares nothing"
     for name in set(aliases):
         anchors = [m.start() for m in re.finditer(rf"&{name}\b", text)]
