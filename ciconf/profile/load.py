@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import typing
 from typing import Any
@@ -60,7 +61,8 @@ def _refuse_literal_secrets(doc: Document) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(key, str) and _holds_credential(key):
-                    _credential_error(doc, path + (key,), doc.key_marks.get(path + (key,)))
+                    # name the mapping, not the key: the field name would repeat the secret
+                    _credential_error(doc, path, doc.key_marks.get(path + (key,)))
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (index,), item) for index, item in enumerate(value))
@@ -230,7 +232,15 @@ def _value_at(data: Any, path: tuple) -> Any:
     return data
 
 
-_TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", str: "a string", type(None): "null"}
+_TYPE_NAMES = {
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    datetime.date: "a date",
+    datetime.datetime: "a timestamp",
+    type(None): "null",
+}
 
 
 def _got(value: Any) -> str:
@@ -256,7 +266,7 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
         hint = ""
         if isinstance(value, bool):
             hint = "; YAML reads yes/no/on/off/true/false as booleans, so quote the value"
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, (int, float, datetime.date)):
             hint = "; quote the value to keep it a string"
         return _got(value) + hint, "a string", None
     if kind == "int_type" and isinstance(value, str):
