@@ -91,10 +91,17 @@ def _credential_error(doc: Document, path: tuple, mark: Any) -> None:
     )
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
 def dotted(path: tuple) -> str:
+    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the message."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f"[{shown(part)}]"
     return text or "(root)"
 
 
