@@ -91,7 +91,7 @@ def _credential_error(doc: Document, path: tuple, mark: Any) -> None:
     )
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]{1,60}")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,59}")
 
 
 def dotted(path: tuple) -> str:
