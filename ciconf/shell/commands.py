@@ -138,18 +138,29 @@ def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
     return lines(commit_tag(delivery.commit_tag_length), build, f"docker push {reference}")
 
 
+def _retag(repository: str) -> list[str]:
+    """Tag and push one repository's commit image with the deploy tag; `repository` may be ${var}."""
+    source = expanding(f"${{registry}}/{repository}:${{{IMAGE_TAG_VAR}}}")
+    target = expanding(f"${{registry}}/{repository}:${{{DEPLOY_TAG_VAR}}}")
+    return [f"docker tag {source} {target}", f"docker push {target}"]
+
+
 def push_deploy_tags(delivery: DeliveryPlan) -> str:
     source = delivery.source.repository
-    names = " ".join(literal(image.repository) for image in delivery.deploy_tag_order)
-    registry = expanding(_registry(delivery.region))
-    return lines(
+    order = delivery.deploy_tag_order
+    head = [
         commit_tag(delivery.commit_tag_length),
-        f"registry={registry}",
+        f"registry={expanding(_registry(delivery.region))}",
+    ]
+    if len(order) == 1:  # no loop over a single word (shellcheck SC2041)
+        comment = f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed."
+        return lines(head, comment, _retag(source))
+    names = " ".join(literal(image.repository) for image in order)
+    return lines(
+        head,
         f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed, so that tag",
         "# goes last, after every image of this commit is in ECR.",
         f"for repository in {names}; do",
-        f'  docker tag "${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}"'
-        f' "${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}"',
-        f'  docker push "${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}"',
+        *("  " + line for line in _retag("${repository}")),
         "done",
     )
