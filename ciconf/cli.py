@@ -50,17 +50,15 @@ def render(
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
     from ciconf.circleci.render import render_config
-    from ciconf.fsutil import write_atomic
+    from ciconf.fsutil import holds, write_atomic
     from ciconf.profile.load import load_profile
-    from ciconf.yamlkit.load import read_text
 
     path = _profile_path(profile)
     text = render_config(load_profile(path), path, None if stdout else str(output))
     if stdout:
         sys.stdout.write(text)
         return
-    current = read_text(str(output), max_bytes=64 * 1024 * 1024) if output.exists() else None
-    if current == text:
+    if holds(str(output), text):
         _say(f"ciconf: {output} is up to date")
         return
     try:

@@ -29,6 +29,20 @@ def write_atomic(path: str, text: str) -> None:
         raise
 
 
+def holds(path: str, text: str) -> bool:
+    """True when the file already contains exactly `text` (as write_atomic would write it).
+
+    Compares bytes and reads at most one byte more than needed, so a huge, binary or unreadable
+    file at `path` is simply "different" and gets replaced.
+    """
+    wanted = text.encode("utf-8")
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(wanted) + 1) == wanted
+    except OSError:
+        return False
+
+
 def read_if_exists(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8", newline="") as handle:
