@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import pytest
 import yaml
 
 from ciconf.circleci.render import render_config
-from ciconf.profile.load import load_profile
+from ciconf.profile.load import load_profile, validate_document
+from ciconf.yamlkit.load import Document
 from conftest import ROOT, every_valid_profile
 from jobsim import run_job
+from test_injection import FULL_PROFILE
 
 # Checks beyond shellcheck's defaults that the commands ciconf writes itself also satisfy; commands
 # written in the profile (install, setup, command) are held to the defaults only.
@@ -197,3 +200,13 @@ def test_build_args_reach_docker_literally(tmp_path):
         "--build-arg",
         "GREETING=say \"hi\" & $(don't) `run` me; ok",
     ]
+
+
+def test_build_arg_substitutions_stay_text(tmp_path):
+    profile = copy.deepcopy(FULL_PROFILE)
+    profile["delivery"]["images"][0]["build_args"] = {"A": "$(touch made-by-dollar)", "B": "`touch made-by-backtick`"}
+    config = yaml.safe_load(render_config(validate_document(Document("p.yaml", profile)), "p.yaml"))
+    calls = argvs(run_job(config["jobs"]["delivery_stg"], tmp_path, {"CIRCLE_SHA1": SHA, "AWS_ACCOUNT_ID": "123456789012"}))
+    build = next(argv for argv in calls if argv[:2] == ["docker", "build"])
+    assert build[2:6] == ["--build-arg", "A=$(touch made-by-dollar)", "--build-arg", "B=`touch made-by-backtick`"]
+    assert not list(tmp_path.rglob("made-by-*"))
