@@ -22,6 +22,7 @@ test:
   image: cimg/python:3.12
   command: pytest
 """
+DELIVERY = "delivery: {region: eu-west-1, images: [{repository: web}]}\n"
 PREVIOUS_CONFIG = b"# the previous config\nversion: 2.1\n"
 
 
@@ -122,6 +123,53 @@ CASES = {
     ),
     "access-key-as-a-key": Case(
         (BASE + "  AKIAIOSFODNN7EXAMPLE: x\n").encode(), "looks like a literal AWS credential", "5:3", "test"
+    ),
+    "context-mode-without-its-context": Case(
+        (BASE + DELIVERY + "accounts:\n  - name: stg\n    branch: main\n    credentials: {mode: context}\n").encode(),
+        "missing required key 'context'",
+        "9:5",
+        "accounts[0].credentials.context",
+    ),
+    "role-arn-in-context-mode": Case(
+        (
+            BASE
+            + DELIVERY
+            + "accounts:\n  - name: stg\n    branch: main\n"
+            + "    credentials: {mode: context, context: aws, role_arn: x}\n"
+        ).encode(),
+        "unknown key 'role_arn' (expected one of mode, context)",
+        "9:48",
+        "accounts[0].credentials.role_arn",
+    ),
+    "accounts-without-delivery": Case(
+        (BASE + "accounts:\n  - {name: stg, branch: main, credentials: {mode: context, context: aws}}\n").encode(),
+        "accounts need a delivery section",
+        "5:1",
+        "accounts",
+    ),
+    "duplicate-account-names": Case(
+        (
+            BASE
+            + DELIVERY
+            + "accounts:\n"
+            + "  - {name: stg, branch: main, credentials: {mode: context, context: aws}}\n"
+            + "  - {name: stg, branch: dev, credentials: {mode: context, context: aws}}\n"
+        ).encode(),
+        "account names must be unique",
+        "6:1",
+        "accounts",
+    ),
+    "port-out-of-range": Case(
+        (BASE + "  wait_for: [{port: 70000}]\n").encode(),
+        "got a number (70000) (expected less than or equal to 65535)",
+        "5:21",
+        "test.wait_for[0].port",
+    ),
+    "no-lockfiles": Case(
+        (BASE + "  cache: {lockfiles: [], paths: [vendor]}\n").encode(),
+        "got an empty list (expected at least 1 item)",
+        "5:11",
+        "test.cache.lockfiles",
     ),
     "nul-in-command": Case(
         b'project: demo\ntest:\n  image: cimg/python:3.12\n  command: "pytest\\0 -x"\n',

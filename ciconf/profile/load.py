@@ -108,22 +108,31 @@ def dotted(path: tuple) -> str:
 def _data_path(loc: tuple, data: Any) -> tuple[tuple, bool]:
     """Map a pydantic error location onto the data; True when it ends on a mapping key."""
     path: list = []
-    node = data
+    node, annotation = data, Profile
     on_key = False
-    for part in loc:
+    for index, part in enumerate(loc):
         if part == "[key]":
             on_key = True
             continue
+        if _is_tag(annotation, node, part):
+            # pydantic names the union member it tried ('context'); that is not a key in the data
+            annotation = _union_member(annotation, part)
+            continue
+        annotation = _step(annotation, part)
         if isinstance(node, dict) and part in node:
             path.append(part)
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             path.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and loc and part == loc[-1]:
+        elif isinstance(node, dict) and isinstance(part, str) and index == len(loc) - 1:
             path.append(part)  # an unknown or missing key
-        # anything else is a union tag pydantic inserted; it has no place in the data
     return tuple(path), on_key
+
+
+def _is_tag(annotation: Any, node: Any, part: Any) -> bool:
+    members = [c for c in _flatten(annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
+    return len(members) > 1 and isinstance(node, dict) and node.get("mode") == part
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -295,6 +304,12 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
         )
     if kind == "union_tag_not_found":
         return f"missing key {_discriminator(item)!r}", "one of env-indirection, context, oidc", None
+    if kind in ("too_short", "too_long"):
+        got = f"got an empty {type(value).__name__}" if value in ([], {}) else f"got {len(value)} items"
+        bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
+        return got, f"{bound} item{'s' if (ctx.get('min_length') or ctx.get('max_length')) != 1 else ''}", None
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return _got(value), item["msg"].lower().removeprefix("input should be "), None
     message = item["msg"].removeprefix("Value error, ")
     if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         return _got(value), message.lower().removeprefix("input should be "), None
