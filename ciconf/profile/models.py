@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ciconf.profile.grammar import (
     AccountName,
@@ -174,21 +174,22 @@ class Profile(Model):
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _accounts_need_delivery(self) -> "Profile":
-        if self.accounts and self.delivery is None:
-            raise ValueError("accounts need a delivery section (region and images)")
-        names = [account.name for account in self.accounts]
+    @field_validator("accounts")
+    @classmethod
+    def _accounts_fit_delivery(cls, accounts: list[Account], info: ValidationInfo) -> list[Account]:
+        # a field validator, so the error points at 'accounts:' in the file
+        names = [account.name for account in accounts]
         if len(set(names)) != len(names):
             raise ValueError("account names must be unique")
-        if self.delivery is not None:
-            length = self.delivery.commit_tag_length
-            for account in self.accounts:
-                tag = account.deploy_tag or account.name
-                if len(tag) == length and all(c in "0123456789abcdef" for c in tag):
-                    raise ValueError(
-                        f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; "
-                        "choose another"
-                    )
-        return self
-
+        if "delivery" not in info.data:
+            return accounts  # delivery itself is invalid; that error is reported instead
+        delivery = info.data["delivery"]
+        if accounts and delivery is None:
+            raise ValueError("accounts need a delivery section (region and images)")
+        for account in accounts:
+            tag = account.deploy_tag or account.name
+            if len(tag) == delivery.commit_tag_length and all(c in "0123456789abcdef" for c in tag):
+                raise ValueError(
+                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
+                )
+        return accounts
