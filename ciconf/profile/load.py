@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -10,15 +11,12 @@ from pydantic import BaseModel, ValidationError
 from ciconf.errors import InputError, closest
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
-from ciconf.yamlkit.load import Document, load_file, load_text
+from ciconf.yamlkit.load import Document, load_text, read_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
-DEFAULT_PROFILE = "ciconf.yaml"
 
 
 def load_profile(path: str) -> Profile:
-    from ciconf.yamlkit.load import read_text
-
     return parse_profile(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
 
 
@@ -121,7 +119,7 @@ def _flatten(annotation: Any) -> list:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _flatten(typing.get_args(annotation)[0])
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         result = []
         for arg in typing.get_args(annotation):
             result.extend(_flatten(arg))
@@ -233,6 +231,3 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
     if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({value!r:.60})", message.lower().removeprefix("input should be "), None
     return message, None, None
-
-
-__all__ = ["DEFAULT_PROFILE", "load_profile", "parse_profile", "validate_document", "load_file"]
