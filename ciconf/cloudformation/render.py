@@ -36,7 +36,7 @@ def require_pipeline(doc: Document, plan: Plan, account: AccountPlan) -> None:
     if account.pipeline is not None:
         return
     index = plan.accounts.index(account)
-    mark = doc.mark_for(("accounts", index))
+    mark = doc.mark_for(("accounts", index, "name"))
     raise InputError(
         doc.source,
         f"account {account.name!r} has no pipeline section, so there is no stack to generate",
