@@ -85,7 +85,9 @@ def test_conflicting_options_exit_2(tmp_path, args):
     [
         ("      strategy: blue-green\n", "      strategy: bluegreen\n", "did you mean 'blue-green'?"),
         ("        container: api\n", "        container: web\n",
-         "pipeline.blue_green.container 'web' is not one of the images' containers ['log_router', 'api']"),
+         "accounts[1].pipeline.blue_green.container: 'web' is not one of the images' containers "
+         "(log_router, api)"),
+        ("        container: api\n", "        container: apy\n", "did you mean 'api'?"),
         ("target_groups: [orders-api-blue, orders-api-green]", "target_groups: [orders-api-blue]",
          "accounts[1].pipeline.blue_green.target_groups"),
         ("target_groups: [orders-api-blue, orders-api-green]", "target_groups: [tg, tg]",
@@ -130,3 +132,14 @@ def test_every_shipped_profile_renders_its_circleci_config_unchanged_by_pipeline
         finally:
             copy.unlink()
         assert with_pipeline.split("\n", 2)[2] == without.split("\n", 2)[2]
+
+
+def test_traffic_container_error_points_at_its_line(tmp_path):
+    text = BLUE_GREEN.replace("        container: api\n", "        container: apy\n")
+    _profile(tmp_path, text)
+    line = text.splitlines().index("        container: apy") + 1
+    assert _fails(tmp_path, "--account", "prod").startswith(
+        f"ciconf: error: ciconf.yaml:{line}:9: accounts[1].pipeline.blue_green.container: "
+    )
+    # the profile is wrong for every command, not only for cfn
+    assert run_ciconf("render", "--stdout", cwd=tmp_path).returncode == 2

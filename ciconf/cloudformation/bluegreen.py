@@ -60,14 +60,15 @@ def deployment_group(blue_green: BlueGreen) -> dict:
 
 
 def codedeploy_role(blue_green: BlueGreen) -> dict:
-    """What CodeDeploy does during an ECS blue/green deploy (AWSCodeDeployRoleForECS, scoped)."""
+    """What CodeDeploy does during an ECS blue/green deploy.
+
+    AWSCodeDeployRoleForECS narrowed to this service and these listeners; its CloudWatch alarm, SNS,
+    Lambda hook and S3 permissions are left out because the deployment group uses none of them.
+    """
     task_sets = sub(
         "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-set/${EcsClusterName}/${EcsServiceName}/*"
     )
     routes = listeners(blue_green)
-    target_groups = [
-        arn("elasticloadbalancing", f"targetgroup/{name}/*") for name in blue_green.target_groups
-    ]
     statements = [
         statement(
             ["ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices", "ecs:UpdateServicePrimaryTaskSet"],
@@ -80,11 +81,9 @@ def codedeploy_role(blue_green: BlueGreen) -> dict:
                 "elasticloadbalancing:DescribeListeners",
                 "elasticloadbalancing:DescribeRules",
                 "elasticloadbalancing:DescribeTargetGroups",
-                "elasticloadbalancing:DescribeTargetHealth",
             ],
             ["*"],
         ),
-        statement(["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"], target_groups),
         pass_task_roles(),
     ]
     return {

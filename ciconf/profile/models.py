@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ciconf.errors import closest
 from ciconf.profile.grammar import (
     AccountName,
     Branch,
@@ -222,6 +224,30 @@ class Profile(Model):
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
 
+    @field_validator("accounts")
+    @classmethod
+    def _traffic_container_is_delivered(cls, accounts: list[Account], info: ValidationInfo) -> list[Account]:
+        delivery = info.data.get("delivery")
+        if delivery is None:
+            return accounts
+        containers = [image.container_name for image in delivery.images]
+        for index, account in enumerate(accounts):
+            blue_green = account.pipeline.blue_green if account.pipeline else None
+            if blue_green is None or blue_green.container in containers:
+                continue
+            guess = closest(blue_green.container, containers)
+            message = f"{blue_green.container!r} is not one of the images' containers ({', '.join(containers)})"
+            if guess:
+                message += f"; did you mean {guess!r}?"
+            # located on the field itself, so the message points at the line to fix
+            error = InitErrorDetails(
+                type=PydanticCustomError("value_error", "{detail}", {"detail": message}),
+                loc=(index, "pipeline", "blue_green", "container"),
+                input=blue_green.container,
+            )
+            raise ValidationError.from_exception_data(cls.__name__, [error])
+        return accounts
+
     @model_validator(mode="after")
     def _accounts_need_delivery(self) -> "Profile":
         if self.accounts and self.delivery is None:
@@ -237,14 +263,6 @@ class Profile(Model):
                     raise ValueError(
                         f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; "
                         "choose another"
-                    )
-            containers = [image.container_name for image in self.delivery.images]
-            for account in self.accounts:
-                blue_green = account.pipeline.blue_green if account.pipeline else None
-                if blue_green is not None and blue_green.container not in containers:
-                    raise ValueError(
-                        f"accounts: {account.name}: pipeline.blue_green.container {blue_green.container!r} "
-                        f"is not one of the images' containers {containers}"
                     )
         return self
 
