@@ -19,7 +19,8 @@ from ciconf.profile.models import BlueGreen, Pipeline
 from ciconf.shell import buildspec as script
 from ciconf.yamlkit.emit import dump
 
-# Curated image with the AWS CLI v2, bash and jq; aws/codebuild/docker:17.09.0 (the seed's) is retired.
+# Curated image (Amazon Linux 2023 base despite its name) shipping AWS CLI v2, bash and jq;
+# the seed's aws/codebuild/docker:17.09.0 is retired.
 BUILD_IMAGE = "aws/codebuild/amazonlinux2-x86_64-standard:5.0"
 TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>"  # CodeDeployToECS puts the registered ARN here
 
