@@ -129,19 +129,14 @@ def cfn(
     doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
     plan = derive_plan(validate_document(doc))
     if every:
-        chosen = [a for a in plan.accounts if a.pipeline is not None]
-        if not chosen:
-            cfn_render.find_account(plan, "", path)  # no accounts at all: that message
-            cfn_render.require_pipeline(doc, plan, plan.accounts[0])
-        base = directory if directory is not None else Path(cfn_render.DEFAULT_DIR)
-        targets = [(a, str(base / f"{a.stack_name}.yaml")) for a in chosen]
+        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
     else:
-        chosen_account = cfn_render.find_account(plan, account or "", path)
-        cfn_render.require_pipeline(doc, plan, chosen_account)
-        target = None if stdout else str(output) if output is not None else cfn_render.default_output(chosen_account)
-        targets = [(chosen_account, target)]
+        chosen = cfn_render.find_account(plan, account or "", path)
+        cfn_render.require_pipeline(doc, plan, chosen)
+        target = None if stdout else str(output or cfn_render.default_output(chosen))
+        targets = [(chosen, target)]
     # render everything before writing anything, so bad input leaves no partial output
-    rendered = [(target, cfn_render.render_stack(plan, a, path, target)) for a, target in targets]
+    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
     for target, text in rendered:
         if target is None:
             sys.stdout.write(text)

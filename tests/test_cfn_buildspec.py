@@ -194,3 +194,33 @@ def test_shellcheck_passes_on_every_buildspec(tmp_path):
     assert len(scripts) >= 4
     done = subprocess.run([shellcheck, "-s", "bash", *scripts], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+SINGLE_IMAGE = """\
+project: worker
+test:
+  image: cimg/go:1.22
+  command: go test ./...
+delivery:
+  region: us-east-1
+  images:
+    - repository: worker
+accounts:
+  - name: stg
+    branch: main
+    credentials: {mode: context, context: worker-stg}
+    pipeline: {cluster: jobs, service: worker}
+"""
+
+
+def test_single_image_needs_no_commit_tag_lookup(tmp_path):
+    profile = tmp_path / "worker.yaml"
+    profile.write_text(SINGLE_IMAGE)
+    script = build_script(load_template(render(profile, "stg")))
+    assert "describe-images" not in script and "commit_tags" not in script
+    registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    done = run_build(script, tmp_path, _image_detail("worker", WEB_DIGEST, ["stg"], registry), {})
+    assert done.returncode == 0, done.stderr
+    definitions = json.loads((tmp_path / "imagedefinitions.json").read_text())
+    assert definitions == [{"name": "worker", "imageUri": f"{registry}/worker@{WEB_DIGEST}"}]
+    assert not (tmp_path / "stub" / "calls.log").exists()

@@ -47,6 +47,16 @@ def require_pipeline(doc: Document, plan: Plan, account: AccountPlan) -> None:
     )
 
 
+def all_targets(doc: Document, plan: Plan, directory: str) -> list[tuple[AccountPlan, str]]:
+    """(account, file) for every account with a pipeline; an error when there is none."""
+    chosen = [account for account in plan.accounts if account.pipeline is not None]
+    if not plan.accounts:
+        raise InputError(doc.source, "the profile has no accounts", field="accounts")
+    if not chosen:
+        require_pipeline(doc, plan, plan.accounts[0])
+    return [(account, f"{directory.rstrip('/')}/{account.stack_name}.yaml") for account in chosen]
+
+
 def header(profile_path: str, account: AccountPlan, output_path: str | None) -> list[str]:
     command = f"ciconf cfn {display_path(profile_path)} --account {account.name}"
     if output_path is not None and display_path(output_path) != default_output(account):

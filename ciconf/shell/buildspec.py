@@ -39,19 +39,25 @@ def _fail(message: str) -> str:
     return f'echo "ciconf: {message}" >&2; exit 1'
 
 
-def source_and_commit_tag(delivery: DeliveryPlan) -> str:
-    """Read the source image's digest and its commit tag from imageDetail.json."""
-    source = delivery.source.repository
-    pattern = delivery.commit_tag_pattern
+def read_source(delivery: DeliveryPlan) -> str:
+    """The registry and the source image pinned by digest, from imageDetail.json."""
     return lines(
         "set -euo pipefail",
-        f"registry_id=\"$(jq -r '.RegistryId' {IMAGE_DETAIL})\"",
         "# <account>.dkr.ecr.<region>.amazonaws.com, the registry the delivery job pushed to",
         f"registry=\"$(jq -r '.ImageURI' {IMAGE_DETAIL} | cut -d/ -f1)\"",
         f"source_digest=\"$(jq -r '.ImageDigest' {IMAGE_DETAIL})\"",
-        f"source_uri=\"${{registry}}/{source}@${{source_digest}}\"",
-        "# The source image carries the deploy tag and the commit tag; the commit tag finds its siblings.",
-        f"mapfile -t commit_tags < <(jq -r --arg pattern {literal(pattern)} \\",
+        f"source_uri=\"${{registry}}/{delivery.source.repository}@${{source_digest}}\"",
+        'echo "ciconf: deploying ${source_uri}"',
+    )
+
+
+def read_commit_tag(delivery: DeliveryPlan) -> str:
+    """The source image's commit tag: it finds the other images of the same commit."""
+    source = delivery.source.repository
+    return lines(
+        f"registry_id=\"$(jq -r '.RegistryId' {IMAGE_DETAIL})\"",
+        "# The source image carries the deploy tag and the commit tag; deploy tags never look like one.",
+        f"mapfile -t commit_tags < <(jq -r --arg pattern {literal(delivery.commit_tag_pattern)} \\",
         f"  '.ImageTags // [] | .[] | select(test($pattern))' {IMAGE_DETAIL})",
         'if [[ "${#commit_tags[@]}" -ne 1 ]]; then',
         "  "
@@ -62,8 +68,15 @@ def source_and_commit_tag(delivery: DeliveryPlan) -> str:
         ),
         "fi",
         'commit_tag="${commit_tags[0]}"',
-        'echo "ciconf: deploying commit tag ${commit_tag} (${source_uri})"',
+        'echo "ciconf: the other images at commit tag ${commit_tag}"',
     )
+
+
+def resolve_siblings(delivery: DeliveryPlan) -> list[str]:
+    """Lines that pin every other image at the source's commit tag (none for a single image)."""
+    if not delivery.siblings:
+        return []
+    return [*read_commit_tag(delivery).splitlines(), *pin_function().splitlines()]
 
 
 def pin_function() -> str:
@@ -111,8 +124,8 @@ def write_image_definitions(delivery: DeliveryPlan) -> str:
 
 def rolling_script(delivery: DeliveryPlan) -> str:
     return lines(
-        source_and_commit_tag(delivery).splitlines(),
-        pin_function().splitlines(),
+        read_source(delivery).splitlines(),
+        resolve_siblings(delivery),
         resolve_images(delivery).splitlines(),
         write_image_definitions(delivery).splitlines(),
     )
@@ -170,8 +183,8 @@ def write_appspec(appspec_yaml: str) -> str:
 
 def blue_green_script(delivery: DeliveryPlan, appspec_yaml: str) -> str:
     return lines(
-        source_and_commit_tag(delivery).splitlines(),
-        pin_function().splitlines(),
+        read_source(delivery).splitlines(),
+        resolve_siblings(delivery),
         resolve_images(delivery, include_source=False).splitlines(),
         write_task_definition_template(delivery).splitlines(),
         write_appspec(appspec_yaml).splitlines(),
