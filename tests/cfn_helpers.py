@@ -78,7 +78,13 @@ with open(os.path.join(stub, "calls.log"), "a") as log:
     log.write(" ".join(args) + "\\n")
 def opt(name):
     return args[args.index(name) + 1]
-if args[:2] == ["ecr", "describe-images"]:
+if args[:2] == ["ecr", "describe-images"] and opt("--image-ids").startswith("imageDigest="):
+    tags = json.load(open(os.path.join(stub, "tags.json"))).get(opt("--image-ids").split("=", 1)[1])
+    if tags is None:
+        sys.stderr.write("An error occurred (ImageNotFoundException) when calling the DescribeImages operation\\n")
+        sys.exit(254)
+    print(json.dumps({{"imageDetails": [{{"imageDigest": opt("--image-ids").split("=", 1)[1], "imageTags": tags}}]}}))
+elif args[:2] == ["ecr", "describe-images"]:
     digests = json.load(open(os.path.join(stub, "digests.json")))
     key = opt("--repository-name") + ":" + opt("--image-ids").split("=", 1)[1]
     if key not in digests:
@@ -105,6 +111,7 @@ def run_build(
     *,
     service_task_definition: str = "None",
     task_definition: dict | None = None,
+    ecr_tags: dict | None = None,
 ):
     """Run `script` in bash inside `workdir` with the stub `aws` first on PATH."""
     stub = workdir / "stub"
@@ -113,6 +120,7 @@ def run_build(
     aws.write_text(STUB_AWS.format(python=sys.executable))
     aws.chmod(aws.stat().st_mode | stat.S_IXUSR)
     (stub / "digests.json").write_text(json.dumps(digests))
+    (stub / "tags.json").write_text(json.dumps(ecr_tags or {}))  # digest -> every tag ECR lists
     (stub / "service.txt").write_text(service_task_definition)
     if task_definition is not None:
         (stub / "task-definition.json").write_text(json.dumps(task_definition))

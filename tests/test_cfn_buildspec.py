@@ -65,10 +65,31 @@ def test_missing_sibling_fails_with_a_clear_message(tmp_path, stg_script):
 
 @pytest.mark.parametrize("tags", [["stg"], ["stg", "0a1b2c", "9f8e7d"]])
 def test_source_without_exactly_one_commit_tag_fails(tmp_path, stg_script, tags):
-    done = run_build(stg_script, tmp_path, _image_detail("web", WEB_DIGEST, tags), {"nginx:0a1b2c": NGINX_DIGEST})
+    done = run_build(
+        stg_script,
+        tmp_path,
+        _image_detail("web", WEB_DIGEST, tags),
+        {"nginx:0a1b2c": NGINX_DIGEST},
+        ecr_tags={WEB_DIGEST: tags},
+    )
     assert done.returncode != 0
     assert f"carries {len(tags) - 1} commit tags" in done.stderr
     assert not (tmp_path / "imagedefinitions.json").exists()
+
+
+def test_commit_tag_is_asked_from_ecr_when_image_detail_lists_only_the_deploy_tag(tmp_path, stg_script):
+    done = run_build(
+        stg_script,
+        tmp_path,
+        _image_detail("web", WEB_DIGEST, ["stg"]),
+        {"nginx:0a1b2c": NGINX_DIGEST},
+        ecr_tags={WEB_DIGEST: ["0a1b2c", "stg"]},
+    )
+    assert done.returncode == 0, done.stderr
+    definitions = json.loads((tmp_path / "imagedefinitions.json").read_text())
+    assert definitions[0] == {"name": "nginx", "imageUri": f"{REGISTRY}/nginx@{NGINX_DIGEST}"}
+    calls = (tmp_path / "stub" / "calls.log").read_text()
+    assert f"--repository-name web --image-ids imageDigest={WEB_DIGEST} --output json" in calls
 
 
 def _task_definition() -> dict:

@@ -101,8 +101,8 @@ def build_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
         statement(["logs:CreateLogStream", "logs:PutLogEvents"], [get_att("BuildLogGroup.Arn")]),
         *artifact_access(),
     ]
-    if delivery.siblings:
-        repositories = [ecr_repository(image.repository) for image in delivery.siblings]
+    if delivery.siblings:  # the source's commit tag, then each sibling at that tag
+        repositories = [ecr_repository(image.repository) for image in delivery.images]
         statements.append(statement(["ecr:DescribeImages"], repositories))
     role: dict = {"Type": "AWS::IAM::Role"}
     if pipeline.blue_green is not None:

@@ -54,11 +54,18 @@ def read_source(delivery: DeliveryPlan) -> str:
 def read_commit_tag(delivery: DeliveryPlan) -> str:
     """The source image's commit tag: it finds the other images of the same commit."""
     source = delivery.source.repository
+    pattern = literal(delivery.commit_tag_pattern)
     return lines(
         f"registry_id=\"$(jq -r '.RegistryId' {IMAGE_DETAIL})\"",
         "# The source image carries the deploy tag and the commit tag; deploy tags never look like one.",
-        f"mapfile -t commit_tags < <(jq -r --arg pattern {literal(delivery.commit_tag_pattern)} \\",
+        f"mapfile -t commit_tags < <(jq -r --arg pattern {pattern} \\",
         f"  '.ImageTags // [] | .[] | select(test($pattern))' {IMAGE_DETAIL})",
+        'if [[ "${#commit_tags[@]}" -eq 0 ]]; then',
+        "  # imageDetail.json may list only the watched tag: ask ECR for every tag of this digest",
+        f'  mapfile -t commit_tags < <(aws ecr describe-images --registry-id "${{registry_id}}" \\',
+        f'    --repository-name {literal(source)} --image-ids "imageDigest=${{source_digest}}" --output json \\',
+        f"    | jq -r --arg pattern {pattern} '.imageDetails[0].imageTags // [] | .[] | select(test($pattern))')",
+        "fi",
         'if [[ "${#commit_tags[@]}" -ne 1 ]]; then',
         "  "
         + _fail(
