@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import types
 import typing
 from typing import Any
 
@@ -12,15 +13,12 @@ from pydantic import BaseModel, ValidationError
 from ciconf.errors import InputError, closest, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
-from ciconf.yamlkit.load import Document, Mark, load_file, load_text
+from ciconf.yamlkit.load import Document, Mark, load_text, read_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
-DEFAULT_PROFILE = "ciconf.yaml"
 
 
 def load_profile(path: str) -> Profile:
-    from ciconf.yamlkit.load import read_text
-
     return parse_profile(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
 
 
@@ -156,7 +154,7 @@ def _flatten(annotation: Any) -> list:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _flatten(typing.get_args(annotation)[0])
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         result = []
         for arg in typing.get_args(annotation):
             result.extend(_flatten(arg))
@@ -314,6 +312,3 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
     if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         return _got(value), message.lower().removeprefix("input should be "), None
     return message, None, None
-
-
-__all__ = ["DEFAULT_PROFILE", "load_profile", "parse_profile", "validate_document", "load_file"]
