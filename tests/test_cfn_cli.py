@@ -140,7 +140,7 @@ def test_traffic_container_error_points_at_its_line(tmp_path):
     _profile(tmp_path, text)
     line = text.splitlines().index("        container: apy") + 1
     assert _fails(tmp_path, "--account", "prod").startswith(
-        # the column of the bad value itself ('apy'), as for every bad value since branch hostile
+        # errors about a value point at the value itself ('apy'), not at its key
         f"ciconf: error: ciconf.yaml:{line}:20: accounts[1].pipeline.blue_green.container: "
     )
     # the profile is wrong for every command, not only for cfn

@@ -15,6 +15,7 @@ import yaml
 
 from ciconf.cli import main
 
+LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/demo-prod/4f1a2b3c4d5e6f70/"
 FULL_PROFILE: dict[str, Any] = {
     "project": "demo",
     "test": {
@@ -69,6 +70,19 @@ FULL_PROFILE: dict[str, Any] = {
                 "role_arn": "arn:aws:iam::123456789012:role/circleci-deploy",
                 "context": "aws-prod",
             },
+            "pipeline": {
+                "cluster": "demo-prod",
+                "service": "demo-api",
+                "strategy": "blue-green",
+                "blue_green": {
+                    "production_listener_arn": LISTENER + "9a8b7c6d5e4f3a21",
+                    "test_listener_arn": LISTENER + "1b2c3d4e5f607182",
+                    "target_groups": ["demo-blue", "demo-green"],
+                    "container": "api",
+                    "port": 8080,
+                    "deployment_config": "CodeDeployDefault.ECSAllAtOnce",
+                },
+            },
         },
     ],
 }
@@ -104,6 +118,13 @@ VALUE_FIELDS = [
     ("accounts", 1, "credentials", "context"),
     ("accounts", 2, "credentials", "role_arn"),
     ("accounts", 2, "credentials", "context"),
+    ("accounts", 2, "pipeline", "cluster"),
+    ("accounts", 2, "pipeline", "service"),
+    ("accounts", 2, "pipeline", "blue_green", "production_listener_arn"),
+    ("accounts", 2, "pipeline", "blue_green", "test_listener_arn"),
+    ("accounts", 2, "pipeline", "blue_green", "target_groups", 1),
+    ("accounts", 2, "pipeline", "blue_green", "container"),
+    ("accounts", 2, "pipeline", "blue_green", "deployment_config"),
 ]
 # Mappings whose *keys* become environment variable or build-arg names.
 KEY_FIELDS = [

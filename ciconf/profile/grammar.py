@@ -122,7 +122,7 @@ check_target_group = _checker(
     "a target group name: letters, digits and '-' (up to 32, not starting or ending with '-')",
 )
 check_deployment_config = _checker(
-    r"[A-Za-z0-9_.+=,@-]{1,100}",
+    r"[A-Za-z0-9_.+=,@][A-Za-z0-9_.+=,@-]{0,99}",  # no leading '-': it reads as an option
     "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
 check_job_label = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
