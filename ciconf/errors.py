@@ -36,7 +36,7 @@ class InputError(Exception):
         self.more = more  # further problems in the same file, fixed one at a time
 
     def __str__(self) -> str:
-        where = self.path
+        where = printable(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
@@ -64,3 +64,8 @@ def shown(value: object, limit: int = 60) -> str:
     """A value quoted for a message: control characters escaped, long values cut short."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so a file name cannot break a line it is put on."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

@@ -308,3 +308,24 @@ def test_profile_that_is_a_directory_is_one_line(tmp_path):
     (tmp_path / "profile.yaml").mkdir()
     result = run_ciconf("check", "profile.yaml", cwd=tmp_path)
     assert_refused(result, Case(b"", "is a directory"))
+
+
+def test_newline_in_the_profile_name_stays_inside_the_header_comment(tmp_path):
+    name = "evil\nversion: 9\n#.yaml"
+    (tmp_path / name).write_text(BASE)
+    result = run_ciconf("render", name, "-o", "config.yml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "config.yml").read_text()
+    header = text.split("version: 2.1", 1)[0]
+    assert all(line.startswith("# ") for line in header.splitlines() if line)
+    assert "evil\\nversion: 9\\n#.yaml" in header
+    assert run_ciconf("check", name, "--config", "config.yml", cwd=tmp_path).returncode == 0
+
+
+def test_newline_in_a_bad_profile_name_keeps_the_error_on_one_line(tmp_path):
+    name = "bad\nname.yaml"
+    (tmp_path / name).write_text("project: [\n")
+    result = run_ciconf("check", name, cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("ciconf: error: bad\\nname.yaml:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ciconf.circleci.build import build_config
+from ciconf.errors import printable
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.models import Profile
 from ciconf.yamlkit.emit import dump
@@ -15,7 +16,7 @@ DEFAULT_OUTPUT = ".circleci/config.yml"
 def display_path(path: str) -> str:
     """A stable, portable spelling of a path for headers: relative to the cwd, with '/'."""
     relative = os.path.relpath(os.path.abspath(path))
-    return relative.replace(os.sep, "/")
+    return printable(relative.replace(os.sep, "/"))  # a newline in a name must not end the comment
 
 
 def header(profile_path: str, output_path: str | None) -> list[str]:
