@@ -268,12 +268,16 @@ def load_text(
                     raise fail("expected a single YAML document, found another '---'", event)
             elif kind is yaml.ScalarEvent:
                 total += 1
+                if total > max_nodes:
+                    raise fail(f"the file holds more than {max_nodes:,} values", event)
                 value = _scalar(event, source)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
                 attach(value, 1, event, _mark(event))
             elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
                 total += 1
+                if total > max_nodes:
+                    raise fail(f"the file holds more than {max_nodes:,} values", event)
                 if len(stack) >= max_depth:
                     raise fail(f"nesting is deeper than {max_depth} levels", event)
                 if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
@@ -300,7 +304,7 @@ def load_text(
                 total += size
                 if total > max_nodes:
                     raise fail(
-                        f"aliases expand to more than {max_nodes} values (an alias bomb?)", event
+                        f"aliases expand to more than {max_nodes:,} values (an alias bomb?)", event
                     )
                 attach(value, size, event, _mark(event))
     except yaml.MarkedYAMLError as error:
