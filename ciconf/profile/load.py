@@ -16,6 +16,9 @@ from ciconf.profile.models import Profile
 from ciconf.yamlkit.load import Document, Mark, load_text, read_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
+# A real profile holds a few hundred values; the cap keeps validation and rendering of a hostile
+# one (100,000 list items or keys) to a fraction of a second.
+PROFILE_MAX_VALUES = 10_000
 
 
 def load_profile(path: str) -> Profile:
@@ -23,7 +26,7 @@ def load_profile(path: str) -> Profile:
 
 
 def parse_profile(text: str, source: str) -> Profile:
-    doc = load_text(text, source)
+    doc = load_text(text, source, max_nodes=PROFILE_MAX_VALUES)
     return validate_document(doc)
 
 
