@@ -21,12 +21,27 @@ def write_atomic(path: str, text: str) -> None:
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
+        _sync_directory(directory)
     except BaseException:
         try:
             os.unlink(temporary)
         except FileNotFoundError:
             pass
         raise
+
+
+def _sync_directory(directory: str) -> None:
+    # the rename itself survives a power cut only once the directory entry is on disk
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is still atomic
+    finally:
+        os.close(fd)
 
 
 def holds(path: str, text: str) -> bool:
