@@ -46,6 +46,11 @@ def render(
     profile: Optional[Path] = ProfileArg,
     output: Path = typer.Option(Path(DEFAULT_CONFIG), "-o", "--output", help="Where to write the config."),
     stdout: bool = typer.Option(False, "--stdout", help="Print the config instead of writing it."),
+    exit_nonzero_on_change: bool = typer.Option(
+        False,
+        "--exit-nonzero-on-change",
+        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
+    ),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
     from ciconf.circleci.render import render_config
@@ -64,6 +69,8 @@ def render(
         return
     write_atomic(str(output), text)
     _say(f"ciconf: wrote {output}")
+    if exit_nonzero_on_change:
+        raise typer.Exit(DRIFT)
 
 
 @app.command()
@@ -96,6 +103,48 @@ def check(
     sys.stdout.writelines(diff)
     _say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
     raise typer.Exit(DRIFT)
+
+
+@app.command()
+def lint(
+    paths: Optional[List[Path]] = typer.Argument(
+        None, help=f"Files to lint (default: {DEFAULT_CONFIG}).", show_default=False
+    ),
+    profile: bool = typer.Option(False, "--profile", help="Read every PATH as a ciconf profile."),
+    output_format: str = typer.Option("text", "--format", help="text (path:line:col: RULE message) or json."),
+    list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
+) -> None:
+    """Check CircleCI configs and ciconf profiles; exit 1 on findings. Never writes.
+
+    Configs are checked against CircleCI's official schema plus the rules of --list-rules.
+    A file is a profile with --profile, when named ciconf.yaml / *.ciconf.yaml (or .yml),
+    or when it sits in a folder named profiles/.
+    """
+    from ciconf.lint.findings import as_json, as_text
+    from ciconf.lint.registry import rule_table
+    from ciconf.lint.runner import lint_paths
+
+    if list_rules:
+        sys.stdout.write(rule_table())
+        return
+    if output_format not in ("text", "json"):
+        raise InputError("--format", f"unknown format {output_format!r}", expected="text or json")
+    report = lint_paths([str(path) for path in paths or [Path(DEFAULT_CONFIG)]], profile)
+    sys.stdout.write(as_json(report.findings) if output_format == "json" else as_text(report.findings))
+    for error in report.errors:
+        _say(f"ciconf: error: {error}")
+    if report.errors:
+        raise typer.Exit(INPUT_ERROR)
+    if report.findings:
+        raise typer.Exit(DRIFT)
+
+
+@app.command()
+def schema() -> None:
+    """Print the profile's JSON Schema (regenerate with `ciconf schema > schema/profile.schema.json`)."""
+    from ciconf.profile.schema import profile_schema_text
+
+    sys.stdout.write(profile_schema_text())
 
 
 def main(argv: Optional[List[str]] = None) -> int:

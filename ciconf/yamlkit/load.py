@@ -57,6 +57,13 @@ class DuplicateKey:
     again: Mark
 
 
+@dataclass(frozen=True)
+class UndefinedAlias:
+    path: Path
+    name: str
+    mark: Mark
+
+
 @dataclass
 class Document:
     """Loaded data plus where each piece of it was written."""
@@ -66,6 +73,7 @@ class Document:
     value_marks: dict[Path, Mark] = field(default_factory=dict)
     key_marks: dict[Path, Mark] = field(default_factory=dict)
     duplicates: list[DuplicateKey] = field(default_factory=list)
+    undefined_aliases: list[UndefinedAlias] = field(default_factory=list)
 
     def mark_for(self, path: Path) -> Mark | None:
         """Closest known position for a path, falling back to its parents."""
@@ -149,6 +157,7 @@ class _MergeKey:
 
 
 _MERGE = _MergeKey()
+_UNDEFINED = None  # what an alias to a not-yet-defined anchor reads as, when that is allowed
 
 
 class _Frame:
@@ -177,8 +186,14 @@ def load_text(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
     allow_duplicates: bool = False,
+    allow_undefined_aliases: bool = False,
 ) -> Document:
-    """Parse one YAML document into plain data with positions. Raises InputError."""
+    """Parse one YAML document into plain data with positions. Raises InputError.
+
+    The two ``allow_`` options are for linting: instead of raising, duplicate keys are collected
+    in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
+    ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
+    """
     doc = Document(source, None)
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
@@ -211,6 +226,8 @@ def load_text(
         key, frame.key = frame.key, _NO_KEY
         if key is _MERGE:
             sources = value if isinstance(value, list) else [value]
+            if allow_undefined_aliases:  # an undefined alias merges nothing
+                sources = [item for item in sources if item is not _UNDEFINED]
             if not all(isinstance(item, dict) for item in sources):
                 raise fail("'<<' must merge a mapping or a list of mappings", event)
             if "<<" in frame.explicit and not allow_duplicates:
@@ -289,7 +306,11 @@ def load_text(
                 attach(frame.value, frame.size, event, frame.key_mark)
             elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
-                    raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                    if not allow_undefined_aliases:
+                        raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                    doc.undefined_aliases.append(UndefinedAlias(current_path(), event.anchor, _mark(event)))
+                    attach(_UNDEFINED, 1, event, _mark(event))
+                    continue
                 value, size = anchors[event.anchor]
                 total += size
                 if total > max_nodes:
