@@ -11,6 +11,14 @@ from ciconf.yamlkit.load import Document, Mark
 PathKey = tuple
 
 
+def dotted(path: PathKey) -> str:
+    """`jobs.build.steps[2]` for a path of keys and indexes."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(root)"
+
+
 @dataclass
 class LintContext:
     path: str

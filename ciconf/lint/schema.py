@@ -12,7 +12,7 @@ import functools
 import json
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ciconf.errors import InputError
 
@@ -29,12 +29,43 @@ def schema_path() -> Path:
 
 @functools.cache
 def circleci_validator() -> Any:
-    """A validator for CircleCI configs. Formats are not asserted (as check-jsonschema's default)."""
-    from jsonschema.validators import validator_for
+    """A validator for CircleCI configs. Formats are not asserted (as check-jsonschema's default).
+
+    The schema's patterns are ECMA-262 regular expressions (`\\p{Cc}`, which Python's `re`
+    rejects), so `pattern` and `patternProperties` use regress, as check-jsonschema does.
+    """
+    from jsonschema.validators import extend, validator_for
 
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
-    validator_class = validator_for(schema)
+    validator_class = extend(
+        validator_for(schema),
+        validators={"pattern": _pattern, "patternProperties": _pattern_properties},
+    )
     return validator_class(schema)
+
+
+@functools.cache
+def _ecma_regex(pattern: str) -> Any:
+    import regress
+
+    return regress.Regex(pattern, flags="u")
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).find(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, properties: dict, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in properties.items():
+        regex = _ecma_regex(pattern)
+        for key, value in instance.items():
+            if regex.find(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
 def json_compatible(value: Any, _seen: dict[int, Any] | None = None) -> Any:
