@@ -47,7 +47,7 @@ def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values(
     result = lint("yaml_defects.yml")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert rules_in(result.stdout) == ["CC203", "CC203", "CC203", "CC203", "CC201", "CC203", "CC202", "CC203"]
+    assert rules_in(result.stdout) == ["CC203", "CC203", "CC203", "CC203", "CC201", "CC203", "CC202", "CC203", "CC203"]
     assert lines[0] == (
         "yaml_defects.yml:8:39: CC203 MYSQL_ALLOW_EMPTY_PASSWORD: yes is read as the boolean true, so the "
         "variable is set to 'true'; quote it: MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'"
@@ -60,6 +60,17 @@ def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values(
     )
     assert lines[6].startswith("yaml_defects.yml:16:9: CC202 alias *checkout_step is used before its anchor")
     assert "VERBOSE: no is read as the boolean false" in lines[7]  # a run step's environment
+    # written in an anchor outside any environment, merged into one: reported where it is written
+    assert lines[8].startswith("yaml_defects.yml:32:20: CC203 FORCE_RELEASE: ON is read as the boolean true")
+
+
+def test_duplicate_merge_keys_get_their_own_advice(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "version: 2.1\na: &a {X: '1'}\nb: &b {Y: '2'}\nc:\n  <<: *a\n  <<: *b\n"
+    )
+    result = run_ciconf("lint", config)
+    assert "6:3: CC201 duplicate merge key '<<' (first at line 5); merge several with `<<: [*a, *b]`" in result.stdout
 
 
 def test_alias_before_anchor_is_a_finding_for_lint_but_still_an_error_for_render(tmp_path):

@@ -74,6 +74,8 @@ class Document:
     key_marks: dict[Path, Mark] = field(default_factory=dict)
     duplicates: list[DuplicateKey] = field(default_factory=list)
     undefined_aliases: list[UndefinedAlias] = field(default_factory=list)
+    anchor_paths: dict[str, Path] = field(default_factory=dict)  # where each anchor was (last) defined
+    alias_paths: list[tuple[str, Path]] = field(default_factory=list)  # where each alias was used
 
     def mark_for(self, path: Path) -> Mark | None:
         """Closest known position for a path, falling back to its parents."""
@@ -233,7 +235,7 @@ def load_text(
             if "<<" in frame.explicit and not allow_duplicates:
                 raise _duplicate_error(frame, "<<", mark)
             if "<<" in frame.explicit:
-                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], mark))
+                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], frame.key_mark or mark))
             frame.explicit["<<"] = frame.key_mark or mark
             frame.merges.extend(sources)
             return
@@ -282,6 +284,7 @@ def load_text(
                 value = _scalar(event, source)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
+                    doc.anchor_paths[event.anchor] = current_path()
                 attach(value, 1, event, _mark(event))
             elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
                 total += 1
@@ -303,8 +306,10 @@ def load_text(
                     _apply_merges(frame)
                 if frame.anchor:
                     anchors[frame.anchor] = (frame.value, frame.size)
+                    doc.anchor_paths[frame.anchor] = frame.path
                 attach(frame.value, frame.size, event, frame.key_mark)
             elif kind is yaml.AliasEvent:
+                doc.alias_paths.append((event.anchor, current_path()))
                 if event.anchor not in anchors:
                     if not allow_undefined_aliases:
                         raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)

@@ -21,13 +21,25 @@ YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    mappings = _environment_mappings(ctx)
     for path, mark in ctx.written():
-        if len(path) < 2 or path[-2] != "environment" or not isinstance(ctx.value_at(path[:-1]), dict):
+        if len(path) < 2 or path[:-1] not in mappings:
             continue
         token = ctx.source_token(mark)
         problem = _trap(token, ctx.value_at(path)) if token else None
         if problem:
             yield ctx.finding(ID, mark, f"{path[-1]}: {problem}; quote it: {path[-1]}: '{token}'")
+
+
+def _environment_mappings(ctx: LintContext) -> set[tuple]:
+    """Paths of mappings used as environments: written under `environment`, or anchored
+    elsewhere and aliased or merged (`<<: *env`) into an `environment`."""
+    found = {path[:-1] for path, _ in ctx.written() if len(path) > 1 and path[-2] == "environment"}
+    for name, used_at in ctx.doc.alias_paths:
+        where = tuple(part for part in used_at if isinstance(part, str))  # drop merge keys, indexes
+        if where[-1:] == ("environment",) and name in ctx.doc.anchor_paths:
+            found.add(ctx.doc.anchor_paths[name])
+    return {path for path in found if isinstance(ctx.value_at(path), dict)}
 
 
 def _trap(token: str, value: Any) -> str | None:
