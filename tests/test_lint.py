@@ -43,6 +43,17 @@ def test_workflow_rules_unknown_requires_undefined_job_and_cycle():
     ]
 
 
+def test_orb_references_need_their_orb_declared():
+    result = lint("orbs.yml")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "orbs.yml:8:15: CC104 'node/default' comes from orb 'node', which is not declared under orbs",
+        "orbs.yml:13:9: CC104 'slack/notify' comes from orb 'slack', which is not declared under orbs",
+        "orbs.yml:21:9: CC104 'aws-ecs/deploy_service_update' comes from orb 'aws-ecs', which is not "
+        "declared under orbs; did you mean 'aws-ecr'?",
+    ]
+
+
 def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values():
     result = lint("yaml_defects.yml")
     assert result.returncode == 1
@@ -170,7 +181,7 @@ def test_list_rules_names_every_rule_once_with_its_summary():
     assert result.returncode == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
     assert ids == sorted(set(ids))
-    assert ids == ["CC001", "CC101", "CC102", "CC103", "CC201", "CC202", "CC203", "CC301", "CC302", "CC303", "CP001"]
+    assert ids == ["CC001", "CC101", "CC102", "CC103", "CC104", "CC201", "CC202", "CC203", "CC301", "CC302", "CC303", "CP001"]
     assert all(len(line.split(None, 2)) == 3 for line in result.stdout.splitlines())
 
 

@@ -13,6 +13,7 @@ from ciconf.lint.rules import (
     requires_unknown_job,
     retired_remote_docker,
     schema,
+    undeclared_orb,
     undefined_job,
     yaml11_environment,
 )
@@ -24,6 +25,7 @@ RULES: tuple[Rule, ...] = tuple(
             requires_unknown_job.RULE,
             undefined_job.RULE,
             requires_cycle.RULE,
+            undeclared_orb.RULE,
             duplicate_key.RULE,
             alias_before_anchor.RULE,
             yaml11_environment.RULE,
