@@ -218,3 +218,22 @@ def test_lint_does_not_import_typer_or_pydantic_for_configs():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
     )
     assert result.stdout.strip() == "0 []", result.stderr
+
+
+def test_too_big_file_exits_2(tmp_path):
+    big = tmp_path / "config.yml"
+    big.write_text("version: 2.1\n" + "# padding\n" * 250_000)
+    result = run_ciconf("lint", big)
+    assert result.returncode == 2
+    assert "the limit is 2 MiB" in result.stderr
+
+
+def test_schema_validator_is_built_once_for_many_files():
+    from ciconf.lint.runner import lint_paths
+    from ciconf.lint.schema import circleci_validator
+
+    circleci_validator.cache_clear()
+    report = lint_paths([str(LINT / name) for name in ("clean.yml", "legacy.yml", "version2.yml", "orbs.yml")])
+    assert {finding.rule for finding in report.findings} >= {"CC001", "CC104", "CC301"}
+    info = circleci_validator.cache_info()
+    assert (info.misses, info.hits) == (1, 3)
