@@ -154,12 +154,13 @@ _MERGE = _MergeKey()
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "path", "anchor", "key", "key_mark", "size", "merges", "explicit")
+    __slots__ = ("value", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
 
-    def __init__(self, value: Any, path: Path, anchor: str | None) -> None:
+    def __init__(self, value: Any, path: Path, anchor: str | None, start: Mark) -> None:
         self.value = value
         self.path = path
         self.anchor = anchor
+        self.start = start  # where the collection itself begins
         self.key: Any = _NO_KEY
         self.key_mark: Mark | None = None
         self.size = 1
@@ -277,16 +278,14 @@ def load_text(
                         expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
                     )
                 container: Any = {} if kind is yaml.MappingStartEvent else []
-                frame = _Frame(container, current_path(), event.anchor)
-                frame.key_mark = _mark(event)
-                stack.append(frame)
+                stack.append(_Frame(container, current_path(), event.anchor, _mark(event)))
             elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
                 frame = stack.pop()
                 if frame.merges:
                     _apply_merges(frame)
                 if frame.anchor:
                     anchors[frame.anchor] = (frame.value, frame.size)
-                attach(frame.value, frame.size, event, frame.key_mark)
+                attach(frame.value, frame.size, event, frame.start)
             elif kind is yaml.AliasEvent:
                 if event.anchor not in anchors:
                     raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
