@@ -165,12 +165,13 @@ _UNDEFINED = None  # what an alias to a not-yet-defined anchor reads as, when th
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "path", "anchor", "key", "key_mark", "size", "merges", "explicit")
+    __slots__ = ("value", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
 
-    def __init__(self, value: Any, path: Path, anchor: str | None) -> None:
+    def __init__(self, value: Any, path: Path, anchor: str | None, start: Mark) -> None:
         self.value = value
         self.path = path
         self.anchor = anchor
+        self.start = start  # where the collection itself begins
         self.key: Any = _NO_KEY
         self.key_mark: Mark | None = None
         self.size = 1
@@ -297,9 +298,7 @@ def load_text(
                         expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
                     )
                 container: Any = {} if kind is yaml.MappingStartEvent else []
-                frame = _Frame(container, current_path(), event.anchor)
-                frame.key_mark = _mark(event)
-                stack.append(frame)
+                stack.append(_Frame(container, current_path(), event.anchor, _mark(event)))
             elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
                 frame = stack.pop()
                 if frame.merges:
@@ -307,7 +306,7 @@ def load_text(
                 if frame.anchor:
                     anchors[frame.anchor] = (frame.value, frame.size)
                     doc.anchor_paths[frame.anchor] = frame.path
-                attach(frame.value, frame.size, event, frame.key_mark)
+                attach(frame.value, frame.size, event, frame.start)
             elif kind is yaml.AliasEvent:
                 doc.alias_paths.append((event.anchor, current_path()))
                 if event.anchor not in anchors:
