@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, run_ciconf
+from tests.conftest import FIXTURES, ROOT, all_profiles, run_ciconf
 
 LINT = FIXTURES / "lint"
 
@@ -27,8 +27,14 @@ def test_clean_config_with_matrix_names_approval_orb_jobs_and_status_requires_ha
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
-def test_generated_configs_and_profiles_of_this_project_are_clean():
-    result = lint(".circleci/config.yml", "profiles/ciconf.yaml", "profiles/ci-cd-example.yaml", cwd=ROOT)
+def test_every_profile_and_the_config_it_renders_are_clean(tmp_path):
+    configs = []
+    for profile in all_profiles():
+        rendered = run_ciconf("render", profile, "--stdout", cwd=ROOT)
+        assert rendered.returncode == 0, rendered.stderr
+        configs.append(tmp_path / f"{profile.stem}.config.yml")
+        configs[-1].write_text(rendered.stdout)
+    result = lint(".circleci/config.yml", *all_profiles(), *configs, cwd=ROOT)
     assert (result.returncode, result.stdout) == (0, ""), result.stderr
 
 
