@@ -3,7 +3,8 @@
 An entry is a string (`- build`) or a one-key mapping (`- build: {requires: [...], name: ...}`).
 `name` runs the job under another name, and `requires` refer to those names. A `matrix` runs
 the job once per combination under generated names (`build-3.11`, or the `name` template with
-`<< matrix.x >>` filled in); requiring the plain name means every one of them.
+`<< matrix.x >>` filled in); requiring the plain name, or the matrix's `alias`, means every
+one of them.
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ class Entry:
     mark: Mark | None
     approval: bool = False
     matrix: bool = False
+    matrix_alias: str | None = None
     requires: list[Requirement] = field(default_factory=list)
 
     def answers_to(self, required: str) -> bool:
         """Whether `requires: [required]` in the same workflow means this entry."""
         if required in (self.name, self.job) and (self.matrix or required == self.name):
+            return True
+        if required == self.matrix_alias:  # `matrix: {alias: ...}` names the whole matrix
             return True
         if TEMPLATE.search(self.name):
             pattern = ".+".join(re.escape(part) for part in TEMPLATE.split(self.name))
@@ -79,6 +83,9 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
         approval=options.get("type") == "approval",
         matrix="matrix" in options,
     )
+    matrix = options.get("matrix")
+    if isinstance(matrix, dict) and isinstance(matrix.get("alias"), str):
+        entry.matrix_alias = matrix["alias"]
     requires = options.get("requires")
     for index, required in enumerate(requires if isinstance(requires, list) else []):
         mark = ctx.doc.mark_for(path + ("requires", index))
