@@ -57,7 +57,6 @@ def render(
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
     from ciconf.circleci.render import render_config
-    from ciconf.fsutil import holds, write_atomic
     from ciconf.profile.load import load_profile
 
     if stdout and output is not None:
@@ -68,15 +67,7 @@ def render(
     if stdout:
         sys.stdout.write(text)
         return
-    if holds(str(output), text):
-        _say(f"ciconf: {output} is up to date")
-        return
-    try:
-        write_atomic(str(output), text)
-    except OSError as error:
-        raise InputError(str(output), f"cannot write: {error.strerror or error}") from None
-    _say(f"ciconf: wrote {output}")
-    if exit_nonzero_on_change:
+    if _write_if_changed(str(output), text) and exit_nonzero_on_change:
         raise typer.Exit(DRIFT)
 
 
@@ -149,9 +140,8 @@ def cfn(
 ) -> None:
     """Write the CloudFormation pipeline stack (ECR -> CodeBuild -> ECS) of one account, or of all."""
     from ciconf.cloudformation import render as cfn_render
-    from ciconf.fsutil import read_if_exists, write_atomic
     from ciconf.profile.derive import plan as derive_plan
-    from ciconf.profile.load import PROFILE_MAX_BYTES, validate_document
+    from ciconf.profile.load import PROFILE_MAX_BYTES, PROFILE_MAX_VALUES, validate_document
     from ciconf.yamlkit.load import load_text, read_text
 
     if every == (account is not None):
@@ -164,7 +154,7 @@ def cfn(
         _usage("give -o or --stdout, not both")
 
     path = _profile_path(profile)
-    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
+    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
     plan = derive_plan(validate_document(doc))
     if every:
         targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
@@ -178,13 +168,25 @@ def cfn(
     for target, text in rendered:
         if target is None:
             sys.stdout.write(text)
-        elif read_if_exists(target) == text:
-            _say(f"ciconf: {target} is up to date")
         else:
-            write_atomic(target, text)
-            _say(f"ciconf: wrote {target}")
+            _write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         _say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+
+
+def _write_if_changed(target: str, text: str) -> bool:
+    """Write `text` atomically unless the file already holds it; True when written."""
+    from ciconf.fsutil import holds, write_atomic
+
+    if holds(target, text):
+        _say(f"ciconf: {target} is up to date")
+        return False
+    try:
+        write_atomic(target, text)
+    except OSError as error:
+        raise InputError(target, f"cannot write: {error.strerror or error}") from None
+    _say(f"ciconf: wrote {target}")
+    return True
 
 
 def _usage(message: str) -> None:

@@ -57,10 +57,3 @@ def holds(path: str, text: str) -> bool:
     except OSError:
         return False
 
-
-def read_if_exists(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
