@@ -339,3 +339,12 @@ def test_newline_in_a_bad_profile_name_keeps_the_error_on_one_line(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("ciconf: error: bad\\nname.yaml:")
+
+
+@pytest.mark.parametrize("name", ["a-hundred-thousand-keys", "alias-bomb", "typo-in-key", "invalid-utf8", "empty"])
+def test_cfn_refuses_bad_profiles_the_same_way(tmp_path, name):
+    case = CASES[name]
+    (tmp_path / "profile.yaml").write_bytes(case.content)
+    result = run_ciconf("cfn", "profile.yaml", "--account", "stg", "-o", "stack.yaml", cwd=tmp_path)
+    assert_refused(result, case)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profile.yaml"]
