@@ -44,7 +44,9 @@ def _say(message: str) -> None:
 @app.command()
 def render(
     profile: Optional[Path] = ProfileArg,
-    output: Path = typer.Option(Path(DEFAULT_CONFIG), "-o", "--output", help="Where to write the config."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
+    ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the config instead of writing it."),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
@@ -53,6 +55,9 @@ def render(
     from ciconf.profile.load import load_profile
     from ciconf.yamlkit.load import read_text
 
+    if stdout and output is not None:
+        raise typer.BadParameter("give either -o/--output or --stdout, not both")
+    output = output or Path(DEFAULT_CONFIG)
     path = _profile_path(profile)
     text = render_config(load_profile(path), path, None if stdout else str(output))
     if stdout:

@@ -23,6 +23,7 @@ class InputError(Exception):
         field: str | None = None,
         expected: str | None = None,
         suggestion: str | None = None,
+        more: int = 0,
     ) -> None:
         super().__init__(message)
         self.path = path
@@ -32,6 +33,7 @@ class InputError(Exception):
         self.field = field
         self.expected = expected
         self.suggestion = suggestion
+        self.more = more  # further problems in the same file, fixed one at a time
 
     def __str__(self) -> str:
         where = self.path
@@ -47,6 +49,8 @@ class InputError(Exception):
             text += f" (expected {self.expected})"
         if self.suggestion:
             text += f"; did you mean {self.suggestion!r}?"
+        if self.more:
+            text += f" [{self.more} more problem{'s' if self.more > 1 else ''} in this file]"
         return text
 
 

@@ -18,6 +18,11 @@ def all_profiles() -> list[Path]:
     return sorted(PROFILES.glob("*.yaml"))
 
 
+def every_valid_profile() -> list[Path]:
+    """The bundled profiles plus test-only ones covering every mode and option."""
+    return all_profiles() + sorted((FIXTURES / "profiles").glob("*.yaml"))
+
+
 def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")

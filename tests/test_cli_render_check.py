@@ -72,6 +72,8 @@ def test_render_leaves_an_unchanged_file_alone(project):
 
 def test_usage_error_exits_2(project):
     assert run_ciconf("render", "--no-such-flag", cwd=project).returncode == 2
+    both = run_ciconf("render", "-o", "x.yml", "--stdout", cwd=project)
+    assert both.returncode == 2 and "not both" in both.stderr and not (project / "x.yml").exists()
     assert run_ciconf("check", "missing.yaml", cwd=project).returncode == 2
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ from ciconf.profile.derive import plan
 from ciconf.profile.load import load_profile
 from ciconf.yamlkit.emit import expand
 from ciconf.yamlkit.load import load_text
-from conftest import PROFILES, ROOT, all_profiles
+from conftest import PROFILES, ROOT, all_profiles, every_valid_profile
 
 EXAMPLE = "profiles/ci-cd-example.yaml"
 GOLDEN = ROOT / "tests" / "golden" / "ci-cd-example.config.yml"
@@ -41,7 +42,7 @@ def test_rendering_is_byte_identical_across_runs():
     assert rendered() == rendered()
 
 
-@pytest.mark.parametrize("profile", all_profiles(), ids=lambda p: p.name)
+@pytest.mark.parametrize("profile", every_valid_profile(), ids=lambda p: p.name)
 def test_pyyaml_and_ruamel_load_the_expanded_model(profile):
     path = str(profile.relative_to(ROOT))
     loaded = load_profile(path)
@@ -52,15 +53,19 @@ def test_pyyaml_and_ruamel_load_the_expanded_model(profile):
     assert ruamel.load(io.StringIO(text)) == model
 
 
-@pytest.mark.parametrize("profile", all_profiles(), ids=lambda p: p.name)
+@pytest.mark.parametrize("profile", every_valid_profile(), ids=lambda p: p.name)
 def test_no_duplicate_keys_and_anchors_come_first(profile):
     path = str(profile.relative_to(ROOT))
     text = rendered(path)
     # our own loader refuses duplicate keys and aliases used before their anchor
     doc = load_text(text, path)
     assert doc.data["version"] == 2.1
-    first_alias = text.index("*")
-    assert all(text.index(f"&{name}") < first_alias for name in doc.data["anchors"])
+    aliases = re.findall(r"(?:: |- |\[|, )\*([a-z_]+)\b", text)
+    assert aliases, "the config shares nothing"
+    for name in set(aliases):
+        anchors = [m.start() for m in re.finditer(rf"&{name}\b", text)]
+        assert len(anchors) == 1
+        assert anchors[0] < re.search(rf"\*{name}\b", text).start()
 
 
 def test_example_has_the_seeds_anchor_names_and_jobs():

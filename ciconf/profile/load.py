@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -10,15 +11,12 @@ from pydantic import BaseModel, ValidationError
 from ciconf.errors import InputError, closest
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
-from ciconf.yamlkit.load import Document, load_file, load_text
+from ciconf.yamlkit.load import Document, load_text, read_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
-DEFAULT_PROFILE = "ciconf.yaml"
 
 
 def load_profile(path: str) -> Profile:
-    from ciconf.yamlkit.load import read_text
-
     return parse_profile(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
 
 
@@ -121,7 +119,7 @@ def _flatten(annotation: Any) -> list:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _flatten(typing.get_args(annotation)[0])
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         result = []
         for arg in typing.get_args(annotation):
             result.extend(_flatten(arg))
@@ -161,13 +159,11 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         mark = doc.key_marks.get(path) if on_key or item["type"] == "extra_forbidden" else None
         mark = mark or doc.mark_for(path)
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
+    problems = _without_echoes(problems)
     # a missing key is usually the echo of a misspelt one, so report the misspelling first
     problems.sort(key=lambda problem: (problem[1]["type"] == "missing", problem[0]))
     (line, column), item, path = problems[0]
     message, expected, suggestion = _explain(item)
-    more = len(problems) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return InputError(
         doc.source,
         message,
@@ -176,7 +172,20 @@ def _located(error: ValidationError, doc: Document) -> InputError:
         field=dotted(path),
         expected=expected,
         suggestion=suggestion,
+        more=len(problems) - 1,
     )
+
+
+def _without_echoes(problems: list) -> list:
+    """Drop 'missing key X' when the same mapping has an unknown key that is a typo of X."""
+    typos = set()
+    for _, item, _ in problems:
+        loc = tuple(item["loc"])
+        if item["type"] == "extra_forbidden":
+            model = _model_at(loc[:-1])
+            guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
+            typos.add(loc[:-1] + (guess,))
+    return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
 _TYPE_NAMES = {bool: "a boolean", int: "a number", float: "a number", type(None): "null"}
@@ -222,6 +231,3 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
     if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({value!r:.60})", message.lower().removeprefix("input should be "), None
     return message, None, None
-
-
-__all__ = ["DEFAULT_PROFILE", "load_profile", "parse_profile", "validate_document", "load_file"]

@@ -82,7 +82,7 @@ def _resolve(var: str) -> str:
 
 def credentials_env_indirection() -> str:
     return lines(
-        "# The job environment names the project variables ($AWS_STG_ACCOUNT_ID ...);",
+        "# The job environment holds project variable *names* (such as $AWS_STG_ACCOUNT_ID);",
         "# CircleCI does not expand them, so resolve them here.",
         f'account_id="{_resolve(ACCOUNT_ID_VAR)}"',
         'if ! [[ "${account_id}" =~ ^[0-9]{12}$ ]]; then',

@@ -125,8 +125,8 @@ def scalar(value: Any, in_flow: bool = False) -> str:
 
 
 def _literal_ok(text: str) -> bool:
-    if "\n" not in text or "\r" in text or text.startswith((" ", "\n")):
-        return False
+    if "\n" not in text or "\r" in text or text.startswith((" ", "\n")) or text.endswith("\n\n"):
+        return False  # '|+' keep-chomping would swallow the blank line we put between sections
     lines = text.split("\n")
     return not _UNPRINTABLE_IN_LITERAL.search(text) and not any(line.endswith((" ", "\t")) for line in lines)
 
@@ -134,12 +134,9 @@ def _literal_ok(text: str) -> bool:
 def _literal(text: str, indent: int) -> list[str]:
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
-    header = "|-" if trailing == 0 else "|" if trailing == 1 else "|+"
+    header = "|-" if trailing == 0 else "|"
     pad = " " * indent
-    lines = [pad + line if line else "" for line in body.split("\n")]
-    if trailing > 1:
-        lines.extend([""] * (trailing - 1))
-    return [header, *lines]
+    return [header, *(pad + line if line else "" for line in body.split("\n"))]
 
 
 class _Writer:
@@ -199,7 +196,7 @@ class _Writer:
             if not value and self.counts.get(id(value), 0) < 2:
                 return "{}" if isinstance(value, dict) else "[]"
             return None
-        if isinstance(value, str) and "\n" in value:
+        if isinstance(value, str) and _literal_ok(value):
             return None
         return scalar(value)
 

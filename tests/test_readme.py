@@ -1,0 +1,43 @@
+"""The README's promises: its first two commands, CI running the same tests, its profile example."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT, run_ciconf
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def shell_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+
+
+def test_first_command_installs_and_renders_the_example():
+    first = shell_blocks()[0].strip()
+    assert first.startswith("python3 -m pip install -e .")
+    assert first.endswith("ciconf render profiles/ci-cd-example.yaml --stdout")
+
+
+def test_ci_runs_the_readmes_test_command():
+    install, test_command = shell_blocks()[1].strip().split(" && ")
+    assert install == "python3 -m pip install -e '.[test]'"
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci_lines
+    assert any(line.endswith("-e '.[test]'") and "pip install" in line for line in ci_lines)
+
+
+def test_profile_example_in_readme_renders(tmp_path):
+    (example,) = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
+    (tmp_path / "ciconf.yaml").write_text(example)
+    result = run_ciconf("render", "--stdout", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hold_prod:" in result.stdout and "delivery_stg:" in result.stdout
+
+
+def test_error_example_in_readme_is_what_ciconf_prints(tmp_path):
+    (tmp_path / "ciconf.yaml").write_text("project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n")
+    printed = run_ciconf("check", cwd=tmp_path).stderr.strip()
+    shown = next(line for line in README.splitlines() if line.startswith("ciconf: error:"))
+    head, tail = shown.split("…")[0], shown.split("…")[-1]
+    assert printed.startswith(head) and printed.endswith(tail)
