@@ -1,3 +1,3 @@
-from ciconf.cli import run
+from ciconf.entry import run
 
 run()

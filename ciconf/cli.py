@@ -2,7 +2,9 @@
 
 Exit codes follow black and ruff: 0 ok, 1 drift or findings, 2 usage or input error.
 Each command imports what it needs when it runs, so `ciconf check` never loads the
-CloudFormation or lint code (start-up time matters for a pre-commit hook).
+CloudFormation or lint code (start-up time matters for a pre-commit hook). The bodies of
+render and check live in ciconf/actions.py, so that ciconf/entry.py can run their plain
+invocations without importing typer; keep the options here and the spellings there in step.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import List, Optional
 
 import typer
 
+from ciconf import actions
+from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, DRIFT, INPUT_ERROR, OK  # noqa: F401
 from ciconf.errors import InputError
-
-OK, DRIFT, INPUT_ERROR = 0, 1, 2
 
 app = typer.Typer(
     add_completion=False,
@@ -25,20 +27,20 @@ app = typer.Typer(
     help="Render and check an anchored .circleci/config.yml and its AWS pipeline from one profile.",
 )
 
-DEFAULT_PROFILE = "ciconf.yaml"
-DEFAULT_CONFIG = ".circleci/config.yml"
-
 ProfileArg = typer.Argument(
     None, help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
 )
 
 
-def _profile_path(profile: Optional[Path]) -> str:
-    return str(profile) if profile is not None else DEFAULT_PROFILE
+# shared with the bodies in ciconf/actions.py, which the fast entry point runs without typer
+_profile_path = actions.profile_path
+_say = actions.say
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+def _finish(code: int) -> None:
+    """End a command with `code`; typer exits 0 when a command returns."""
+    if code != OK:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -50,25 +52,9 @@ def render(
     stdout: bool = typer.Option(False, "--stdout", help="Print the config instead of writing it."),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
-    from ciconf.circleci.render import render_config
-    from ciconf.fsutil import write_atomic
-    from ciconf.profile.load import load_profile
-    from ciconf.yamlkit.load import read_text
-
     if stdout and output is not None:
         raise typer.BadParameter("give either -o/--output or --stdout, not both")
-    output = output or Path(DEFAULT_CONFIG)
-    path = _profile_path(profile)
-    text = render_config(load_profile(path), path, None if stdout else str(output))
-    if stdout:
-        sys.stdout.write(text)
-        return
-    current = read_text(str(output), max_bytes=64 * 1024 * 1024) if output.exists() else None
-    if current == text:
-        _say(f"ciconf: {output} is up to date")
-        return
-    write_atomic(str(output), text)
-    _say(f"ciconf: wrote {output}")
+    _finish(actions.render(profile, output, stdout))
 
 
 @app.command()
@@ -77,30 +63,7 @@ def check(
     config: Path = typer.Option(Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."),
 ) -> None:
     """Exit 1 with a diff when CONFIG differs from what PROFILE renders; never writes."""
-    import difflib
-
-    from ciconf.circleci.render import render_config
-    from ciconf.profile.load import load_profile
-    from ciconf.yamlkit.load import read_text
-
-    path = _profile_path(profile)
-    expected = render_config(load_profile(path), path, str(config))
-    if not config.exists():
-        _say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
-        raise typer.Exit(DRIFT)
-    actual = read_text(str(config), max_bytes=64 * 1024 * 1024)
-    if actual == expected:
-        _say(f"ciconf: {config} is in sync with {path}")
-        return
-    diff = difflib.unified_diff(
-        actual.splitlines(keepends=True),
-        expected.splitlines(keepends=True),
-        fromfile=f"{config} (committed)",
-        tofile=f"{config} (rendered from {path})",
-    )
-    sys.stdout.writelines(diff)
-    _say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
-    raise typer.Exit(DRIFT)
+    _finish(actions.check(profile, config))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -111,8 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         code = done.code
         return code if isinstance(code, int) else (OK if code is None else INPUT_ERROR)
     except InputError as error:
-        _say(f"ciconf: error: {error}")
-        return INPUT_ERROR
+        return actions.input_error(error)
     except KeyboardInterrupt:
         _say("ciconf: interrupted")
         return 130
