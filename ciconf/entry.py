@@ -3,9 +3,12 @@
 The invocations a pre-commit hook makes -- `ciconf check [PROFILE] [--config FILE]` and
 `ciconf render [PROFILE] [-o FILE | --stdout]` -- run here without importing typer, whose start-up
 and per-parameter setup are a large share of a check. Anything else (help, unknown or repeated
-options, `--opt=` on short options, values starting with '-', ...) goes to the typer app in
-ciconf/cli.py, which stays the one full definition of the command line. The accepted spellings
-parse exactly as click parses them; tests run both paths on the same arguments and compare.
+options, `-oFILE`, values starting with '-', ...) goes to the typer app in ciconf/cli.py, which
+stays the one full definition of the command line. The spellings accepted here parse exactly as
+click parses them; tests run both paths on the same arguments and compare the outcomes.
+
+To give another command a fast path: describe it in COMMANDS, add its body to ciconf/actions.py
+(the typer command calls the same function), and list its spellings in tests/test_entry_fastpath.py.
 """
 
 from __future__ import annotations
@@ -13,73 +16,76 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ciconf import actions
 
-# option spelling -> keyword of the action, per command; FLAGS take no value
-_OPTIONS = {
-    "check": {"--config": "config"},
-    "render": {"-o": "output", "--output": "output", "--stdout": "stdout"},
+# Per command: the positional argument, option spellings -> action keyword, flags (no value),
+# options typer refuses to combine, and the defaults typer would pass.
+COMMANDS: dict[str, dict[str, Any]] = {
+    "check": {
+        "positional": "profile",
+        "options": {"--config": "config"},
+        "flags": set(),
+        "exclusive": set(),
+        "defaults": {"profile": None, "config": actions.DEFAULT_CONFIG},
+    },
+    "render": {
+        "positional": "profile",
+        "options": {"-o": "output", "--output": "output", "--stdout": "stdout"},
+        "flags": {"stdout"},
+        "exclusive": {"output", "stdout"},
+        "defaults": {"profile": None, "output": None, "stdout": False},
+    },
 }
-_FLAGS = {"stdout"}
 _COMPLETION_VAR = "_CICONF_COMPLETE"  # click's shell-completion request; typer answers it
 
 
 def parse(args: Sequence[str]) -> Optional[tuple[str, dict[str, object]]]:
-    """(command, keyword arguments) for a plain check/render invocation, or None for typer."""
-    if not args or args[0] not in _OPTIONS or _COMPLETION_VAR in os.environ:
+    """(command, the values given) for a plain invocation of a COMMANDS entry, or None for typer."""
+    if not args or args[0] not in COMMANDS or _COMPLETION_VAR in os.environ:
         return None
-    command, options = args[0], _OPTIONS[args[0]]
+    command, spec = args[0], COMMANDS[args[0]]
+    options, flags = spec["options"], spec["flags"]
     tokens = iter(args[1:])
     found: dict[str, object] = {}
     for token in tokens:
         name, equals, inline = token.partition("=")
         if not token.startswith("-"):
-            key, value = "profile", token
+            key, value = spec["positional"], token
         elif token in options:
             key = options[token]
-            value = True if key in _FLAGS else next(tokens, None)
-        elif token.startswith("--") and equals and name in options and options[name] not in _FLAGS:
+            value = True if key in flags else next(tokens, None)
+        elif token.startswith("--") and equals and name in options and options[name] not in flags:
             key, value = options[name], inline
         else:
             return None
         if key in found or value is None or (isinstance(value, str) and (not value or value.startswith("-"))):
             return None
         found[key] = value
-    if "output" in found and "stdout" in found:
+    if spec["exclusive"] and spec["exclusive"] <= found.keys():
         return None  # typer reports the conflict as a usage error
     return command, found
 
 
-def _arguments(command: str, found: dict[str, object]) -> dict[str, object]:
-    """The action's arguments, typed as typer would pass them (typer makes a Path of a path)."""
-    profile = found.get("profile")
-    arguments: dict[str, object] = {"profile": Path(str(profile)) if profile is not None else None}
-    if command == "check":
-        arguments["config"] = Path(str(found.get("config", actions.DEFAULT_CONFIG)))
-    else:
-        output = found.get("output")
-        arguments["output"] = Path(str(output)) if output is not None else None
-        arguments["stdout"] = bool(found.get("stdout", False))
-    return arguments
-
-
-_ACTIONS: dict[str, Callable[..., int]] = {"check": actions.check, "render": actions.render}
+def arguments(command: str, found: dict[str, object]) -> dict[str, object]:
+    """The action's keyword arguments, typed as typer passes them: a Path for every value."""
+    values = {**COMMANDS[command]["defaults"], **found}
+    return {key: Path(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def _run(command: str, found: dict[str, object]) -> int:
-    """Run an action with the same outcomes the typer path gives (see cli.main and typer)."""
+    """Run an action with the outcomes the typer path gives (see cli.main and typer's main)."""
     from ciconf.errors import InputError
 
     try:
-        return _ACTIONS[command](**_arguments(command, found))
+        return getattr(actions, command)(**arguments(command, found))
     except InputError as error:
         return actions.input_error(error)
     except KeyboardInterrupt:
         return 130  # typer's answer to Ctrl-C inside a command
     except BrokenPipeError:
-        # typer exits 1 when the reader of our stdout went away; keep Python from complaining at exit
+        # typer exits 1 when the reader of our stdout went away; keep Python quiet about it at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 

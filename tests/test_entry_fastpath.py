@@ -112,10 +112,27 @@ def test_shell_completion_requests_go_to_typer(monkeypatch):
 def test_fast_parse_types_arguments_as_typer_does():
     command, found = entry.parse(["render", "./a//b.yaml", "--output=out.yml"])
     assert command == "render"
-    assert entry._arguments(command, found) == {
+    assert entry.arguments(command, found) == {
         "profile": cli.Path("a/b.yaml"),
         "output": cli.Path("out.yml"),
         "stdout": False,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(entry.COMMANDS))
+def test_fast_commands_know_every_option_of_the_typer_command(name):
+    """A new option in cli.py must be taught to entry.py too (or this command left to typer)."""
+    import typer.main
+
+    command = typer.main.get_command(cli.app).commands[name]
+    spec = entry.COMMANDS[name]
+    spellings = {opt for param in command.params for opt in param.opts if param.param_type_name == "option"}
+    assert spellings - {"--help"} == set(spec["options"])
+    positional = [param.name for param in command.params if param.param_type_name == "argument"]
+    assert positional == [spec["positional"]]
+    defaults = {param.name: param.default for param in command.params if param.name != "help"}
+    assert {key: str(value) if value is not None else None for key, value in defaults.items()} == {
+        key: str(value) if value is not None else None for key, value in spec["defaults"].items()
     }
 
 
