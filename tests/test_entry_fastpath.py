@@ -112,11 +112,10 @@ def test_shell_completion_requests_go_to_typer(monkeypatch):
 def test_fast_parse_types_arguments_as_typer_does():
     command, found = entry.parse(["render", "./a//b.yaml", "--output=out.yml"])
     assert command == "render"
-    assert entry.arguments(command, found) == {
-        "profile": cli.Path("a/b.yaml"),
-        "output": cli.Path("out.yml"),
-        "stdout": False,
-    }
+    typed = entry.arguments(command, found)
+    assert typed["profile"] == cli.Path("a/b.yaml")  # as typer's Path conversion spells it
+    assert typed["output"] == cli.Path("out.yml")
+    assert typed["stdout"] is False
 
 
 @pytest.mark.parametrize("name", sorted(entry.COMMANDS))
