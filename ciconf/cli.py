@@ -66,6 +66,62 @@ def check(
     _finish(actions.check(profile, config))
 
 
+@app.command()
+def cfn(
+    profile: Optional[Path] = ProfileArg,
+    account: Optional[str] = typer.Option(None, "--account", help="Account whose pipeline stack to write."),
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help="Where to write it (default: cloudformation/<stack name>.yaml)."
+    ),
+    stdout: bool = typer.Option(False, "--stdout", help="Print the template instead of writing it."),
+    every: bool = typer.Option(False, "--all", help="Write the stack of every account with a pipeline."),
+    directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
+) -> None:
+    """Write the CloudFormation pipeline stack (ECR -> CodeBuild -> ECS) of one account, or of all."""
+    from ciconf.cloudformation import render as cfn_render
+    from ciconf.fsutil import read_if_exists, write_atomic
+    from ciconf.profile.derive import plan as derive_plan
+    from ciconf.profile.load import PROFILE_MAX_BYTES, validate_document
+    from ciconf.yamlkit.load import load_text, read_text
+
+    if every == (account is not None):
+        _usage("give either --account NAME or --all")
+    if every and (output is not None or stdout):
+        _usage("--all writes one file per account into --dir; -o and --stdout need --account")
+    if not every and directory is not None:
+        _usage("--dir goes with --all; use -o with --account")
+    if output is not None and stdout:
+        _usage("give -o or --stdout, not both")
+
+    path = _profile_path(profile)
+    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
+    plan = derive_plan(validate_document(doc))
+    if every:
+        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
+    else:
+        chosen = cfn_render.find_account(plan, account or "", path)
+        cfn_render.require_pipeline(doc, plan, chosen)
+        target = None if stdout else str(output or cfn_render.default_output(chosen))
+        targets = [(chosen, target)]
+    # render everything before writing anything, so bad input leaves no partial output
+    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
+    for target, text in rendered:
+        if target is None:
+            sys.stdout.write(text)
+        elif read_if_exists(target) == text:
+            _say(f"ciconf: {target} is up to date")
+        else:
+            write_atomic(target, text)
+            _say(f"ciconf: wrote {target}")
+    for skipped in (a for a in plan.accounts if every and a.pipeline is None):
+        _say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+
+
+def _usage(message: str) -> None:
+    _say(f"ciconf: error: {message}")
+    raise typer.Exit(INPUT_ERROR)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI and return its exit code instead of exiting."""
     try:

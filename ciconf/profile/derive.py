@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ciconf.profile.models import Account, Credentials, Image, Profile
+from ciconf.profile.models import Account, Credentials, Image, Pipeline, Profile
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -45,6 +45,7 @@ class AccountPlan:
     job: str
     hold_job: str | None
     stack_name: str
+    pipeline: Pipeline | None  # what `ciconf cfn` builds for this account
 
     @property
     def mode(self) -> str:
@@ -64,6 +65,11 @@ class DeliveryPlan:
     def deploy_tag_order(self) -> tuple[ImagePlan, ...]:
         others = tuple(image for image in self.images if image is not self.source)
         return others + (self.source,)
+
+    @property
+    def commit_tag_pattern(self) -> str:
+        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag matches."""
+        return f"^[0-9a-f]{{{self.commit_tag_length}}}$"
 
     @property
     def siblings(self) -> tuple[ImagePlan, ...]:
@@ -103,6 +109,7 @@ def _account(project: str, account: Account) -> AccountPlan:
         job=f"delivery_{account.name}",
         hold_job=f"hold_{account.name}" if account.approval else None,
         stack_name=f"{project}-{account.name.replace('_', '-')}-pipeline",
+        pipeline=account.pipeline,
     )
 
 

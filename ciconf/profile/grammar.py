@@ -96,15 +96,32 @@ check_host = _checker(
     r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", "a host name or IPv4 address like 127.0.0.1"
 )
 check_context = _checker(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "a CircleCI context name (letters, digits, _ . -)")
+ROLE_ARN_PATTERN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
+ECS_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,254}"
+
 check_role_arn = _checker(
-    r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+    ROLE_ARN_PATTERN,
     "an IAM role ARN like arn:aws:iam::123456789012:role/circleci-deploy",
 )
 check_resource_class = _checker(
     r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
 )
 check_ecs_name = _checker(
-    r"[A-Za-z][A-Za-z0-9_-]{0,254}", "an ECS name: letters, digits, '-' and '_' (up to 255)"
+    ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)"
+)
+check_listener_arn = _checker(
+    r"arn:aws(?:-[a-z]+)*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/(?:app|net)/"
+    r"[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}",
+    "a load balancer listener ARN like "
+    "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef",
+)
+check_target_group = _checker(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?",
+    "a target group name: letters, digits and '-' (up to 32, not starting or ending with '-')",
+)
+check_deployment_config = _checker(
+    r"[A-Za-z0-9_.+=,@-]{1,100}",
+    "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
 check_job_label = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
 
@@ -138,4 +155,7 @@ RoleArn = constrained(check_role_arn)
 ResourceClass = constrained(check_resource_class)
 EcsName = constrained(check_ecs_name)
 Label = constrained(check_job_label)
+ListenerArn = constrained(check_listener_arn)
+TargetGroupName = constrained(check_target_group)
+DeploymentConfigName = constrained(check_deployment_config)
 Command = constrained(_no_nul)

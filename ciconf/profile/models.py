@@ -8,25 +8,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ciconf.errors import closest
 from ciconf.profile.grammar import (
     AccountName,
     Branch,
     CachePath,
     Command,
     ContextName,
+    DeploymentConfigName,
     DockerImage,
     EcrRepository,
     EcsName,
     EnvName,
     Host,
     ImageTag,
+    ListenerArn,
     ProjectName,
     Region,
     RelPath,
     ResourceClass,
     RoleArn,
+    TargetGroupName,
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
@@ -156,6 +161,51 @@ Credentials = Annotated[
 ]
 
 
+class BlueGreen(Model):
+    """CodeDeploy blue/green: where traffic shifts and how fast."""
+
+    production_listener_arn: ListenerArn
+    test_listener_arn: ListenerArn | None = Field(
+        None, description="Listener for test traffic to the new tasks before the shift (optional)"
+    )
+    target_groups: Annotated[list[TargetGroupName], Field(min_length=2, max_length=2)] = Field(
+        description="The blue and green target groups, both attached to the listener's rule"
+    )
+    container: EcsName = Field(description="The ECS container that receives load balancer traffic")
+    port: int = Field(ge=1, le=65535, description="That container's port")
+    deployment_config: DeploymentConfigName = Field(
+        "CodeDeployDefault.ECSAllAtOnce",
+        description="e.g. CodeDeployDefault.ECSAllAtOnce, ECSCanary10Percent5Minutes, ECSLinear10PercentEvery1Minutes",
+    )
+    termination_wait_minutes: int = Field(
+        5, ge=0, le=2880, description="Minutes the old (blue) tasks keep running after the shift"
+    )
+
+    @model_validator(mode="after")
+    def _two_groups(self) -> "BlueGreen":
+        if self.target_groups[0] == self.target_groups[1]:
+            raise ValueError("target_groups must name two different target groups")
+        return self
+
+
+class Pipeline(Model):
+    """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""
+
+    cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
+    service: EcsName = Field(description="ECS service name (the template's EcsServiceName default)")
+    approval: bool = Field(False, description="Add a manual approval stage before the deploy")
+    strategy: Literal["rolling", "blue-green"] = "rolling"
+    blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
+
+    @model_validator(mode="after")
+    def _strategy_settings(self) -> "Pipeline":
+        if self.strategy == "blue-green" and self.blue_green is None:
+            raise ValueError("strategy blue-green needs a blue_green section (listener, target groups...)")
+        if self.strategy == "rolling" and self.blue_green is not None:
+            raise ValueError("blue_green settings are only used with strategy: blue-green")
+        return self
+
+
 class Account(Model):
     name: AccountName
     branch: Branch
@@ -164,6 +214,7 @@ class Account(Model):
     )
     credentials: Credentials
     approval: bool = Field(False, description="Hold for a manual approval before delivery")
+    pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
 
 
 class Profile(Model):
@@ -174,6 +225,30 @@ class Profile(Model):
     merge_test: MergeTest | None = None
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
+
+    @field_validator("accounts")
+    @classmethod
+    def _traffic_container_is_delivered(cls, accounts: list[Account], info: ValidationInfo) -> list[Account]:
+        delivery = info.data.get("delivery")
+        if delivery is None:
+            return accounts
+        containers = [image.container_name for image in delivery.images]
+        for index, account in enumerate(accounts):
+            blue_green = account.pipeline.blue_green if account.pipeline else None
+            if blue_green is None or blue_green.container in containers:
+                continue
+            guess = closest(blue_green.container, containers)
+            message = f"{blue_green.container!r} is not one of the images' containers ({', '.join(containers)})"
+            if guess:
+                message += f"; did you mean {guess!r}?"
+            # located on the field itself, so the message points at the line to fix
+            error = InitErrorDetails(
+                type=PydanticCustomError("value_error", "{detail}", {"detail": message}),
+                loc=(index, "pipeline", "blue_green", "container"),
+                input=blue_green.container,
+            )
+            raise ValidationError.from_exception_data(cls.__name__, [error])
+        return accounts
 
     @model_validator(mode="after")
     def _accounts_need_delivery(self) -> "Profile":

@@ -1,0 +1,172 @@
+"""The CodePipeline itself, its role, and the EventBridge rule that starts it."""
+
+from __future__ import annotations
+
+from ciconf.cloudformation import bluegreen
+from ciconf.cloudformation.intrinsics import (
+    arn,
+    ecr_repository,
+    ecs_cluster,
+    ecs_service,
+    get_att,
+    pass_task_roles,
+    pipeline as pipeline_arn,
+    policy,
+    ref,
+    skip_checkov,
+    statement,
+    trust,
+)
+from ciconf.cloudformation.storage import artifact_access
+from ciconf.profile.derive import AccountPlan, DeliveryPlan
+from ciconf.profile.models import Pipeline
+from ciconf.shell import buildspec as script
+
+
+def _action(name: str, category: str, provider: str, configuration: dict, **extra) -> dict:
+    action = {
+        "Name": name,
+        "ActionTypeId": {"Category": category, "Owner": "AWS", "Provider": provider, "Version": "1"},
+    }
+    if configuration:
+        action["Configuration"] = configuration
+    action.update(extra)
+    action["RunOrder"] = 1
+    return action
+
+
+def _rolling_deploy() -> dict:
+    return _action(
+        "Rolling",
+        "Deploy",
+        "ECS",
+        {
+            "ClusterName": ref("EcsClusterName"),
+            "ServiceName": ref("EcsServiceName"),
+            "FileName": script.IMAGE_DEFINITIONS,
+        },
+        InputArtifacts=[{"Name": "DeployFiles"}],
+    )
+
+
+def stages(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pipeline) -> list[dict]:
+    source = _action(
+        "Image",
+        "Source",
+        "ECR",
+        {"RepositoryName": delivery.source.repository, "ImageTag": account.deploy_tag},
+        OutputArtifacts=[{"Name": "SourceImage"}],
+    )
+    build = _action(
+        "DeployFiles",
+        "Build",
+        "CodeBuild",
+        {"ProjectName": ref("BuildProject")},
+        InputArtifacts=[{"Name": "SourceImage"}],
+        OutputArtifacts=[{"Name": "DeployFiles"}],
+    )
+    result = [{"Name": "Source", "Actions": [source]}, {"Name": "Build", "Actions": [build]}]
+    if pipeline.approval:
+        result.append({"Name": "Approve", "Actions": [_action("Approve", "Approval", "Manual", {})]})
+    blue_green = pipeline.blue_green
+    deploy = bluegreen.deploy_action() if blue_green is not None else _rolling_deploy()
+    result.append({"Name": "Deploy", "Actions": [deploy]})
+    return result
+
+
+def pipeline_resource(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pipeline) -> dict:
+    return {
+        "Type": "AWS::CodePipeline::Pipeline",
+        "Properties": {
+            "PipelineType": "V2",
+            "ExecutionMode": "SUPERSEDED",  # a newer image replaces one still waiting
+            "RoleArn": get_att("PipelineRole.Arn"),
+            "ArtifactStore": {
+                "Type": "S3",
+                "Location": ref("ArtifactBucket"),
+                "EncryptionKey": {"Id": get_att("ArtifactKey.Arn"), "Type": "KMS"},
+            },
+            "Stages": stages(delivery, account, pipeline),
+        },
+    }
+
+
+def _rolling_permissions() -> list[dict]:
+    """What the ECS deploy action calls (documented for the ECS standard deploy action)."""
+    tasks = arn("ecs", "task/${EcsClusterName}/*")
+    return [
+        statement(["ecs:DescribeServices", "ecs:UpdateService"], [ecs_service()]),
+        statement(["ecs:DescribeTasks"], [tasks]),
+        statement(["ecs:ListTasks"], ["*"], Condition={"ArnEquals": {"ecs:cluster": ecs_cluster()}}),
+        statement(["ecs:TagResource"], [arn("ecs", "task-definition/*")]),
+        statement(["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], ["*"]),
+        pass_task_roles(),
+    ]
+
+
+def pipeline_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
+    statements = [
+        *artifact_access(),
+        statement(["ecr:DescribeImages"], [ecr_repository(delivery.source.repository)]),
+        statement(["codebuild:BatchGetBuilds", "codebuild:StartBuild"], [get_att("BuildProject.Arn")]),
+    ]
+    if pipeline.blue_green is not None:
+        statements += bluegreen.pipeline_permissions(pipeline.blue_green)
+    else:
+        statements += _rolling_permissions()
+    return {
+        "Type": "AWS::IAM::Role",
+        "Metadata": skip_checkov(
+            (
+                "CKV_AWS_111",
+                "ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level "
+                "permissions; iam:PassRole is limited to the task roles and ecs-tasks.",
+            ),
+        ),
+        "Properties": {
+            "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com"),
+            "Policies": [{"PolicyName": "pipeline", "PolicyDocument": policy(*statements)}],
+        },
+    }
+
+
+def push_rule(delivery: DeliveryPlan, account: AccountPlan) -> dict:
+    """Start the pipeline when the delivery job pushes the source image's deploy tag.
+
+    This rule is the pipeline's only trigger. The ECR source action has no polling setting and no
+    change detection of its own outside the console (the console creates this same rule for you),
+    and V2 pipeline Triggers apply only to CodeStar connection sources, so no second start.
+    """
+    return {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "Description": f"Start the pipeline when {delivery.source.repository}:{account.deploy_tag} is pushed",
+            "EventPattern": {
+                "source": ["aws.ecr"],
+                "detail-type": ["ECR Image Action"],
+                "detail": {
+                    "action-type": ["PUSH"],
+                    "result": ["SUCCESS"],
+                    "repository-name": [delivery.source.repository],
+                    "image-tag": [account.deploy_tag],
+                },
+            },
+            "State": "ENABLED",
+            "Targets": [{"Id": "pipeline", "Arn": pipeline_arn(), "RoleArn": get_att("PushRuleRole.Arn")}],
+        },
+    }
+
+
+def push_rule_role() -> dict:
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": trust("events.amazonaws.com"),
+            "Policies": [
+                {
+                    "PolicyName": "start-pipeline",
+                    "PolicyDocument": policy(statement(["codepipeline:StartPipelineExecution"], [pipeline_arn()])),
+                }
+            ],
+        },
+    }

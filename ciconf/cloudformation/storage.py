@@ -1,0 +1,139 @@
+"""Where the pipeline keeps things: a KMS key, the artifact bucket and the build log group."""
+
+from __future__ import annotations
+
+from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, skip_checkov, statement, sub
+
+LOG_GROUP_NAME = "/aws/codebuild/${AWS::StackName}"
+LOG_RETENTION_DAYS = 30
+ARTIFACT_DAYS = 30  # artifacts only matter while an execution runs or is retried
+KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+def artifact_key() -> dict:
+    logs_use = [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+        "kms:ReEncryptFrom",
+        "kms:ReEncryptTo",
+    ]
+    return {
+        "Type": "AWS::KMS::Key",
+        "Properties": {
+            "Description": sub("Pipeline artifacts and build logs of ${AWS::StackName}"),
+            "EnableKeyRotation": True,
+            "KeyPolicy": policy(
+                # AWS's default key policy: the account administers the key through IAM (without it
+                # the key becomes unmanageable); the stack's roles are granted only KEY_USE.
+                {
+                    "Sid": "AccountAdministersThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "BuildLogGroupOnly",
+                    "Effect": "Allow",
+                    "Principal": {"Service": sub("logs.${AWS::Region}.amazonaws.com")},
+                    "Action": sorted(logs_use),
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": arn("logs", f"log-group:{LOG_GROUP_NAME}")}
+                    },
+                },
+            ),
+        },
+    }
+
+
+def artifact_bucket() -> dict:
+    return {
+        "Type": "AWS::S3::Bucket",
+        "Metadata": skip_checkov(
+            (
+                "CKV_AWS_18",
+                "Only the pipeline's own roles write here; CloudTrail records their calls, and a log "
+                "bucket would need a log bucket of its own.",
+            )
+        ),
+        "Properties": {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": get_att("ArtifactKey.Arn"),
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "ExpireOldArtifacts",
+                        "Status": "Enabled",
+                        "ExpirationInDays": ARTIFACT_DAYS,
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+        },
+    }
+
+
+def artifact_bucket_policy() -> dict:
+    bucket = get_att("ArtifactBucket.Arn")
+    return {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": ref("ArtifactBucket"),
+            "PolicyDocument": policy(
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket, sub("${ArtifactBucket.Arn}/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ),
+        },
+    }
+
+
+def build_log_group() -> dict:
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {
+            "LogGroupName": sub(LOG_GROUP_NAME),
+            "RetentionInDays": LOG_RETENTION_DAYS,
+            "KmsKeyId": get_att("ArtifactKey.Arn"),
+        },
+    }
+
+
+def artifact_access() -> list[dict]:
+    """Statements for a role that reads and writes pipeline artifacts."""
+    return [
+        statement(
+            ["s3:GetBucketLocation", "s3:GetBucketVersioning"], [get_att("ArtifactBucket.Arn")]
+        ),
+        statement(
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], [sub("${ArtifactBucket.Arn}/*")]
+        ),
+        statement(KEY_USE, [get_att("ArtifactKey.Arn")]),
+    ]
