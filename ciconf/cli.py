@@ -138,4 +138,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    """The old console-script target: the process entry point is now ciconf/entry.py."""
+    from ciconf.entry import run as run_entry
+
+    run_entry()
