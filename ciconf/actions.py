@@ -31,8 +31,13 @@ def profile_path(profile: Optional[Path]) -> str:
     return str(profile) if profile is not None else DEFAULT_PROFILE
 
 
-def render(profile: Optional[Path], output: Optional[Path], stdout: bool) -> int:
-    """Write (or print) the config rendered from `profile`; untouched when unchanged."""
+def render(
+    profile: Optional[Path], output: Optional[Path], stdout: bool, exit_nonzero_on_change: bool = False
+) -> int:
+    """Write (or print) the config rendered from `profile`; untouched when unchanged.
+
+    With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
+    commit so the new config can be staged)."""
     from ciconf.circleci.render import render_config
     from ciconf.fsutil import write_atomic
     from ciconf.profile.load import load_profile
@@ -50,7 +55,7 @@ def render(profile: Optional[Path], output: Optional[Path], stdout: bool) -> int
         return OK
     write_atomic(str(output), text)
     say(f"ciconf: wrote {output}")
-    return OK
+    return DRIFT if exit_nonzero_on_change else OK
 
 
 def check(profile: Optional[Path], config: Path) -> int:

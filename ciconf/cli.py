@@ -50,11 +50,16 @@ def render(
         None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the config instead of writing it."),
+    exit_nonzero_on_change: bool = typer.Option(
+        False,
+        "--exit-nonzero-on-change",
+        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
+    ),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
     if stdout and output is not None:
         raise typer.BadParameter("give either -o/--output or --stdout, not both")
-    _finish(actions.render(profile, output, stdout))
+    _finish(actions.render(profile, output, stdout, exit_nonzero_on_change))
 
 
 @app.command()
@@ -64,6 +69,30 @@ def check(
 ) -> None:
     """Exit 1 with a diff when CONFIG differs from what PROFILE renders; never writes."""
     _finish(actions.check(profile, config))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def lint(ctx: typer.Context) -> None:
+    """Check CircleCI configs and ciconf profiles; exit 1 on findings (`ciconf lint --help`).
+
+    Its arguments are parsed by ciconf.lint.cli with argparse: typer would build a pydantic
+    adapter for each option, half a second of start-up that lint (run by pre-commit on every
+    commit, and timed against check-jsonschema) cannot afford.
+    """
+    from ciconf.lint.cli import run_lint
+
+    raise typer.Exit(run_lint(list(ctx.args)))
+
+
+@app.command()
+def schema() -> None:
+    """Print the profile's JSON Schema (regenerate with `ciconf schema > schema/profile.schema.json`)."""
+    from ciconf.profile.schema import profile_schema_text
+
+    sys.stdout.write(profile_schema_text())
 
 
 @app.command()
@@ -124,6 +153,11 @@ def _usage(message: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI and return its exit code instead of exiting."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["lint"]:  # straight to argparse: see the `lint` command
+        from ciconf.lint.cli import run_lint
+
+        return run_lint(args[1:])
     try:
         app(args=argv, prog_name="ciconf")  # click's standalone mode always ends in SystemExit
     except SystemExit as done:

@@ -7,6 +7,8 @@ options, `-oFILE`, values starting with '-', ...) goes to the typer app in cicon
 stays the one full definition of the command line. The spellings accepted here parse exactly as
 click parses them; tests run both paths on the same arguments and compare the outcomes.
 
+`ciconf lint` goes straight to its own argparse front end (ciconf.lint.cli), also without typer.
+
 To give another command a fast path: describe it in COMMANDS, add its body to ciconf/actions.py
 (the typer command calls the same function), and list its spellings in tests/test_entry_fastpath.py.
 """
@@ -32,10 +34,15 @@ COMMANDS: dict[str, dict[str, Any]] = {
     },
     "render": {
         "positional": "profile",
-        "options": {"-o": "output", "--output": "output", "--stdout": "stdout"},
-        "flags": {"stdout"},
+        "options": {
+            "-o": "output",
+            "--output": "output",
+            "--stdout": "stdout",
+            "--exit-nonzero-on-change": "exit_nonzero_on_change",
+        },
+        "flags": {"stdout", "exit_nonzero_on_change"},
         "exclusive": {"output", "stdout"},
-        "defaults": {"profile": None, "output": None, "stdout": False},
+        "defaults": {"profile": None, "output": None, "stdout": False, "exit_nonzero_on_change": False},
     },
 }
 _COMPLETION_VAR = "_CICONF_COMPLETE"  # click's shell-completion request; typer answers it
@@ -92,6 +99,10 @@ def _run(command: str, found: dict[str, object]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["lint"]:  # its own argparse front end: see the `lint` command in cli.py
+        from ciconf.lint.cli import run_lint
+
+        return run_lint(args[1:])
     parsed = parse(args)
     if parsed is None:
         from ciconf.cli import main as typer_main

@@ -40,9 +40,11 @@ class InputError(Exception):
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        text = f"{where}: "
-        if self.field:
-            text += f"{self.field}: "
+        return f"{where}: {self.detail()}"
+
+    def detail(self) -> str:
+        """The message without its location: field, problem, expectation, suggestion."""
+        text = f"{self.field}: " if self.field else ""
         text += self.message
         if self.expected:
             text += f" (expected {self.expected})"

@@ -37,6 +37,8 @@ FAST = [
     ["render", "-o", "stale.yml"],
     ["render", "-o", ".circleci/config.yml"],
     ["render", "broken.yaml", "-o", "stale.yml"],
+    ["render", "-o", "stale.yml", "--exit-nonzero-on-change"],
+    ["render", "--exit-nonzero-on-change"],
 ]
 
 # spellings left to typer: usage errors, help, and forms the fast path does not mirror
@@ -61,6 +63,7 @@ TYPER = [
     ["render", "-oout.yml"],
     ["render", "-o=out.yml"],
     ["render", "--out", "x.yml"],
+    ["render", "--exit-nonzero-on-change=yes"],
 ]
 
 

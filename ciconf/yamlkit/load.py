@@ -57,6 +57,13 @@ class DuplicateKey:
     again: Mark
 
 
+@dataclass(frozen=True)
+class UndefinedAlias:
+    path: Path
+    name: str
+    mark: Mark
+
+
 @dataclass
 class Document:
     """Loaded data plus where each piece of it was written."""
@@ -66,6 +73,9 @@ class Document:
     value_marks: dict[Path, Mark] = field(default_factory=dict)
     key_marks: dict[Path, Mark] = field(default_factory=dict)
     duplicates: list[DuplicateKey] = field(default_factory=list)
+    undefined_aliases: list[UndefinedAlias] = field(default_factory=list)
+    anchor_paths: dict[str, Path] = field(default_factory=dict)  # where each anchor was (last) defined
+    alias_paths: list[tuple[str, Path]] = field(default_factory=list)  # where each alias was used
 
     def mark_for(self, path: Path) -> Mark | None:
         """Closest known position for a path, falling back to its parents."""
@@ -149,17 +159,19 @@ class _MergeKey:
 
 
 _MERGE = _MergeKey()
+_UNDEFINED = None  # what an alias to a not-yet-defined anchor reads as, when that is allowed
 
 
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "path", "anchor", "key", "key_mark", "size", "merges", "explicit")
+    __slots__ = ("value", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
 
-    def __init__(self, value: Any, path: Path, anchor: str | None) -> None:
+    def __init__(self, value: Any, path: Path, anchor: str | None, start: Mark) -> None:
         self.value = value
         self.path = path
         self.anchor = anchor
+        self.start = start  # where the collection itself begins
         self.key: Any = _NO_KEY
         self.key_mark: Mark | None = None
         self.size = 1
@@ -177,8 +189,14 @@ def load_text(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
     allow_duplicates: bool = False,
+    allow_undefined_aliases: bool = False,
 ) -> Document:
-    """Parse one YAML document into plain data with positions. Raises InputError."""
+    """Parse one YAML document into plain data with positions. Raises InputError.
+
+    The two ``allow_`` options are for linting: instead of raising, duplicate keys are collected
+    in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
+    ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
+    """
     doc = Document(source, None)
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
@@ -211,12 +229,14 @@ def load_text(
         key, frame.key = frame.key, _NO_KEY
         if key is _MERGE:
             sources = value if isinstance(value, list) else [value]
+            if allow_undefined_aliases:  # an undefined alias merges nothing
+                sources = [item for item in sources if item is not _UNDEFINED]
             if not all(isinstance(item, dict) for item in sources):
                 raise fail("'<<' must merge a mapping or a list of mappings", event)
             if "<<" in frame.explicit and not allow_duplicates:
                 raise _duplicate_error(frame, "<<", mark)
             if "<<" in frame.explicit:
-                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], mark))
+                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], frame.key_mark or mark))
             frame.explicit["<<"] = frame.key_mark or mark
             frame.merges.extend(sources)
             return
@@ -265,6 +285,7 @@ def load_text(
                 value = _scalar(event, source)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
+                    doc.anchor_paths[event.anchor] = current_path()
                 attach(value, 1, event, _mark(event))
             elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
                 total += 1
@@ -277,19 +298,23 @@ def load_text(
                         expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
                     )
                 container: Any = {} if kind is yaml.MappingStartEvent else []
-                frame = _Frame(container, current_path(), event.anchor)
-                frame.key_mark = _mark(event)
-                stack.append(frame)
+                stack.append(_Frame(container, current_path(), event.anchor, _mark(event)))
             elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
                 frame = stack.pop()
                 if frame.merges:
                     _apply_merges(frame)
                 if frame.anchor:
                     anchors[frame.anchor] = (frame.value, frame.size)
-                attach(frame.value, frame.size, event, frame.key_mark)
+                    doc.anchor_paths[frame.anchor] = frame.path
+                attach(frame.value, frame.size, event, frame.start)
             elif kind is yaml.AliasEvent:
+                doc.alias_paths.append((event.anchor, current_path()))
                 if event.anchor not in anchors:
-                    raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                    if not allow_undefined_aliases:
+                        raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                    doc.undefined_aliases.append(UndefinedAlias(current_path(), event.anchor, _mark(event)))
+                    attach(_UNDEFINED, 1, event, _mark(event))
+                    continue
                 value, size = anchors[event.anchor]
                 total += size
                 if total > max_nodes:

@@ -1,0 +1,1 @@
+"""`ciconf lint`: CircleCI's official schema plus the checks it cannot express."""

@@ -1,0 +1,20 @@
+"""The shape of a lint rule: a stable id, a name, a one-line summary and a check function."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ciconf.lint.context import LintContext
+from ciconf.lint.findings import Finding
+
+CONFIG, PROFILE = "circleci", "profile"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    summary: str
+    check: Callable[[LintContext], Iterable[Finding]]
+    applies_to: frozenset[str] = frozenset({CONFIG})

@@ -1,0 +1,72 @@
+"""CC203: an unquoted environment value that YAML turns into something other than its text.
+
+Environment variables are strings, but YAML types plain scalars first: `yes`, `no`, `on`, `off`
+become booleans (so `MYSQL_ALLOW_EMPTY_PASSWORD: yes` sets the variable to `true`), `0755` is
+an octal number (493), `1.10` is 1.1, `1:30` is 90, and YAML 1.2 parsers read `1e3` as 1000.0.
+Checked wherever a mapping sits under an `environment` key (jobs, executors, docker images,
+run steps, anchors), once where it is written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from ciconf.lint.context import LintContext
+from ciconf.lint.findings import Finding
+from ciconf.lint.rule import Rule
+
+ID = "CC203"
+YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    mappings = _environment_mappings(ctx)
+    for path, mark in ctx.written():
+        if len(path) < 2 or path[:-1] not in mappings:
+            continue
+        token = ctx.source_token(mark)
+        problem = _trap(token, ctx.value_at(path)) if token else None
+        if problem:
+            yield ctx.finding(ID, mark, f"{path[-1]}: {problem}; quote it: {path[-1]}: '{token}'")
+
+
+def _environment_mappings(ctx: LintContext) -> set[tuple]:
+    """Paths of mappings used as environments: written under `environment`, or anchored
+    elsewhere and aliased or merged (`<<: *env`) into an `environment`."""
+    found = {path[:-1] for path, _ in ctx.written() if len(path) > 1 and path[-2] == "environment"}
+    for name, used_at in ctx.doc.alias_paths:
+        where = tuple(part for part in used_at if isinstance(part, str))  # drop merge keys, indexes
+        if where[-1:] == ("environment",) and name in ctx.doc.anchor_paths:
+            found.add(ctx.doc.anchor_paths[name])
+    return {path for path in found if isinstance(ctx.value_at(path), dict)}
+
+
+def _trap(token: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        if token.lower() in ("true", "false"):
+            return None
+        return f"{token} is read as the boolean {str(value).lower()}, so the variable is set to '{str(value).lower()}'"
+    if isinstance(value, (int, float)) and _as_text(value) != token:
+        return f"{token} is read as the number {_as_text(value)}, so the variable is set to '{_as_text(value)}'"
+    if isinstance(value, str) and value == token and YAML12_NUMBER.fullmatch(token):
+        return f"{token} is read as a number by YAML 1.2 parsers ({_yaml12_value(token)})"
+    return None
+
+
+def _as_text(value: int | float) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _yaml12_value(token: str) -> str:
+    if token.startswith(("0o", "0x")):
+        return str(int(token, 0))
+    return repr(float(token))
+
+
+RULE = Rule(
+    ID,
+    "yaml11-environment-value",
+    "an unquoted environment value is typed by YAML (yes -> true, 0755 -> 493, 1e3 -> 1000.0)",
+    check,
+)

@@ -1,0 +1,60 @@
+"""Lint files: decide what each one is, load it leniently, run the rules that apply to it.
+
+A file is read as a ciconf profile when `--profile` is given, when its name is `ciconf.yaml`
+or `ciconf.yml` or ends in `.ciconf.yaml` or `.ciconf.yml`, or when it sits directly in a folder
+named `profiles`; every other file is read as a CircleCI config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from ciconf.errors import InputError
+from ciconf.lint.context import LintContext
+from ciconf.lint.findings import Finding
+from ciconf.lint.registry import rules_for
+from ciconf.lint.rule import CONFIG, PROFILE
+from ciconf.yamlkit.load import load_text, read_text
+
+PROFILE_NAMES = ("ciconf.yaml", "ciconf.yml")
+PROFILE_SUFFIXES = (".ciconf.yaml", ".ciconf.yml")
+PROFILE_FOLDER = "profiles"
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+def kind_of(path: str, force_profile: bool = False) -> str:
+    name = PurePath(path)
+    if force_profile or name.name in PROFILE_NAMES or name.name.endswith(PROFILE_SUFFIXES):
+        return PROFILE
+    return PROFILE if name.parent.name == PROFILE_FOLDER else CONFIG
+
+
+def lint_paths(paths: list[str], force_profile: bool = False) -> Report:
+    report = Report()
+    for path in paths:
+        try:
+            report.findings.extend(lint_file(path, kind_of(path, force_profile)))
+        except InputError as error:
+            report.errors.append(error)
+    report.findings.sort()
+    return report
+
+
+def lint_file(path: str, kind: str) -> list[Finding]:
+    return lint_text(read_text(path), path, kind)
+
+
+def lint_text(text: str, path: str, kind: str) -> list[Finding]:
+    """Findings for one file's text; an InputError when it is not YAML data we can lint."""
+    doc = load_text(text, path, allow_duplicates=True, allow_undefined_aliases=True)
+    if not isinstance(doc.data, dict):
+        what = "a CircleCI config" if kind == CONFIG else "a ciconf profile"
+        raise InputError(path, "the file is not a YAML mapping", line=1, column=1, expected=what)
+    ctx = LintContext(path, text, doc)
+    return sorted(finding for rule in rules_for(kind) for finding in rule.check(ctx))

@@ -1,0 +1,97 @@
+"""CircleCI's official config schema, as vendored by the installed check-jsonschema package.
+
+The schema is read from that package's files without importing it: importing check_jsonschema
+loads its whole command line (about 0.8 s), and `ciconf lint` must be faster than running
+check-jsonschema itself. The validator is built once per process and reused for every file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any, Iterator
+
+from ciconf.errors import InputError
+
+SCHEMA_PACKAGE = "check_jsonschema"
+SCHEMA_FILE = ("builtin_schemas", "vendor", "circle-ci.json")
+
+
+def schema_path() -> Path:
+    spec = find_spec(SCHEMA_PACKAGE)  # locates the package; does not run its __init__
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError(SCHEMA_PACKAGE, "is not installed; it provides CircleCI's schema")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*SCHEMA_FILE)
+
+
+@functools.cache
+def circleci_validator() -> Any:
+    """A validator for CircleCI configs. Formats are not asserted (as check-jsonschema's default).
+
+    The schema's patterns are ECMA-262 regular expressions (`\\p{Cc}`, which Python's `re`
+    rejects), so `pattern` and `patternProperties` use regress, as check-jsonschema does.
+    """
+    from jsonschema.validators import extend, validator_for
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    validator_class = extend(
+        validator_for(schema),
+        validators={"pattern": _pattern, "patternProperties": _pattern_properties},
+    )
+    return validator_class(schema)
+
+
+@functools.cache
+def _ecma_regex(pattern: str) -> Any:
+    import regress
+
+    return regress.Regex(pattern, flags="u")
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).find(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, properties: dict, instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in properties.items():
+        regex = _ecma_regex(pattern)
+        for key, value in instance.items():
+            if regex.find(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def json_compatible(value: Any, _seen: dict[int, Any] | None = None) -> Any:
+    """YAML data as JSON sees it: string keys, ISO dates. Shared (aliased) parts stay shared."""
+    seen = {} if _seen is None else _seen
+    if isinstance(value, (dict, list)) and id(value) in seen:
+        return seen[id(value)]
+    if isinstance(value, dict):
+        result: Any = {}
+        seen[id(value)] = result
+        for key, item in value.items():
+            result[_json_key(key)] = json_compatible(item, seen)
+        return result
+    if isinstance(value, list):
+        result = []
+        seen[id(value)] = result
+        result.extend(json_compatible(item, seen) for item in value)
+        return result
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    return str(key)
