@@ -28,7 +28,7 @@ def test_ci_runs_the_readmes_test_command():
 
 
 def test_profile_example_in_readme_renders(tmp_path):
-    (example,) = re.findall(r"```yaml\n(.*?)```", README, flags=re.S)
+    (example,) = [b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.S) if "project:" in b]
     (tmp_path / "ciconf.yaml").write_text(example)
     result = run_ciconf("render", "--stdout", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
