@@ -2,21 +2,22 @@
 
 Exit codes follow black and ruff: 0 ok, 1 drift or findings, 2 usage or input error.
 Each command imports what it needs when it runs, so `ciconf check` never loads the
-CloudFormation or lint code (start-up time matters for a pre-commit hook).
+CloudFormation or lint code (start-up time matters for a pre-commit hook). The bodies of
+render and check live in ciconf/actions.py, so that ciconf/entry.py can run their plain
+invocations without importing typer; keep the options here and the spellings there in step.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from ciconf import actions
+from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, DRIFT, INPUT_ERROR, OK  # noqa: F401
 from ciconf.errors import InputError
-
-OK, DRIFT, INPUT_ERROR = 0, 1, 2
 
 app = typer.Typer(
     add_completion=False,
@@ -26,20 +27,20 @@ app = typer.Typer(
     help="Render and check an anchored .circleci/config.yml and its AWS pipeline from one profile.",
 )
 
-DEFAULT_PROFILE = "ciconf.yaml"
-DEFAULT_CONFIG = ".circleci/config.yml"
-
 ProfileArg = typer.Argument(
     None, help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
 )
 
 
-def _profile_path(profile: Optional[Path]) -> str:
-    return str(profile) if profile is not None else DEFAULT_PROFILE
+# shared with the bodies in ciconf/actions.py, which the fast entry point runs without typer
+_profile_path = actions.profile_path
+_say = actions.say
 
 
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+def _finish(code: int) -> None:
+    """End a command with `code`; typer exits 0 when a command returns."""
+    if code != OK:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -56,19 +57,9 @@ def render(
     ),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
-    from ciconf.circleci.render import render_config
-    from ciconf.profile.load import load_profile
-
     if stdout and output is not None:
         raise typer.BadParameter("give either -o/--output or --stdout, not both")
-    output = output or Path(DEFAULT_CONFIG)
-    path = _profile_path(profile)
-    text = render_config(load_profile(path), path, None if stdout else str(output))
-    if stdout:
-        sys.stdout.write(text)
-        return
-    if _write_if_changed(str(output), text) and exit_nonzero_on_change:
-        raise typer.Exit(DRIFT)
+    _finish(actions.render(profile, output, stdout, exit_nonzero_on_change))
 
 
 @app.command()
@@ -77,30 +68,7 @@ def check(
     config: Path = typer.Option(Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."),
 ) -> None:
     """Exit 1 with a diff when CONFIG differs from what PROFILE renders; never writes."""
-    import difflib
-
-    from ciconf.circleci.render import render_config
-    from ciconf.profile.load import load_profile
-    from ciconf.yamlkit.load import read_text
-
-    path = _profile_path(profile)
-    expected = render_config(load_profile(path), path, str(config))
-    if not config.exists():
-        _say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
-        raise typer.Exit(DRIFT)
-    actual = read_text(str(config), max_bytes=64 * 1024 * 1024)
-    if actual == expected:
-        _say(f"ciconf: {config} is in sync with {path}")
-        return
-    diff = difflib.unified_diff(
-        actual.splitlines(keepends=True),
-        expected.splitlines(keepends=True),
-        fromfile=f"{config} (committed)",
-        tofile=f"{config} (rendered from {path})",
-    )
-    sys.stdout.writelines(diff)
-    _say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
-    raise typer.Exit(DRIFT)
+    _finish(actions.check(profile, config))
 
 
 @app.command(
@@ -169,24 +137,9 @@ def cfn(
         if target is None:
             sys.stdout.write(text)
         else:
-            _write_if_changed(target, text)
+            actions.write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         _say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
-
-
-def _write_if_changed(target: str, text: str) -> bool:
-    """Write `text` atomically unless the file already holds it; True when written."""
-    from ciconf.fsutil import holds, write_atomic
-
-    if holds(target, text):
-        _say(f"ciconf: {target} is up to date")
-        return False
-    try:
-        write_atomic(target, text)
-    except OSError as error:
-        raise InputError(target, f"cannot write: {error.strerror or error}") from None
-    _say(f"ciconf: wrote {target}")
-    return True
 
 
 def _usage(message: str) -> None:
@@ -207,19 +160,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         code = done.code
         return code if isinstance(code, int) else (OK if code is None else INPUT_ERROR)
     except InputError as error:
-        _say(f"ciconf: error: {error}")
-        return INPUT_ERROR
+        return actions.input_error(error)
     except KeyboardInterrupt:
         _say("ciconf: interrupted")
         return 130
     return OK
 
 
-def _terminate(signum: int, frame: object) -> None:
-    # an exception, unlike the default handler, lets write_atomic remove its temporary file
-    raise SystemExit(128 + signum)
-
-
 def run() -> None:
-    signal.signal(signal.SIGTERM, _terminate)
-    sys.exit(main())
+    """The old console-script target: the process entry point is now ciconf/entry.py."""
+    from ciconf.entry import run as run_entry
+
+    run_entry()

@@ -6,7 +6,6 @@ Every problem with a file the user gave us (unreadable, malformed, invalid) beco
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 
@@ -58,6 +57,8 @@ class InputError(Exception):
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
+    import difflib  # only needed once something is wrong; every command imports this module
+
     matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
     return matches[0] if matches else None
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from ciconf.errors import InputError, closest, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
+from ciconf.profile.plugins import plugins_disabled
 from ciconf.yamlkit.load import Document, Mark, load_text, read_text
 
 PROFILE_MAX_BYTES = 1024 * 1024
@@ -41,7 +42,8 @@ def validate_document(doc: Document) -> Profile:
         )
     _refuse_literal_secrets(doc)
     try:
-        return Profile.model_validate(doc.data)
+        with plugins_disabled():  # the first validation builds the validators
+            return Profile.model_validate(doc.data)
     except ValidationError as error:
         raise _located(error, doc) from None
 

@@ -39,7 +39,9 @@ DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build: validators are built on first use, once for the whole Profile rather than once
+    # per class at import (load.py builds them without pydantic's plugin scan)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 Environment = dict[EnvName, Text]

@@ -70,11 +70,16 @@ def _plain_ok(text: str, in_flow: bool) -> bool:
     return not is_typed_in_yaml(text)
 
 
+# Characters YAML cannot hold unescaped. One regex search per string: a Python call per
+# character made emitting large configs slow.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]")
+_UNPRINTABLE_IN_LITERAL = re.compile(  # the same, less tab and newline
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]"
+)
+
+
 def _printable(char: str) -> bool:
-    code = ord(char)
-    if code < 0x20 or code == 0x7F or 0x80 <= code <= 0x9F:
-        return False
-    return not (0xD800 <= code <= 0xDFFF or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF))
+    return not _UNPRINTABLE.match(char)
 
 
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
@@ -114,7 +119,7 @@ def scalar(value: Any, in_flow: bool = False) -> str:
         raise TypeError(f"cannot emit {type(value).__name__} as YAML")
     if _plain_ok(value, in_flow):
         return value
-    if all(_printable(char) for char in value):
+    if not _UNPRINTABLE.search(value):
         return "'" + value.replace("'", "''") + "'"
     return _double_quoted(value)
 
@@ -123,9 +128,7 @@ def _literal_ok(text: str) -> bool:
     if "\n" not in text or "\r" in text or text.startswith((" ", "\n")) or text.endswith("\n\n"):
         return False  # '|+' keep-chomping would swallow the blank line we put between sections
     lines = text.split("\n")
-    return all(_printable(c) or c == "\t" for c in text if c != "\n") and not any(
-        line.endswith((" ", "\t")) for line in lines
-    )
+    return not _UNPRINTABLE_IN_LITERAL.search(text) and not any(line.endswith((" ", "\t")) for line in lines)
 
 
 def _literal(text: str, indent: int) -> list[str]:

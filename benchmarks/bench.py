@@ -1,0 +1,295 @@
+"""Benchmark ciconf against its targets (issue 5) and print one verdict line per target.
+
+    python benchmarks/bench.py            # full run, ~1-2 minutes
+    python benchmarks/bench.py --quick    # one repetition, to see that everything still runs
+
+Every timing is the wall-clock time of a whole fresh process (interpreter start-up included),
+because that is what a pre-commit hook pays. Commands are run round-robin, one repetition of each
+per round, so machine noise hits all sides alike; the table shows medians. Inputs are built in a
+temporary directory; nothing is installed and nothing in the repository is written.
+
+Definitions:
+- check ratio: median(`ciconf check` on the example) / median(`check-jsonschema
+  --builtin-schema vendor.circle-ci` on the same config). Both run with this interpreter.
+- lint ratio: the same for `ciconf lint` on the same config, when that command exists.
+- render: `ciconf render` of a generated profile with N images and 4 accounts.
+- peak memory: max RSS of one `ciconf render` child, read with getrusage(RUSAGE_CHILDREN)
+  in a fresh wrapper process per measurement.
+- compactness: bytes of the rendered (anchored) example config divided by bytes of the same
+  config with every alias expanded: loaded with PyYAML (aliases and merge keys resolved) and
+  written again by ciconf's emitter without anchors (same quoting, literal blocks, header and
+  blank lines), so only the anchoring differs. The table also shows a stricter figure, for
+  information: the expanded config without its `anchors:` section, i.e. what one would write
+  by hand without anchors at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "profiles" / "ci-cd-example.yaml"
+ACCOUNTS = ("stg", "qa", "perf", "prod")
+BIG_IMAGES = (500, 1000)
+
+CHECK_RATIO_MAX = 0.5
+LINT_RATIO_MAX = 0.8
+RENDER_SECONDS_MAX = 1.0
+RENDER_GROWTH_MAX = 2.2
+PEAK_MB_MAX = 150
+COMPACTNESS_MAX = 0.6
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+def big_profile(images: int, accounts: tuple[str, ...] = ACCOUNTS) -> str:
+    """A valid profile with `images` images and env-indirection credentials for each account."""
+    lines = [
+        "project: bench",
+        "test:",
+        "  image: cimg/python:3.12",
+        "  command: make test",
+        "delivery:",
+        "  region: ap-northeast-1",
+        "  images:",
+    ]
+    for number in range(images):
+        lines += [
+            f"    - repository: team/service-{number:04d}",
+            f"      dockerfile: services/{number:04d}/Dockerfile",
+            f"      context: services/{number:04d}",
+        ]
+    lines.append("accounts:")
+    for name in accounts:
+        upper = name.upper()
+        lines += [
+            f"  - name: {name}",
+            f"    branch: release/{name}",
+            "    credentials:",
+            "      mode: env-indirection",
+            f"      account_id_var: AWS_{upper}_ACCOUNT_ID",
+            f"      access_key_var: AWS_{upper}_ACCESS_KEY",
+            f"      secret_key_var: AWS_{upper}_SECRET_KEY",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build_inputs(directory: Path) -> dict[str, Path]:
+    """Write the example profile and the generated ones into `directory`; return their paths."""
+    paths = {"example": directory / "example.yaml"}
+    shutil.copyfile(EXAMPLE, paths["example"])
+    for images in BIG_IMAGES:
+        paths[f"big{images}"] = directory / f"big{images}.yaml"
+        paths[f"big{images}"].write_text(big_profile(images), encoding="utf-8")
+    return paths
+
+
+# --- running --------------------------------------------------------------------------------------
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def ciconf(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ciconf", *args]
+
+
+def check_jsonschema(config: str) -> list[str] | None:
+    """check-jsonschema run by this interpreter (no pyenv shim in front), or None if missing."""
+    script = Path(sysconfig.get_path("scripts")) / "check-jsonschema"
+    if script.exists():
+        return [sys.executable, str(script), "--builtin-schema", "vendor.circle-ci", config]
+    found = shutil.which("check-jsonschema")
+    return [found, "--builtin-schema", "vendor.circle-ci", config] if found else None
+
+
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=cwd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the child, exit code) for one run of `command`."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, cwd=cwd, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, child.returncode
+
+
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def peak_rss_mb(command: list[str], cwd: Path) -> float:
+    """Max RSS of `command`, measured from a fresh wrapper so no earlier child counts."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, *command], cwd=cwd, env=child_env(), capture_output=True, text=True
+    )
+    return int(out.stdout.split()[-1]) / 1024  # Linux reports KiB
+
+
+@dataclass
+class Case:
+    label: str
+    command: list[str]
+    ok_codes: tuple[int, ...] = (0,)
+
+
+def measure(cases: list[Case], cwd: Path, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Median wall and CPU seconds per case; one run of every case per round, after a warm-up round."""
+    walls: dict[str, list[float]] = {case.label: [] for case in cases}
+    cpus: dict[str, list[float]] = {case.label: [] for case in cases}
+    for number in range(rounds + 1):
+        for case in cases:
+            wall, cpu, code = timed(case.command, cwd)
+            if code not in case.ok_codes:
+                raise SystemExit(f"bench: {case.label} exited {code}: {' '.join(case.command)}")
+            if number:  # round 0 warms the disk cache and writes .pyc files
+                walls[case.label].append(wall)
+                cpus[case.label].append(cpu)
+    return _medians(walls), _medians(cpus)
+
+
+def _medians(samples: dict[str, list[float]]) -> dict[str, float]:
+    return {label: statistics.median(values) for label, values in samples.items()}
+
+
+# --- the measurements -------------------------------------------------------------------------------
+
+
+def lint_case(config: str, cwd: Path) -> Case | None:
+    """`ciconf lint` on the config, if this checkout has the command."""
+    help_text = run(ciconf("lint", "--help"), cwd)
+    if help_text.returncode != 0:
+        return None
+    args = ["--config", config] if "--config" in help_text.stdout else [config]
+    return Case("ciconf lint", ciconf("lint", *args), ok_codes=(0, 1))
+
+
+def compactness(config: Path) -> tuple[int, int, int]:
+    """Bytes of a rendered config: as written, expanded, expanded without `anchors:`."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import yaml
+
+    from ciconf.yamlkit.emit import dump
+
+    text = config.read_text(encoding="utf-8")
+    header = [line[2:] for line in text.splitlines() if line.startswith("# ")]
+
+    def expanded_bytes(data: dict) -> int:
+        unshared = json.loads(json.dumps(data))  # aliases load as shared objects; copy them apart
+        return len(dump(unshared, header=header, spacing=(0, 1)).encode())
+
+    data = yaml.safe_load(text)
+    without_section = {key: value for key, value in data.items() if key != "anchors"}
+    return len(text.encode()), expanded_bytes(data), expanded_bytes(without_section)
+
+
+@dataclass
+class Verdict:
+    name: str
+    value: str
+    met: bool | None  # None: could not be measured
+
+    def line(self) -> str:
+        state = "not measured" if self.met is None else "met" if self.met else "not met"
+        return f"{self.name}: {self.value} -> {state}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=11, help="timed repetitions per command (default 11)")
+    parser.add_argument("--quick", action="store_true", help="one repetition, for a smoke test")
+    options = parser.parse_args(argv)
+    rounds = 1 if options.quick else max(1, options.rounds)
+
+    with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
+        cwd = Path(temporary)
+        inputs = build_inputs(cwd)
+        config = "example.config.yml"
+        if run(ciconf("render", "example.yaml", "-o", config), cwd).returncode != 0:
+            raise SystemExit("bench: could not render the example profile")
+
+        startup = [
+            Case("python -c pass", [sys.executable, "-c", "pass"]),
+            Case("ciconf check", ciconf("check", "example.yaml", "--config", config)),
+        ]
+        jsonschema_command = check_jsonschema(config)
+        if jsonschema_command:
+            startup.append(Case("check-jsonschema", jsonschema_command))
+        lint = lint_case(config, cwd)
+        if lint:
+            startup.append(lint)
+        renders = [
+            Case(f"ciconf render {images}x4", ciconf("render", f"big{images}.yaml", "-o", f"big{images}.config.yml"))
+            for images in BIG_IMAGES
+        ]
+        medians, cpu = measure(startup + renders, cwd, rounds)
+        peak = max(peak_rss_mb(renders[0].command, cwd) for _ in range(1 if options.quick else 3))
+        anchored, expanded, hand_written = compactness(cwd / config)
+
+    baseline = medians.get("check-jsonschema"), cpu.get("check-jsonschema")
+    print(f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds")
+    for label in medians:
+        ratios = [f"{mine[label] / ref:>8.2f}" if ref else f"{'':>8}" for mine, ref in zip((medians, cpu), baseline)]
+        print(f"{label:<28}{medians[label]:>8.3f}{ratios[0]}{cpu[label]:>8.3f}{ratios[1]}")
+    print("(ratio: to check-jsonschema; targets use wall time; cpu = user+sys of the child, less noisy)")
+    if not lint:
+        print("lint: not available")
+    print(f"{'peak RSS render 500x4':<28}{peak:>9.1f}M")
+    print(f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})")
+    print(f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})")
+    print()
+    for verdict in verdicts(medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians):
+        print(verdict.line())
+    return 0
+
+
+def verdicts(
+    medians: dict[str, float], peak: float, anchored: int, expanded: int, has_lint: bool, has_reference: bool
+) -> list[Verdict]:
+    reference = medians.get("check-jsonschema")
+    small, big = (medians[f"ciconf render {images}x4"] for images in BIG_IMAGES)
+    results = []
+    for label, limit in (("ciconf check", CHECK_RATIO_MAX), ("ciconf lint", LINT_RATIO_MAX)):
+        name = f"{label.split()[1]} <= {limit}x check-jsonschema"
+        if label == "ciconf lint" and not has_lint:
+            results.append(Verdict(name, "lint: not available", None))
+        elif not has_reference:
+            results.append(Verdict(name, "check-jsonschema not installed", None))
+        else:
+            ratio = medians[label] / reference
+            results.append(Verdict(name, f"{ratio:.2f}x", ratio <= limit))
+    results += [
+        Verdict(f"render 500x4 < {RENDER_SECONDS_MAX} s", f"{small:.3f} s", small < RENDER_SECONDS_MAX),
+        Verdict(f"render 1000x4 / 500x4 <= {RENDER_GROWTH_MAX}", f"{big / small:.2f}x", big / small <= RENDER_GROWTH_MAX),
+        Verdict(f"peak RSS render 500x4 < {PEAK_MB_MAX} MB", f"{peak:.1f} MB", peak < PEAK_MB_MAX),
+        Verdict(f"compactness <= {COMPACTNESS_MAX}", f"{anchored / expanded:.2f}", anchored / expanded <= COMPACTNESS_MAX),
+    ]
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""What `ciconf render` and `ciconf check` do once their arguments are parsed.
+
+Kept apart from the typer app so that the fast entry point (ciconf/entry.py) can run them without
+importing typer. Heavy modules are imported inside the functions: importing this module is free.
+Each action returns its exit code; an InputError propagates to the caller.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+OK, DRIFT, INPUT_ERROR = 0, 1, 2
+DEFAULT_PROFILE = "ciconf.yaml"
+DEFAULT_CONFIG = ".circleci/config.yml"
+CONFIG_MAX_BYTES = 64 * 1024 * 1024
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def input_error(error: Exception) -> int:
+    """Report a bad input on one line; the exit code for it."""
+    say(f"ciconf: error: {error}")
+    return INPUT_ERROR
+
+
+def profile_path(profile: Optional[Path]) -> str:
+    return str(profile) if profile is not None else DEFAULT_PROFILE
+
+
+def render(
+    profile: Optional[Path], output: Optional[Path], stdout: bool, exit_nonzero_on_change: bool = False
+) -> int:
+    """Write (or print) the config rendered from `profile`; untouched when unchanged.
+
+    With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
+    commit so the new config can be staged)."""
+    from ciconf.circleci.render import render_config
+    from ciconf.profile.load import load_profile
+
+    output = output or Path(DEFAULT_CONFIG)
+    path = profile_path(profile)
+    text = render_config(load_profile(path), path, None if stdout else str(output))
+    if stdout:
+        sys.stdout.write(text)
+        return OK
+    written = write_if_changed(str(output), text)
+    return DRIFT if written and exit_nonzero_on_change else OK
+
+
+def write_if_changed(target: str, text: str) -> bool:
+    """Write `text` atomically unless the file already holds it; True when written."""
+    from ciconf.errors import InputError
+    from ciconf.fsutil import holds, write_atomic
+
+    if holds(target, text):
+        say(f"ciconf: {target} is up to date")
+        return False
+    try:
+        write_atomic(target, text)
+    except OSError as error:
+        raise InputError(target, f"cannot write: {error.strerror or error}") from None
+    say(f"ciconf: wrote {target}")
+    return True
+
+
+def check(profile: Optional[Path], config: Path) -> int:
+    """DRIFT with a diff on stdout when `config` differs from what `profile` renders; never writes."""
+    from ciconf.circleci.render import render_config
+    from ciconf.profile.load import load_profile
+    from ciconf.yamlkit.load import read_text
+
+    path = profile_path(profile)
+    expected = render_config(load_profile(path), path, str(config))
+    if not config.exists():
+        say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
+        return DRIFT
+    actual = read_text(str(config), max_bytes=CONFIG_MAX_BYTES)
+    if actual == expected:
+        say(f"ciconf: {config} is in sync with {path}")
+        return OK
+    import difflib
+
+    diff = difflib.unified_diff(
+        actual.splitlines(keepends=True),
+        expected.splitlines(keepends=True),
+        fromfile=f"{config} (committed)",
+        tofile=f"{config} (rendered from {path})",
+    )
+    sys.stdout.writelines(diff)
+    say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
+    return DRIFT

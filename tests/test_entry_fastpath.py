@@ -1,0 +1,165 @@
+"""The fast entry point (ciconf/entry.py) behaves exactly like the typer app (ciconf/cli.py).
+
+Every argument list runs twice, once through each path, in two identical project folders; the exit
+code, stdout, stderr and the files left behind must be the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ciconf import cli, entry
+from conftest import PROFILES, cli_env
+
+BROKEN = "project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n"
+
+# spellings the fast path takes on
+FAST = [
+    ["check"],
+    ["check", "ciconf.yaml"],
+    ["check", "./ciconf.yaml"],
+    ["check", "--config", ".circleci/config.yml"],
+    ["check", "--config=.circleci/config.yml", "ciconf.yaml"],
+    ["check", "ciconf.yaml", "--config", "stale.yml"],
+    ["check", "ciconf.yaml", "--config", "missing/config.yml"],
+    ["check", "missing.yaml"],
+    ["check", "broken.yaml", "--config", "stale.yml"],
+    ["check", "folder"],
+    ["render"],
+    ["render", "--stdout"],
+    ["render", "ciconf.yaml", "--stdout"],
+    ["render", "ciconf.yaml", "-o", "out/config.yml"],
+    ["render", "--output=out.yml", "ciconf.yaml"],
+    ["render", "-o", "stale.yml"],
+    ["render", "-o", ".circleci/config.yml"],
+    ["render", "broken.yaml", "-o", "stale.yml"],
+    ["render", "-o", "stale.yml", "--exit-nonzero-on-change"],
+    ["render", "--exit-nonzero-on-change"],
+]
+
+# spellings left to typer: usage errors, help, and forms the fast path does not mirror
+TYPER = [
+    [],
+    ["--help"],
+    ["lint"],
+    ["check", "--help"],
+    ["check", "--config"],
+    ["check", "--config="],
+    ["check", "--config", "--help"],
+    ["check", "a.yaml", "b.yaml"],
+    ["check", "--config", "a.yml", "--config", "b.yml"],
+    ["check", "--nope"],
+    ["check", "-o", "x.yml"],
+    ["check", "--", "ciconf.yaml"],
+    ["check", ""],
+    ["render", "-"],
+    ["render", "-o", "x.yml", "--stdout"],
+    ["render", "--stdout", "--stdout"],
+    ["render", "--stdout=yes"],
+    ["render", "-oout.yml"],
+    ["render", "-o=out.yml"],
+    ["render", "--out", "x.yml"],
+    ["render", "--exit-nonzero-on-change=yes"],
+]
+
+
+def make_project(folder):
+    folder.mkdir()
+    shutil.copy(PROFILES / "ci-cd-example.yaml", folder / "ciconf.yaml")
+    (folder / "broken.yaml").write_text(BROKEN)
+    (folder / "stale.yml").write_text("version: 2.1\n")
+    (folder / "folder").mkdir()
+    return folder
+
+
+def snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def outcome(main, args, folder, monkeypatch, capsys):
+    monkeypatch.chdir(folder)
+    assert main(["render"]) == 0  # a committed config, as in a real repository
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err, snapshot(folder)
+
+
+@pytest.mark.parametrize("args", FAST + TYPER, ids=lambda args: " ".join(args) or "(none)")
+def test_both_paths_agree(args, tmp_path, monkeypatch, capsys):
+    fast = outcome(entry.main, args, make_project(tmp_path / "fast"), monkeypatch, capsys)
+    typer = outcome(cli.main, args, make_project(tmp_path / "typer"), monkeypatch, capsys)
+    assert fast == typer
+    assert fast[0] in (0, 1, 2)
+
+
+@pytest.mark.parametrize("args", FAST, ids=" ".join)
+def test_plain_invocations_take_the_fast_path(args):
+    assert entry.parse(args) is not None
+
+
+@pytest.mark.parametrize("args", TYPER, ids=lambda args: " ".join(args) or "(none)")
+def test_everything_else_goes_to_typer(args):
+    assert entry.parse(args) is None
+
+
+def test_shell_completion_requests_go_to_typer(monkeypatch):
+    monkeypatch.setenv("_CICONF_COMPLETE", "bash_complete")
+    assert entry.parse(["check"]) is None
+
+
+def test_fast_parse_types_arguments_as_typer_does():
+    command, found = entry.parse(["render", "./a//b.yaml", "--output=out.yml"])
+    assert command == "render"
+    typed = entry.arguments(command, found)
+    assert typed["profile"] == cli.Path("a/b.yaml")  # as typer's Path conversion spells it
+    assert typed["output"] == cli.Path("out.yml")
+    assert typed["stdout"] is False
+
+
+@pytest.mark.parametrize("name", sorted(entry.COMMANDS))
+def test_fast_commands_know_every_option_of_the_typer_command(name):
+    """A new option in cli.py must be taught to entry.py too (or this command left to typer)."""
+    import typer.main
+
+    command = typer.main.get_command(cli.app).commands[name]
+    spec = entry.COMMANDS[name]
+    spellings = {opt for param in command.params for opt in param.opts if param.param_type_name == "option"}
+    assert spellings - {"--help"} == set(spec["options"])
+    positional = [param.name for param in command.params if param.param_type_name == "argument"]
+    assert positional == [spec["positional"]]
+    defaults = {param.name: param.default for param in command.params if param.name != "help"}
+    assert {key: str(value) if value is not None else None for key, value in defaults.items()} == {
+        key: str(value) if value is not None else None for key, value in spec["defaults"].items()
+    }
+
+
+LOADED = """
+import sys
+from ciconf.entry import main
+code = main(sys.argv[1:])
+heavy = ("typer", "click", "rich", "jsonschema", "ciconf.cli", "ciconf.lint", "ciconf.cloudformation")
+print(code, sorted({name.split(".")[0] if not name.startswith("ciconf") else name
+                    for name in sys.modules if name.startswith(heavy)}))
+"""
+
+
+def test_check_loads_no_cli_framework_schema_validator_or_other_commands(tmp_path):
+    project = make_project(tmp_path / "project")
+    subprocess.run([sys.executable, "-m", "ciconf", "render"], cwd=project, env=cli_env(), check=True)
+    for args in (["check"], ["render", "--stdout"]):
+        done = subprocess.run(
+            [sys.executable, "-c", LOADED, *args], cwd=project, env=cli_env(), capture_output=True, text=True
+        )
+        assert done.stdout.splitlines()[-1] == "0 []", done.stderr
+
+
+def test_the_old_console_script_target_runs_the_entry_point(monkeypatch):
+    monkeypatch.setattr(entry, "main", lambda argv=None: 7)
+    with pytest.raises(SystemExit) as done:
+        cli.run()
+    assert done.value.code == 7
