@@ -203,7 +203,7 @@ def test_metacharacters_in_a_value_are_refused(tmp_path, capsys, path, payload):
     assert code == 2
     lines = err.splitlines()
     assert len(lines) == 1, err
-    assert f"profile.yaml:" in lines[0] and f": {dotted(path)}: " in lines[0]
+    assert "profile.yaml:" in lines[0] and f": {dotted(path)}: " in lines[0]
     assert "expected" in lines[0]
 
 
