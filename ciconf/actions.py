@@ -41,12 +41,16 @@ def render(
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import load_profile
 
+    from ciconf import cache
+
     output = output or Path(DEFAULT_CONFIG)
     path = profile_path(profile)
+    entry = None if stdout else cache.key(path, str(output))
     text = render_config(load_profile(path), path, None if stdout else str(output))
     if stdout:
         sys.stdout.write(text)
         return OK
+    cache.store(entry, cache.text_digest(text))
     written = write_if_changed(str(output), text)
     return DRIFT if written and exit_nonzero_on_change else OK
 
@@ -69,12 +73,21 @@ def write_if_changed(target: str, text: str) -> bool:
 
 def check(profile: Optional[Path], config: Path) -> int:
     """DRIFT with a diff on stdout when `config` differs from what `profile` renders; never writes."""
+    from ciconf import cache
+
+    path = profile_path(profile)
+    entry = cache.key(path, str(config))
+    known = cache.lookup(entry)
+    if known is not None and known == cache.file_digest(str(config)):
+        say(f"ciconf: {config} is in sync with {path}")  # same inputs, same bytes as last render
+        return OK
+
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import load_profile
     from ciconf.yamlkit.load import read_text
 
-    path = profile_path(profile)
     expected = render_config(load_profile(path), path, str(config))
+    cache.store(entry, cache.text_digest(expected))
     if not config.exists():
         say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
         return DRIFT

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -21,6 +24,11 @@ def all_profiles() -> list[Path]:
 def every_valid_profile() -> list[Path]:
     """The bundled profiles plus test-only ones covering every mode and option."""
     return all_profiles() + sorted((FIXTURES / "profiles").glob("*.yaml"))
+
+
+# ciconf's digest cache (ciconf/cache.py) goes to a throwaway folder, never the user's ~/.cache
+os.environ.setdefault("CICONF_CACHE_DIR", tempfile.mkdtemp(prefix="ciconf-test-cache-"))
+atexit.register(shutil.rmtree, os.environ["CICONF_CACHE_DIR"], True)
 
 
 def cli_env() -> dict[str, str]:
