@@ -83,19 +83,25 @@ def check(profile: Optional[Path], config: Path) -> int:
         return OK
 
     from ciconf.circleci.render import render_config
+    from ciconf.errors import InputError
+    from ciconf.fsutil import holds
     from ciconf.profile.load import load_profile
-    from ciconf.yamlkit.load import read_text
 
     expected = render_config(load_profile(path), path, str(config))
     cache.store(entry, cache.text_digest(expected))
     if not config.exists():
         say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
         return DRIFT
-    actual = read_text(str(config), max_bytes=CONFIG_MAX_BYTES)
-    if actual == expected:
+    if holds(str(config), expected):
         say(f"ciconf: {config} is in sync with {path}")
         return OK
     import difflib
+
+    try:
+        with open(config, "rb") as handle:  # whatever is there (even binary) is shown as a diff
+            actual = handle.read(CONFIG_MAX_BYTES).decode("utf-8", errors="replace")
+    except OSError as error:
+        raise InputError(str(config), f"cannot read: {error.strerror or error}") from None
 
     diff = difflib.unified_diff(
         actual.splitlines(keepends=True),
