@@ -291,7 +291,7 @@ def verdicts(
         else:
             ratio = medians[label] / reference
             results.append(Verdict(name, f"{ratio:.2f}x", ratio <= limit))
-    if has_reference:
+    if has_reference and "ciconf check (cold)" in medians:
         cold = medians["ciconf check (cold)"] / reference
         results.append(Verdict("check without the digest cache", f"{cold:.2f}x", None, target=False))
     results += [

@@ -50,8 +50,8 @@ def render(
     if stdout:
         sys.stdout.write(text)
         return OK
-    cache.store(entry, cache.text_digest(text))
     written = write_if_changed(str(output), text)
+    cache.store(entry, cache.text_digest(text))
     return DRIFT if written and exit_nonzero_on_change else OK
 
 
