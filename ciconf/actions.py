@@ -1,4 +1,4 @@
-"""What `ciconf render` and `ciconf check` do once their arguments are parsed.
+"""What `ciconf render`, `check` and `cfn` do once their arguments are parsed.
 
 Kept apart from the typer app so that the fast entry point (ciconf/entry.py) can run them without
 importing typer. Heavy modules are imported inside the functions: importing this module is free.
@@ -112,3 +112,39 @@ def check(profile: Optional[Path], config: Path) -> int:
     sys.stdout.writelines(diff)
     say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
     return DRIFT
+
+
+def cfn(
+    profile: Optional[Path],
+    account: Optional[str],
+    output: Optional[Path],
+    stdout: bool,
+    directory: Optional[Path],
+    every: bool,
+) -> int:
+    """Write (or print) the pipeline stack of one account, or of every account with a pipeline."""
+    from ciconf.cloudformation import render as cfn_render
+    from ciconf.profile.derive import plan as derive_plan
+    from ciconf.profile.load import PROFILE_MAX_BYTES, PROFILE_MAX_VALUES, validate_document
+    from ciconf.yamlkit.load import load_text, read_text
+
+    path = profile_path(profile)
+    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
+    plan = derive_plan(validate_document(doc))
+    if every:
+        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
+    else:
+        chosen = cfn_render.find_account(plan, account or "", path)
+        cfn_render.require_pipeline(doc, plan, chosen)
+        target = None if stdout else str(output or cfn_render.default_output(chosen))
+        targets = [(chosen, target)]
+    # render everything before writing anything, so bad input leaves no partial output
+    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
+    for target, text in rendered:
+        if target is None:
+            sys.stdout.write(text)
+        else:
+            write_if_changed(target, text)
+    for skipped in (a for a in plan.accounts if every and a.pipeline is None):
+        say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+    return OK

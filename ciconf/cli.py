@@ -107,11 +107,6 @@ def cfn(
     directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
 ) -> None:
     """Write the CloudFormation pipeline stack (ECR -> CodeBuild -> ECS) of one account, or of all."""
-    from ciconf.cloudformation import render as cfn_render
-    from ciconf.profile.derive import plan as derive_plan
-    from ciconf.profile.load import PROFILE_MAX_BYTES, PROFILE_MAX_VALUES, validate_document
-    from ciconf.yamlkit.load import load_text, read_text
-
     if every == (account is not None):
         _usage("give either --account NAME or --all")
     if every and (output is not None or stdout):
@@ -120,26 +115,7 @@ def cfn(
         _usage("--dir goes with --all; use -o with --account")
     if output is not None and stdout:
         _usage("give -o or --stdout, not both")
-
-    path = _profile_path(profile)
-    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
-    plan = derive_plan(validate_document(doc))
-    if every:
-        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
-    else:
-        chosen = cfn_render.find_account(plan, account or "", path)
-        cfn_render.require_pipeline(doc, plan, chosen)
-        target = None if stdout else str(output or cfn_render.default_output(chosen))
-        targets = [(chosen, target)]
-    # render everything before writing anything, so bad input leaves no partial output
-    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
-    for target, text in rendered:
-        if target is None:
-            sys.stdout.write(text)
-        else:
-            actions.write_if_changed(target, text)
-    for skipped in (a for a in plan.accounts if every and a.pipeline is None):
-        _say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every))
 
 
 def _usage(message: str) -> None:
