@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -207,7 +208,7 @@ def test_check_does_not_import_lint_or_jsonschema():
         "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'ciconf.lint'))))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]}
     )
     assert result.stdout.strip() == "[]", result.stderr
 
@@ -221,7 +222,7 @@ def test_lint_does_not_import_typer_or_pydantic_for_configs():
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pydantic', 'check_jsonschema'}))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)}
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]}
     )
     assert result.stdout.strip() == "0 []", result.stderr
 
