@@ -125,12 +125,11 @@ def cfn(
     """Write (or print) the pipeline stack of one account, or of every account with a pipeline."""
     from ciconf.cloudformation import render as cfn_render
     from ciconf.profile.derive import plan as derive_plan
-    from ciconf.profile.load import PROFILE_MAX_BYTES, PROFILE_MAX_VALUES, validate_document
-    from ciconf.yamlkit.load import load_text, read_text
+    from ciconf.profile.load import load_profile_document
 
     path = profile_path(profile)
-    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
-    plan = derive_plan(validate_document(doc))
+    doc, loaded = load_profile_document(path)
+    plan = derive_plan(loaded)
     if every:
         targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
     else:

@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 
 from ciconf import actions
-from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, DRIFT, INPUT_ERROR, OK  # noqa: F401
+from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, INPUT_ERROR, OK
 from ciconf.errors import InputError
 
 app = typer.Typer(
@@ -125,11 +125,6 @@ def _usage(message: str) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the CLI and return its exit code instead of exiting."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["lint"]:  # straight to argparse: see the `lint` command
-        from ciconf.lint.cli import run_lint
-
-        return run_lint(args[1:])
     try:
         app(args=argv, prog_name="ciconf")  # click's standalone mode always ends in SystemExit
     except SystemExit as done:

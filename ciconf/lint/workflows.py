@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.yamlkit.load import Mark

@@ -23,7 +23,13 @@ PROFILE_MAX_VALUES = 10_000
 
 
 def load_profile(path: str) -> Profile:
-    return parse_profile(read_text(path, max_bytes=PROFILE_MAX_BYTES), path)
+    return load_profile_document(path)[1]
+
+
+def load_profile_document(path: str) -> tuple[Document, Profile]:
+    """The profile and the document it came from (for messages that point into the file)."""
+    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
+    return doc, validate_document(doc)
 
 
 def parse_profile(text: str, source: str) -> Profile:
