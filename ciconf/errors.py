@@ -101,8 +101,13 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     import difflib  # only needed once something is wrong; every command imports this module
 
-    matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    word = str(word)
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=5, cutoff=0.6)
+    if not matches:
+        return None
+    # equally close candidates (eu-west-1, -2, -3 for eu-west-9): the first in sorted order
+    score = {match: difflib.SequenceMatcher(None, match, word).ratio() for match in matches}
+    return min(matches, key=lambda match: (-score[match], match))
 
 
 def shown(value: object, limit: int = 60) -> str:

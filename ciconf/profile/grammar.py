@@ -11,8 +11,10 @@ import re
 from typing import Annotated, Callable
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
-from ciconf.errors import shown
+from ciconf.errors import closest, shown
+from ciconf.profile.regions import CHINA, SUPPORTED
 
 AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
@@ -68,11 +70,39 @@ check_project = _checker(
 check_account_name = _checker(
     r"[a-z][a-z0-9_]{0,19}", "a short lowercase account name like stg or prod (letters, digits, '_')"
 )
-check_region = _checker(
+_check_region_format = _checker(
     r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest"
     r"|southeast|southwest)-[1-9]",
     "an AWS region like ap-northeast-1",
 )
+
+
+def problem(message: str, expected: str | None = None, suggestion: str | None = None) -> PydanticCustomError:
+    """A validation error the profile loader shows as `message (expected …); did you mean '…'?`."""
+    context = {"message": message, "expected": expected, "suggestion": suggestion}
+    return PydanticCustomError("ciconf_value", "{message}", context)
+
+
+def check_region(value: str) -> str:
+    """The shape of a region, and then a region AWS actually has (ciconf/profile/regions.py)."""
+    if value in CHINA:
+        raise problem(
+            f"AWS China regions are not supported yet ({shown(value)}): their registries live under amazonaws.com.cn",
+            "a region of the aws or aws-us-gov partition",
+        )
+    try:
+        _check_region_format(value)
+    except ValueError as error:
+        raise problem(str(error), suggestion=closest(value, SUPPORTED)) from None
+    if value not in SUPPORTED:
+        raise problem(
+            f"unknown AWS region {shown(value)}",
+            "a region of the aws or aws-us-gov partition, like ap-northeast-1",
+            closest(value, SUPPORTED),
+        )
+    return value
+
+
 check_account_id = _checker(r"[0-9]{12}", "a 12-digit AWS account id")
 check_ecr_repository = _checker(
     r"(?=.{2,256}\Z)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*",

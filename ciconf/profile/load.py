@@ -311,6 +311,8 @@ def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | N
         )
     if kind == "missing":
         return f"missing required key {loc[-1]!r}", None, None
+    if kind == "ciconf_value":  # grammar.problem(): the checker says it all
+        return ctx["message"], ctx.get("expected"), ctx.get("suggestion")
     if kind == "string_type":
         hint = ""
         if isinstance(value, bool):
