@@ -155,7 +155,29 @@ check_deployment_config = _checker(
     r"[A-Za-z0-9_.+=,@][A-Za-z0-9_.+=,@-]{0,99}",  # no leading '-': it reads as an option
     "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
-check_job_label = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+def _no_pipeline_template(value: str) -> str:
+    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may start one.
+
+    A pipeline value such as << pipeline.git.branch >> lands inside ciconf's shell quoting, so a
+    branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
+    config ("Unclosed '<<' tag"). https://circleci.com/docs/guides/orchestrate/config-templating/
+    """
+    at = value.find("<<")
+    if at >= 0:
+        raise problem(
+            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value and substitutes it"
+            " before the shell runs, past any quoting; use the environment variable CircleCI sets"
+            " (such as $CIRCLE_BRANCH) and move heredocs into a script in the repository",
+            "text without '<<'",
+        )
+    return value
+
+
+_check_label_characters = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+
+
+def check_job_label(value: str) -> str:
+    return _no_pipeline_template(_check_label_characters(value))
 
 
 def _no_nul(value: str) -> str:
@@ -163,14 +185,16 @@ def _no_nul(value: str) -> str:
         raise ValueError("expected a shell command without NUL characters")
     if not value.strip():
         raise ValueError("expected a non-empty shell command")
-    return value
+    # the newline that ends a YAML '|' block means nothing to the shell; without it the
+    # command stays a one-liner, or its literal block gets no trailing blank line
+    return _no_pipeline_template(value).rstrip("\n")
 
 
 def _no_nul_value(value: str) -> str:
     # environment and build-arg values are free text, but no process can receive a NUL
     if "\x00" in value:
         raise ValueError("expected text without NUL characters")
-    return value
+    return _no_pipeline_template(value)
 
 
 def constrained(check: Callable[[str], str]) -> type:
