@@ -26,30 +26,38 @@ OPEN, CLOSE = "<<", ">>"
 MATCH_BUDGET = 2_000_000  # characters compared and entries listed for generated names, per file
 
 
-def template_parts(text: str) -> list[str] | None:
-    """The literal text around each `<< ... >>` of `text` (None when it has none).
+def template_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `<< ... >>` in `text`, `>>` included.
 
     `<< ... >>` ends at the first `>>` on the same line, as CircleCI's parameter syntax does.
     One pass: the next `>>` and the next newline are searched for again only once passed.
     """
-    parts: list[str] = []
-    start = pos = 0
+    pos = 0
     close = newline = -1
     while True:
         begin = text.find(OPEN, pos)
         if begin < 0:
-            break
+            return
         if close < begin + 2:
             close = text.find(CLOSE, begin + 2)
             if close < 0:
-                break
+                return
         if newline < begin + 2:
             newline = text.find("\n", begin + 2)
         if 0 <= newline < close:  # this `<<` is not closed on its line; go on after the newline
             pos = newline + 1
             continue
+        yield begin, close + 2
+        pos = close + 2
+
+
+def template_parts(text: str) -> list[str] | None:
+    """The literal text around each `<< ... >>` of `text` (None when it has none)."""
+    parts: list[str] = []
+    start = 0
+    for begin, end in template_spans(text):
         parts.append(text[start:begin])
-        start = pos = close + 2
+        start = end
     if not parts:
         return None
     parts.append(text[start:])
