@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import CAP, Finding
 from ciconf.yamlkit.load import Document, Mark
 
 PathKey = tuple
+ANCHOR = re.compile(r"&\S*\s+")  # an anchor name and the space after it
+TOKEN = re.compile(r"\S+")
 
 
 def dotted(path: PathKey) -> str:
@@ -25,6 +29,8 @@ class LintContext:
     text: str
     doc: Document
     lines: list[str] = field(init=False)
+    memo: dict[str, Any] = field(default_factory=dict)  # what several rules read (ciconf.lint.workflows)
+    reported: Counter = field(default_factory=Counter)  # findings made so far, per rule
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
@@ -33,9 +39,27 @@ class LintContext:
     def data(self) -> Any:
         return self.doc.data
 
-    def finding(self, rule: str, mark: Mark | None, message: str) -> Finding:
+    def finding(self, rule: str, mark: Mark | None, message: str | Callable[[], str]) -> Finding:
+        """A finding of `rule` at `mark`. A callable message is only called when the finding
+        will be shown (findings.CAP): hostile configs make many thousands of findings."""
         line, column = (mark.line, mark.column) if mark else (1, 1)
+        shown = self.shown(rule)
+        self.reported[rule] += 1
+        if callable(message):
+            message = message() if shown else ""
         return Finding(self.path, line, column, rule, message)
+
+    def stop(self, rule: str) -> None:
+        """`rule` stops looking after the findings it made (see findings.capped)."""
+        self.memo.setdefault("stopped", set()).add(rule)
+
+    def stopped(self, rule: str) -> bool:
+        return rule in self.memo.get("stopped", ())
+
+    def shown(self, rule: str) -> bool:
+        """Whether the next finding of `rule` will be printed (only the first CAP are): a rule
+        asks before extra work such as a did-you-mean."""
+        return self.reported[rule] < CAP
 
     def written(self) -> Iterator[tuple[PathKey, Mark]]:
         """Every value as written in the file (each anchor's content once, aliases not expanded)."""
@@ -57,11 +81,14 @@ class LintContext:
         """The plain (unquoted) scalar written at `mark`, or None when it is quoted, tagged or a block."""
         if not 0 < mark.line <= len(self.lines):
             return None
-        rest = self.lines[mark.line - 1][mark.column - 1 :]
-        if rest.startswith("&"):  # an anchor on the value: skip its name
-            parts = rest.split(None, 1)
-            rest = parts[1] if len(parts) > 1 else ""
-        if not rest or rest[0] in "'\"|>!*":
+        line = self.lines[mark.line - 1]
+        start = mark.column - 1  # read from here only: a flow mapping may hold a whole job on one line
+        if line.startswith("&", start):  # an anchor on the value: skip its name
+            anchor = ANCHOR.match(line, start)
+            if anchor is None:
+                return None
+            start = anchor.end()
+        if start >= len(line) or line[start] in "'\"|>!*":
             return None
-        token = rest.split()[0] if rest.split() else ""
-        return token.rstrip(",]}") or None
+        token = TOKEN.match(line, start)
+        return (token.group().rstrip(",]}") or None) if token else None
