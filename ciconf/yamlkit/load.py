@@ -12,7 +12,6 @@ composer, so that:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from ciconf.errors import InputError
+from ciconf.fsutil import read_regular
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -90,23 +90,8 @@ class Document:
 
 
 def read_text(path: str, *, max_bytes: int = MAX_BYTES) -> str:
-    """Read a UTF-8 file with a size limit; every failure is an InputError."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a file") from None
-    except OSError as error:
-        raise InputError(path, f"cannot read: {error.strerror}") from None
-    if len(raw) > max_bytes:
-        size = os.path.getsize(path)
-        raise InputError(
-            path,
-            f"file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB",
-        )
-    return decode(path, raw)
+    """Read a UTF-8 regular file with a size limit; every failure (a FIFO too) is an InputError."""
+    return decode(path, read_regular(path, max_bytes))
 
 
 def decode(path: str, raw: bytes) -> str:
