@@ -21,7 +21,7 @@ from typing import Any
 from ciconf.errors import shown
 from ciconf.plan.expressions import evaluate_expression
 from ciconf.plan.regex import full_match
-from ciconf.plan.values import Push, Unknown, Values
+from ciconf.plan.values import Push, Unknown, Values, quoted
 from ciconf.plan.where import Where
 
 REGEX_HINT_CHARS = set("*+?[]()^$|\\{}")
@@ -67,7 +67,7 @@ def _literal_hint(items: list[tuple[str, Where]]) -> str:
     literal = [item for item, _ in items if not is_regex(item) and REGEX_HINT_CHARS & set(item)]
     if not literal:
         return ""
-    return f" ({shown(literal[0])} has no /slashes/, so it is compared literally, not as a regex)"
+    return f" ({quoted(literal[0])} has no /slashes/, so it is compared literally, not as a regex)"
 
 
 def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
@@ -89,14 +89,14 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
         only = _items(spec["only"], where.at("only"))
         only_hit = _matching(only, push.name)
         if only_hit is None:
-            listed = ", ".join(shown(item) for item, _ in only[:3]) + (", ..." if len(only) > 3 else "")
-            return Decision(False, f"{key}.only ({listed}) does not match {shown(push.name)}{_literal_hint(only)}")
+            listed = ", ".join(quoted(item) for item, _ in only[:3]) + (", ..." if len(only) > 3 else "")
+            return Decision(False, f"{key}.only ({listed}) does not match {quoted(push.name)}{_literal_hint(only)}")
     if "ignore" in spec:
         ignore = _items(spec["ignore"], where.at("ignore"))
         ignore_hit = _matching(ignore, push.name)
         if ignore_hit is not None:
-            beats = f" (ignore beats only {shown(only_hit)})" if only_hit is not None else ""
-            return Decision(False, f"{key}.ignore {shown(ignore_hit)} matches {shown(push.name)}{beats}")
+            beats = f" (ignore beats only {quoted(only_hit)})" if only_hit is not None else ""
+            return Decision(False, f"{key}.ignore {quoted(ignore_hit)} matches {quoted(push.name)}{beats}")
     return Decision.yes()
 
 
@@ -108,7 +108,7 @@ def job_filter(filters: Any, values: Values, where: Where) -> Decision:
     if isinstance(filters, str):
         try:
             return Decision(True) if evaluate_expression(filters, values, where) else Decision(
-                False, f"filter expression {shown(filters)} is false"
+                False, f"filter expression {quoted(filters)} is false"
             )
         except Unknown as unknown:
             return undecided(unknown, "filter expression")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ciconf.errors import InputError, closest, shown
+from ciconf.errors import InputError, closest, printable, shown
 
 MAX_REF_LENGTH = 1000  # a branch or tag name longer than this is refused (user regexes run over it)
 TEMPLATE = re.compile(r"<<\s*([A-Za-z0-9_.\-]+)\s*>>")  # a constant pattern, never built from input
@@ -153,6 +153,12 @@ def _typed(key: str, raw: str, definition: Any) -> Any:
         if raw not in allowed:
             raise InputError("--param", f"{key}={shown(raw)}", expected="one of " + ", ".join(allowed), suggestion=closest(raw, allowed))
     return raw
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """A name or pattern quoted for a message: control characters escaped, long ones cut short."""
+    text = printable(text)
+    return "'" + (text if len(text) <= limit else text[: limit - 3] + "...") + "'"
 
 
 def render_scalar(value: Any) -> str:

@@ -26,7 +26,7 @@ class Where:
         return Where(self.doc, self.path + tuple(more))
 
     def error(self, message: str, **extra: Any) -> InputError:
-        mark = self.doc.mark_for(self.path)
+        mark = self.doc.value_marks.get(self.path) or self.doc.mark_for(self.path)  # the value, not its key
         return InputError(
             self.doc.source,
             message,
