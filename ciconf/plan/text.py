@@ -11,7 +11,7 @@ def _state(runs: bool | None) -> str:
 
 
 def format_text(plan: Plan) -> str:
-    lines = [f"plan for {printable(plan.push)} ({printable(plan.source)})"]
+    lines = [f"plan for {printable(plan.push)}: {printable(plan.source)}"]
     if plan.setup:
         lines.append("setup config: its workflows run first, then continue with another config (not planned)")
     if not plan.workflows:
