@@ -75,7 +75,7 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
     key = "tags" if push.is_tag else "branches"
     if spec is None:
         if push.is_tag:
-            return Decision(False, "no tags filter (CircleCI runs a job for a tag only when a tags filter allows it)")
+            return Decision(False, "no tags filter (a tag push runs only jobs whose tags filter allows it)")
         return Decision.yes()
     if not isinstance(spec, dict):
         raise where.error(f"expected a mapping with only: and/or ignore:, got {shown(spec)}")
