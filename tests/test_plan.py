@@ -309,3 +309,31 @@ def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
     path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: '/(a|aa)*b/'}}}\n")
     with pytest.raises(InputError, match="limit is 1000"):
         build_plan(None, str(path), "a" * 1001, None, ())
+
+
+# --- configs without workflows, setup configs, filters ciconf does not model -----------------------
+
+
+def test_a_config_without_workflows_runs_its_build_job(tmp_path):
+    # http://circleci.com/docs/2.0/configuration-reference/ : "The build job is the default job and
+    # is required if you are not using Workflows."
+    path = write(tmp_path, "version: 2\njobs:\n  build:\n    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n")
+    assert runs(path, branch="main") == {"build": True}
+    assert runs(path, tag="v1") == {"build": None}  # not documented for tags: undecided
+
+
+def test_setup_configs_are_flagged(tmp_path):
+    path = write(tmp_path, "version: 2.1\nsetup: true\nworkflows:\n  w:\n    jobs: [generate]\n")
+    plan = build_plan(None, str(path), "main", None, ())
+    assert plan.setup is True and runs(path, branch="main") == {"generate": True}
+
+
+def test_an_unmodelled_filter_kind_is_undecided_not_ignored(tmp_path):
+    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: main}, pull_requests: {ignore: /.*/}}}\n")
+    assert jobs(path, branch="main")["a"] == (None, 0, "also filtered by filters.pull_requests, which ciconf does not model")
+    assert runs(path, branch="dev")["a"] is False  # the branch filter alone already decides
+
+
+def test_duplicate_keys_are_accepted_like_circleci_does(tmp_path):
+    path = write(tmp_path, "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      <<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n")
+    assert runs(path, branch="main") == {"j": True}

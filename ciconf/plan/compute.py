@@ -38,7 +38,24 @@ def plan_config(doc: Document, values: Values) -> Plan:
             plans.append(_workflow(str(name), workflow, values, Where(doc, ("workflows", name))))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
+    else:
+        plans += _implicit_build(data, values)
     return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
+
+
+def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
+    """No workflows: "The build job is the default job and is required if you are not using
+    Workflows" (https://circleci.com/docs/2.0/configuration-reference/#build). Whether such a
+    config builds tags is not documented, so a tag push is undecided."""
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict) or "build" not in jobs:
+        return []
+    if values.push.is_tag:
+        decision = Decision(None, "a config without workflows runs its build job; whether it does for tags is not documented")
+    else:
+        decision = Decision.yes()
+    job = JobPlan("build", "build", decision.runs, 0, False, [], decision.reason, [])
+    return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
 
 
 def _workflow(name: str, workflow: dict, values: Values, where: Where) -> WorkflowPlan:
