@@ -337,3 +337,22 @@ def test_an_unmodelled_filter_kind_is_undecided_not_ignored(tmp_path):
 def test_duplicate_keys_are_accepted_like_circleci_does(tmp_path):
     path = write(tmp_path, "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      <<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n")
     assert runs(path, branch="main") == {"j": True}
+
+
+def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
+    # Pipeline parameters are substituted before filters are applied
+    # (https://circleci.com/docs/pipeline-variables/ , "Pipeline parameters").
+    path = write(
+        tmp_path,
+        "version: 2.1\nparameters:\n  release: {type: string, default: main}\n  run-e2e: {type: boolean, default: false}\n"
+        "workflows:\n  w:\n    jobs:\n"
+        "      - deploy: {filters: {branches: {only: << pipeline.parameters.release >>}}}\n"
+        "      - sha: {filters: {branches: {only: << pipeline.git.revision >>}}}\n"
+        "      - e2e: {when: << pipeline.parameters.run-e2e >>}\n",
+    )
+    assert jobs(path, branch="main") == {
+        "deploy": (True, 0, None),
+        "sha": (None, 0, "branches filter depends on pipeline.git.revision"),
+        "e2e": (False, 0, "job when: condition is false"),
+    }
+    assert runs(path, branch="main", params=["release=prod", "run-e2e=true"]) == {"deploy": False, "sha": None, "e2e": True}

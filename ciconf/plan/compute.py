@@ -136,12 +136,24 @@ def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
                 approval=opts.get("type") == "approval",
                 contexts=_contexts(opts.get("context"), where.at("context")),
                 requires=_requires(opts.get("requires"), where.at("requires")),
-                own=job_filter(opts.get("filters"), values, where.at("filters")),
+                own=_own(opts, values, where),
                 group=instance.group,
                 where=where,
             )
         )
     return nodes
+
+
+def _own(options: dict, values: Values, where: Where) -> Decision:
+    """A job entry's own filters, then its `when`/`unless` logic statement if it has one
+    (https://support.circleci.com/hc/en-us/articles/33454665003291-Expression-Based-Job-Filters)."""
+    decision = job_filter(options.get("filters"), values, where.at("filters"))
+    if decision.runs is False:
+        return decision
+    condition = _condition({key: options[key] for key in ("when", "unless") if key in options}, values, where)
+    if condition.runs is False or (condition.runs is None and decision.runs is True):
+        return Decision(condition.runs, (condition.reason or "").replace("workflow ", "job ", 1))
+    return decision
 
 
 def _fill_pipeline(options: dict, values: Values) -> dict:
@@ -161,8 +173,7 @@ def _fill_pipeline(options: dict, values: Values) -> dict:
             return {key: walk(item) for key, item in value.items()}
         return value
 
-    # `filters` expressions and matrix values are evaluated where they are used
-    return {key: value if key == "filters" else walk(value) for key, value in options.items()}
+    return {key: walk(value) for key, value in options.items()}
 
 
 def _contexts(context: Any, where: Where) -> list[str]:

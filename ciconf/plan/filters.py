@@ -21,7 +21,7 @@ from typing import Any
 from ciconf.errors import shown
 from ciconf.plan.expressions import evaluate_expression
 from ciconf.plan.regex import full_match
-from ciconf.plan.values import Push, Unknown, Values, quoted
+from ciconf.plan.values import TEMPLATE, Push, Unknown, Values, quoted
 from ciconf.plan.where import Where
 
 REGEX_HINT_CHARS = set("*+?[]()^$|\\{}")
@@ -82,6 +82,9 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
     unknown = set(spec) - {"only", "ignore"}
     if unknown:
         raise where.at(sorted(map(str, unknown))[0]).error("unknown filter key", expected="only or ignore")
+    templated = sorted({name for value in spec.values() for item, _ in _items(value, where) for name in TEMPLATE.findall(item)})
+    if templated:  # values the push decides were filled in already; these are unknown
+        return Decision(None, f"{key} filter depends on {', '.join(templated)}")
     if push.is_tag and "only" not in spec and "ignore" not in spec:
         return Decision(False, "tags filter has neither only nor ignore (skipped for every tag)")
     only_hit = None
