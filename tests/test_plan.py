@@ -356,3 +356,32 @@ def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
         "e2e": (False, 0, "job when: condition is false"),
     }
     assert runs(path, branch="main", params=["release=prod", "run-e2e=true"]) == {"deploy": False, "sha": None, "e2e": True}
+
+
+def test_an_expression_ciconf_does_not_understand_is_undecided(tmp_path):
+    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: 'pipeline.git.branch =~ \"x\"'}\n")
+    assert jobs(path, branch="main")["a"] == (None, 0, "filter expression: expression not understood by ciconf (the character '=')")
+
+
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        # https://circleci.com/docs/configuration-reference/#logic-statements : falsy are false, null,
+        # 0, NaN, empty strings and statements with no arguments; everything else is truthy
+        (False, False), (None, False), (0, False), (float("nan"), False), ("", False), ({"and": []}, False),
+        ({"or": []}, False), (True, True), (42, True), ("a string", True),
+        ({"equal": [42, 42, 42]}, True), ({"equal": [True, 1]}, False),  # a YAML boolean is not the number 1
+        ({"not": {"equal": ["a", "b"]}}, True),
+        ({"matches": {"pattern": "^feature-.+$", "value": "feature-x"}}, True),
+        ({"matches": {"pattern": "feature", "value": "feature-x"}}, False),  # a full match
+        ({"or": [False, {"equal": ["main", "<< pipeline.git.branch >>"]}]}, True),
+    ],
+)
+def test_logic_statements(statement, expected):
+    from ciconf.plan.expressions import evaluate
+    from ciconf.plan.values import build_values, check_ref
+    from ciconf.plan.where import Where
+    from ciconf.yamlkit.load import load_text
+
+    values = build_values(check_ref("branch", "main"), {}, {}, "test")
+    assert evaluate(statement, values, Where(load_text("{}", "test"), ())) is expected

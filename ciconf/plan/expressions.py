@@ -74,8 +74,14 @@ def _combine(operator: str, results: list) -> bool:
         return decisive
     unknown = [result for result in results if isinstance(result, Unknown)]
     if unknown:
-        raise Unknown(frozenset().union(*(item.names for item in unknown)))
+        raise merged(unknown)
     return not decisive if results else False  # "statements with no arguments" are falsy
+
+
+def merged(unknowns: list[Unknown]) -> Unknown:
+    """One Unknown for several: every name, every distinct note."""
+    notes = list(dict.fromkeys(item.note for item in unknowns if item.note))
+    return Unknown(frozenset().union(*(item.names for item in unknowns)), "; ".join(notes))
 
 
 def _fill_all(items: list, values: Values) -> list:
@@ -231,7 +237,7 @@ class _Parser:
         right = _try(self.atom)
         unknown = [side for side in (left, right) if isinstance(side, Unknown)]
         if unknown:
-            raise Unknown(frozenset().union(*(side.names for side in unknown)))
+            raise merged(unknown)
         if operator == "==":
             return _same(left, right)
         if operator == "!=":
