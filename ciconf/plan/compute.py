@@ -69,8 +69,8 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
 
 
-def _condition(workflow: dict, values: Values, where: Where) -> Decision:
-    """The workflow's own condition: `triggers` (schedules), `when`, `unless`."""
+def _condition(workflow: dict, values: Values, where: Where, what: str = "workflow") -> Decision:
+    """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
     if workflow.get("triggers"):
         # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on schedule only
         return Decision(False, "scheduled workflow (triggers:) does not run on a push")
@@ -80,9 +80,9 @@ def _condition(workflow: dict, values: Values, where: Where) -> Decision:
         try:
             truth = evaluate(workflow[key], values, where.at(key))
         except Unknown as unknown:
-            return undecided(unknown, f"workflow {key}")
+            return undecided(unknown, f"{what} {key}")
         if truth is not wanted:
-            return Decision(False, f"workflow {key}: condition is {'false' if wanted else 'true'}")
+            return Decision(False, f"{what} {key}: condition is {'false' if wanted else 'true'}")
     return Decision.yes()
 
 
@@ -150,9 +150,9 @@ def _own(options: dict, values: Values, where: Where) -> Decision:
     decision = job_filter(options.get("filters"), values, where.at("filters"))
     if decision.runs is False:
         return decision
-    condition = _condition({key: options[key] for key in ("when", "unless") if key in options}, values, where)
+    condition = _condition({key: options[key] for key in ("when", "unless") if key in options}, values, where, "job")
     if condition.runs is False or (condition.runs is None and decision.runs is True):
-        return Decision(condition.runs, (condition.reason or "").replace("workflow ", "job ", 1))
+        return condition
     return decision
 
 
