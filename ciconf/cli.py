@@ -191,23 +191,22 @@ def cfn(
     _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every))
 
 
-@app.command()
+@app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
 def plan(
-    profile: Optional[Path] = ProfileArg,
-    config: Optional[Path] = typer.Option(None, "--config", help="Plan this CircleCI config instead of a profile."),
+    profile: Optional[Path] = _profile_argument(),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="Plan this CircleCI config (any, hand-written too) instead of a profile."
+    ),
     branch: Optional[str] = typer.Option(None, "--branch", help="The pushed branch."),
     tag: Optional[str] = typer.Option(None, "--tag", help="The pushed tag."),
-    fmt: str = typer.Option("text", "--format", help="text, json or mermaid."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json|mermaid]", help="text, json or mermaid."),
     param: List[str] = typer.Option([], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
     from ciconf.plan.run import plan_command
 
-    _finish(plan_command(_optional(profile), _optional(config), branch, tag, fmt, param))
-
-
-def _optional(path: Optional[Path]) -> Optional[str]:
-    return None if path is None else str(path)
+    _finish(plan_command(None if profile is None else str(profile), None if config is None else str(config),
+                         branch, tag, fmt, param))
 
 
 def _usage(message: str) -> None:
