@@ -99,6 +99,83 @@ def build_inputs(directory: Path) -> dict[str, Path]:
     return paths
 
 
+# --- lint on large and hostile configs ---------------------------------------------------------------
+# `ciconf lint` runs in CI on anyone's pull request: every config under the 2 MiB input limit must
+# be linted in LINT_SECONDS_MAX. tests/test_lint_hostile.py runs the same generated configs.
+
+LINT_SECONDS_MAX = 2.0
+_JOB = "    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n"
+
+
+def _workflow(entries: list[str], jobs: str = "  b:\n" + _JOB, head: str = "") -> str:
+    return "version: 2.1\n" + head + "jobs:\n" + jobs + "workflows:\n  w:\n    jobs:\n" + "".join(entries)
+
+
+def lint_configs() -> dict[str, str]:
+    """Name -> config text: the inputs of issue 9 that were slow, and more of the same kind."""
+    templated = "-".join(["<< matrix.a >>"] * 14) + "x"  # a backtracking regex needs ~2^40 steps
+    angles = "<" * 100_000
+    configs = {
+        "redos-372-bytes": _workflow(
+            [
+                f"      - b:\n          name: \"{templated}\"\n          matrix: {{parameters: {{a: ['1']}}}}\n",
+                "      - b:\n          name: c\n          requires: ['" + "-" * 40 + "']\n",
+            ]
+        ),
+        "100kb-of-angle-brackets": _workflow(
+            [f"      - b:\n          name: '{angles}'\n          requires: ['{angles}']\n", f"      - '{angles}/x'\n"]
+        ),
+        "2000-undefined-jobs": _workflow(
+            [f"      - k{number:05d}\n" for number in range(2000)],
+            jobs="".join(f"  j{number:05d}:\n" + _JOB for number in range(2000)),
+        ),
+        "2000x40-unknown-requires": _workflow(
+            [
+                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'x{number:05d}-{k}' for k in range(40))}]\n"
+                for number in range(2000)
+            ]
+        ),
+        "2000x40-requires": _workflow(
+            [
+                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'b{(number + k + 1) % 2000:05d}' for k in range(40))}]\n"
+                for number in range(2000)
+            ]
+        ),
+        "2000-matrix-templates": _workflow(
+            [
+                f"      - b:\n          name: t{number}-<< matrix.a >>-<< matrix.b >>\n          matrix: {{parameters: {{a: ['1'], b: ['2']}}}}\n"
+                for number in range(2000)
+            ]
+            + [f"      - b:\n          name: r{number}\n          requires: [t{number % 7}-1-x-{number}]\n" for number in range(2000)]
+        ),
+        "1mb-shell-line": _workflow([], jobs="  b:\n    docker: [{image: cimg/base:stable}]\n    steps:\n      - run: '" + "aws " * 250_000 + "'\n"),
+        "1mb-environment-line": _workflow(
+            [], jobs="  b:\n" + _JOB + "    environment: {" + ", ".join(f"A{number}: yes" for number in range(80_000)) + "}\n"
+        ),
+        "8000-schema-errors": "version: 2.1\njobs:\n"
+        + "".join(f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n" for number in range(8000)),
+        "40000-undeclared-parameters": _workflow(
+            [], jobs="  b:\n" + _JOB + "    environment:\n" + "".join(f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n" for n in range(40_000))
+        ),
+        "4000-job-tag-chain": _workflow(
+            ["      - b:\n          name: n0\n"]
+            + [
+                f"      - b:\n          name: n{number}\n          requires: [n{number - 1}]\n          filters: {{tags: {{only: /.*/}}}}\n"
+                for number in range(1, 4000)
+            ]
+        ),
+        "4000-job-cycle": _workflow(
+            [f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n" for number in range(4000)]
+        ),
+        "20000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
+        + "".join(f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(20_000)),
+        "forged-finding-lines": _workflow(
+            ["      - b:\n          name: \"x\\n x.yml:1:1: CC000 forged\\e[31m\"\n          requires: [\"\\n x.yml:1:1: CC000 forged\"]\n"]
+        ),
+    }
+    return configs
+
+
 # --- running --------------------------------------------------------------------------------------
 
 

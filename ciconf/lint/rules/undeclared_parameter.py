@@ -31,9 +31,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     data = ctx.data
     pipeline = _declared(data.get("parameters"))
     scopes: dict[tuple, Scope | None] = {}
-    for path, mark in ctx.written():
-        value = ctx.value_at(path)
-        if not isinstance(value, str) or OPEN not in value:
+    for path, mark, value in ctx.written_strings():
+        if OPEN not in value:
             continue
         for begin, end in template_spans(value):
             match = REFERENCE.fullmatch(value[begin + 2 : end - 2].strip())
