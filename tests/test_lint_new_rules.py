@@ -57,7 +57,7 @@ def test_parameters_of_inline_orbs_are_their_own_scope(tmp_path):
         "    jobs: [a]\n"
     )
     result = run_ciconf("lint", config)
-    assert [line.split(": ", 1)[1][:62] for line in result.stdout.splitlines()] == [
+    assert [line.split(": ", 1)[1][:63] for line in result.stdout.splitlines()] == [
         "CC105 << parameters.txet >> names no parameter of command 'say'"
     ]
 
