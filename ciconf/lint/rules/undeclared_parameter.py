@@ -28,6 +28,8 @@ REFERENCE = re.compile(r"(pipeline\.)?parameters\.([A-Za-z0-9_-]+)")  # anchored
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if OPEN not in ctx.text:
+        return  # no `<< ... >>` anywhere: nothing to read
     data = ctx.data
     pipeline = _declared(data.get("parameters"))
     scopes: dict[tuple, Scope | None] = {}
