@@ -154,8 +154,8 @@ def lint_configs() -> dict[str, str]:
         ),
         "8000-schema-errors": "version: 2.1\njobs:\n"
         + "".join(f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n" for number in range(8000)),
-        "40000-undeclared-parameters": _workflow(
-            [], jobs="  b:\n" + _JOB + "    environment:\n" + "".join(f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n" for n in range(40_000))
+        "25000-undeclared-parameters": _workflow(
+            [], jobs="  b:\n" + _JOB + "    environment:\n" + "".join(f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n" for n in range(25_000))
         ),
         "4000-job-tag-chain": _workflow(
             ["      - b:\n          name: n0\n"]
@@ -167,8 +167,8 @@ def lint_configs() -> dict[str, str]:
         "4000-job-cycle": _workflow(
             [f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n" for number in range(4000)]
         ),
-        "20000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
-        + "".join(f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(20_000)),
+        "10000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
+        + "".join(f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(10_000)),
         "forged-finding-lines": _workflow(
             ["      - b:\n          name: \"x\\n x.yml:1:1: CC000 forged\\e[31m\"\n          requires: [\"\\n x.yml:1:1: CC000 forged\"]\n"]
         ),
