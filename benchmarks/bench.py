@@ -18,6 +18,8 @@ Definitions:
 - render: `ciconf render` of a generated profile with N images and 4 accounts.
 - peak memory: max RSS of one `ciconf render` child, read with getrusage(RUSAGE_CHILDREN)
   in a fresh wrapper process per measurement.
+- lint on large configs: wall time of a whole `ciconf lint` process on each generated config of
+  `lint_configs` (hostile inputs of issue 9 and 1-2 MB configs); the target is the slowest one.
 - compactness: bytes of the rendered (anchored) example config divided by bytes of the same
   config with every alias expanded: loaded with PyYAML (aliases and merge keys resolved) and
   written again by ciconf's emitter without anchors (same quoting, literal blocks, header and
@@ -267,6 +269,33 @@ def lint_case(config: str, cwd: Path) -> Case | None:
     return Case("ciconf lint", ciconf("lint", *args), ok_codes=(0, 1))
 
 
+def lint_scaling(cwd: Path, rounds: int) -> dict[str, tuple[int, float, float]]:
+    """Name -> (bytes, median wall s, median CPU s) of a whole `ciconf lint` process on each
+    generated config of `lint_configs` (exit 1, findings, is expected)."""
+    results = {}
+    for name, text in lint_configs().items():
+        path = cwd / f"lint-{name}.yml"
+        path.write_text(text, encoding="utf-8")
+        walls, cpus = [], []
+        for _ in range(rounds):
+            wall, cpu, code = timed(ciconf("lint", path.name), cwd)
+            if code not in (0, 1):
+                raise SystemExit(f"bench: ciconf lint exited {code} on {name}")
+            walls.append(wall)
+            cpus.append(cpu)
+        results[name] = (len(text.encode()), statistics.median(walls), statistics.median(cpus))
+    return results
+
+
+def print_lint_scaling(results: dict[str, tuple[int, float, float]]) -> Verdict:
+    print(f"{'ciconf lint on':<30}{'bytes':>10}{'wall s':>9}{'cpu s':>8}   (whole process, medians)")
+    for name, (size, wall, cpu) in results.items():
+        print(f"{name:<30}{size:>10}{wall:>9.3f}{cpu:>8.3f}")
+    worst = max(results, key=lambda name: results[name][1])
+    wall = results[worst][1]
+    return Verdict(f"lint any generated config < {LINT_SECONDS_MAX} s", f"{wall:.2f} s ({worst})", wall < LINT_SECONDS_MAX)
+
+
 def compactness(config: Path) -> tuple[int, int, int]:
     """Bytes of a rendered config: as written, expanded, expanded without `anchors:`."""
     if str(ROOT) not in sys.path:
@@ -305,8 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=11, help="timed repetitions per command (default 11)")
     parser.add_argument("--quick", action="store_true", help="one repetition, for a smoke test")
+    parser.add_argument("--lint-only", action="store_true", help="only `ciconf lint` on the generated large configs")
     options = parser.parse_args(argv)
     rounds = 1 if options.quick else max(1, options.rounds)
+    lint_rounds = 1 if options.quick else 3
+    if options.lint_only:
+        with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
+            print(print_lint_scaling(lint_scaling(Path(temporary), lint_rounds)).line())
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
         cwd = Path(temporary)
@@ -335,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         medians, cpu = measure(startup + renders, cwd, rounds)
         peak = max(peak_rss_mb(renders[0].command, cwd) for _ in range(1 if options.quick else 3))
         anchored, expanded, hand_written = compactness(cwd / config)
+        scaling = lint_scaling(cwd, lint_rounds)
 
     baseline = medians.get("check-jsonschema"), cpu.get("check-jsonschema")
     print(f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds")
@@ -347,9 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'peak RSS render 500x4':<28}{peak:>9.1f}M")
     print(f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})")
     print(f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})")
+    lint_verdict = print_lint_scaling(scaling)
     print()
     for verdict in verdicts(medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians):
         print(verdict.line())
+    print(lint_verdict.line())
     return 0
 
 
