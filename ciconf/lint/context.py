@@ -29,7 +29,7 @@ class LintContext:
     text: str
     doc: Document
     lines: list[str] = field(init=False)
-    memo: dict[str, Any] = field(default_factory=dict)  # what several rules read (ciconf.lint.workflows)
+    memo: dict[Any, Any] = field(default_factory=dict)  # what several rules read (ciconf.lint.workflows)
     reported: Counter = field(default_factory=Counter)  # findings made so far, per rule
 
     def __post_init__(self) -> None:
@@ -42,12 +42,16 @@ class LintContext:
     def finding(self, rule: str, mark: Mark | None, message: str | Callable[[], str]) -> Finding:
         """A finding of `rule` at `mark`. A callable message is only called when the finding
         will be shown (findings.CAP): hostile configs make many thousands of findings."""
+        count = self.reported[rule] = self.reported[rule] + 1
+        if count > CAP + 1:  # neither shown nor the first left out: only counted (findings.capped)
+            return self.memo["left out", rule]
         line, column = (mark.line, mark.column) if mark else (1, 1)
-        shown = self.shown(rule)
-        self.reported[rule] += 1
         if callable(message):
-            message = message() if shown else ""
-        return Finding(self.path, line, column, rule, message)
+            message = message() if count <= CAP else ""
+        finding = Finding(self.path, line, column, rule, message)
+        if count == CAP + 1:
+            self.memo["left out", rule] = finding
+        return finding
 
     def stop(self, rule: str) -> None:
         """`rule` stops looking after the findings it made (see findings.capped)."""
@@ -64,6 +68,29 @@ class LintContext:
     def written(self) -> Iterator[tuple[PathKey, Mark]]:
         """Every value as written in the file (each anchor's content once, aliases not expanded)."""
         return iter(self.doc.value_marks.items())
+
+    def written_strings(self) -> list[tuple[PathKey, Mark, str]]:
+        """(path, mark, text) of every string value as written in the file (as `written`, but
+        found with one walk of the data instead of a lookup per path)."""
+        if "strings" not in self.memo:
+            marks = self.doc.value_marks
+            found = []
+            stack: list[tuple[Any, PathKey]] = [(self.doc.data, ())]
+            while stack:
+                node, path = stack.pop()
+                items = node.items() if isinstance(node, dict) else enumerate(node)
+                for key, value in items:
+                    here = path + (key,)
+                    mark = marks.get(here)
+                    if mark is None:
+                        continue  # merged in, or not written here
+                    if isinstance(value, str):
+                        found.append((here, mark, value))
+                    elif isinstance(value, (dict, list)):
+                        stack.append((value, here))
+            found.sort(key=lambda item: (item[1].line, item[1].column))
+            self.memo["strings"] = found
+        return self.memo["strings"]
 
     def value_at(self, path: PathKey) -> Any:
         """The loaded value at a written path (None when the path no longer resolves)."""

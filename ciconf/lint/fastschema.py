@@ -55,6 +55,19 @@ def _type_ok(name: str, value: Any) -> bool:
     raise Unknown(name)
 
 
+_PYTHON_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),), "number": (int, float)}
+
+
+def _python_types(names: Any) -> tuple[type, ...] | None:
+    """The Python types of JSON type names; None for "integer" (a float can be one) or a typo."""
+    found: tuple[type, ...] = ()
+    for name in names if isinstance(names, list) else [names]:
+        if name not in _PYTHON_TYPES:
+            return None
+        found += _PYTHON_TYPES[name]
+    return found
+
+
 def _equal(one: Any, two: Any) -> bool:
     if isinstance(one, (dict, list)) or isinstance(two, (dict, list)):
         raise Unknown("enum of collections")
@@ -69,6 +82,7 @@ class Quick:
         self.find = find  # find(pattern, text): the ECMA-262 `pattern` test
         self.memo: dict[tuple[int, int], tuple[bool | None, Any, Any]] = {}
         self.refs: dict[str, Any] = {}
+        self.plans: dict[int, list] = {}  # schemas live as long as the validator: ids are stable
 
     def forget(self) -> None:
         """Drop remembered answers (they are keyed by object identity: one config at a time)."""
@@ -103,19 +117,43 @@ class Quick:
         return known[0]
 
     def _check(self, schema: dict, value: Any) -> bool:
+        plan = self.plans.get(id(schema))
+        if plan is None:
+            plan = self.plans[id(schema)] = self._plan(schema)
+        for check, argument in plan:
+            if not check(self, argument, value, schema):
+                return False
+        return True
+
+    def _plan(self, schema: dict) -> list[tuple[Callable[..., bool], Any]]:
+        """The keyword checks of `schema`, worked out once per schema."""
         if "$ref" in schema:  # draft 7: a $ref's siblings are ignored
-            return self._valid(self._resolve(schema["$ref"]), value)
+            return [(Quick._ref, self._resolve(schema["$ref"]))]
+        plan = []
         for keyword, argument in schema.items():
             if keyword in ANNOTATIONS:
                 continue
             check = _KEYWORDS.get(keyword)
             if check is None:
                 if keyword in UNSUPPORTED:
-                    raise Unknown(keyword)
+                    return [(Quick._unknown, keyword)]
                 continue  # jsonschema ignores keywords it does not know
-            if not check(self, argument, value, schema):
-                return False
-        return True
+            if keyword == "type":
+                check, argument = Quick._types, _python_types(argument)
+            plan.append((check, argument))
+        return plan
+
+    def _ref(self, target: Any, value: Any, schema: dict) -> bool:
+        return self._valid(target, value)
+
+    def _unknown(self, keyword: str, value: Any, schema: dict) -> bool:
+        raise Unknown(keyword)
+
+    def _types(self, accepted: tuple[type, ...] | None, value: Any, schema: dict) -> bool:
+        """`type` with the JSON types as Python types (None: one needs a closer look)."""
+        if accepted is None:
+            return self._type(schema["type"], value, schema)
+        return isinstance(value, accepted) and not (isinstance(value, bool) and bool not in accepted)
 
     def _resolve(self, ref: str) -> Any:
         if ref not in self.refs:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ciconf.lint.context import LintContext
-from ciconf.yamlkit.load import Mark
+from ciconf.yamlkit.load import Document, Mark
 
 OPEN, CLOSE = "<<", ">>"
 MATCH_BUDGET = 2_000_000  # characters compared and entries listed for generated names, per file
@@ -91,7 +91,12 @@ def fills(parts: tuple[str, ...] | list[str], text: str) -> bool:
 @dataclass
 class Requirement:
     name: str
-    mark: Mark | None
+    path: tuple  # where it is written (its mark is looked up only for a finding)
+    doc: Document = field(repr=False)
+
+    @property
+    def mark(self) -> Mark | None:
+        return self.doc.mark_for(self.path)
 
 
 @dataclass
@@ -111,6 +116,9 @@ class Entry:
 class Resolved:
     entries: tuple[Entry, ...]
     certain: bool = True  # False: the budget ran out before every generated name was compared
+
+
+NOTHING = Resolved(())
 
 
 @dataclass
@@ -156,7 +164,8 @@ class _Index:
 
     def _resolve(self, required: str) -> Resolved:
         if not self.generated:  # plain names only (the common case): one lookup
-            return Resolved(tuple(self.by_name.get(required, ())))
+            found = self.by_name.get(required)
+            return Resolved(tuple(found)) if found else NOTHING
         found: dict[int, Entry] = {}
         for entry in self.by_name.get(required, ()):
             found[id(entry)] = entry
@@ -194,6 +203,7 @@ class Workflow:
     entries: list[Entry]
     budget: Budget = field(default_factory=Budget)
     _index: _Index | None = field(default=None, repr=False)
+    _graph: Graph | None = field(default=None, repr=False)
 
     def resolve(self, required: str) -> Resolved:
         """The entries `requires: [required]` means in this workflow."""
@@ -245,12 +255,12 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
     if isinstance(matrix, dict) and isinstance(matrix.get("alias"), str):
         entry.matrix_alias = matrix["alias"]
     requires = options.get("requires")
+    where = path + ("requires",)
     for index, required in enumerate(requires if isinstance(requires, list) else []):
-        mark = ctx.doc.mark_for(path + ("requires", index))
         if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
             required = next(iter(required))
         if isinstance(required, str):
-            entry.requires.append(Requirement(required, mark))
+            entry.requires.append(Requirement(required, where + (index,), ctx.doc))
     return entry
 
 
@@ -267,14 +277,24 @@ class Graph:
     workflow: Workflow
     edges: list[list[int]]
     names: list[str]  # the name of each name node, in node order after the entries
+    backwards: bool  # every requirement means entries listed before it: no cycle is possible
 
 
 def graph(workflow: Workflow) -> Graph:
+    """The workflow's graph, built once and shared by the rules."""
+    if workflow._graph is None:
+        workflow._graph = _build_graph(workflow)
+    return workflow._graph
+
+
+def _build_graph(workflow: Workflow) -> Graph:
     entries = workflow.entries
     node_of: dict[str, int] = {}
     edges: list[list[int]] = [[] for _ in entries]
     names: list[str] = []
     position = {id(entry): number for number, entry in enumerate(entries)}
+    latest: list[int] = []  # per name node: the last entry it means
+    backwards = True
     for number, entry in enumerate(entries):
         for required in entry.requires:
             node = node_of.get(required.name)
@@ -282,5 +302,7 @@ def graph(workflow: Workflow) -> Graph:
                 node = node_of[required.name] = len(edges)
                 names.append(required.name)
                 edges.append([position[id(e)] for e in workflow.resolve(required.name).entries])
+                latest.append(max(edges[-1], default=-1))
             edges[number].append(node)
-    return Graph(workflow, edges, names)
+            backwards = backwards and latest[node - len(entries)] < number
+    return Graph(workflow, edges, names, backwards)

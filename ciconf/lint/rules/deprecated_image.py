@@ -38,6 +38,8 @@ SUCCESSORS = {
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if "circleci/" not in ctx.text:
+        return
     for path in sorted(_image_values(ctx), key=lambda path: _position(ctx, path)):
         image = ctx.value_at(path)
         name = image.removeprefix("circleci/").split(":", 1)[0].split("@", 1)[0]

@@ -21,6 +21,8 @@ SHOWN_IN_LOOP = 10  # jobs named in the message of a longer cycle
 def check(ctx: LintContext) -> Iterator[Finding]:
     for workflow in workflows(ctx):
         found = graph(workflow)
+        if found.backwards:
+            continue
         size = len(workflow.entries)
         groups = [group for group in components(found.edges) if len(group) > 1]
         for group in sorted(groups, key=lambda group: min(node for node in group if node < size)):

@@ -28,12 +28,13 @@ REFERENCE = re.compile(r"(pipeline\.)?parameters\.([A-Za-z0-9_-]+)")  # anchored
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if OPEN not in ctx.text:
+        return  # no `<< ... >>` anywhere: nothing to read
     data = ctx.data
     pipeline = _declared(data.get("parameters"))
     scopes: dict[tuple, Scope | None] = {}
-    for path, mark in ctx.written():
-        value = ctx.value_at(path)
-        if not isinstance(value, str) or OPEN not in value:
+    for path, mark, value in ctx.written_strings():
+        if OPEN not in value:
             continue
         for begin, end in template_spans(value):
             match = REFERENCE.fullmatch(value[begin + 2 : end - 2].strip())
