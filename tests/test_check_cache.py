@@ -371,3 +371,21 @@ def test_check_with_the_cache_answers_as_without_it(project, monkeypatch, capsys
         expected = uncached(monkeypatch, capsys)
         assert answer(capsys) == expected  # may store an entry
         assert answer(capsys) == expected  # may use it
+
+
+def test_check_reads_the_profile_once_and_renders_those_bytes(project, monkeypatch, capsys):
+    from ciconf import fsutil
+
+    reads = []
+    real = fsutil.read_regular
+    monkeypatch.setattr(fsutil, "read_regular", lambda path, limit: reads.append(path) or real(path, limit))
+    shutil.rmtree(project / "cache")
+    assert check(capsys)[0] == actions.OK  # a render
+    assert check(capsys)[0] == actions.OK  # from the cache
+    assert [path for path in reads if path == "ciconf.yaml"] == ["ciconf.yaml", "ciconf.yaml"]  # once per check
+
+
+def test_the_profile_size_limit_is_the_loaders():
+    from ciconf.profile.load import PROFILE_MAX_BYTES
+
+    assert actions.PROFILE_MAX_BYTES == PROFILE_MAX_BYTES
