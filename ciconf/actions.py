@@ -1,4 +1,4 @@
-"""What `ciconf render`, `check` and `cfn` do once their arguments are parsed.
+"""What `ciconf render`, `check`, `schema` and `cfn` do once their arguments are parsed.
 
 Kept apart from the typer app so that the fast entry point (ciconf/entry.py) can run them without
 importing typer. Heavy modules are imported inside the functions: importing this module is free.
@@ -59,11 +59,21 @@ def generated_files(raw: bytes, path: str, config: Optional[str]) -> list[tuple[
     return [(config, render_config(profile, path, config))]
 
 
-def remember(raw: bytes, path: str, files: list[tuple[Optional[str], str]]) -> None:
+def cache_entry(raw: bytes, path: str, config: str) -> Optional[str]:
+    """The cache key of rendering `raw` with these options (both commands key the same way).
+
+    It covers the inputs, not the outputs: another generated file adds its options here, and
+    its path and digest to what is stored.
+    """
     from ciconf import cache
 
-    targets = [target for target, _ in files if target is not None]
-    cache.store(cache.key(raw, path, targets), [(target, cache.text_digest(text)) for target, text in files if target])
+    return cache.key(raw, path, [config])
+
+
+def remember(entry: Optional[str], files: list[tuple[Optional[str], str]]) -> None:
+    from ciconf import cache
+
+    cache.store(entry, [(str(target), cache.text_digest(text)) for target, text in files if target is not None])
 
 
 def render(
@@ -91,7 +101,7 @@ def render(
             sys.stdout.write(text)
         return OK
     written = [write_if_changed(str(file_target), text) for file_target, text in files]
-    remember(raw, path, files)
+    remember(cache_entry(raw, path, target), files)
     return DRIFT if any(written) and exit_nonzero_on_change else OK
 
 
@@ -132,12 +142,12 @@ def check(profile: Optional[Path], config: Path, color: str = "auto") -> int:
     path, target = profile_path(profile), str(config)
     raw = read_profile(path)
     refuse_special(target)  # a FIFO or device is an input error whatever the cache says
-    entry = cache.key(raw, path, [target])
+    entry = cache_entry(raw, path, target)
     if cache.matches(cache.lookup(entry), _digest_of):
         say(f"ciconf: {config} is in sync with {path}")  # same inputs, same bytes as last render
         return OK
     files = generated_files(raw, path, target)
-    cache.store(entry, [(file_target, cache.text_digest(text)) for file_target, text in files])
+    remember(entry, files)
     drifted = [_drifted(path, str(file_target), text, color) for file_target, text in files]
     if any(drifted):
         return DRIFT

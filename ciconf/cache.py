@@ -32,13 +32,15 @@ VERSION = b"ciconf digest cache 2\0"
 ENTRY_MAX_BYTES = 64 * 1024
 # import name, distribution name as it appears in a *.dist-info folder
 DEPENDENCIES = (("yaml", "PyYAML"), ("pydantic", "pydantic"), ("pydantic_core", "pydantic_core"))
-_PRIVATE = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_PRIVATE = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# the guarantees below rest on POSIX owners, modes, O_NOFOLLOW and *at() calls
+_SUPPORTED = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 
 Files = list  # of (target path, sha256 hex digest of its bytes)
 
 
 def directory() -> str | None:
-    if os.environ.get("CICONF_NO_CACHE"):
+    if os.environ.get("CICONF_NO_CACHE") or not _SUPPORTED:
         return None
     explicit = os.environ.get("CICONF_CACHE_DIR")
     if explicit:

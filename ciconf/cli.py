@@ -91,7 +91,9 @@ def _options(
 
 
 def _profile_argument() -> Any:
-    return typer.Argument(None, help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False)
+    return typer.Argument(
+        None, metavar="PROFILE", help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
+    )
 
 
 @runs(

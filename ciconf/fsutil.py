@@ -17,6 +17,8 @@ import time
 
 from ciconf.errors import InputError
 
+# flags POSIX has and other systems may lack (0: not available, the check is simply not made there)
+O_NONBLOCK, O_NOFOLLOW, O_CLOEXEC = (getattr(os, name, 0) for name in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC"))
 STALE_SECONDS = 3600  # a temporary file this old, whose writer has gone, is a leftover
 _RANDOM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _KINDS = (
@@ -39,7 +41,7 @@ def not_regular(path: str, mode: int) -> InputError:
 def read_regular(path: str, max_bytes: int) -> bytes:
     """The bytes of the regular file at `path`; an InputError for anything else or a larger file."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except OSError as error:
@@ -127,7 +129,7 @@ def temporary_name(base: str) -> str:
 
 
 def _create_temporary(directory: str, base: str) -> tuple[int, str]:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC
     for _ in range(100):
         temporary = os.path.join(directory, temporary_name(base))
         try:
@@ -174,7 +176,7 @@ def sweep_stale_temporaries(directory: str, base: str, now: float | None = None)
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mtime > limit or _running(pid):
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)() or info.st_mtime > limit or _running(pid):
             continue
         try:
             os.unlink(entry.path)
@@ -206,7 +208,7 @@ def holds(path: str, text: str) -> bool:
     """
     wanted = text.encode("utf-8")
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     except OSError:
         return False
     try:

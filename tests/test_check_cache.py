@@ -13,6 +13,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -194,25 +195,35 @@ def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(project
 
 
 FLIPPER = """
-import sys, time
-a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+import os, sys, time
+print("flipping", flush=True)
 while True:
-    for content in (a, b):
-        with open("ciconf.yaml", "wb") as handle:
-            handle.write(content)
-        time.sleep(0.0005)
+    for name in sys.argv[1:]:  # whole files, as an editor saves: every read sees A or B
+        with open(name, "rb") as source, open(".next.yaml", "wb") as handle:
+            handle.write(source.read())
+        os.replace(".next.yaml", "ciconf.yaml")
+        time.sleep(0.001)
 """
 
 
+RACE_SECONDS = 2.0
+
+
 def test_checks_racing_a_flipping_profile_never_answer_in_sync_afterwards(project, capsys):
+    """The issue's script: checks while another process rewrites the profile, then the truth."""
     (project / "a.yaml").write_bytes(PROFILE_A)
     (project / "b.yaml").write_bytes(PROFILE_B)
     configs = {PROFILE_A: rendered(PROFILE_A), PROFILE_B: rendered(PROFILE_B)}
     for config_of in (PROFILE_B, PROFILE_A):
         Path(CONFIG).write_text(configs[config_of])
-        flipper = subprocess.Popen([sys.executable, "-c", FLIPPER, "a.yaml", "b.yaml"], cwd=project)
+        flipper = subprocess.Popen(
+            [sys.executable, "-c", FLIPPER, "a.yaml", "b.yaml"], cwd=project, stdout=subprocess.PIPE, text=True
+        )
         try:
-            codes = {answer(capsys)[0] for _ in range(60)}
+            assert flipper.stdout.readline() == "flipping\n"
+            codes, until = set(), time.monotonic() + RACE_SECONDS
+            while time.monotonic() < until:
+                codes.add(answer(capsys)[0])
         finally:
             flipper.kill()
             flipper.wait()
@@ -371,3 +382,21 @@ def test_check_with_the_cache_answers_as_without_it(project, monkeypatch, capsys
         expected = uncached(monkeypatch, capsys)
         assert answer(capsys) == expected  # may store an entry
         assert answer(capsys) == expected  # may use it
+
+
+def test_check_reads_the_profile_once_and_renders_those_bytes(project, monkeypatch, capsys):
+    from ciconf import fsutil
+
+    reads = []
+    real = fsutil.read_regular
+    monkeypatch.setattr(fsutil, "read_regular", lambda path, limit: reads.append(path) or real(path, limit))
+    shutil.rmtree(project / "cache")
+    assert check(capsys)[0] == actions.OK  # a render
+    assert check(capsys)[0] == actions.OK  # from the cache
+    assert [path for path in reads if path == "ciconf.yaml"] == ["ciconf.yaml", "ciconf.yaml"]  # once per check
+
+
+def test_the_profile_size_limit_is_the_loaders():
+    from ciconf.profile.load import PROFILE_MAX_BYTES
+
+    assert actions.PROFILE_MAX_BYTES == PROFILE_MAX_BYTES

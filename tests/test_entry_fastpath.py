@@ -1,7 +1,8 @@
 """The fast entry point (ciconf/entry.py) behaves exactly like the typer app (ciconf/cli.py).
 
 Every argument list runs twice, once through each path, in two identical project folders; the exit
-code, stdout, stderr and the files left behind must be the same.
+code, stdout, stderr and the files left behind must be the same. The fast path's table (entry.SPEC)
+is generated from the typer app; a test compares the two and CICONF_UPDATE_GOLDEN=1 rewrites it.
 """
 
 from __future__ import annotations
