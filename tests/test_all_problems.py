@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ciconf.errors import MAX_SHOWN, InputError
@@ -121,3 +123,20 @@ def test_the_first_problem_still_reads_alone_for_one_location_callers():
     assert (error.line, error.column, error.field) == (1, 10, "project")
     assert error.detail().endswith("[6 more problems in this file]")
     assert len(error.problems) == 7
+
+
+def test_thousands_of_problems_are_counted_not_explained(tmp_path):
+    # near the 10,000-value cap: every key unknown; only the first ones get a did-you-mean computed
+    keys = "".join(f"  unknown_key_number_{number}: 1\n" for number in range(4_500))
+    started = time.monotonic()
+    lines = refused(tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys)
+    assert time.monotonic() - started < 10  # about 1.5 s, the interpreter's start included
+    assert len(lines) == MAX_SHOWN + 1 and lines[-1] == "profile.yaml: ... and 4480 more problems"
+
+
+def test_lines_are_escaped_fast():
+    error = InputError.collect(
+        [InputError("p.yaml", f"bad \x1b[31m{number}\n", line=number, column=1) for number in range(1, 30)]
+    )
+    lines = str(error).splitlines()
+    assert len(lines) == MAX_SHOWN + 1 and lines[0] == "p.yaml:1:1: bad \\x1b[31m1\\n"
