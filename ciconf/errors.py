@@ -40,14 +40,15 @@ class InputError(Exception):
         self.problems: list[InputError] = [self]  # every problem found, sorted by position
 
     @classmethod
-    def collect(cls, problems: Sequence["InputError"]) -> "InputError":
+    def collect(cls, problems: Sequence["InputError"], unexplained: int = 0) -> "InputError":
         """One error for several problems in one file: the first one, carrying all of them.
 
         `line`, `column` and `detail()` describe the first problem (so a caller that shows one
-        location still can); `str()` lists them all, one located line each.
+        location still can); `str()` lists them, one located line each. `unexplained`: further
+        problems that were only counted (a hostile file can hold thousands).
         """
         ordered = sorted(problems, key=_position)
-        unique = [p for index, p in enumerate(ordered) if index == 0 or str(p) != str(ordered[index - 1])]
+        unique = [p for index, p in enumerate(ordered) if index == 0 or _same(p) != _same(ordered[index - 1])]
         first = unique[0]
         error = cls(
             first.path,
@@ -57,15 +58,15 @@ class InputError(Exception):
             field=first.field,
             expected=first.expected,
             suggestion=first.suggestion,
-            more=len(unique) - 1,
+            more=len(unique) - 1 + unexplained,
         )
         error.problems = unique
         return error
 
     def __str__(self) -> str:
-        if len(self.problems) > 1:
+        if self.more and len(self.problems) > 1:
             shown_lines = [problem.located() for problem in self.problems[:MAX_SHOWN]]
-            rest = len(self.problems) - MAX_SHOWN
+            rest = self.more + 1 - len(shown_lines)
             if rest > 0:
                 shown_lines.append(f"{printable(self.path)}: ... and {rest} more problem{'s' if rest > 1 else ''}")
             return "\n".join(shown_lines)
@@ -97,6 +98,10 @@ def _position(problem: InputError) -> tuple[int, int]:
     return (problem.line or 0, problem.column or 0)
 
 
+def _same(problem: InputError) -> tuple:
+    return (problem.line, problem.column, problem.field, problem.message, problem.expected, problem.suggestion)
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     import difflib  # only needed once something is wrong; every command imports this module
@@ -118,4 +123,6 @@ def shown(value: object, limit: int = 60) -> str:
 
 def printable(text: str) -> str:
     """`text` with control characters escaped, so a file name cannot break a line it is put on."""
+    if text.isprintable():  # the usual case, at C speed
+        return text
     return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

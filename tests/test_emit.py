@@ -137,7 +137,8 @@ def test_multi_line_commands_render_as_literal_blocks():
     assert "      command: |\n        echo one\n        echo two\n        echo three\n\n" in text
     assert "      command: pytest\n" in text  # the newline ending a one-line '|' block means nothing
     assert '\\n' not in text
-    steps = {step["run"]["name"]: step["run"]["command"] for step in yaml.safe_load(text)["anchors"].values() if "run" in step}
+    anchors = yaml.safe_load(text)["anchors"].values()
+    steps = {step["run"]["name"]: step["run"]["command"] for step in anchors if "run" in step}
     assert steps["Install dependencies"] == "pip install -r requirements.txt\npip install -e .\n"
     assert steps["Initialize"] == "echo one\necho two\necho three\n"
 

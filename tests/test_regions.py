@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import botocore.loaders  # arrives with checkov (boto3), a test dependency; never imported by ciconf
 import pytest
 
 from ciconf.errors import InputError
 from ciconf.profile import regions
 from ciconf.profile.load import parse_profile
 
-botocore_loaders = pytest.importorskip("botocore.loaders")  # a test dependency (moto, checkov)
-
 
 def botocore_regions(partition: str) -> set[str]:
-    endpoints = botocore_loaders.Loader().load_data("endpoints")
+    endpoints = botocore.loaders.Loader().load_data("endpoints")
     (found,) = [p for p in endpoints["partitions"] if p["partition"] == partition]
     return set(found["regions"])
 

@@ -155,6 +155,8 @@ check_deployment_config = _checker(
     r"[A-Za-z0-9_.+=,@][A-Za-z0-9_.+=,@-]{0,99}",  # no leading '-': it reads as an option
     "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
+
+
 def _no_pipeline_template(value: str) -> str:
     """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may start one.
 

@@ -52,8 +52,8 @@ def validate_document(doc: Document) -> Profile:
         with plugins_disabled():  # the first validation builds the validators
             profile = Profile.model_validate(doc.data)
     except ValidationError as error:
-        located = _located(error, doc, [path for path, _ in secrets])
-        raise InputError.collect([problem for _, problem in secrets] + located) from None
+        located, unexplained = _located(error, doc, [path for path, _ in secrets])
+        raise InputError.collect([problem for _, problem in secrets] + located, unexplained) from None
     if secrets:
         raise InputError.collect([problem for _, problem in secrets])
     return profile
@@ -208,8 +208,14 @@ def _union_member(annotation: Any, tag: Any) -> Any:
     return None
 
 
-def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -> list[InputError]:
-    """Every validation problem as a located InputError (none about a path that holds a secret)."""
+# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are counted.
+MAX_EXPLAINED = 100
+
+
+def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -> tuple[list[InputError], int]:
+    """The first validation problems in file order as located InputErrors, and how many more there are.
+
+    No problem is reported about a path that holds a secret: its message could repeat it."""
     problems = []
     for item in error.errors(include_url=False):
         path, on_key = _data_path(tuple(item["loc"]), doc.data)
@@ -219,8 +225,9 @@ def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -
             continue
         mark = _error_mark(doc, path, on_key or item["type"] == "extra_forbidden")
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
+    problems = sorted(_without_echoes(problems), key=lambda problem: problem[0])
     located = []
-    for (line, column), item, path in _without_echoes(problems):
+    for (line, column), item, path in problems[:MAX_EXPLAINED]:
         message, expected, suggestion = _explain(item, quoted=path in doc.quoted)
         located.append(
             InputError(
@@ -233,15 +240,18 @@ def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -
                 suggestion=suggestion,
             )
         )
-    return located
+    return located, len(problems) - len(located)
 
 
 def _without_echoes(problems: list) -> list:
     """Drop 'missing key X' when the same mapping has an unknown key that is a typo of X."""
+    missing = {tuple(item["loc"][:-1]) for _, item, _ in problems if item["type"] == "missing"}
     typos = set()
+    guesses = 0
     for _, item, _ in problems:
         loc = tuple(item["loc"])
-        if item["type"] == "extra_forbidden":
+        if item["type"] == "extra_forbidden" and loc[:-1] in missing and guesses < MAX_EXPLAINED:
+            guesses += 1  # a guess only where it can matter, and a bounded number of them
             model = _model_at(loc[:-1])
             guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
             typos.add(loc[:-1] + (guess,))
