@@ -193,7 +193,7 @@ def cfn(
 
 @app.command()
 def plan(
-    profile: Optional[Path] = ProfileArg,
+    profile: Optional[Path] = _profile_argument(),
     config: Optional[Path] = typer.Option(None, "--config", help="Plan this CircleCI config instead of a profile."),
     branch: Optional[str] = typer.Option(None, "--branch", help="The pushed branch."),
     tag: Optional[str] = typer.Option(None, "--tag", help="The pushed tag."),
