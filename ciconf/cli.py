@@ -191,7 +191,7 @@ def cfn(
     _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every))
 
 
-@app.command()
+@app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
 def plan(
     profile: Optional[Path] = _profile_argument(),
     config: Optional[Path] = typer.Option(None, "--config", help="Plan this CircleCI config instead of a profile."),
