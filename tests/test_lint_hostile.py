@@ -5,7 +5,7 @@ ReDoS input of issue 9, 100 KB of `<<<`, 2,000 undefined jobs, 2,000 jobs x 40 r
 
 Each config is linted in a fresh subprocess with a timeout, so a regression to exponential or
 quadratic work fails here instead of hanging the suite. The bound is on the CPU seconds of the
-lint itself (interpreter start and imports excluded), best of two runs: the development machine
+lint itself (interpreter start and imports excluded), best of up to three runs: the development machine
 is shared, and wall time there says more about the neighbours than about ciconf. The figures
 for a whole process are printed by the benchmark.
 """
@@ -49,14 +49,14 @@ from ciconf.lint.schema import circleci_validator
 circleci_validator()  # built once per process in real use too
 text = bench.lint_configs()[sys.argv[2]]
 times, findings, refused = [], [], None
-for _ in range(2):
+for _ in range(3):
     start = time.process_time()
     try:
         findings = lint_text(text, "x.yml", "circleci")
     except InputError as error:
         refused = str(error)
     times.append(time.process_time() - start)
-    if times[0] < %(bound)r:
+    if times[-1] < %(bound)r:
         break
 print(json.dumps({"cpu": min(times), "count": len(findings), "output": len(as_text(findings)), "refused": refused}))
 """

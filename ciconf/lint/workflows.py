@@ -189,7 +189,8 @@ class _Index:
                         found[id(entry)] = entry
                 dash = required.find("-", dash + 1)
         for parts, entries in self.templates.items():
-            if not self.budget.spend(len(parts) + len(entries)):
+            scanned = len(required) if len(parts) > 2 else 0  # middle parts are searched for
+            if not self.budget.spend(len(parts[0]) + len(parts[-1]) + scanned + len(parts) + len(entries)):
                 return False
             if fills(parts, required):
                 for entry in entries:
