@@ -97,6 +97,11 @@ def refuse_special(path: str, hint: str | None = None) -> None:
 
 def write_atomic(path: str, text: str) -> None:
     refuse_special(path)
+    if os.path.islink(path):
+        # write through the link, as editors do: replacing the link itself would turn
+        # /dev/stdout or /proc/self/fd/1 (redirected to a file) into a regular file
+        path = os.path.realpath(path)
+        refuse_special(path)
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     try:

@@ -10,6 +10,7 @@ import json
 import os
 import pty
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -107,8 +108,12 @@ def test_usage_errors_exit_2(args, tmp_path):
 
 
 def test_shell_completion_is_available():
-    script = run_ciconf("--show-completion", "bash")
-    assert script.returncode == 0 and "_CICONF_COMPLETE" in script.stdout
+    # typer detects the shell from the parent process: run it from bash (`; exit` keeps bash alive)
+    script = subprocess.run(
+        ["bash", "-c", f"{shlex.quote(sys.executable)} -m ciconf --show-completion; exit $?"],
+        env=cli_env(), capture_output=True, text=True, timeout=120,
+    )
+    assert script.returncode == 0 and "_CICONF_COMPLETE" in script.stdout, script.stderr
     env = {**cli_env(), "_CICONF_COMPLETE": "complete_bash", "COMP_WORDS": "ciconf check --co", "COMP_CWORD": "2"}
     answer = subprocess.run([sys.executable, "-m", "ciconf"], env=env, capture_output=True, text=True, timeout=120)
     assert answer.returncode == 0
