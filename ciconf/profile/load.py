@@ -52,7 +52,7 @@ def validate_document(doc: Document) -> Profile:
         with plugins_disabled():  # the first validation builds the validators
             profile = Profile.model_validate(doc.data)
     except ValidationError as error:
-        located, unexplained = _located(error, doc, [path for path, _ in secrets])
+        located, unexplained = _located(error, doc, {path for path, _ in secrets})
         raise InputError.collect([problem for _, problem in secrets] + located, unexplained) from None
     if secrets:
         raise InputError.collect([problem for _, problem in secrets])
@@ -212,7 +212,7 @@ def _union_member(annotation: Any, tag: Any) -> Any:
 MAX_EXPLAINED = 100
 
 
-def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -> tuple[list[InputError], int]:
+def _located(error: ValidationError, doc: Document, secret_paths: set[tuple]) -> tuple[list[InputError], int]:
     """The first validation problems in file order as located InputErrors, and how many more there are.
 
     No problem is reported about a path that holds a secret: its message could repeat it."""
@@ -221,7 +221,7 @@ def _located(error: ValidationError, doc: Document, secret_paths: list[tuple]) -
         path, on_key = _data_path(tuple(item["loc"]), doc.data)
         if item["type"] == "union_tag_invalid":
             path += (_discriminator(item),)  # point at the bad 'mode: odic', not at its mapping
-        if any(path[: len(secret)] == secret for secret in secret_paths):
+        if secret_paths and any(path[:end] in secret_paths for end in range(1, len(path) + 1)):
             continue
         mark = _error_mark(doc, path, on_key or item["type"] == "extra_forbidden")
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))

@@ -139,7 +139,7 @@ def _literal_ok(text: str) -> bool:
 
 
 def _literal(text: str, indent: int) -> list[str]:
-    """Header ('|', '|-', '|+', with '2' when the first line starts with spaces) and body lines."""
+    """Header ('|', '|-', '|+', with '2' when the first line starts with a space or tab) and body lines."""
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
     chomping = "-" if trailing == 0 else ("" if trailing == 1 else "+")
