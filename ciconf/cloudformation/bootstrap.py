@@ -60,8 +60,8 @@ def lifecycle_policy(deploy_tag: str) -> str:
     ECR evaluates rules by priority, and an image matched by a higher-priority rule's tag selection
     cannot be expired by a lower-priority rule
     (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). Rule 1
-    selects the one image carrying the deploy tag and keeps it (count > 1 never holds), so the image
-    ECS runs is never expired however old it is.
+    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old it
+    is; after a failed deployment the image still running is kept by rule 3 while it is recent.
     """
     rules = [
         {
