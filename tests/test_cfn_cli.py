@@ -127,7 +127,8 @@ def test_bad_service_and_bootstrap_settings(tmp_path, old, new, expected):
 @pytest.mark.parametrize(
     "args",
     [(), ("--account", "stg", "--all"), ("--all", "-o", "x.yaml"), ("--account", "stg", "--dir", "d"),
-     ("--account", "stg", "-o", "x.yaml", "--stdout")],
+     ("--account", "stg", "-o", "x.yaml", "--stdout"), ("--all", "--stack", "bootstrap"),
+     ("--account", "stg", "--stack", "network")],
 )
 def test_conflicting_options_exit_2(tmp_path, args):
     _profile(tmp_path, EXAMPLE)
