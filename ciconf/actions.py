@@ -237,8 +237,9 @@ def cfn(
     stdout: bool,
     directory: Optional[Path],
     every: bool,
+    stack: str = "pipeline",
 ) -> int:
-    """Write (or print) the pipeline stack of one account, or of every account with a pipeline."""
+    """Write (or print) one account's stack, or every stack of every account (--all)."""
     from ciconf.cloudformation import render as cfn_render
     from ciconf.profile.derive import plan as derive_plan
     from ciconf.profile.load import load_profile_document
@@ -246,20 +247,20 @@ def cfn(
     path = profile_path(profile)
     doc, loaded = load_profile_document(path)
     plan = derive_plan(loaded)
-    if every:
-        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
-    else:
-        chosen = cfn_render.find_account(plan, account or "", path)
-        cfn_render.require_pipeline(doc, plan, chosen)
-        target = None if stdout else str(output or cfn_render.default_output(chosen))
-        targets = [(chosen, target)]
-    # render everything before writing anything, so bad input leaves no partial output
-    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
-    for target, text in rendered:
+    rendered = cfn_render.cfn_outputs(
+        doc,
+        plan,
+        account=None if every else (account or ""),
+        stack=stack,
+        output=None if output is None else str(output),
+        stdout=stdout,
+        directory=None if directory is None else str(directory),
+    )
+    for target, text in rendered:  # everything is rendered before anything is written
         if target is None:
             sys.stdout.write(text)
         else:
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
-        say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+        say(f"ciconf: account {skipped.name} has no pipeline section; only its bootstrap stack was written")
     return OK

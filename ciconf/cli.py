@@ -173,15 +173,18 @@ def schema(
 @app.command(short_help="Write the CloudFormation pipeline stack of one account, or of all.")
 def cfn(
     profile: Optional[Path] = _profile_argument(),
-    account: Optional[str] = typer.Option(None, "--account", help="Account whose pipeline stack to write."),
+    account: Optional[str] = typer.Option(None, "--account", help="Account whose stack to write."),
+    stack: str = typer.Option(
+        "pipeline", "--stack", help="With --account: pipeline (default) or bootstrap (ECR repositories, deploy role)."
+    ),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output", help="Where to write it (default: cloudformation/<stack name>.yaml)."
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the template instead of writing it."),
-    every: bool = typer.Option(False, "--all", help="Write the stack of every account with a pipeline."),
+    every: bool = typer.Option(False, "--all", help="Write every stack of every account (bootstrap and pipeline)."),
     directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
 ) -> None:
-    """Write the CloudFormation pipeline stack (ECR -> CodeBuild -> ECS) of one account, or of all."""
+    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role) or pipeline (ECR -> CodeBuild -> ECS)."""
     if every == (account is not None):
         _usage("give either --account NAME or --all")
     if every and (output is not None or stdout):
@@ -190,7 +193,11 @@ def cfn(
         _usage("--dir goes with --all; use -o with --account")
     if output is not None and stdout:
         _usage("give -o or --stdout, not both")
-    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every))
+    if stack not in ("pipeline", "bootstrap"):
+        _usage(f"--stack is pipeline or bootstrap, not {stack!r}")
+    if every and stack != "pipeline":
+        _usage("--all writes every stack; --stack goes with --account")
+    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every, stack))
 
 
 @app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
