@@ -14,6 +14,7 @@ from typing import Optional
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
 DEFAULT_CONFIG = ".circleci/config.yml"
+DEFAULT_STACKS_DIR = "cloudformation"  # ciconf.cloudformation.render.DEFAULT_DIR; a test keeps them equal
 CONFIG_MAX_BYTES = 64 * 1024 * 1024
 PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
@@ -45,29 +46,34 @@ def read_profile(path: str) -> bytes:
     return read_regular(path, PROFILE_MAX_BYTES)
 
 
-def generated_files(raw: bytes, path: str, config: Optional[str]) -> list[tuple[Optional[str], str]]:
-    """Every file the profile generates, as (target path, text), rendered from `raw`.
-
-    Today that is the CircleCI config; `check` and `render` work on the whole list, so another
-    generated file (a CloudFormation stack) is one more pair here.
-    """
+def generated_files(
+    raw: bytes, path: str, config: Optional[str], stacks_dir: Optional[str] = None
+) -> list[tuple[Optional[str], str]]:
+    """Every file the profile generates, as (target path, text), rendered from `raw`: the CircleCI
+    config, then (with `stacks_dir`) every CloudFormation stack of every account, so that one
+    `check` keeps them all in step with the profile and one `render` rewrites them together."""
     from ciconf.circleci.render import render_config
-    from ciconf.profile.load import parse_profile
+    from ciconf.profile.load import parse_profile_document
     from ciconf.yamlkit.load import decode
 
-    profile = parse_profile(decode(path, raw), path)
-    return [(config, render_config(profile, path, config))]
+    doc, profile = parse_profile_document(decode(path, raw), path)
+    files: list[tuple[Optional[str], str]] = [(config, render_config(profile, path, config))]
+    if stacks_dir is not None:
+        from ciconf.cloudformation.render import stacks_for
+        from ciconf.profile.derive import plan
+
+        files += stacks_for(doc, plan(profile), stacks_dir)
+    return files
 
 
-def cache_entry(raw: bytes, path: str, config: str) -> Optional[str]:
+def cache_entry(raw: bytes, path: str, config: str, stacks_dir: str = DEFAULT_STACKS_DIR) -> Optional[str]:
     """The cache key of rendering `raw` with these options (both commands key the same way).
 
-    It covers the inputs, not the outputs: another generated file adds its options here, and
-    its path and digest to what is stored.
-    """
+    It covers the inputs, not the outputs; the paths and digests of every generated file are
+    what is stored under it."""
     from ciconf import cache
 
-    return cache.key(raw, path, [config])
+    return cache.key(raw, path, [config, stacks_dir])
 
 
 def remember(entry: Optional[str], files: list[tuple[Optional[str], str]]) -> None:
@@ -81,8 +87,10 @@ def render(
     output: Optional[Path],
     stdout: bool,
     exit_nonzero_on_change: bool = False,
+    stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
 ) -> int:
-    """Write (or print) the config rendered from `profile`; untouched when unchanged.
+    """Write the config and every stack rendered from `profile` (or print the config); files
+    already up to date are left untouched.
 
     With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
     commit so the new config can be staged)."""
@@ -95,13 +103,15 @@ def render(
     target = None if stdout else str(output or DEFAULT_CONFIG)
     if target is not None:
         refuse_special(target, hint="use --stdout to print the config")
-    files = generated_files(raw, path, target)
+    files = generated_files(raw, path, target, None if stdout else str(stacks_dir))
     if stdout:
         for _, text in files:
             sys.stdout.write(text)
         return OK
+    for file_target, _ in files[1:]:
+        refuse_special(str(file_target))  # before anything is written
     written = [write_if_changed(str(file_target), text) for file_target, text in files]
-    remember(cache_entry(raw, path, target), files)
+    remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
     return DRIFT if any(written) and exit_nonzero_on_change else OK
 
 
@@ -134,35 +144,57 @@ def _digest_of(path: str) -> Optional[str]:
         return None
 
 
-def check(profile: Optional[Path], config: Path, color: str = "auto") -> int:
-    """DRIFT with a diff on stdout when `config` differs from what `profile` renders; never writes."""
+def check(
+    profile: Optional[Path], config: Path, color: str = "auto", stacks_dir: Path = Path(DEFAULT_STACKS_DIR)
+) -> int:
+    """DRIFT with a diff on stdout when `config` or a stack differs from what `profile` renders;
+    never writes."""
     from ciconf import cache
     from ciconf.fsutil import refuse_special
 
     path, target = profile_path(profile), str(config)
     raw = read_profile(path)
     refuse_special(target)  # a FIFO or device is an input error whatever the cache says
-    entry = cache_entry(raw, path, target)
-    if cache.matches(cache.lookup(entry), _digest_of):
-        say(f"ciconf: {config} is in sync with {path}")  # same inputs, same bytes as last render
+    entry = cache_entry(raw, path, target, str(stacks_dir))
+    known = cache.lookup(entry)
+    if cache.matches(known, _digest_of):
+        say(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
         return OK
-    files = generated_files(raw, path, target)
+    files = generated_files(raw, path, target, str(stacks_dir))
     remember(entry, files)
-    drifted = [_drifted(path, str(file_target), text, color) for file_target, text in files]
+    fix = regenerate_command(path, target, str(stacks_dir))
+    drifted = [_drifted(path, str(file_target), text, color, fix) for file_target, text in files]
     if any(drifted):
         return DRIFT
-    say(f"ciconf: {config} is in sync with {path}")
+    say(in_sync(target, path, len(files)))
     return OK
 
 
-def _drifted(path: str, target: str, expected: str, color: str) -> bool:
+def in_sync(config: str, path: str, count: int) -> str:
+    stacks = count - 1
+    if stacks <= 0:
+        return f"ciconf: {config} is in sync with {path}"
+    return f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are in sync with {path}"
+
+
+def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
+    """The `ciconf render` that rewrites every generated file where `check` looked for it."""
+    command = f"ciconf render {path}"
+    if config != DEFAULT_CONFIG:
+        command += f" -o {config}"
+    if stacks_dir != DEFAULT_STACKS_DIR:
+        command += f" --stacks-dir {stacks_dir}"
+    return command
+
+
+def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> bool:
     """Report `target` when it differs from `expected` (a diff on stdout); True if it does."""
     import os
 
     from ciconf.fsutil import holds, read_regular
 
     if not os.path.lexists(target):
-        say(f"ciconf: {target} does not exist; run `ciconf render {path} -o {target}`")
+        say(f"ciconf: {target} does not exist; run `{fix}`")
         return True
     if holds(target, expected):
         return False
@@ -178,7 +210,7 @@ def _drifted(path: str, target: str, expected: str, color: str) -> bool:
     )
     paint = painter(color, sys.stdout)
     sys.stdout.writelines(paint(_visible(line)) for line in diff)
-    say(f"ciconf: {target} has drifted from {path}; run `ciconf render {path} -o {target}`")
+    say(f"ciconf: {target} has drifted from {path}; run `{fix}`")
     return True
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from ciconf import actions
-from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, INPUT_ERROR, OK
+from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, DEFAULT_STACKS_DIR, INPUT_ERROR, OK
 from ciconf.errors import InputError
 
 app = typer.Typer(
@@ -98,7 +98,7 @@ def _profile_argument() -> Any:
 
 @runs(
     "ciconf.actions:render",
-    short_help="Write the CircleCI config rendered from a profile.",
+    short_help="Write the config and stacks rendered from a profile.",
 )
 def render(
     profile: Optional[Path] = _profile_argument(),
@@ -111,13 +111,19 @@ def render(
         "--exit-nonzero-on-change",
         help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
     ),
+    stacks_dir: Path = typer.Option(
+        Path(DEFAULT_STACKS_DIR),
+        "--stacks-dir",
+        help="Folder of the CloudFormation stacks generated from the profile (see `ciconf cfn`).",
+    ),
 ) -> None:
-    """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
+    """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (atomically;
+    files already up to date are left untouched). --stdout prints the config only."""
 
 
 @runs(
     "ciconf.actions:check",
-    short_help="Exit 1 with a diff when the config is not what the profile renders.",
+    short_help="Exit 1 with a diff when a generated file has drifted.",
 )
 def check(
     profile: Optional[Path] = _profile_argument(),
@@ -129,8 +135,14 @@ def check(
         callback=_choice("color"),
         help="Colour the diff: auto (on a terminal, unless NO_COLOR is set), always or never.",
     ),
+    stacks_dir: Path = typer.Option(
+        Path(DEFAULT_STACKS_DIR),
+        "--stacks-dir",
+        help="Folder of the CloudFormation stacks generated from the profile (see `ciconf cfn`).",
+    ),
 ) -> None:
-    """Exit 1 with a diff when CONFIG differs from what PROFILE renders; never writes."""
+    """Exit 1 with a diff when CONFIG or a CloudFormation stack in --stacks-dir differs from what
+    PROFILE renders; never writes."""
 
 
 @runs(

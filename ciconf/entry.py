@@ -30,6 +30,7 @@ SPEC: dict[str, dict[str, Any]] = {
             {'name': 'profile', 'kind': 'argument', 'opts': [], 'many': False, 'path': True, 'default': None, 'choices': None},
             {'name': 'config', 'kind': 'option', 'opts': ['--config'], 'many': False, 'path': True, 'default': '.circleci/config.yml', 'choices': None},
             {'name': 'color', 'kind': 'option', 'opts': ['--color'], 'many': False, 'path': False, 'default': 'auto', 'choices': ['auto', 'always', 'never']},
+            {'name': 'stacks_dir', 'kind': 'option', 'opts': ['--stacks-dir'], 'many': False, 'path': True, 'default': 'cloudformation', 'choices': None},
         ],
     },
     'lint': {
@@ -48,6 +49,7 @@ SPEC: dict[str, dict[str, Any]] = {
             {'name': 'output', 'kind': 'option', 'opts': ['--output', '-o'], 'many': False, 'path': True, 'default': None, 'choices': None},
             {'name': 'stdout', 'kind': 'flag', 'opts': ['--stdout'], 'many': False, 'path': False, 'default': False, 'choices': None},
             {'name': 'exit_nonzero_on_change', 'kind': 'flag', 'opts': ['--exit-nonzero-on-change'], 'many': False, 'path': False, 'default': False, 'choices': None},
+            {'name': 'stacks_dir', 'kind': 'option', 'opts': ['--stacks-dir'], 'many': False, 'path': True, 'default': 'cloudformation', 'choices': None},
         ],
     },
     'schema': {

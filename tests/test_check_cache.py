@@ -51,7 +51,7 @@ def rendered(profile: bytes) -> str:
 
 
 def entry_for(profile: bytes) -> str:
-    return cache.key(profile, "ciconf.yaml", [CONFIG])
+    return actions.cache_entry(profile, "ciconf.yaml", CONFIG)
 
 
 def forge(folder: Path, profile: bytes, config_bytes: bytes) -> None:
@@ -102,8 +102,8 @@ def test_changed_ciconf_code_invalidates_every_entry(project, monkeypatch):
 
     monkeypatch.setattr(cache, "_source_digest", lambda: b"another version of ciconf")
     parsed = []
-    real = load.parse_profile
-    monkeypatch.setattr(load, "parse_profile", lambda text, path: parsed.append(path) or real(text, path))
+    real = load.parse_profile_document
+    monkeypatch.setattr(load, "parse_profile_document", lambda text, path: parsed.append(path) or real(text, path))
     assert actions.check(None, Path(CONFIG)) == actions.OK
     assert parsed == ["ciconf.yaml"]
 
@@ -179,9 +179,9 @@ def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(project
     """The edit lands after check read the profile: what is stored belongs to the bytes rendered."""
     real = actions.generated_files
 
-    def edit_then_render(raw, path, config):
+    def edit_then_render(raw, path, config, stacks_dir=None):
         Path("ciconf.yaml").write_bytes(PROFILE_B if raw == PROFILE_A else PROFILE_A)
-        return real(raw, path, config)
+        return real(raw, path, config, stacks_dir)
 
     Path(CONFIG).write_text(rendered(PROFILE_B))
     (project / "cache").chmod(0o700)
@@ -191,7 +191,8 @@ def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(project
     monkeypatch.setattr(actions, "generated_files", real)
     Path("ciconf.yaml").write_bytes(PROFILE_A)  # reverted; the config is still B's
     assert check(capsys)[0] == actions.DRIFT
-    assert cache.lookup(entry_for(PROFILE_A)) == [(CONFIG, cache.text_digest(rendered(PROFILE_A)))]
+    files = actions.generated_files(PROFILE_A, "ciconf.yaml", CONFIG, actions.DEFAULT_STACKS_DIR)
+    assert cache.lookup(entry_for(PROFILE_A)) == [(target, cache.text_digest(text)) for target, text in files]
 
 
 FLIPPER = """

@@ -33,8 +33,12 @@ def load_profile_document(path: str) -> tuple[Document, Profile]:
 
 
 def parse_profile(text: str, source: str) -> Profile:
+    return parse_profile_document(text, source)[1]
+
+
+def parse_profile_document(text: str, source: str) -> tuple[Document, Profile]:
     doc = load_text(text, source, max_nodes=PROFILE_MAX_VALUES)
-    return validate_document(doc)
+    return doc, validate_document(doc)
 
 
 def validate_document(doc: Document) -> Profile:
