@@ -26,7 +26,9 @@ def test_schema_output_is_deterministic_sorted_json_with_a_trailing_newline():
     assert first == json.dumps(json.loads(first), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     schema = json.loads(first)
     assert schema["title"] == "ciconf profile"
-    assert set(schema["required"]) == {"project", "test"}
+    # a profile has test (one job) or tests (several): the loader enforces one of the two
+    assert set(schema["required"]) == {"project"}
+    assert {"test", "tests", "jobs", "orbs"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
 
 
