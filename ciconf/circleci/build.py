@@ -199,7 +199,7 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
             shared(f"{point}_{number}", step(item))
 
     if job.remote_docker is not None:
-        steps.append(_remote_docker(job.remote_docker))
+        shared("setup_remote_docker", _remote_docker(job.remote_docker))
     hooks("before_install")
     caches = job.all_caches()
     many = len(caches) > 1
