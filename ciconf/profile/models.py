@@ -9,7 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest
@@ -65,6 +73,8 @@ class Model(BaseModel):
 
 
 Environment = dict[EnvName, Text]
+# for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
+NAMED_KEYS_ONLY = {"additionalProperties": False}
 
 
 class Service(Model):
@@ -173,10 +183,19 @@ STEP_KINDS = (
 _NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
 
 
+def _string_or_step(schema: dict) -> None:
+    """Editors accept what the loader accepts: a plain string (a command) or one step mapping."""
+    mapping = dict(schema, maxProperties=2, minProperties=1)
+    mapping["properties"]["run"]["anyOf"].insert(0, {"type": "string"})  # `run: make`
+    description = mapping.pop("description", None)
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string"}, mapping], "description": description})
+
+
 class Step(Model):
     """One CircleCI step: a plain string runs a command; otherwise exactly one of these keys."""
 
-    model_config = ConfigDict(title="Step", json_schema_extra={"maxProperties": 2, "minProperties": 1})
+    model_config = ConfigDict(title="Step", json_schema_extra=_string_or_step)
 
     run: RunStep | None = Field(None, description="A command, or {command, name, working_directory, ...}")
     save_cache: SaveCache | None = None
@@ -276,7 +295,9 @@ class Split(Model):
 class Matrix(Model):
     """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""
 
-    parameters: dict[ParameterName, Annotated[list[MatrixValue], Field(min_length=1)]] = Field(min_length=1)
+    parameters: dict[ParameterName, Annotated[list[MatrixValue], Field(min_length=1)]] = Field(
+        min_length=1, json_schema_extra=NAMED_KEYS_ONLY
+    )
 
 
 class TestJob(Executor):
@@ -583,13 +604,19 @@ class Profile(Model):
     project: ProjectName
     test: TestJob | None = Field(None, description="The one test job, named test (or use tests)")
     tests: dict[JobName, TestJob] = Field(
-        default_factory=dict, description="Several test jobs by name (instead of test), e.g. unit, browser"
+        default_factory=dict,
+        description="Several test jobs by name (instead of test), e.g. unit, browser",
+        json_schema_extra=NAMED_KEYS_ONLY,
     )
     merge_test: MergeTest | None = None
     orbs: dict[OrbAlias, OrbRef] = Field(
-        default_factory=dict, description="Orbs by alias, each pinned: {aws-cli: circleci/aws-cli@4.1.3}"
+        default_factory=dict,
+        description="Orbs by alias, each pinned: {aws-cli: circleci/aws-cli@4.1.3}",
+        json_schema_extra=NAMED_KEYS_ONLY,
     )
-    jobs: dict[JobName, CustomJob] = Field(default_factory=dict, description="Your own jobs, placed by requires")
+    jobs: dict[JobName, CustomJob] = Field(
+        default_factory=dict, description="Your own jobs, placed by requires", json_schema_extra=NAMED_KEYS_ONLY
+    )
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
 
