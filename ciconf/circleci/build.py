@@ -37,11 +37,19 @@ class Config:
     data: dict
     anchors: dict[int, str] = field(default_factory=dict)
     _keep: list = field(default_factory=list)
+    _used: set[str] = field(default_factory=set)
 
     def name(self, obj: Any, anchor: str) -> Any:
+        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets a '_'."""
+        while anchor in self._used:
+            anchor += "_"
+        self._used.add(anchor)
         self.anchors[id(obj)] = anchor
         self._keep.append(obj)
         return obj
+
+    def anchor_of(self, obj: Any) -> str:
+        return self.anchors[id(obj)]
 
 
 @dataclass
@@ -56,11 +64,9 @@ class Fragments:
         key = json.dumps(value, sort_keys=True, default=str)
         if key in self._by_value:
             return self._by_value[key]
-        name = anchor
-        while name in self.anchors:  # two different fragments wanting one name
-            name += "_"
         self._by_value[key] = value
-        self.anchors[name] = self.config.name(value, name)
+        self.config.name(value, anchor)
+        self.anchors[self.config.anchor_of(value)] = value
         return value
 
 
@@ -196,7 +202,7 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
 
     def hooks(point: str) -> None:
         for number, item in enumerate(getattr(job.steps, point), start=1):
-            shared(f"{point}_{number}", step(item))
+            steps.append(_shared_step(fragments, f"{prefix}{point}_{number}", item))
 
     if job.remote_docker is not None:
         shared("setup_remote_docker", _remote_docker(job.remote_docker))
@@ -222,6 +228,11 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
     return steps
 
 
+def _shared_step(fragments: Fragments, anchor: str, item: Step) -> Any:
+    rendered = step(item)
+    return rendered if isinstance(rendered, str) else fragments.shared(anchor, rendered)
+
+
 def _report_steps(job: TestJob) -> list:
     """Artifact and test-result uploads: small, so each job gets its own copy."""
     steps: list = [{"store_artifacts": {"path": path}} for path in job.artifacts]
@@ -233,8 +244,7 @@ def _report_steps(job: TestJob) -> list:
 def _test_jobs(fragments: Fragments, profile: Profile, name: str, job: TestJob) -> dict[str, dict]:
     environment = fragments.shared(f"{snake(name)}_environment", _executor(job))
     steps = _test_steps(fragments, profile.project, name, job)
-    after = [fragments.shared(f"{_prefix(name)}after_test_{n}", step(s)) if not isinstance(step(s), str) else step(s)
-             for n, s in enumerate(job.steps.after_test, start=1)]
+    after = [_shared_step(fragments, f"{_prefix(name)}after_test_{n}", s) for n, s in enumerate(job.steps.after_test, 1)]
     checkout = _checkout(job)
     jobs = {name: {MERGE: [environment], "steps": [checkout, *steps, *_report_steps(job), *after]}}
     merge = profile.merge_test
@@ -294,10 +304,10 @@ def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict
             config.name(item, name)
         config.name(promote[0], "copy_images")
         config.name(promote[1], "promote_deploy_tag")
-        for number, item in enumerate(before, start=1):
-            config.name(item, f"before_build_{number}") if isinstance(item, dict) else None
-        for number, item in enumerate(after, start=1):
-            config.name(item, f"after_push_{number}") if isinstance(item, dict) else None
+        for point, items in (("before_build", before), ("after_push", after)):
+            for number, item in enumerate(items, start=1):
+                if not isinstance(item, str):  # a bare `checkout` is a string: nothing to anchor
+                    config.name(item, f"{point}_{number}")
     by_kind: dict[tuple[str, bool], dict] = {}
     single_mode = len({mode for mode, _ in kinds}) == 1
     for mode, promotes in kinds:
@@ -310,7 +320,8 @@ def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict
         ]
         base = "promote_image" if promotes else "delivery_image"
         anchor = base if single_mode else f"{base}_{snake(mode)}"
-        fragments.anchors[anchor] = config.name(executor, anchor)
+        config.name(executor, anchor)
+        fragments.anchors[config.anchor_of(executor)] = executor
         by_kind[(mode, promotes)] = executor
     return by_kind
 
