@@ -253,3 +253,10 @@ def test_serialize_can_be_turned_off_or_renamed():
     assert "serial-group" not in off["workflows"]["demo"]["jobs"][-1]["delivery_stg"]
     named = render(BASE.replace("    branch: main\n", "    branch: main\n    serial_group: org/staging\n"))
     assert named["workflows"]["demo"]["jobs"][-1]["delivery_stg"]["serial-group"] == "org/staging"
+
+
+def test_a_glob_in_branch_points_at_branches_and_tags():
+    # the issue's `branch: v*`: a tag release written as a branch
+    error = refused(BASE.replace("    branch: main\n", "    branch: v*\n"))
+    assert where(error) == "11:13 accounts[0].branch"
+    assert "branches: [/^release" in error.message and "tags: [/^v" in error.message

@@ -352,3 +352,16 @@ def check_parameterised_image(value: str) -> str:
 
 
 ParameterisedImage = patterned(check_parameterised_image, r"[a-z0-9<][ -~]*")
+
+
+def check_single_branch(value: str) -> str:
+    """`branch:` is one literal branch; a glob or pattern there gets the keys that express it."""
+    if any(char in value for char in "*?[") or (value.startswith("/") and value.endswith("/")):
+        raise ValueError(
+            f"expected one branch name, got the pattern {shown(value)}; write branches: [/^release\\/.*/] "
+            "for branch patterns, or tags: [/^v\\d+\\.\\d+\\.\\d+$/] to deliver on git tags"
+        )
+    return check_branch(value)
+
+
+SingleBranch = patterned(check_single_branch, r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")

@@ -55,6 +55,7 @@ from ciconf.profile.grammar import (
     RoleArn,
     SerialGroup,
     Shell,
+    SingleBranch,
     StepName,
     TagFilter,
     TargetGroupName,
@@ -499,7 +500,7 @@ class Approval(Model):
 
 class Account(Model):
     name: AccountName
-    branch: Branch | None = Field(None, description="Deliver from this branch (or use branches / tags)")
+    branch: SingleBranch | None = Field(None, description="Deliver from this branch (or use branches / tags)")
     branches: list[BranchFilter] = Field(
         default_factory=list, description="Deliver from these branches; /regex/ for patterns like /^release\\/.*/"
     )
