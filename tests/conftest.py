@@ -21,9 +21,14 @@ def all_profiles() -> list[Path]:
     return sorted(PROFILES.glob("*.yaml"))
 
 
+def example_profiles() -> list[Path]:
+    """profiles/examples/: one profile per capability (test jobs, tags, orbs, machines, monorepos)."""
+    return sorted((PROFILES / "examples").glob("*.yaml"))
+
+
 def every_valid_profile() -> list[Path]:
-    """The bundled profiles plus test-only ones covering every mode and option."""
-    return all_profiles() + sorted((FIXTURES / "profiles").glob("*.yaml"))
+    """The bundled profiles and examples plus test-only ones covering every mode and option."""
+    return all_profiles() + example_profiles() + sorted((FIXTURES / "profiles").glob("*.yaml"))
 
 
 # ciconf's digest cache (ciconf/cache.py) goes to a throwaway folder, never the user's ~/.cache

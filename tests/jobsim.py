@@ -21,6 +21,11 @@ if name == "docker" and sys.argv[1:2] == ["login"]:
     entry["stdin"] = sys.stdin.read()
 if name == "aws" and sys.argv[1:3] == ["ecr", "get-login-password"]:
     print("stub-ecr-password")
+if name == "aws" and sys.argv[1:3] == ["ecr", "describe-images"]:
+    # STUB_DIGEST unset: the image is missing, as the AWS CLI reports it (exit 254)
+    if not os.environ.get("STUB_DIGEST"):
+        sys.exit(254)
+    print(os.environ["STUB_DIGEST"])
 with open(os.environ["STUB_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
 """

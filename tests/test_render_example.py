@@ -88,8 +88,18 @@ def test_one_workflow_runs_test_once_and_filters_the_rest():
         "branches": {"ignore": ["master", "develop"]},
         "tags": {"ignore": "/.*/"},
     }
-    assert invocations["delivery_stg"] == {"requires": ["test"], "filters": {"branches": {"only": ["develop"]}}}
-    assert invocations["delivery_prod"] == {"requires": ["test"], "filters": {"branches": {"only": ["master"]}}}
+    # serial-group: one delivery per account at a time, across pipelines; pipeline values are allowed
+    # in the key (https://circleci.com/docs/reference/configuration-reference/#serial-group)
+    assert invocations["delivery_stg"] == {
+        "requires": ["test"],
+        "filters": {"branches": {"only": ["develop"]}},
+        "serial-group": "<< pipeline.project.slug >>/deploy-stg",
+    }
+    assert invocations["delivery_prod"] == {
+        "requires": ["test"],
+        "filters": {"branches": {"only": ["master"]}},
+        "serial-group": "<< pipeline.project.slug >>/deploy-prod",
+    }
 
 
 def test_current_images_and_commands_only():

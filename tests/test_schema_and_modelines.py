@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.conftest import ROOT, all_profiles, run_ciconf
+from tests.conftest import ROOT, all_profiles, example_profiles, run_ciconf
 
 COMMITTED = ROOT / "schema" / "profile.schema.json"
 MODELINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
@@ -26,13 +26,15 @@ def test_schema_output_is_deterministic_sorted_json_with_a_trailing_newline():
     assert first == json.dumps(json.loads(first), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     schema = json.loads(first)
     assert schema["title"] == "ciconf profile"
-    assert set(schema["required"]) == {"project", "test"}
+    # a profile has test (one job) or tests (several): the loader enforces one of the two
+    assert set(schema["required"]) == {"project"}
+    assert {"test", "tests", "jobs", "orbs"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
 
 
 def test_every_profile_starts_with_a_modeline_pointing_at_the_committed_schema():
-    profiles = all_profiles()
-    assert profiles
+    profiles = all_profiles() + example_profiles()
+    assert profiles and example_profiles()
     for profile in profiles:
         first_line = profile.read_text(encoding="utf-8").splitlines()[0]
         match = MODELINE.fullmatch(first_line)

@@ -6,15 +6,28 @@ aliases it everywhere else; ``expand()`` gives the data any YAML loader reads ba
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ciconf.circleci.workflow import workflow_jobs
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
-from ciconf.profile.models import EnvIndirection, OidcCredentials, Profile, TestJob
+from ciconf.profile.models import (
+    CustomJob,
+    EnvIndirection,
+    Executor,
+    OidcCredentials,
+    Profile,
+    Step,
+    TestJob,
+    merge_job_name,
+)
 from ciconf.shell import commands
 from ciconf.yamlkit.emit import MERGE
 
 CONFIG_VERSION = 2.1
+# CircleCI's default working directory; a job in a subfolder checks out here, then works below it
+PROJECT_ROOT = "~/project"
 
 
 @dataclass
@@ -24,69 +37,227 @@ class Config:
     data: dict
     anchors: dict[int, str] = field(default_factory=dict)
     _keep: list = field(default_factory=list)
+    _used: set[str] = field(default_factory=set)
 
     def name(self, obj: Any, anchor: str) -> Any:
+        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets a '_'."""
+        while anchor in self._used:
+            anchor += "_"
+        self._used.add(anchor)
         self.anchors[id(obj)] = anchor
         self._keep.append(obj)
         return obj
+
+    def anchor_of(self, obj: Any) -> str:
+        return self.anchors[id(obj)]
+
+
+@dataclass
+class Fragments:
+    """Named fragments for the `anchors:` section; an equal fragment is reused, never copied."""
+
+    config: Config
+    anchors: dict[str, Any] = field(default_factory=dict)
+    _by_value: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self, anchor: str, value: Any) -> Any:
+        key = json.dumps(value, sort_keys=True, default=str)
+        if key in self._by_value:
+            return self._by_value[key]
+        self._by_value[key] = value
+        self.config.name(value, anchor)
+        self.anchors[self.config.anchor_of(value)] = value
+        return value
 
 
 def _run(name: str, command: str) -> dict:
     return {"run": {"name": name, "command": command}}
 
 
-def _test_environment(test: TestJob) -> dict:
-    primary: dict = {"image": test.image}
-    docker = [primary]
-    for service in test.services:
-        container: dict = {"image": service.image}
+# --- executors ------------------------------------------------------------------------------------
+
+
+def _container(image: str, service=None) -> dict:
+    container: dict = {"image": image}
+    if service is not None:
+        if service.name:
+            container["name"] = service.name
+        if service.entrypoint is not None:
+            container["entrypoint"] = list(service.entrypoint)
+        if service.command is not None:
+            container["command"] = list(service.command)
         if service.environment:
             container["environment"] = dict(service.environment)
-        docker.append(container)
-    env: dict = {"docker": docker}
-    if test.resource_class:
-        env["resource_class"] = test.resource_class
-    if test.environment:
-        env["environment"] = dict(test.environment)
+    return container
+
+
+def _executor(job: Executor) -> dict:
+    """The executor keys of a job: docker or machine, resource class, folder, environment."""
+    env: dict = {}
+    if job.machine is not None:
+        machine: dict = {"image": job.machine.image}
+        if job.machine.docker_layer_caching:
+            machine["docker_layer_caching"] = True
+        env["machine"] = machine
+    else:
+        env["docker"] = [_container(job.image or ""), *(_container(s.image, s) for s in job.services)]
+    if job.resource_class:
+        env["resource_class"] = job.resource_class
+    if job.working_directory:
+        env["working_directory"] = f"{PROJECT_ROOT}/{job.working_directory}"
+    if getattr(job, "parallelism", 1) > 1:
+        env["parallelism"] = job.parallelism
+    matrix = getattr(job, "matrix", None)
+    if matrix is not None:
+        env["parameters"] = {name: {"type": "string"} for name in matrix.parameters}
+    if job.environment:
+        env["environment"] = dict(job.environment)
     return env
 
 
-def _cache_key(project: str, cache) -> tuple[str, str]:
-    prefix = f"{cache.version}-{project}-"
+def _checkout(job: Executor) -> Any:
+    # with a working_directory below the root, checkout would clone into the subfolder itself
+    return {"checkout": {"path": PROJECT_ROOT}} if job.working_directory else "checkout"
+
+
+def _remote_docker(options) -> Any:
+    if options is None or (not options.docker_layer_caching and options.version is None):
+        return "setup_remote_docker"
+    settings: dict = {}
+    if options.docker_layer_caching:
+        settings["docker_layer_caching"] = True
+    if options.version is not None:
+        settings["version"] = options.version
+    return {"setup_remote_docker": settings}
+
+
+# --- custom steps ---------------------------------------------------------------------------------
+
+
+def step(item: Step) -> Any:
+    """A profile step as CircleCI writes it."""
+    kind = item.kind
+    if kind == "run":
+        run = item.run
+        command = commands.user_command(run.command)
+        options: dict = {}
+        if run.name:
+            options["name"] = run.name
+        options["command"] = command
+        for key in ("working_directory", "when", "no_output_timeout", "shell"):
+            if getattr(run, key) is not None:
+                options[key] = getattr(run, key)
+        if run.background:
+            options["background"] = True
+        if run.environment:
+            options["environment"] = dict(run.environment)
+        return {"run": command if list(options) == ["command"] else options}
+    if kind == "orb":
+        return {item.orb: dict(item.parameters)} if item.parameters else item.orb
+    if kind == "setup_remote_docker":
+        return _remote_docker(item.setup_remote_docker)
+    value = getattr(item, kind)
+    settings = {key: _plain(val) for key, val in value if val is not None and val != [] and val is not False}
+    return {kind: settings} if settings else kind
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+# --- test jobs ------------------------------------------------------------------------------------
+
+
+def _prefix(name: str) -> str:
+    """Anchor names of job `test` keep the seed's names (install, test ...); others get the job's name."""
+    return "" if name == "test" else f"{snake(name)}_"
+
+
+def _cache_key(project: str, job_name: str, job: TestJob, cache) -> tuple[str, str]:
+    parts = [cache.version, project]
+    if job_name != "test":
+        parts.append(job_name)
+    if cache.name:
+        parts.append(cache.name)
+    if job.matrix is not None:
+        parts += [f"<< parameters.{name} >>" for name in job.matrix.parameters]
+    prefix = "-".join(parts) + "-"
     checksums = "-".join(f'{{{{ checksum "{path}" }}}}' for path in cache.lockfiles)
     return prefix + checksums, prefix
 
 
-def _test_steps(config: Config, profile: Profile, anchors: dict) -> list:
-    """The steps shared by test and merge_test, each registered as a named anchor."""
-    test = profile.test
+def _test_command(job: TestJob) -> str:
+    if job.split is not None:
+        return commands.split_tests(job.split.glob, job.command, job.split.by)
+    return commands.lines(job.command)
+
+
+def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> list:
+    """The steps shared by a test job and its merge variant, each registered as a named anchor."""
+    prefix = _prefix(name)
     steps: list = []
 
-    def shared(anchor: str, step: dict) -> None:
-        anchors[anchor] = config.name(step, anchor)
-        steps.append(step)
+    def shared(anchor: str, value: Any) -> None:
+        steps.append(fragments.shared(prefix + anchor, value) if isinstance(value, dict) else value)
 
-    if test.cache is not None:
-        key, fallback = _cache_key(profile.project, test.cache)
-        shared("restore_cache", {"restore_cache": {"keys": [key, fallback]}})
-    if test.install:
-        shared("install", _run("Install dependencies", commands.lines(test.install)))
-    if test.cache is not None:
-        key, _ = _cache_key(profile.project, test.cache)
-        shared("save_cache", {"save_cache": {"key": key, "paths": list(test.cache.paths)}})
-    initialize = [commands.wait_for(w.host, w.port, w.timeout) for w in test.wait_for] + list(test.setup)
+    def hooks(point: str) -> None:
+        for number, item in enumerate(getattr(job.steps, point), start=1):
+            steps.append(_shared_step(fragments, f"{prefix}{point}_{number}", item))
+
+    if job.remote_docker is not None:
+        shared("setup_remote_docker", _remote_docker(job.remote_docker))
+    hooks("before_install")
+    caches = job.all_caches()
+    many = len(caches) > 1
+    for cache in caches:
+        key, fallback = _cache_key(project, name, job, cache)
+        suffix = f"_{snake(cache.name)}" if many and cache.name else ""
+        shared("restore_cache" + suffix, {"restore_cache": {"keys": [key, fallback]}})
+    if job.install:
+        shared("install", _run("Install dependencies", commands.lines(job.install)))
+    for cache in caches:
+        key, _ = _cache_key(project, name, job, cache)
+        suffix = f"_{snake(cache.name)}" if many and cache.name else ""
+        shared("save_cache" + suffix, {"save_cache": {"key": key, "paths": list(cache.paths)}})
+    hooks("after_install")
+    initialize = [commands.wait_for(w.host, w.port, w.timeout) for w in job.wait_for] + list(job.setup)
     if initialize:
         shared("initialize", _run("Initialize", commands.lines(initialize)))
-    shared("test", _run("Test", commands.lines(test.command)))
+    hooks("before_test")
+    shared("test", _run("Test", _test_command(job)))
     return steps
 
 
-def _report_steps(test: TestJob) -> list:
+def _shared_step(fragments: Fragments, anchor: str, item: Step) -> Any:
+    rendered = step(item)
+    return rendered if isinstance(rendered, str) else fragments.shared(anchor, rendered)
+
+
+def _report_steps(job: TestJob) -> list:
     """Artifact and test-result uploads: small, so each job gets its own copy."""
-    steps: list = [{"store_artifacts": {"path": path}} for path in test.artifacts]
-    if test.test_results:
-        steps.append({"store_test_results": {"path": test.test_results}})
+    steps: list = [{"store_artifacts": {"path": path}} for path in job.artifacts]
+    if job.test_results:
+        steps.append({"store_test_results": {"path": job.test_results}})
     return steps
+
+
+def _test_jobs(fragments: Fragments, profile: Profile, name: str, job: TestJob) -> dict[str, dict]:
+    environment = fragments.shared(f"{snake(name)}_environment", _executor(job))
+    steps = _test_steps(fragments, profile.project, name, job)
+    after = [_shared_step(fragments, f"{_prefix(name)}after_test_{n}", s) for n, s in enumerate(job.steps.after_test, 1)]
+    checkout = _checkout(job)
+    jobs = {name: {MERGE: [environment], "steps": [checkout, *steps, *_report_steps(job), *after]}}
+    merge = profile.merge_test
+    if merge is not None and merge.enabled and job.merge_test and not job.branches:
+        merge_step = _run(f"Merge {merge.base}", commands.merge_base(merge.base))
+        jobs[merge_job_name(name)] = {
+            MERGE: [environment],
+            "steps": [_checkout(job), merge_step, *steps, *_report_steps(job), *after],
+        }
+    return jobs
+
+
+# --- delivery -------------------------------------------------------------------------------------
 
 
 def _credentials_step(account: AccountPlan) -> dict | None:
@@ -97,29 +268,62 @@ def _credentials_step(account: AccountPlan) -> dict | None:
     return None  # context mode: the context already holds AWS_* variables
 
 
-def _delivery_images(config: Config, plan: Plan, anchors: dict) -> dict[str, dict]:
-    """One executor+steps anchor per credentials mode in use (usually exactly one)."""
+def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
+    executor: dict = {}
+    if delivery.machine is not None:
+        machine: dict = {"image": delivery.machine.image}
+        if delivery.machine.docker_layer_caching:
+            machine["docker_layer_caching"] = True
+        executor["machine"] = machine
+        docker_steps: list = []  # a machine runs Docker itself
+    else:
+        executor["docker"] = [{"image": delivery.executor_image}]
+        docker_steps = [_remote_docker(delivery.remote_docker)]
+    if delivery.resource_class:
+        executor["resource_class"] = delivery.resource_class
+    return executor, docker_steps
+
+
+def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict[tuple[str, bool], dict]:
+    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly one."""
     delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
-    modes = sorted({account.mode for account in plan.accounts})
-    common = [_run("ECR login", commands.ecr_login(delivery.region))]
-    common += [_run(f"{image.repository} image", commands.build_and_push(delivery, image)) for image in delivery.images]
-    common.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
-    if len(modes) > 1:
-        names = ["ecr_login", *(image.anchor for image in delivery.images), "deploy_tag"]
-        for step, name in zip(common, names):
-            config.name(step, name)
-    by_mode: dict[str, dict] = {}
-    for mode in modes:
-        account = next(a for a in plan.accounts if a.mode == mode)
-        executor: dict = {"docker": [{"image": delivery.executor_image}]}
-        if delivery.resource_class:
-            executor["resource_class"] = delivery.resource_class
+    config = fragments.config
+    kinds = sorted({(account.mode, account.promote_from is not None) for account in plan.accounts})
+    before = [step(s) for s in profile.delivery.steps.before_build]  # type: ignore[union-attr]
+    after = [step(s) for s in profile.delivery.steps.after_push]  # type: ignore[union-attr]
+    login = _run("ECR login", commands.ecr_login(delivery.region))
+    build = [_run(f"{image.repository} image", commands.build_and_push(delivery, image)) for image in delivery.images]
+    build.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
+    promote = [
+        _run("Copy images", commands.promote_images(delivery)),
+        _run("Deploy tag", commands.promote_deploy_tags(delivery)),
+    ]
+    if len(kinds) > 1:
+        config.name(login, "ecr_login")
+        for item, name in zip(build, [*(image.anchor for image in delivery.images), "deploy_tag"]):
+            config.name(item, name)
+        config.name(promote[0], "copy_images")
+        config.name(promote[1], "promote_deploy_tag")
+        for point, items in (("before_build", before), ("after_push", after)):
+            for number, item in enumerate(items, start=1):
+                if not isinstance(item, str):  # a bare `checkout` is a string: nothing to anchor
+                    config.name(item, f"{point}_{number}")
+    by_kind: dict[tuple[str, bool], dict] = {}
+    single_mode = len({mode for mode, _ in kinds}) == 1
+    for mode, promotes in kinds:
+        account = next(a for a in plan.accounts if a.mode == mode and (a.promote_from is not None) == promotes)
+        executor, docker_steps = _delivery_executor(delivery)
         credentials = _credentials_step(account)
-        executor["steps"] = ["checkout", "setup_remote_docker", *([credentials] if credentials else []), *common]
-        anchor = "delivery_image" if len(modes) == 1 else f"delivery_image_{snake(mode)}"
-        anchors[anchor] = config.name(executor, anchor)
-        by_mode[mode] = executor
-    return by_mode
+        work = promote if promotes else build
+        executor["steps"] = [
+            "checkout", *docker_steps, *([credentials] if credentials else []), login, *before, *work, *after
+        ]
+        base = "promote_image" if promotes else "delivery_image"
+        anchor = base if single_mode else f"{base}_{snake(mode)}"
+        config.name(executor, anchor)
+        fragments.anchors[config.anchor_of(executor)] = executor
+        by_kind[(mode, promotes)] = executor
+    return by_kind
 
 
 def _delivery_environment(account: AccountPlan) -> dict:
@@ -133,62 +337,66 @@ def _delivery_environment(account: AccountPlan) -> dict:
         env[commands.ROLE_ARN_VAR] = credentials.role_arn
         env[commands.ACCOUNT_ID_VAR] = credentials.role_arn.split(":")[4]
     env[commands.DEPLOY_TAG_VAR] = account.deploy_tag
+    if account.source_account_id is not None:
+        env[commands.SOURCE_ACCOUNT_ID_VAR] = account.source_account_id
     return env
 
 
-def _branch_only(branch: str) -> dict:
-    return {"branches": {"only": [branch]}}
+# --- custom jobs ----------------------------------------------------------------------------------
 
 
-def _workflow(profile: Profile, plan: Plan) -> list:
-    jobs: list = ["test"]
-    merge = profile.merge_test
-    if merge is not None and merge.enabled:
-        filters: dict = {"tags": {"ignore": "/.*/"}}
-        if merge.ignore_branches:
-            filters = {"branches": {"ignore": list(merge.ignore_branches)}, **filters}
-        jobs.append({"merge_test": {"filters": filters}})
-    for account in plan.accounts:
-        context = getattr(account.credentials, "context", None)
-        requires = "test"
-        if account.hold_job:
-            jobs.append(
-                {account.hold_job: {"type": "approval", "requires": [requires], "filters": _branch_only(account.branch)}}
-            )
-            requires = account.hold_job
-        invocation: dict = {"requires": [requires]}
-        if context:
-            invocation["context"] = [context]
-        invocation["filters"] = _branch_only(account.branch)
-        jobs.append({account.job: invocation})
-    return jobs
+def _custom_job(fragments: Fragments, name: str, job: CustomJob, shared_executors: set[str]) -> dict:
+    executor = _executor(job)
+    key = json.dumps(executor, sort_keys=True)
+    body: dict = {}
+    if key in shared_executors:
+        body[MERGE] = [fragments.shared(f"{snake(name)}_environment", executor)]
+    else:
+        body.update(executor)
+    checkout_fix = job.working_directory is not None
+    steps = []
+    for item in job.steps:
+        rendered = step(item)
+        if checkout_fix and rendered == "checkout":
+            rendered = _checkout(job)
+        steps.append(rendered)
+    body["steps"] = steps
+    return body
+
+
+def _executor_uses(profile: Profile) -> set[str]:
+    """Executors that more than one job uses (test jobs are always anchored, like the seed's)."""
+    counts: dict[str, int] = {}
+    for job in profile.test_jobs.values():
+        key = json.dumps(_executor(job), sort_keys=True)
+        counts[key] = counts.get(key, 0) + 2
+    for job in profile.jobs.values():
+        if job.orb_job is None:
+            key = json.dumps(_executor(job), sort_keys=True)
+            counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count > 1}
 
 
 def build_config(profile: Profile, plan: Plan) -> Config:
     config = Config(data={})
-    anchors: dict[str, Any] = {}
-    test_environment = config.name(_test_environment(profile.test), "test_environment")
-    anchors["test_environment"] = test_environment
-    steps = _test_steps(config, profile, anchors)
-    delivery_images = _delivery_images(config, plan, anchors) if plan.accounts else {}
-
-    jobs: dict[str, Any] = {
-        "test": {MERGE: [test_environment], "steps": ["checkout", *steps, *_report_steps(profile.test)]}
-    }
-    merge = profile.merge_test
-    if merge is not None and merge.enabled:
-        merge_step = _run(f"Merge {merge.base}", commands.merge_base(merge.base))
-        jobs["merge_test"] = {
-            MERGE: [test_environment],
-            "steps": ["checkout", merge_step, *steps, *_report_steps(profile.test)],
-        }
+    fragments = Fragments(config)
+    jobs: dict[str, Any] = {}
+    for name, job in profile.test_jobs.items():
+        jobs.update(_test_jobs(fragments, profile, name, job))
+    delivery_images = _delivery_images(fragments, profile, plan) if plan.accounts else {}
     for account in plan.accounts:
-        jobs[account.job] = {MERGE: [delivery_images[account.mode]], "environment": _delivery_environment(account)}
+        executor = delivery_images[(account.mode, account.promote_from is not None)]
+        jobs[account.job] = {MERGE: [executor], "environment": _delivery_environment(account)}
+    shared_executors = _executor_uses(profile)
+    for name, job in profile.jobs.items():
+        if job.orb_job is None:
+            jobs[name] = _custom_job(fragments, name, job, shared_executors)
 
-    config.data = {
-        "version": CONFIG_VERSION,
-        "anchors": anchors,
-        "jobs": jobs,
-        "workflows": {profile.project: {"jobs": _workflow(profile, plan)}},
-    }
+    data: dict[str, Any] = {"version": CONFIG_VERSION}
+    if profile.orbs:
+        data["orbs"] = dict(profile.orbs)
+    data["anchors"] = fragments.anchors
+    data["jobs"] = jobs
+    data["workflows"] = {profile.project: {"jobs": workflow_jobs(profile, plan)}}
+    config.data = data
     return config

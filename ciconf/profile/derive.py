@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ciconf.profile.models import Account, Credentials, Image, Pipeline, Profile
+from ciconf.profile.models import (
+    Account,
+    ContextCredentials,
+    Credentials,
+    EnvIndirection,
+    Image,
+    Machine,
+    Pipeline,
+    Profile,
+    RemoteDocker,
+    delivery_job_name,
+    hold_job_name,
+)
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -38,7 +50,7 @@ class ImagePlan:
 @dataclass(frozen=True)
 class AccountPlan:
     name: str
-    branch: str
+    branch: str | None  # the legacy single branch, when the account gives one
     deploy_tag: str
     credentials: Credentials
     approval: bool
@@ -46,6 +58,11 @@ class AccountPlan:
     hold_job: str | None
     stack_name: str
     pipeline: Pipeline | None  # what `ciconf cfn` builds for this account
+    branches: tuple[str, ...] = ()  # branch filters (names or /patterns/)
+    tags: tuple[str, ...] = ()  # tag filters
+    serial_group: str | None = None
+    promote_from: str | None = None  # the account whose images this one copies
+    source_account_id: str | None = None  # that account's id: a literal, or $VAR naming a project variable
 
     @property
     def mode(self) -> str:
@@ -60,6 +77,8 @@ class DeliveryPlan:
     source: ImagePlan  # its deploy tag starts the pipeline, so it is tagged last
     executor_image: str
     resource_class: str | None
+    machine: Machine | None = None
+    remote_docker: RemoteDocker | None = None
 
     @property
     def deploy_tag_order(self) -> tuple[ImagePlan, ...]:
@@ -99,17 +118,38 @@ def _image(image: Image) -> ImagePlan:
     )
 
 
-def _account(project: str, account: Account) -> AccountPlan:
+SERIAL_GROUP_PREFIX = "<< pipeline.project.slug >>/deploy-"
+
+
+def account_id_expression(credentials: Credentials) -> str | None:
+    """The account id as a job environment value: a literal (OIDC role) or $VAR (env-indirection)."""
+    if isinstance(credentials, EnvIndirection):
+        return f"${credentials.account_id_var}"
+    if isinstance(credentials, ContextCredentials):
+        return None  # only known inside the context
+    return credentials.role_arn.split(":")[4]
+
+
+def _account(project: str, account: Account, accounts: list[Account]) -> AccountPlan:
+    serial_group = None
+    if account.serialize:
+        serial_group = account.serial_group or SERIAL_GROUP_PREFIX + account.name
+    source = next((a for a in accounts if a.name == account.promote_from), None)
     return AccountPlan(
         name=account.name,
         branch=account.branch,
         deploy_tag=account.deploy_tag or account.name,
         credentials=account.credentials,
-        approval=account.approval,
-        job=f"delivery_{account.name}",
-        hold_job=f"hold_{account.name}" if account.approval else None,
+        approval=account.approval or bool(account.approvals),
+        job=delivery_job_name(account.name),
+        hold_job=hold_job_name(account.name) if account.approval else None,
         stack_name=f"{project}-{account.name.replace('_', '-')}-pipeline",
         pipeline=account.pipeline,
+        branches=tuple(account.branch_filters),
+        tags=tuple(account.tags),
+        serial_group=serial_group,
+        promote_from=account.promote_from,
+        source_account_id=account_id_expression(source.credentials) if source else None,
     )
 
 
@@ -126,8 +166,10 @@ def plan(profile: Profile) -> Plan:
             source=source,
             executor_image=profile.delivery.executor_image,
             resource_class=profile.delivery.resource_class,
+            machine=profile.delivery.machine,
+            remote_docker=profile.delivery.remote_docker,
         )
-    accounts = tuple(_account(profile.project, account) for account in profile.accounts)
+    accounts = tuple(_account(profile.project, account, profile.accounts) for account in profile.accounts)
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
 
 

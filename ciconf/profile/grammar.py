@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Callable
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ciconf.errors import closest, shown
@@ -225,3 +225,199 @@ TargetGroupName = constrained(check_target_group)
 DeploymentConfigName = constrained(check_deployment_config)
 Command = constrained(_no_nul)
 Text = constrained(_no_nul_value)
+
+
+# --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
+
+# CircleCI machine images ("ubuntu-2204:current", "android:2024.01.1", "linux-cuda-12:default")
+MACHINE_IMAGE_PATTERN = (
+    r"(?:ubuntu-[0-9]{4}|android|linux-cuda-[0-9]{2}|windows-server-[0-9]{4}-gui|default)"
+    r"(?::(?:current|edge|default|[0-9]{4}\.[0-9]{2}\.[0-9]+))?"
+)
+_MACHINE_IMAGE = re.compile(MACHINE_IMAGE_PATTERN)
+
+
+def _machine_image_as_docker(value: str) -> str | None:
+    if _MACHINE_IMAGE.fullmatch(value):
+        return (
+            f"{value!r} is a CircleCI machine image, not a Docker image; "
+            f"write `machine: {{image: {value}}}` instead of `image:`"
+        )
+    return _image_problem(value)
+
+
+def _docker_image_named_as_machine(value: str) -> str | None:
+    return (
+        f"{value!r} is not a CircleCI machine image (expected ubuntu-2204:current or similar); "
+        "a Docker image goes under `image:`"
+    )
+
+
+check_container_image = _checker(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
+    "a Docker image reference like cimg/php:8.3",
+    _machine_image_as_docker,
+)
+_check_machine_pattern = _checker(MACHINE_IMAGE_PATTERN, "a CircleCI machine image like ubuntu-2204:current")
+
+
+def check_machine_image(value: str) -> str:
+    if not _MACHINE_IMAGE.fullmatch(value) and check_docker_image_lenient(value):
+        raise ValueError(_docker_image_named_as_machine(value))
+    return _check_machine_pattern(value)
+
+
+def check_docker_image_lenient(value: str) -> bool:
+    try:
+        check_docker_image(value)
+    except ValueError:
+        return False
+    return True
+
+
+JOB_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
+check_job_name = _checker(JOB_NAME_PATTERN, "a job name: lowercase letters, digits, '_' and '-' (up to 40)")
+ORB_REF_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}@[0-9]+\.[0-9]+\.[0-9]+"
+
+
+def check_orb_ref(value: str) -> str:
+    if value.endswith("@volatile"):
+        raise ValueError(
+            f"{shown(value)} is not pinned: 'volatile' takes whatever version is newest; "
+            "pin an exact version like circleci/aws-cli@4.1.3"
+        )
+    if not re.fullmatch(ORB_REF_PATTERN, value):
+        raise ValueError(
+            f"expected an orb pinned to an exact version like circleci/aws-cli@4.1.3, got {shown(value)}"
+        )
+    return value
+
+
+ORB_ALIAS_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
+check_orb_alias = _checker(ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'")
+ORB_ITEM_PATTERN = ORB_ALIAS_PATTERN + r"/[a-z][a-z0-9_-]{0,63}"
+check_orb_item = _checker(ORB_ITEM_PATTERN, "an orb command or job like aws-cli/setup")
+PARAMETER_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
+check_parameter_name = _checker(PARAMETER_NAME_PATTERN, "a parameter name: letters, digits, '_' and '-'")
+MATRIX_VALUE_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}"
+check_matrix_value = _checker(MATRIX_VALUE_PATTERN, "a matrix value like 8.3 (letters, digits, _ . -)")
+GLOB_PATTERN = r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+*?{},\[\]!][A-Za-z0-9_.@+*?{},\[\]!/-]{0,499}"
+check_glob = _checker(GLOB_PATTERN, "a relative glob like tests/**/*_test.py (no '..', no spaces or quotes)")
+check_timeout = _checker(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]", "a duration like 20m, 1.5h or 90s")
+check_fingerprint = _checker(
+    r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?",
+    "an SSH key fingerprint like SHA256:... or aa:bb:...:ff",
+)
+check_cache_key = _checker(
+    r"[A-Za-z0-9_.{}\" /<>:-]{1,500}",
+    'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in templates)',
+)
+check_serial_group = _checker(
+    r"[A-Za-z0-9_.:/<> -]{0,511}[A-Za-z0-9_.:/>-]",
+    "a serial group like << pipeline.project.slug >>/deploy-prod (letters, digits, _ . : / -)",
+)
+check_shell = _checker(r"[A-Za-z0-9_./ -]{1,200}", "a shell like /bin/bash -eo pipefail")
+check_step_name = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line step name")
+# A tag literal (git check-ref-format keeps tags to branch-like names); patterns are /regex/
+check_git_tag = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}", "a git tag like v1.2.3")
+
+REF_FILTER_MAX = 200
+REF_FILTER_PATTERN = r"/.{1,198}/|[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}"
+
+
+def _regex_problem(value: str) -> str | None:
+    """Compile the user's own pattern once, bounded, to report a syntax error at its line."""
+    body = value[1:-1]
+    try:
+        re.compile(body)
+    except re.error as error:
+        return f"{shown(value)} is not a valid regular expression ({error.msg})"
+    if "\n" in body:
+        return "a filter pattern is one line"
+    return None
+
+
+def check_branch_filter(value: str) -> str:
+    if len(value) > REF_FILTER_MAX:
+        raise ValueError(f"expected a branch name or /pattern/ of at most {REF_FILTER_MAX} characters")
+    if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
+        problem = _regex_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+    if any(char in value for char in "*?[") or value.startswith("/"):
+        raise ValueError(
+            f"{shown(value)} is neither a branch name nor a pattern; write a pattern between slashes, "
+            "like /^release\\/.*/"
+        )
+    return check_branch(value)
+
+
+def check_tag_filter(value: str) -> str:
+    if len(value) > REF_FILTER_MAX:
+        raise ValueError(f"expected a git tag or /pattern/ of at most {REF_FILTER_MAX} characters")
+    if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
+        problem = _regex_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+    if any(char in value for char in "*?["):
+        raise ValueError(
+            f"{shown(value)} is a glob; CircleCI matches tags with a regular expression between slashes, "
+            "like /^v\\d+\\.\\d+\\.\\d+$/"
+        )
+    return check_git_tag(value)
+
+
+def patterned(check: Callable[[str], str], pattern: str) -> type:
+    """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf refuses."""
+    return Annotated[  # type: ignore[return-value]
+        str, AfterValidator(check), WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"})
+    ]
+
+
+ContainerImage = patterned(check_container_image, r"[a-z0-9][!-~]*")
+MachineImage = patterned(check_machine_image, MACHINE_IMAGE_PATTERN)
+JobName = patterned(check_job_name, JOB_NAME_PATTERN)
+OrbRef = patterned(check_orb_ref, ORB_REF_PATTERN)
+OrbAlias = patterned(check_orb_alias, ORB_ALIAS_PATTERN)
+OrbItem = patterned(check_orb_item, ORB_ITEM_PATTERN)
+ParameterName = patterned(check_parameter_name, PARAMETER_NAME_PATTERN)
+MatrixValue = patterned(check_matrix_value, MATRIX_VALUE_PATTERN)
+Glob = patterned(check_glob, GLOB_PATTERN)
+Timeout = patterned(check_timeout, r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
+Fingerprint = patterned(check_fingerprint, r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?")
+CacheKey = constrained(check_cache_key)
+SerialGroup = constrained(check_serial_group)
+Shell = constrained(check_shell)
+StepName = constrained(check_step_name)
+BranchFilter = patterned(check_branch_filter, REF_FILTER_PATTERN)
+TagFilter = patterned(check_tag_filter, REF_FILTER_PATTERN)
+
+# `<< parameters.php >>` in an image, a command or an environment value of a matrix job
+PARAMETER_REFERENCE = re.compile(r"<< *parameters\.([A-Za-z_][A-Za-z0-9_-]{0,63}) *>>")
+
+
+def check_parameterised_image(value: str) -> str:
+    """A container image where matrix parameters may stand for parts (cimg/php:<< parameters.php >>)."""
+    if len(value) > 500:
+        raise ValueError("expected a Docker image reference of at most 500 characters")
+    check_container_image(PARAMETER_REFERENCE.sub("0", value))
+    return value
+
+
+ParameterisedImage = patterned(check_parameterised_image, r"[a-z0-9<][ -~]*")
+
+
+def check_single_branch(value: str) -> str:
+    """`branch:` is one literal branch; a glob or pattern there gets the keys that express it."""
+    if any(char in value for char in "*?[") or (value.startswith("/") and value.endswith("/")):
+        raise ValueError(
+            f"expected one branch name, got the pattern {shown(value)}; write branches: [/^release\\/.*/] "
+            "for branch patterns, or tags: [/^v\\d+\\.\\d+\\.\\d+$/] to deliver on git tags"
+        )
+    return check_branch(value)
+
+
+SingleBranch = patterned(check_single_branch, r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")

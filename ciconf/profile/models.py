@@ -7,33 +7,63 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
 from ciconf.profile.grammar import (
+    PARAMETER_REFERENCE,
     AccountName,
     Branch,
+    BranchFilter,
+    CacheKey,
     CachePath,
     Command,
     ContextName,
     DeploymentConfigName,
-    DockerImage,
+    ContainerImage,
     EcrRepository,
     EcsName,
     EnvName,
+    Fingerprint,
+    Glob,
     Host,
     ImageTag,
+    JobName,
     ListenerArn,
+    MachineImage,
+    MatrixValue,
+    OrbAlias,
+    OrbItem,
+    OrbRef,
+    ParameterisedImage,
+    ParameterName,
     ProjectName,
     Region,
     RelPath,
     ResourceClass,
     RoleArn,
+    SerialGroup,
+    Shell,
+    SingleBranch,
+    StepName,
+    TagFilter,
     TargetGroupName,
     Text,
+    Timeout,
+    check_container_image,
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
@@ -51,22 +81,46 @@ class Model(BaseModel):
 
 
 Environment = dict[EnvName, Text]
+# for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
+NAMED_KEYS_ONLY = {"additionalProperties": False}
 
 
 class Service(Model):
     """A service container next to the primary image (a database, a cache...)."""
 
-    image: DockerImage = Field(description="Docker image, e.g. cimg/mysql:8.0")
+    image: ParameterisedImage = Field(description="Docker image, e.g. cimg/mysql:8.0")
     environment: Environment = Field(default_factory=dict)
+    name: Host | None = Field(None, description="Host name the other containers reach it by")
+    command: list[Text] | None = Field(None, description="Overrides the image's command (CMD)")
+    entrypoint: list[Text] | None = Field(None, description="Overrides the image's entrypoint")
+
+
+class RemoteDocker(Model):
+    """Docker for `docker build` inside a docker job (CircleCI's setup_remote_docker)."""
+
+    docker_layer_caching: bool = Field(False, description="Reuse image layers between jobs (a paid option)")
+    version: Annotated[str, Field(pattern=r"^(?:default|edge|[0-9]{1,4}(?:\.[0-9]{1,4}){1,2})$")] | None = Field(
+        None, description="Remote Docker version (default: CircleCI's current one)"
+    )
+
+
+class Machine(Model):
+    """A full VM with Docker installed: pick it to build images or run docker compose natively."""
+
+    image: MachineImage = Field(description="A CircleCI machine image like ubuntu-2204:current")
+    docker_layer_caching: bool = Field(False, description="Reuse image layers between jobs (a paid option)")
 
 
 class Cache(Model):
     """Dependency cache: restored before install, saved after it."""
 
+    name: JobName | None = Field(None, description="Tells several caches of one job apart (part of the key)")
     version: Annotated[str, Field(pattern=r"^v[0-9]+$")] = Field(
         "v1", description="Bump to throw the cache away (v1, v2...)"
     )
-    lockfiles: list[RelPath] = Field(min_length=1, description="Files whose checksums key the cache")
+    lockfiles: list[RelPath] = Field(
+        min_length=1, description="Files whose checksums key the cache, relative to the job's working_directory"
+    )
     paths: list[CachePath] = Field(min_length=1, description="Directories to cache (~/ allowed)")
 
 
@@ -78,18 +132,240 @@ class WaitFor(Model):
     timeout: int = Field(60, ge=1, le=3600, description="Seconds")
 
 
-class TestJob(Model):
-    image: DockerImage = Field(description="Primary image, e.g. cimg/php:8.3-browsers")
-    services: list[Service] = Field(default_factory=list)
+# --- custom steps -------------------------------------------------------------------------------
+
+
+class RunStep(Model):
+    command: Command = Field(description="Shell command (bash -eo pipefail)")
+    name: StepName | None = None
+    working_directory: RelPath | None = Field(None, description="Relative to the job's working directory")
+    background: bool = False
+    when: Literal["always", "on_success", "on_fail"] | None = None
+    no_output_timeout: Timeout | None = Field(None, description="e.g. 20m")
+    shell: Shell | None = None
+    environment: Environment = Field(default_factory=dict)
+
+
+class SaveCache(Model):
+    key: CacheKey
+    paths: list[CachePath] = Field(min_length=1)
+    name: StepName | None = None
+    when: Literal["always", "on_success", "on_fail"] | None = None
+
+
+class RestoreCache(Model):
+    keys: list[CacheKey] = Field(min_length=1)
+    name: StepName | None = None
+
+
+class PersistToWorkspace(Model):
+    root: CachePath
+    paths: list[Glob] = Field(min_length=1)
+
+
+class AttachWorkspace(Model):
+    at: CachePath
+
+
+class StoreArtifacts(Model):
+    path: CachePath
+    destination: RelPath | None = None
+
+
+class StoreTestResults(Model):
+    path: CachePath
+
+
+class AddSshKeys(Model):
+    fingerprints: list[Fingerprint] = Field(default_factory=list, description="Default: every key of the project")
+
+
+class Checkout(Model):
+    path: CachePath | None = None
+
+
+STEP_KINDS = (
+    "run", "save_cache", "restore_cache", "persist_to_workspace", "attach_workspace", "store_artifacts",
+    "store_test_results", "add_ssh_keys", "checkout", "setup_remote_docker", "orb",
+)
+_NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
+
+
+def _string_or_step(schema: dict) -> None:
+    """Editors accept what the loader accepts: a plain string (a command) or one step mapping."""
+    mapping = dict(schema, maxProperties=2, minProperties=1)
+    mapping["properties"]["run"]["anyOf"].insert(0, {"type": "string"})  # `run: make`
+    description = mapping.pop("description", None)
+    schema.clear()
+    schema.update({"anyOf": [{"type": "string"}, mapping], "description": description})
+
+
+class Step(Model):
+    """One CircleCI step: a plain string runs a command; otherwise exactly one of these keys."""
+
+    model_config = ConfigDict(title="Step", json_schema_extra=_string_or_step)
+
+    run: RunStep | None = Field(None, description="A command, or {command, name, working_directory, ...}")
+    save_cache: SaveCache | None = None
+    restore_cache: RestoreCache | None = None
+    persist_to_workspace: PersistToWorkspace | None = None
+    attach_workspace: AttachWorkspace | None = None
+    store_artifacts: StoreArtifacts | None = None
+    store_test_results: StoreTestResults | None = None
+    add_ssh_keys: AddSshKeys | None = None
+    checkout: Checkout | None = None
+    setup_remote_docker: RemoteDocker | None = None
+    orb: OrbItem | None = Field(None, description="An orb command, e.g. aws-cli/setup (the orb must be declared)")
+    parameters: dict[ParameterName, Union[Text, int, bool]] = Field(
+        default_factory=dict, description="The orb command's parameters"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        if isinstance(value, str):
+            # `- checkout` means what it means in CircleCI; any other string is a command
+            return {value: {}} if value in _NO_ARGUMENT_STEPS else {"run": {"command": value}}
+        if isinstance(value, dict):
+            value = {key: ({} if key in _NO_ARGUMENT_STEPS and item is None else item) for key, item in value.items()}
+            if isinstance(value.get("run"), str):
+                value["run"] = {"command": value["run"]}
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "Step":
+        kinds = [kind for kind in STEP_KINDS if getattr(self, kind) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "a step is a command or a mapping with exactly one of " + ", ".join(STEP_KINDS)
+                + (f"; this one has {', '.join(kinds)}" if kinds else "")
+            )
+        if self.parameters and self.orb is None:
+            raise ValueError("parameters belong to an orb step ({orb: name/command, parameters: ...})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(kind for kind in STEP_KINDS if getattr(self, kind) is not None)
+
+
+class TestSteps(Model):
+    """Custom steps at named points of a test job."""
+
+    before_install: list[Step] = Field(default_factory=list)
+    after_install: list[Step] = Field(default_factory=list)
+    before_test: list[Step] = Field(default_factory=list)
+    after_test: list[Step] = Field(default_factory=list, description="Run after the test command (and its uploads)")
+
+
+class DeliverySteps(Model):
+    """Custom steps at named points of the delivery jobs."""
+
+    before_build: list[Step] = Field(default_factory=list, description="After credentials and ECR login")
+    after_push: list[Step] = Field(default_factory=list, description="After every image and deploy tag is pushed")
+
+
+# --- jobs ---------------------------------------------------------------------------------------
+
+
+class Executor(Model):
+    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""
+
+    image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
+    services: list[Service] = Field(default_factory=list, description="Docker executor: service containers")
     environment: Environment = Field(default_factory=dict)
     resource_class: ResourceClass | None = None
+    remote_docker: RemoteDocker | None = Field(None, description="Docker executor: Docker for docker build")
+    machine: Machine | None = Field(None, description="Machine executor (instead of image)")
+    working_directory: RelPath | None = Field(
+        None, description="Run in this folder of the repository (a monorepo service); checkout stays at the root"
+    )
+
+    @model_validator(mode="after")
+    def _one_executor(self) -> "Executor":
+        if self.machine is not None:
+            if "image" in self.model_fields_set:
+                raise ValueError("a job runs on a Docker image or a machine, not both: remove image or machine")
+            if self.services or self.remote_docker:
+                raise ValueError("services and remote_docker are Docker executor options; a machine runs Docker itself")
+        return self
+
+
+class Split(Model):
+    """CircleCI test splitting: the test files are spread over the parallel containers."""
+
+    glob: list[Glob] = Field(min_length=1, description="Test files, e.g. tests/**/*Test.php")
+    by: Literal["timings", "name", "filesize"] = Field(
+        "timings", description="timings needs test_results (CircleCI learns timings from them)"
+    )
+
+
+class Matrix(Model):
+    """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""
+
+    parameters: dict[ParameterName, Annotated[list[MatrixValue], Field(min_length=1)]] = Field(
+        min_length=1, json_schema_extra=NAMED_KEYS_ONLY
+    )
+
+
+class TestJob(Executor):
+    image: ParameterisedImage | None = Field(None, description="Primary image, e.g. cimg/php:8.3-browsers")
     cache: Cache | None = None
+    caches: list[Cache] = Field(default_factory=list, description="Several caches (instead of cache), each with a name")
     install: Command | None = Field(None, description="Dependency install command")
     wait_for: list[WaitFor] = Field(default_factory=list)
     setup: list[Command] = Field(default_factory=list, description="Commands run before the tests")
-    command: Command = Field(description="The test command")
+    command: Command = Field(description="The test command; with split, it reads the file list on stdin")
     artifacts: list[RelPath] = Field(default_factory=list)
     test_results: RelPath | None = None
+    parallelism: int = Field(1, ge=1, le=256, description="Identical containers running this job")
+    split: Split | None = Field(None, description="Spread test files over the parallel containers")
+    matrix: Matrix | None = None
+    steps: TestSteps = Field(default_factory=TestSteps, description="Custom steps at named points")
+    gates_delivery: bool = Field(True, description="Deliveries wait for this job")
+    merge_test: bool = Field(True, description="Also run it merged with the base branch (see merge_test)")
+    branches: list[BranchFilter] = Field(
+        default_factory=list, description="Only on these branches (a job that gates delivery runs everywhere)"
+    )
+
+    @model_validator(mode="after")
+    def _test_job(self) -> "TestJob":
+        if self.image is None and self.machine is None:
+            raise ValueError("a test job needs an executor: image (Docker) or machine")
+        if self.cache is not None and self.caches:
+            raise ValueError("give cache or caches, not both")
+        names = [cache.name for cache in self.caches]
+        if len(self.caches) > 1 and (None in names or len(set(names)) != len(names)):
+            raise ValueError("several caches need a name each, all different")
+        if self.split is not None and self.parallelism < 2:
+            raise ValueError("split spreads tests over parallel containers: set parallelism to 2 or more")
+        if self.split is not None and self.split.by == "timings" and self.test_results is None:
+            raise ValueError("split by timings needs test_results: CircleCI learns the timings from them")
+        if self.branches and self.gates_delivery:
+            raise ValueError("a job that gates delivery runs on every branch; set gates_delivery: false to filter it")
+        _parameters_known(self, self.matrix)
+        return self
+
+    def all_caches(self) -> list[Cache]:
+        return [self.cache] if self.cache is not None else list(self.caches)
+
+
+def _parameters_known(job: "Executor", matrix: Matrix | None) -> None:
+    declared = set(matrix.parameters) if matrix else set()
+    texts = [job.image or "", *(service.image for service in job.services), *job.environment.values()]
+    for field in ("install", "command"):
+        texts.append(getattr(job, field, None) or "")
+    texts += list(getattr(job, "setup", []))
+    for text in texts:
+        for name in PARAMETER_REFERENCE.findall(text):
+            if name not in declared:
+                raise ValueError(f"<< parameters.{name} >> is used but the job's matrix declares no {name!r}")
+    if matrix is None:
+        return
+    for name, values in matrix.parameters.items():
+        for value in values:
+            for image in [job.image or "", *(service.image for service in job.services)]:
+                check_container_image(PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image))
 
 
 class MergeTest(Model):
@@ -123,8 +399,13 @@ class Delivery(Model):
     pipeline_source: EcrRepository | None = Field(
         None, description="Repository whose deploy tag starts the pipeline (default: the last image)"
     )
-    executor_image: DockerImage = DEFAULT_DELIVERY_IMAGE
+    executor_image: ContainerImage = Field(DEFAULT_DELIVERY_IMAGE, description="Docker image of the delivery jobs")
+    machine: Machine | None = Field(None, description="Run the delivery jobs on a machine instead of executor_image")
+    remote_docker: RemoteDocker | None = Field(
+        None, description="Options of the Docker the docker executor builds with (docker_layer_caching, version)"
+    )
     resource_class: ResourceClass | None = None
+    steps: DeliverySteps = Field(default_factory=DeliverySteps, description="Custom steps at named points")
 
     @model_validator(mode="after")
     def _known_source(self) -> "Delivery":
@@ -136,6 +417,8 @@ class Delivery(Model):
             raise ValueError("each image needs its own ECS container name (set 'container')")
         if self.pipeline_source is not None and self.pipeline_source not in names:
             raise ValueError(f"pipeline_source {self.pipeline_source!r} is not one of the images {names}")
+        if self.machine is not None and ("executor_image" in self.model_fields_set or self.remote_docker):
+            raise ValueError("delivery runs on executor_image (Docker) or machine, not both")
         return self
 
 
@@ -286,25 +569,249 @@ class EcsService(Model):
         return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", self.name) if part)
 
 
+class Approval(Model):
+    """A manual approval in front of a delivery (a step of an approval chain)."""
+
+    name: JobName = Field(description="The approval job's name in the workflow, e.g. qa_signoff")
+    requires: list[JobName] = Field(
+        default_factory=list, description="Further jobs it waits for, e.g. another account's delivery_stg"
+    )
+
+
 class Account(Model):
     name: AccountName
-    branch: Branch
+    branch: SingleBranch | None = Field(None, description="Deliver from this branch (or use branches / tags)")
+    branches: list[BranchFilter] = Field(
+        default_factory=list, description="Deliver from these branches; /regex/ for patterns like /^release\\/.*/"
+    )
+    tags: list[TagFilter] = Field(
+        default_factory=list, description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/"
+    )
     deploy_tag: ImageTag | None = Field(
         None, description="Tag the account's pipeline watches, pushed after the commit tags (default: name)"
     )
     credentials: Credentials
     approval: bool = Field(False, description="Hold for a manual approval before delivery")
+    approvals: list[Approval] = Field(
+        default_factory=list, description="An approval chain (instead of approval: true), in order"
+    )
+    requires: list[JobName] = Field(default_factory=list, description="Further jobs the delivery waits for")
+    promote_from: AccountName | None = Field(
+        None, description="Copy the images this commit already pushed to that account (by digest) instead of building"
+    )
+    serialize: bool = Field(True, description="One delivery to this account at a time (CircleCI serial-group)")
+    serial_group: SerialGroup | None = Field(
+        None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
+    )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
+
+    @model_validator(mode="after")
+    def _triggers(self) -> "Account":
+        if self.branch is not None and self.branches:
+            raise ValueError("give branch or branches, not both")
+        if self.branch is None and not self.branches and not self.tags:
+            raise ValueError("an account delivers from a branch, branches or tags: give at least one")
+        if self.approval and self.approvals:
+            raise ValueError("give approval: true or an approvals chain, not both")
+        if self.promote_from == self.name:
+            raise ValueError("an account cannot promote from itself")
+        return self
+
+    @property
+    def branch_filters(self) -> list[str]:
+        return [self.branch] if self.branch is not None else list(self.branches)
+
+
+class CustomJob(Executor):
+    """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""
+
+    steps: list[Step] = Field(default_factory=list, description="The job's steps (add checkout yourself)")
+    orb_job: OrbItem | None = Field(None, description="Run an orb's job instead of steps, e.g. slack/notify")
+    parameters: dict[ParameterName, Union[Text, int, bool]] = Field(
+        default_factory=dict, description="The orb job's parameters"
+    )
+    parallelism: int = Field(1, ge=1, le=256)
+    requires: list[JobName] = Field(
+        default_factory=list, description="Jobs it waits for: test jobs, delivery_<account>, hold_<account>, others"
+    )
+    branches: list[BranchFilter] = Field(default_factory=list, description="Only on these branches")
+    tags: list[TagFilter] = Field(default_factory=list, description="On these git tags (only tags when no branches are given)")
+    context: list[ContextName] = Field(default_factory=list, description="CircleCI contexts it reads secrets from")
+    approval: bool = Field(False, description="Hold for a manual approval (hold_<name>) before it runs")
+
+    @model_validator(mode="after")
+    def _steps_or_orb(self) -> "CustomJob":
+        if self.orb_job is not None:
+            if self.steps or self.image or self.machine or self.services:
+                raise ValueError("an orb job brings its own executor and steps: remove steps/image/machine")
+        else:
+            if not self.steps:
+                raise ValueError("a job needs steps (or orb_job)")
+            if self.image is None and self.machine is None:
+                raise ValueError("a job needs an executor: image (Docker) or machine")
+            if self.parameters:
+                raise ValueError("parameters belong to an orb job")
+        _parameters_known(self, None)
+        return self
+
+
+def merge_job_name(test_job: str) -> str:
+    return f"merge_{test_job}"
+
+
+def delivery_job_name(account: str) -> str:
+    return f"delivery_{account}"
+
+
+def hold_job_name(job: str) -> str:
+    return f"hold_{job}"
+
+
+@dataclass(frozen=True)
+class WorkflowNode:
+    """One job of the workflow graph (merge variants aside): what it requires and its own triggers."""
+
+    name: str
+    kind: Literal["test", "approval", "delivery", "custom"]
+    requires: tuple[tuple[str, tuple], ...]  # (job name, profile location of the reference)
+    branches: tuple[str, ...]  # its own branch filters ("" = none)
+    tags: tuple[str, ...]
+    loc: tuple  # where the job is declared in the profile
 
 
 class Profile(Model):
     model_config = ConfigDict(title="ciconf profile")
 
     project: ProjectName
-    test: TestJob
+    test: TestJob | None = Field(None, description="The one test job, named test (or use tests)")
+    tests: dict[JobName, TestJob] = Field(
+        default_factory=dict,
+        description="Several test jobs by name (instead of test), e.g. unit, browser",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
     merge_test: MergeTest | None = None
+    orbs: dict[OrbAlias, OrbRef] = Field(
+        default_factory=dict,
+        description="Orbs by alias, each pinned: {aws-cli: circleci/aws-cli@4.1.3}",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
+    jobs: dict[JobName, CustomJob] = Field(
+        default_factory=dict, description="Your own jobs, placed by requires", json_schema_extra=NAMED_KEYS_ONLY
+    )
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
+
+    @property
+    def test_jobs(self) -> dict[str, TestJob]:
+        """Every test job by name; the legacy `test:` is the job named test."""
+        return {"test": self.test} if self.test is not None else dict(self.tests)
+
+    def workflow_nodes(self) -> list[WorkflowNode]:
+        nodes = [WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+                 for name, job in self.test_jobs.items()]
+        gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
+        for index, account in enumerate(self.accounts):
+            here = ("accounts", index)
+            triggers = (tuple(account.branch_filters), tuple(account.tags))
+            previous = gating
+            chain = account.approvals or ([Approval(name=hold_job_name(account.name))] if account.approval else [])
+            for number, approval in enumerate(chain):
+                refs = tuple((name, here + ("approvals", number, "requires", i)) for i, name in enumerate(approval.requires))
+                loc = here + ("approvals", number, "name") if account.approvals else here + ("approval",)
+                nodes.append(WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc))
+                previous = ((approval.name, ()),)
+            refs = tuple((name, here + ("requires", i)) for i, name in enumerate(account.requires))
+            nodes.append(WorkflowNode(delivery_job_name(account.name), "delivery", previous + refs + self._promote_edge(index), *triggers, here))
+        for name, job in self.jobs.items():
+            here = ("jobs", name)
+            refs = tuple((required, here + ("requires", i)) for i, required in enumerate(job.requires))
+            if job.approval:
+                nodes.append(WorkflowNode(hold_job_name(name), "approval", refs, tuple(job.branches), tuple(job.tags), here + ("approval",)))
+                refs = ((hold_job_name(name), ()),)
+            nodes.append(WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here))
+        return nodes
+
+    def _test_loc(self, name: str) -> tuple:
+        return ("test",) if self.test is not None else ("tests", name)
+
+    def _promote_edge(self, index: int) -> tuple:
+        """A promotion in the same pipeline as its source (a shared branch) waits for the source's push."""
+        account = self.accounts[index]
+        source = next((a for a in self.accounts if a.name == account.promote_from), None)
+        if source is None or not set(source.branch_filters) & set(account.branch_filters):
+            return ()
+        return ((delivery_job_name(source.name), ("accounts", index, "promote_from")),)
+
+    @model_validator(mode="after")
+    def _one_test_section(self) -> "Profile":
+        if self.test is not None and self.tests:
+            _fail(("tests",), "give test (one job) or tests (several), not both", self.tests)
+        if self.test is None and not self.tests:
+            _fail(("test",), "missing required key 'test' (or 'tests' for several test jobs)", None)
+        return self
+
+    @model_validator(mode="after")
+    def _workflow_is_sound(self) -> "Profile":
+        nodes = self.workflow_nodes()
+        self._names_unique(nodes)
+        known = {node.name for node in nodes}
+        for node in nodes:
+            for required, loc in node.requires:
+                if required not in known:
+                    message = f"requires {required!r}, which is not a job of this workflow"
+                    guess = closest(required, known - {node.name})
+                    _fail(loc, message + (f"; did you mean {guess!r}?" if guess else f" (jobs: {', '.join(sorted(known))})"), required)
+        _no_cycle(nodes)
+        self._orbs_declared()
+        self._promotions()
+        return self
+
+    def _names_unique(self, nodes: list[WorkflowNode]) -> None:
+        taken = {merge_job_name(name) for name in self.test_jobs}
+        for node in nodes:
+            if node.name in taken:
+                _fail(node.loc, f"job name {node.name!r} is already used (test jobs, merge_<test>, delivery_<account>, hold_<job>, approvals and jobs share one namespace)", node.name)
+            taken.add(node.name)
+
+    def _orbs_declared(self) -> None:
+        for loc, reference in self._orb_references():
+            alias = reference.split("/", 1)[0]
+            if alias not in self.orbs:
+                guess = closest(alias, list(self.orbs))
+                hint = f"; did you mean {guess + '/' + reference.split('/', 1)[1]!r}?" if guess else ""
+                _fail(loc, f"{reference!r} comes from orb {alias!r}, which is not declared under orbs{hint}", reference)
+
+    def _orb_references(self):
+        def in_steps(steps: list[Step], loc: tuple):
+            for index, step in enumerate(steps):
+                if step.orb is not None:
+                    yield loc + (index, "orb"), step.orb
+
+        for name, job in self.test_jobs.items():
+            for point in TestSteps.model_fields:
+                yield from in_steps(getattr(job.steps, point), self._test_loc(name) + ("steps", point))
+        if self.delivery is not None:
+            for point in DeliverySteps.model_fields:
+                yield from in_steps(getattr(self.delivery.steps, point), ("delivery", "steps", point))
+        for name, job in self.jobs.items():
+            yield from in_steps(job.steps, ("jobs", name, "steps"))
+            if job.orb_job is not None:
+                yield ("jobs", name, "orb_job"), job.orb_job
+
+    def _promotions(self) -> None:
+        names = [account.name for account in self.accounts]
+        for index, account in enumerate(self.accounts):
+            if account.promote_from is None:
+                continue
+            loc = ("accounts", index, "promote_from")
+            if account.promote_from not in names:
+                guess = closest(account.promote_from, names)
+                _fail(loc, f"{account.promote_from!r} is not an account" + (f"; did you mean {guess!r}?" if guess else ""), account.promote_from)
+            source = self.accounts[names.index(account.promote_from)]
+            if source.promote_from is not None:
+                _fail(loc, f"{source.name!r} promotes too; promote from the account that builds ({source.promote_from!r})", account.promote_from)
+            if isinstance(source.credentials, ContextCredentials):
+                _fail(loc, f"{source.name!r} keeps its account id inside a CircleCI context, so another account's job cannot name its registry; use oidc or env-indirection credentials for it", account.promote_from)
 
     @field_validator("accounts")
     @classmethod
@@ -349,3 +856,38 @@ class Profile(Model):
                     f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
                 )
         return accounts
+
+
+def _fail(loc: tuple, message: str, value: object) -> None:
+    """Raise a validation error located at `loc` (from the profile's root), so it names the line to fix."""
+    error = InitErrorDetails(
+        type=PydanticCustomError("value_error", "{detail}", {"detail": message}), loc=loc, input=value
+    )
+    raise ValidationError.from_exception_data("Profile", [error])
+
+
+def _no_cycle(nodes: list[WorkflowNode]) -> None:
+    """Depth-first search (iterative: the graph comes from user input) for a requires cycle."""
+    edges = {node.name: node.requires for node in nodes}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in edges:
+        if state.get(start):
+            continue
+        path: list[str] = [start]
+        stack = [iter(edges[start])]
+        state[start] = 1
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            required, loc = step
+            if state.get(required) == 1:
+                cycle = path[path.index(required):] + [required]
+                where = loc or next((l for n in cycle for r, l in edges[n] if l and r in cycle), ())
+                _fail(where, "requires form a cycle: " + " -> ".join(reversed(cycle)), required)
+            if required in edges and not state.get(required):
+                state[required] = 1
+                path.append(required)
+                stack.append(iter(edges[required]))

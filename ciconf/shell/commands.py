@@ -164,3 +164,87 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
         *("  " + line for line in _retag("${repository}")),
         "done",
     )
+
+
+# --- profile-written commands and test splitting ---------------------------------------------------
+
+SOURCE_ACCOUNT_ID_VAR = "SOURCE_ACCOUNT_ID"
+
+
+def user_command(command: str) -> str:
+    """A command the profile wrote (custom steps): passed through as written, one run step."""
+    return lines(command.rstrip("\n").split("\n"))
+
+
+def split_tests(globs: tuple[str, ...] | list[str], command: str, by: str) -> str:
+    """CircleCI test splitting: the file list goes to `command` on stdin, split across the parallel nodes.
+
+    `circleci tests run` (not `split`) so a rerun of failed tests runs only those.
+    """
+    patterns = " ".join(literal(pattern) for pattern in globs)
+    return lines(
+        f"circleci tests glob {patterns} \\",
+        f"  | circleci tests run --command={literal(command.rstrip(chr(10)))} --verbose --split-by={by}",
+    )
+
+
+# --- promotion: copy this commit's images from an earlier account, by digest -------------------------
+
+
+def _source_registry(region: str) -> str:
+    return registry_host("${source_id}", region)
+
+
+def promote_images(delivery: DeliveryPlan) -> str:
+    """Log in to the source account's registry and copy every image of this commit, by digest."""
+    region = literal(delivery.region)
+    names = " ".join(literal(image.repository) for image in delivery.images)
+    source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{digest}}")
+    target = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
+    return lines(
+        commit_tag(delivery.commit_tag_length),
+        f'source_id="{_resolve(SOURCE_ACCOUNT_ID_VAR)}"',
+        'if ! [[ "${source_id}" =~ ^[0-9]{12}$ ]]; then',
+        f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve to a 12-digit account id" >&2',
+        "  exit 1",
+        "fi",
+        f"registry={expanding(_registry(delivery.region))}",
+        "# ECR's login token is valid for every registry this role may read, the source's included",
+        f"aws ecr get-login-password --region {region} \\",
+        f"  | docker login --username AWS --password-stdin {expanding(_source_registry(delivery.region))}",
+        f"for repository in {names}; do" if len(delivery.images) > 1 else f"repository={names}",
+        *_indent(
+            len(delivery.images) > 1,
+            [
+                f'if ! digest="$(aws ecr describe-images --region {region} --registry-id "${{source_id}}" \\',
+                '    --repository-name "${repository}" --image-ids "imageTag=${IMAGE_TAG}" \\',
+                "    --query 'imageDetails[0].imageDigest' --output text)"
+                + '" || [[ "${digest}" != sha256:* ]]; then',
+                '  echo "${repository}:${IMAGE_TAG} is not in account ${source_id}; deliver this commit there first" >&2',
+                "  exit 1",
+                "fi",
+                "# the manifest is copied as it is, so the digest in this account is the digest that was tested",
+                f"docker buildx imagetools create --tag {target} {source}",
+            ],
+        ),
+        *(["done"] if len(delivery.images) > 1 else []),
+    )
+
+
+def _indent(inside_loop: bool, body: list[str]) -> list[str]:
+    return ["  " + line for line in body] if inside_loop else body
+
+
+def promote_deploy_tags(delivery: DeliveryPlan) -> str:
+    """Point each deploy tag at the copied manifest (no local image to `docker tag`); the source's last."""
+    source = delivery.source.repository
+    order = delivery.deploy_tag_order
+    target = expanding(f"${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}")
+    commit = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
+    retag = f"docker buildx imagetools create --tag {target} {commit}"
+    head = [commit_tag(delivery.commit_tag_length), f"registry={expanding(_registry(delivery.region))}"]
+    comment = f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed, so that tag goes last."
+    if len(order) == 1:
+        return lines(head, comment, f"repository={literal(source)}", retag)
+    names = " ".join(literal(image.repository) for image in order)
+    return lines(head, comment, f"for repository in {names}; do", f"  {retag}", "done")
