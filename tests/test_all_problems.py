@@ -45,7 +45,9 @@ def test_every_problem_is_listed_in_file_order(tmp_path):
         "profile.yaml:1:10: project: expected a lowercase project name: letters, digits and '-' (2-40 chars), "
         "got 'Demo'",
         "profile.yaml:3:3: test.imgae: unknown key 'imgae' (expected one of image, services, environment, "
-        "resource_class, cache, install, wait_for, setup, command, artifacts, test_results); did you mean 'image'?",
+        "resource_class, remote_docker, machine, working_directory, cache, caches, install, wait_for, setup, "
+        "command, artifacts, test_results, parallelism, split, matrix, steps, gates_delivery, merge_test, "
+        "branches); did you mean 'image'?",
         "profile.yaml:6:14: test.wait_for[0].port: got a string ('3306'); write the number without quotes "
         "(expected a whole number)",
         "profile.yaml:6:31: test.wait_for[0].timeout: got a string ('60s') (expected a whole number)",
