@@ -142,3 +142,18 @@ def test_lines_are_escaped_fast():
     )
     lines = str(error).splitlines()
     assert len(lines) == MAX_SHOWN + 1 and lines[0] == "p.yaml:1:1: bad \\x1b[31m1\\n"
+
+
+def test_lint_lists_every_problem_of_a_profile_like_render(tmp_path):
+    """CP001 gives one finding per problem, at each problem's own line, as `render` lists them."""
+    from conftest import run_ciconf
+
+    profile = tmp_path / "ciconf.yaml"
+    profile.write_text("project: Demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n")
+    render = run_ciconf("render", "--stdout", cwd=tmp_path)
+    lint = run_ciconf("lint", "ciconf.yaml", cwd=tmp_path)
+    assert (render.returncode, lint.returncode) == (2, 1)
+    findings = lint.stdout.splitlines()
+    assert [line.split(": CP001 ")[0] for line in findings] == ["ciconf.yaml:1:10", "ciconf.yaml:3:3"]
+    rendered = [line.removeprefix("ciconf: error: ") for line in render.stderr.splitlines()]
+    assert [line.replace(" CP001", "", 1) for line in findings] == rendered

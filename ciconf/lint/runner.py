@@ -1,8 +1,8 @@
 """Lint files: decide what each one is, load it leniently, run the rules that apply to it.
 
 A file is read as a ciconf profile when `--profile` is given, when its name is `ciconf.yaml`
-or `ciconf.yml` or ends in `.ciconf.yaml` or `.ciconf.yml`, or when it sits directly in a folder
-named `profiles`; every other file is read as a CircleCI config.
+or `ciconf.yml` or ends in `.ciconf.yaml` or `.ciconf.yml`, or when it sits in a folder named
+`profiles` or below one (`profiles/examples/`); every other file is read as a CircleCI config.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def kind_of(path: str, force_profile: bool = False) -> str:
     name = PurePath(path)
     if force_profile or name.name in PROFILE_NAMES or name.name.endswith(PROFILE_SUFFIXES):
         return PROFILE
-    return PROFILE if name.parent.name == PROFILE_FOLDER else CONFIG
+    # profiles/ and the folders below it (profiles/examples/...)
+    return PROFILE if PROFILE_FOLDER in name.parent.parts else CONFIG
 
 
 def lint_paths(paths: list[str], force_profile: bool = False) -> Report:

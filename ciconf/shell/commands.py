@@ -153,12 +153,12 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
         f"registry={expanding(_registry(delivery.region))}",
     ]
     if len(order) == 1:  # no loop over a single word (shellcheck SC2041)
-        comment = f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed."
+        comment = f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches."
         return lines(head, comment, _retag(source))
     names = " ".join(literal(image.repository) for image in order)
     return lines(
         head,
-        f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed, so that tag",
+        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it",
         "# goes last, after every image of this commit is in ECR.",
         f"for repository in {names}; do",
         *("  " + line for line in _retag("${repository}")),
@@ -243,7 +243,7 @@ def promote_deploy_tags(delivery: DeliveryPlan) -> str:
     commit = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
     retag = f"docker buildx imagetools create --tag {target} {commit}"
     head = [commit_tag(delivery.commit_tag_length), f"registry={expanding(_registry(delivery.region))}"]
-    comment = f"# The account's pipeline starts when {source}:${{{DEPLOY_TAG_VAR}}} is pushed, so that tag goes last."
+    comment = f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it goes last."
     if len(order) == 1:
         return lines(head, comment, f"repository={literal(source)}", retag)
     names = " ".join(literal(image.repository) for image in order)

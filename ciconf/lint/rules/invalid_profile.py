@@ -19,8 +19,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     try:
         validate_document(ctx.doc)
     except InputError as error:
-        mark = Mark(error.line or 1, error.column or 1)
-        yield ctx.finding(ID, mark, error.detail())
+        for problem in error.problems:  # every problem at once, as `render` reports them
+            mark = Mark(problem.line or 1, problem.column or 1)
+            yield ctx.finding(ID, mark, problem.detail())
 
 
 RULE = Rule(ID, "invalid-profile", "a ciconf profile that does not validate (render would refuse it)", check, frozenset({PROFILE}))
