@@ -522,7 +522,11 @@ class Pipeline(Model):
     services: list["EcsService"] | None = Field(
         None, min_length=1, description="Several ECS services; each image's container runs in exactly one"
     )
-    approval: bool = Field(False, description="Add a manual approval stage before the deploy")
+    approval: bool = Field(
+        False,
+        description="An approval in AWS: a CodePipeline manual-approval stage after the image is pushed, before "
+        "ECS deploys it (accounts[].approval is the other kind: a CircleCI hold before anything is pushed)",
+    )
     strategy: Literal["rolling", "blue-green"] = "rolling"
     blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
     build_timeout_minutes: int = Field(10, ge=5, le=480, description="CodeBuild timeout of the deploy-files build")
@@ -591,7 +595,11 @@ class Account(Model):
         None, description="Tag the account's pipeline watches, pushed after the commit tags (default: name)"
     )
     credentials: Credentials
-    approval: bool = Field(False, description="Hold for a manual approval before delivery")
+    approval: bool = Field(
+        False,
+        description="An approval in CircleCI: a hold_<account> job before the images are built and pushed "
+        "(pipeline.approval is the other kind: a CodePipeline stage after the push, before the ECS deploy)",
+    )
     approvals: list[Approval] = Field(
         default_factory=list, description="An approval chain (instead of approval: true), in order"
     )
