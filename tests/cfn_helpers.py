@@ -220,3 +220,20 @@ def region_drift_scenario(workdir: Path) -> tuple[Path, list[str], str, str]:
     stale = sorted(write_all_stacks(workdir))
     profile.write_text(text.replace("region: ap-northeast-1", f"region: {new}"), encoding="utf-8")
     return profile, stale, old, new
+
+
+def long_form(value):
+    """Short-form intrinsics as read by load_template, written back in their JSON form."""
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)).startswith("!"):
+            (tag, inner), = value.items()
+            inner = long_form(inner)
+            if tag == "!Ref":
+                return {"Ref": inner}
+            if tag == "!GetAtt":
+                return {"Fn::GetAtt": inner.split(".", 1)}
+            return {f"Fn::{tag[1:]}": inner}
+        return {key: long_form(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [long_form(item) for item in value]
+    return value

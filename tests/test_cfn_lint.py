@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cfn_helpers import delivery_accounts, load_template, pipeline_accounts, render
+from cfn_helpers import delivery_accounts, load_template, long_form, pipeline_accounts, render
 from conftest import all_profiles
 
 from ciconf.profile.derive import plan as derive_plan
@@ -88,29 +88,12 @@ def test_checkov_reports_no_failed_checks(stacks):
     assert _checkov(stacks) == []
 
 
-def _long_form(value):
-    """Short-form intrinsics as read by load_template, written back in their JSON form."""
-    if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)).startswith("!"):
-            (tag, inner), = value.items()
-            inner = _long_form(inner)
-            if tag == "!Ref":
-                return {"Ref": inner}
-            if tag == "!GetAtt":
-                return {"Fn::GetAtt": inner.split(".", 1)}
-            return {f"Fn::{tag[1:]}": inner}
-        return {key: _long_form(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_long_form(item) for item in value]
-    return value
-
-
 def test_every_checkov_skip_hides_a_real_failure(tmp_path):
     # The same stacks with every skip removed: each skipped check must then fail on its resource,
     # or the skip hides nothing and goes.
     skipped = set()
     for name, text in every_stack().items():
-        template = _long_form(load_template(text))
+        template = long_form(load_template(text))
         for logical, resource in template["Resources"].items():
             checks = resource.get("Metadata", {}).pop("checkov", {}).get("skip", [])
             for check in checks:

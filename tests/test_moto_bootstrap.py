@@ -21,7 +21,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
-from cfn_helpers import delivery_accounts, load_template, pushed_by, render, rendered_config  # noqa: E402
+from cfn_helpers import delivery_accounts, load_template, long_form, pushed_by, render, rendered_config  # noqa: E402
 
 from moto.ecr.models import ecr_backends  # noqa: E402
 
@@ -42,23 +42,7 @@ def _deployable(text: str) -> tuple[str, dict]:
         statement = resources["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
         assert statement["Principal"] == {"Federated": {"!Ref": "CircleCiOidcProvider"}}
         statement["Principal"]["Federated"] = {"!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{url}"}
-    return json.dumps(_long_form(template)), template
-
-
-def _long_form(value):
-    if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)).startswith("!"):
-            ((tag, inner),) = value.items()
-            inner = _long_form(inner)
-            if tag == "!Ref":
-                return {"Ref": inner}
-            if tag == "!GetAtt":
-                return {"Fn::GetAtt": inner.split(".", 1)}
-            return {f"Fn::{tag[1:]}": inner}
-        return {key: _long_form(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_long_form(item) for item in value]
-    return value
+    return json.dumps(long_form(template)), template
 
 
 def _manifest(layer: str) -> str:

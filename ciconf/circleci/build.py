@@ -91,14 +91,19 @@ def _container(image: str, service=None) -> dict:
     return container
 
 
+def _machine(machine) -> dict:
+    """A machine executor: its image and, when asked, Docker layer caching."""
+    out: dict = {"image": machine.image}
+    if machine.docker_layer_caching:
+        out["docker_layer_caching"] = True
+    return out
+
+
 def _executor(job: Executor) -> dict:
     """The executor keys of a job: docker or machine, resource class, folder, environment."""
     env: dict = {}
     if job.machine is not None:
-        machine: dict = {"image": job.machine.image}
-        if job.machine.docker_layer_caching:
-            machine["docker_layer_caching"] = True
-        env["machine"] = machine
+        env["machine"] = _machine(job.machine)
     else:
         env["docker"] = [_container(job.image or ""), *(_container(s.image, s) for s in job.services)]
     if job.resource_class:
@@ -271,10 +276,7 @@ def _credentials_step(account: AccountPlan) -> dict | None:
 def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
     executor: dict = {}
     if delivery.machine is not None:
-        machine: dict = {"image": delivery.machine.image}
-        if delivery.machine.docker_layer_caching:
-            machine["docker_layer_caching"] = True
-        executor["machine"] = machine
+        executor["machine"] = _machine(delivery.machine)
         docker_steps: list = []  # a machine runs Docker itself
     else:
         executor["docker"] = [{"image": delivery.executor_image}]
