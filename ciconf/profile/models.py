@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest
+from ciconf.profile.environment import Environment as AccountEnvironment
 from ciconf.profile.grammar import (
     AccountName,
     Branch,
@@ -216,6 +217,9 @@ class Account(Model):
     credentials: Credentials
     approval: bool = Field(False, description="Hold for a manual approval before delivery")
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
+    environment: AccountEnvironment | None = Field(
+        None, description="The account's VPC, load balancer, ECS services and database (docs/environment.md)"
+    )
 
 
 class Profile(Model):
