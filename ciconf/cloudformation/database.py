@@ -11,7 +11,8 @@ from ciconf.profile.environment import Database, Network
 
 MASTER_USER = "dbadmin"  # not a reserved name in either engine
 PORTS = {"aurora-mysql": 3306, "aurora-postgresql": 5432}
-DEFAULT_VERSIONS = {"aurora-mysql": "8.0.mysql_aurora.3.08.2", "aurora-postgresql": "16.6"}
+# Aurora MySQL 3.10 is a long-term support release; cfn-lint (the tests) flags deprecated versions
+DEFAULT_VERSIONS = {"aurora-mysql": "8.0.mysql_aurora.3.10.1", "aurora-postgresql": "16.9"}
 LOG_EXPORTS = {"aurora-mysql": ["error", "slowquery"], "aurora-postgresql": ["postgresql"]}
 SECRET = "${DatabaseCluster.MasterUserSecret.SecretArn}"
 

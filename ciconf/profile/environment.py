@@ -205,7 +205,7 @@ class Database(_Model):
     """An Aurora cluster in the private subnets, reachable only from the services' tasks."""
 
     engine: Literal["aurora-mysql", "aurora-postgresql"] = "aurora-mysql"
-    engine_version: EngineVersion | None = Field(None, description="Default: a current long-term version of the engine")
+    engine_version: EngineVersion | None = Field(None, description="Default: 8.0.mysql_aurora.3.10.1 or 16.9")
     instance_class: InstanceClass = "db.t4g.medium"
     instances: int = Field(2, ge=1, le=15, description="Writer plus readers; 2 or more fail over to another zone")
     name: DatabaseName = Field("app", description="The database created in the cluster")
