@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ciconf.cloudformation import database as db
-from ciconf.cloudformation.intrinsics import arn, ecr_repository, get_att, policy, ref, skip_checkov, statement, sub
+from ciconf.cloudformation.intrinsics import ecr_repository, get_att, policy, ref, statement, sub, trust
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
 from ciconf.profile.derive import ImagePlan, registry_host
 from ciconf.profile.environment import Environment, EcsServiceSettings, SSM_PARAMETER_ARN, logical_name
 from ciconf.yamlkit.emit import Tagged
-
-import re
 
 DELIVERED = "ImagesDelivered"  # the condition (and parameter) that lifts desired counts above 0
 STRATEGIES = {"rolling": "ROLLING", "blue-green": "BLUE_GREEN", "linear": "LINEAR", "canary": "CANARY"}
@@ -300,14 +299,8 @@ def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
-            "AssumeRolePolicyDocument": policy(
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ecs.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
-                }
-            ),
+            # AWS's documented trust for the ECS infrastructure role (no source conditions)
+            "AssumeRolePolicyDocument": trust("ecs.amazonaws.com"),
             "Policies": [{"PolicyName": "blue-green-traffic", "PolicyDocument": policy(*statements)}],
         },
     }

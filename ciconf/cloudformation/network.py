@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, statement, sub, trust
+from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, statement, sub
 from ciconf.profile.environment import Network
 from ciconf.yamlkit.emit import Tagged
 
