@@ -10,7 +10,6 @@ from conftest import PROFILES, ROOT
 from environment_helpers import env_template, loaded
 
 from ciconf.cloudformation.environment import stack_name
-from ciconf.cloudformation.render import default_output
 
 DOC = (ROOT / "docs" / "environment.md").read_text(encoding="utf-8")
 EXAMPLE = PROFILES / "ci-cd-example.yaml"
@@ -119,7 +118,6 @@ def test_deploy_commands_fit_the_generated_stacks():
             pattern = templates[name]["Parameters"][key].get("AllowedPattern")
             if pattern and not value.startswith("$("):
                 assert re.fullmatch(pattern, value), (key, value)
-    assert default_output(stg) == f"cloudformation/{stg.stack_name}.yaml"
     # the pipeline takes its roles from the environment's exports, by their exact names
     exports = {o["Export"]["Name"] for o in environment["Outputs"].values() if "Export" in o}
     named = re.findall(r"Exports\[\?Name=='([^']+)'\]", DOC)

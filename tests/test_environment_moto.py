@@ -20,8 +20,6 @@ from moto import mock_aws
 from cfn_helpers import build_script, load_template, render, run_build
 from environment_helpers import environment_accounts, loaded, render_env, settings
 
-from ciconf.profile.environment import logical_name
-
 DIGEST = "sha256:" + "d" * 64
 
 
@@ -134,7 +132,7 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         # Fargate and role settings are checked in test_environment_template.py)
         assert task["family"] == name and task["memory"] == str(service_settings.memory)
         iam = boto3.client("iam", region_name=region)
-        role = outputs[f"{logical_name(name)}TaskExecutionRoleArn"].rsplit("/", 1)[1]
+        role = outputs["TaskExecutionRoleArn"].rsplit("/", 1)[1]
         trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]
         assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
 

@@ -152,7 +152,7 @@ def test_secrets_are_references_and_only_those_can_be_read():
     assert secrets["SIGNING_KEY"] == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop/keys:signing::"
     assert secrets["FEATURE_FLAGS"] == "arn:aws:ssm:eu-west-1:111111111111:parameter/shop/flags"
     assert secrets["DB_PASSWORD"] == {"!Sub": "${DatabaseCluster.MasterUserSecret.SecretArn}:password::"}
-    role = template["Resources"]["ShopAppExecutionRole"]["Properties"]
+    role = template["Resources"]["TaskExecutionRole"]["Properties"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
     granted = {action: s["Resource"] for s in statements for action in s["Action"]}
     assert granted["ssm:GetParameters"] == ["arn:aws:ssm:eu-west-1:111111111111:parameter/shop/flags"]
@@ -304,7 +304,12 @@ def test_pipeline_finds_the_cluster_and_service_it_deploys_to(profile, account):
     project = re.search(r"^project: (\S+)$", profile.read_text(), re.M).group(1)
     name = model.pipeline.service
     assert {f"{project}-{account}-cluster", f"{project}-{account}-{name}-service",
-            f"{project}-{account}-{name}-task-execution-role-arn", f"{project}-{account}-{name}-task-role-arn"} <= exports
+            f"{project}-{account}-task-execution-role-arn", f"{project}-{account}-task-role-arn"} <= exports
+    # the pipeline passes exactly these two roles to the task definitions it registers
+    assert {"TaskExecutionRoleArn", "TaskRoleArn"} <= set(pipeline["Parameters"])
+    task = _task(environment)
+    assert (task["ExecutionRoleArn"], task["TaskRoleArn"]) == (
+        environment["Outputs"]["TaskExecutionRoleArn"]["Value"], environment["Outputs"]["TaskRoleArn"]["Value"])
 
 
 def plan_account_region(profile) -> str:

@@ -83,18 +83,28 @@ def _secret_resource(value_from: str) -> str:
     return head if re.search(r"-[A-Za-z0-9]{6}$", head) else head + "-??????"
 
 
-def execution_role(service: ServicePlan, database: bool) -> dict:
-    settings = service.settings
+def execution_role(services: list[ServicePlan], database: bool) -> dict:
+    """What ECS needs to start the tasks: pull their images, write their logs, read their secrets.
+
+    One role for the stack's services, because the pipeline passes one execution role
+    (its TaskExecutionRoleArn parameter) to every task definition it registers.
+    """
+    repositories = dict.fromkeys(image.repository for service in services for image in service.images)
     statements = [
         statement(["ecr:GetAuthorizationToken"], ["*"]),
         statement(
             ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            [ecr_repository(image.repository) for image in service.images],
+            [ecr_repository(repository) for repository in repositories],
         ),
-        statement(["logs:CreateLogStream", "logs:PutLogEvents"], [sub("${%sLogGroup.Arn}" % service.id)]),
+        statement(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [sub("${%sLogGroup.Arn}" % service.id) for service in services],
+        ),
     ]
-    references = sorted({arn_ for names in settings.secrets.values() for arn_ in names.values()})
-    parameters = sorted({r for r in references if re.fullmatch(SSM_PARAMETER_ARN, r)})
+    references = {
+        arn_ for service in services for names in service.settings.secrets.values() for arn_ in names.values()
+    }
+    parameters = sorted(r for r in references if re.fullmatch(SSM_PARAMETER_ARN, r))
     secrets = sorted({_secret_resource(r) for r in references if r not in parameters})
     if parameters:
         statements.append(statement(["ssm:GetParameters"], parameters))
@@ -106,7 +116,7 @@ def execution_role(service: ServicePlan, database: bool) -> dict:
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": _ecs_tasks_trust(),
-            "Policies": [{"PolicyName": "pull-and-log", "PolicyDocument": policy(*statements)}],
+            "Policies": [{"PolicyName": "pull-log-and-read-secrets", "PolicyDocument": policy(*statements)}],
         },
     }
 
@@ -164,8 +174,8 @@ def task_definition(service: ServicePlan, region: str, deploy_tag: str, database
             "NetworkMode": "awsvpc",
             "RequiresCompatibilities": ["FARGATE"],
             "RuntimePlatform": {"OperatingSystemFamily": "LINUX", "CpuArchitecture": "X86_64"},
-            "ExecutionRoleArn": get_att(f"{service.id}ExecutionRole.Arn"),
-            "TaskRoleArn": get_att(f"{service.id}TaskRole.Arn"),
+            "ExecutionRoleArn": get_att("TaskExecutionRole.Arn"),
+            "TaskRoleArn": get_att("TaskRole.Arn"),
             "ContainerDefinitions": [
                 container(service, image, region, deploy_tag, database) for image in service.images
             ],
@@ -429,13 +439,17 @@ def resources(
 ) -> dict:
     wiring = db.wiring(environment.database) if environment.database else None
     test = environment.test_listener is not None
-    found: dict = {"Cluster": cluster(cluster_name)}
+    clients = wiring is not None and any(
+        image.container in wiring.containers for service in services for image in service.images
+    )
+    found: dict = {
+        "Cluster": cluster(cluster_name),
+        "TaskExecutionRole": execution_role(services, clients),
+        "TaskRole": task_role(),
+    }
     for service in services:
         sid = service.id
-        with_db = wiring is not None and any(image.container in wiring.containers for image in service.images)
         found[f"{sid}LogGroup"] = log_group(f"{LOG_PREFIX}ecs/{service.name}", environment.log_retention_days)
-        found[f"{sid}ExecutionRole"] = execution_role(service, with_db)
-        found[f"{sid}TaskRole"] = task_role()
         found[f"{sid}TaskDefinition"] = task_definition(service, region, deploy_tag, wiring)
         found[f"{sid}SecurityGroup"] = security_group(service)
         if service.port is not None:

@@ -15,6 +15,7 @@ from ciconf.cloudformation.render import DEFAULT_DIR
 from ciconf.errors import InputError
 from ciconf.profile.derive import AccountPlan, Plan
 from ciconf.profile.environment import Environment, problems, service_containers
+from ciconf.profile.load import validate_document
 from ciconf.profile.models import Account, Profile
 from ciconf.yamlkit.emit import Tagged, dump
 from ciconf.yamlkit.load import Document
@@ -88,6 +89,16 @@ def _outputs(prefix: str, environment: Environment, services: list[ServicePlan])
         ),
         "LoadBalancerDnsName": alb.dns_output(),
         "HttpsListenerArn": _output("HTTPS listener", ref("HttpsListener"), f"{prefix}-https-listener"),
+        "TaskExecutionRoleArn": _output(
+            "Execution role of the services' tasks (the pipeline's TaskExecutionRoleArn)",
+            get_att("TaskExecutionRole.Arn"),
+            f"{prefix}-task-execution-role-arn",
+        ),
+        "TaskRoleArn": _output(
+            "Task role: attach the application's own permissions here (the pipeline's TaskRoleArn)",
+            get_att("TaskRole.Arn"),
+            f"{prefix}-task-role-arn",
+        ),
     }
     for service in services:
         sid, name = service.id, service.name.replace("_", "-")
@@ -95,16 +106,6 @@ def _outputs(prefix: str, environment: Environment, services: list[ServicePlan])
             f"ECS service {service.name} (the pipeline's EcsServiceName)",
             get_att(f"{sid}Service.Name"),
             f"{prefix}-{name}-service",
-        )
-        outputs[f"{sid}TaskExecutionRoleArn"] = _output(
-            f"{service.name}: execution role (the pipeline's TaskExecutionRoleArn)",
-            get_att(f"{sid}ExecutionRole.Arn"),
-            f"{prefix}-{name}-task-execution-role-arn",
-        )
-        outputs[f"{sid}TaskRoleArn"] = _output(
-            f"{service.name}: task role, for the application's own permissions (the pipeline's TaskRoleArn)",
-            get_att(f"{sid}TaskRole.Arn"),
-            f"{prefix}-{name}-task-role-arn",
         )
     if environment.database is not None:
         outputs["DatabaseEndpoint"] = _output(
@@ -202,4 +203,17 @@ def header(profile_path: str, account: AccountPlan, project: str) -> list[str]:
 def render_environment(plan: Plan, account: AccountPlan, environment: Environment, profile_path: str) -> str:
     template = environment_stack(plan, account, environment)
     return dump(template, header=header(profile_path, account, plan.project), spacing=(0, 1))
+
+
+def environment_stacks_for(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
+    """(file, text) of every account's environment stack, like the pipeline side's stacks list.
+
+    Pure (reads and writes nothing), for `ciconf cfn --all` to write and `ciconf check` to compare.
+    Bad input raises one located InputError.
+    """
+    profile = validate_document(doc)
+    return [
+        (path, render_environment(plan, account, environment, doc.source))
+        for account, environment, path in environment_targets(doc, profile, plan, directory)
+    ]
 
