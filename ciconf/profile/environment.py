@@ -261,18 +261,29 @@ def logical_name(name: str) -> str:
 # --- what the environment shares with the pipeline -------------------------------------------
 
 
-def service_names(account) -> list[str]:
-    """The ECS service names the account's pipeline deploys to (the keys environment.services uses).
-
-    Today a pipeline deploys one service holding every delivered container.
-    """
+def _pipeline_services(account) -> list | None:
+    # `pipeline.services` (several services, each naming its containers) where the model has it
     pipeline = account.pipeline
-    return [] if pipeline is None else [pipeline.service]
+    return getattr(pipeline, "services", None) if pipeline is not None else None
+
+
+def service_names(account) -> list[str]:
+    """The ECS service names the account's pipeline deploys to (the keys environment.services uses)."""
+    if account.pipeline is None:
+        return []
+    several = _pipeline_services(account)
+    return [service.name for service in several] if several else [account.pipeline.service]
 
 
 def service_containers(account, containers: list[str]) -> dict[str, list[str]]:
-    """Service name -> the delivered containers its task runs (today: every one of them)."""
-    return {name: list(containers) for name in service_names(account)}
+    """Service name -> the delivered containers its task runs, in delivery order.
+
+    One service runs every delivered container; with several, each runs the ones it lists.
+    """
+    several = _pipeline_services(account)
+    if not several:
+        return {name: list(containers) for name in service_names(account)}
+    return {service.name: [c for c in containers if c in service.containers] for service in several}
 
 
 @dataclass(frozen=True)
