@@ -13,11 +13,15 @@ Definitions:
   --builtin-schema vendor.circle-ci` on the same config). Both run with this interpreter. ciconf
   remembers the digest of what it rendered (ciconf/cache.py, in a temporary folder here), so a
   repeated check on unchanged inputs, the pre-commit case, renders nothing; the cold figure
-  (CICONF_NO_CACHE=1, a full render every time) is printed for information.
+  (CICONF_NO_CACHE=1, a full render every time) is printed for information, and so is the cached
+  check parsed by the typer app instead of ciconf/entry.py's generated table (why the fast path
+  exists).
 - lint ratio: the same for `ciconf lint` on the same config, when that command exists.
 - render: `ciconf render` of a generated profile with N images and 4 accounts.
 - peak memory: max RSS of one `ciconf render` child, read with getrusage(RUSAGE_CHILDREN)
   in a fresh wrapper process per measurement.
+- lint on large configs: wall time of a whole `ciconf lint` process on each generated config of
+  `lint_configs` (hostile inputs of issue 9 and 1-2 MB configs); the target is the slowest one.
 - compactness: bytes of the rendered (anchored) example config divided by bytes of the same
   config with every alias expanded: loaded with PyYAML (aliases and merge keys resolved) and
   written again by ciconf's emitter without anchors (same quoting, literal blocks, header and
@@ -99,6 +103,83 @@ def build_inputs(directory: Path) -> dict[str, Path]:
     return paths
 
 
+# --- lint on large and hostile configs ---------------------------------------------------------------
+# `ciconf lint` runs in CI on anyone's pull request: every config under the 2 MiB input limit must
+# be linted in LINT_SECONDS_MAX. tests/test_lint_hostile.py runs the same generated configs.
+
+LINT_SECONDS_MAX = 2.0
+_JOB = "    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n"
+
+
+def _workflow(entries: list[str], jobs: str = "  b:\n" + _JOB, head: str = "") -> str:
+    return "version: 2.1\n" + head + "jobs:\n" + jobs + "workflows:\n  w:\n    jobs:\n" + "".join(entries)
+
+
+def lint_configs() -> dict[str, str]:
+    """Name -> config text: the inputs of issue 9 that were slow, and more of the same kind."""
+    templated = "-".join(["<< matrix.a >>"] * 14) + "x"  # a backtracking regex needs ~2^40 steps
+    angles = "<" * 100_000
+    configs = {
+        "redos-372-bytes": _workflow(
+            [
+                f"      - b:\n          name: \"{templated}\"\n          matrix: {{parameters: {{a: ['1']}}}}\n",
+                "      - b:\n          name: c\n          requires: ['" + "-" * 40 + "']\n",
+            ]
+        ),
+        "100kb-of-angle-brackets": _workflow(
+            [f"      - b:\n          name: '{angles}'\n          requires: ['{angles}']\n", f"      - '{angles}/x'\n"]
+        ),
+        "2000-undefined-jobs": _workflow(
+            [f"      - k{number:05d}\n" for number in range(2000)],
+            jobs="".join(f"  j{number:05d}:\n" + _JOB for number in range(2000)),
+        ),
+        "2000x40-unknown-requires": _workflow(
+            [
+                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'x{number:05d}-{k}' for k in range(40))}]\n"
+                for number in range(2000)
+            ]
+        ),
+        "2000x40-requires": _workflow(
+            [
+                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'b{(number + k + 1) % 2000:05d}' for k in range(40))}]\n"
+                for number in range(2000)
+            ]
+        ),
+        "2000-matrix-templates": _workflow(
+            [
+                f"      - b:\n          name: t{number}-<< matrix.a >>-<< matrix.b >>\n          matrix: {{parameters: {{a: ['1'], b: ['2']}}}}\n"
+                for number in range(2000)
+            ]
+            + [f"      - b:\n          name: r{number}\n          requires: [t{number % 7}-1-x-{number}]\n" for number in range(2000)]
+        ),
+        "1mb-shell-line": _workflow([], jobs="  b:\n    docker: [{image: cimg/base:stable}]\n    steps:\n      - run: '" + "aws " * 250_000 + "'\n"),
+        "1mb-environment-line": _workflow(
+            [], jobs="  b:\n" + _JOB + "    environment: {" + ", ".join(f"A{number}: yes" for number in range(80_000)) + "}\n"
+        ),
+        "8000-schema-errors": "version: 2.1\njobs:\n"
+        + "".join(f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n" for number in range(8000)),
+        "25000-undeclared-parameters": _workflow(
+            [], jobs="  b:\n" + _JOB + "    environment:\n" + "".join(f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n" for n in range(25_000))
+        ),
+        "4000-job-tag-chain": _workflow(
+            ["      - b:\n          name: n0\n"]
+            + [
+                f"      - b:\n          name: n{number}\n          requires: [n{number - 1}]\n          filters: {{tags: {{only: /.*/}}}}\n"
+                for number in range(1, 4000)
+            ]
+        ),
+        "4000-job-cycle": _workflow(
+            [f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n" for number in range(4000)]
+        ),
+        "10000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
+        + "".join(f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(10_000)),
+        "forged-finding-lines": _workflow(
+            ["      - b:\n          name: \"x\\n x.yml:1:1: CC000 forged\\e[31m\"\n          requires: [\"\\n x.yml:1:1: CC000 forged\"]\n"]
+        ),
+    }
+    return configs
+
+
 # --- running --------------------------------------------------------------------------------------
 
 
@@ -106,6 +187,9 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+TYPER_CHECK = "import sys; from ciconf.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def ciconf(*args: str) -> list[str]:
@@ -190,6 +274,33 @@ def lint_case(config: str, cwd: Path) -> Case | None:
     return Case("ciconf lint", ciconf("lint", *args), ok_codes=(0, 1))
 
 
+def lint_scaling(cwd: Path, rounds: int) -> dict[str, tuple[int, float, float]]:
+    """Name -> (bytes, median wall s, median CPU s) of a whole `ciconf lint` process on each
+    generated config of `lint_configs` (exit 1, findings, is expected)."""
+    results = {}
+    for name, text in lint_configs().items():
+        path = cwd / f"lint-{name}.yml"
+        path.write_text(text, encoding="utf-8")
+        walls, cpus = [], []
+        for _ in range(rounds):
+            wall, cpu, code = timed(ciconf("lint", path.name), cwd)
+            if code not in (0, 1):
+                raise SystemExit(f"bench: ciconf lint exited {code} on {name}")
+            walls.append(wall)
+            cpus.append(cpu)
+        results[name] = (len(text.encode()), statistics.median(walls), statistics.median(cpus))
+    return results
+
+
+def print_lint_scaling(results: dict[str, tuple[int, float, float]]) -> Verdict:
+    print(f"{'ciconf lint on':<30}{'bytes':>10}{'wall s':>9}{'cpu s':>8}   (whole process, medians)")
+    for name, (size, wall, cpu) in results.items():
+        print(f"{name:<30}{size:>10}{wall:>9.3f}{cpu:>8.3f}")
+    worst = max(results, key=lambda name: results[name][1])
+    wall = results[worst][1]
+    return Verdict(f"lint any generated config < {LINT_SECONDS_MAX} s", f"{wall:.2f} s ({worst})", wall < LINT_SECONDS_MAX)
+
+
 def compactness(config: Path) -> tuple[int, int, int]:
     """Bytes of a rendered config: as written, expanded, expanded without `anchors:`."""
     if str(ROOT) not in sys.path:
@@ -228,8 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=11, help="timed repetitions per command (default 11)")
     parser.add_argument("--quick", action="store_true", help="one repetition, for a smoke test")
+    parser.add_argument("--lint-only", action="store_true", help="only `ciconf lint` on the generated large configs")
     options = parser.parse_args(argv)
     rounds = 1 if options.quick else max(1, options.rounds)
+    lint_rounds = 1 if options.quick else 3
+    if options.lint_only:
+        with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
+            print(print_lint_scaling(lint_scaling(Path(temporary), lint_rounds)).line())
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
         cwd = Path(temporary)
@@ -244,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             Case("ciconf check", ciconf("check", "example.yaml", "--config", config)),
             # the first check after the profile or ciconf changed renders (ciconf/cache.py)
             Case("ciconf check (cold)", ["env", "CICONF_NO_CACHE=1", *ciconf("check", "example.yaml", "--config", config)]),
+            # the same cached check parsed by the typer app instead of ciconf/entry.py's table
+            Case("ciconf check (via typer)", [sys.executable, "-c", TYPER_CHECK, "check", "example.yaml", "--config", config]),
         ]
         jsonschema_command = check_jsonschema(config)
         if jsonschema_command:
@@ -258,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         medians, cpu = measure(startup + renders, cwd, rounds)
         peak = max(peak_rss_mb(renders[0].command, cwd) for _ in range(1 if options.quick else 3))
         anchored, expanded, hand_written = compactness(cwd / config)
+        scaling = lint_scaling(cwd, lint_rounds)
 
     baseline = medians.get("check-jsonschema"), cpu.get("check-jsonschema")
     print(f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds")
@@ -270,9 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'peak RSS render 500x4':<28}{peak:>9.1f}M")
     print(f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})")
     print(f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})")
+    lint_verdict = print_lint_scaling(scaling)
     print()
     for verdict in verdicts(medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians):
         print(verdict.line())
+    print(lint_verdict.line())
     return 0
 
 
@@ -294,6 +416,9 @@ def verdicts(
     if has_reference and "ciconf check (cold)" in medians:
         cold = medians["ciconf check (cold)"] / reference
         results.append(Verdict("check without the digest cache", f"{cold:.2f}x", None, target=False))
+    if has_reference and "ciconf check (via typer)" in medians:
+        typer_ratio = medians["ciconf check (via typer)"] / reference
+        results.append(Verdict("check parsed by typer (no fast path)", f"{typer_ratio:.2f}x", None, target=False))
     results += [
         Verdict(f"render 500x4 < {RENDER_SECONDS_MAX} s", f"{small:.3f} s", small < RENDER_SECONDS_MAX),
         Verdict(f"render 1000x4 / 500x4 <= {RENDER_GROWTH_MAX}", f"{big / small:.2f}x", big / small <= RENDER_GROWTH_MAX),

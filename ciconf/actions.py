@@ -1,4 +1,4 @@
-"""What `ciconf render`, `check` and `cfn` do once their arguments are parsed.
+"""What `ciconf render`, `check`, `schema` and `cfn` do once their arguments are parsed.
 
 Kept apart from the typer app so that the fast entry point (ciconf/entry.py) can run them without
 importing typer. Heavy modules are imported inside the functions: importing this module is free.
@@ -15,6 +15,7 @@ OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
 DEFAULT_CONFIG = ".circleci/config.yml"
 CONFIG_MAX_BYTES = 64 * 1024 * 1024
+PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
 
 def say(message: str) -> None:
@@ -31,35 +32,85 @@ def profile_path(profile: Optional[Path]) -> str:
     return str(profile) if profile is not None else DEFAULT_PROFILE
 
 
+def usage(message: str) -> int:
+    """A usage error found after parsing (both front ends print it the same way)."""
+    say(f"ciconf: error: {message}")
+    return INPUT_ERROR
+
+
+def read_profile(path: str) -> bytes:
+    """The profile's bytes, read once: the cache key and the render both use exactly these."""
+    from ciconf.fsutil import read_regular
+
+    return read_regular(path, PROFILE_MAX_BYTES)
+
+
+def generated_files(raw: bytes, path: str, config: Optional[str]) -> list[tuple[Optional[str], str]]:
+    """Every file the profile generates, as (target path, text), rendered from `raw`.
+
+    Today that is the CircleCI config; `check` and `render` work on the whole list, so another
+    generated file (a CloudFormation stack) is one more pair here.
+    """
+    from ciconf.circleci.render import render_config
+    from ciconf.profile.load import parse_profile
+    from ciconf.yamlkit.load import decode
+
+    profile = parse_profile(decode(path, raw), path)
+    return [(config, render_config(profile, path, config))]
+
+
+def cache_entry(raw: bytes, path: str, config: str) -> Optional[str]:
+    """The cache key of rendering `raw` with these options (both commands key the same way).
+
+    It covers the inputs, not the outputs: another generated file adds its options here, and
+    its path and digest to what is stored.
+    """
+    from ciconf import cache
+
+    return cache.key(raw, path, [config])
+
+
+def remember(entry: Optional[str], files: list[tuple[Optional[str], str]]) -> None:
+    from ciconf import cache
+
+    cache.store(entry, [(str(target), cache.text_digest(text)) for target, text in files if target is not None])
+
+
 def render(
-    profile: Optional[Path], output: Optional[Path], stdout: bool, exit_nonzero_on_change: bool = False
+    profile: Optional[Path],
+    output: Optional[Path],
+    stdout: bool,
+    exit_nonzero_on_change: bool = False,
 ) -> int:
     """Write (or print) the config rendered from `profile`; untouched when unchanged.
 
     With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
     commit so the new config can be staged)."""
-    from ciconf.circleci.render import render_config
-    from ciconf.profile.load import load_profile
+    from ciconf.fsutil import refuse_special
 
-    from ciconf import cache
-
-    output = output or Path(DEFAULT_CONFIG)
+    if stdout and output is not None:
+        return usage("give either -o/--output or --stdout, not both")
     path = profile_path(profile)
-    entry = None if stdout else cache.key(path, str(output))
-    text = render_config(load_profile(path), path, None if stdout else str(output))
+    raw = read_profile(path)
+    target = None if stdout else str(output or DEFAULT_CONFIG)
+    if target is not None:
+        refuse_special(target, hint="use --stdout to print the config")
+    files = generated_files(raw, path, target)
     if stdout:
-        sys.stdout.write(text)
+        for _, text in files:
+            sys.stdout.write(text)
         return OK
-    written = write_if_changed(str(output), text)
-    cache.store(entry, cache.text_digest(text))
-    return DRIFT if written and exit_nonzero_on_change else OK
+    written = [write_if_changed(str(file_target), text) for file_target, text in files]
+    remember(cache_entry(raw, path, target), files)
+    return DRIFT if any(written) and exit_nonzero_on_change else OK
 
 
 def write_if_changed(target: str, text: str) -> bool:
     """Write `text` atomically unless the file already holds it; True when written."""
     from ciconf.errors import InputError
-    from ciconf.fsutil import holds, write_atomic
+    from ciconf.fsutil import holds, refuse_special, write_atomic
 
+    refuse_special(target)
     if holds(target, text):
         say(f"ciconf: {target} is up to date")
         return False
@@ -71,47 +122,112 @@ def write_if_changed(target: str, text: str) -> bool:
     return True
 
 
-def check(profile: Optional[Path], config: Path) -> int:
-    """DRIFT with a diff on stdout when `config` differs from what `profile` renders; never writes."""
+def _digest_of(path: str) -> Optional[str]:
+    """sha256 of a regular file's bytes, None when it is missing, special or too big."""
     from ciconf import cache
-
-    path = profile_path(profile)
-    entry = cache.key(path, str(config))
-    known = cache.lookup(entry)
-    if known is not None and known == cache.file_digest(str(config)):
-        say(f"ciconf: {config} is in sync with {path}")  # same inputs, same bytes as last render
-        return OK
-
-    from ciconf.circleci.render import render_config
     from ciconf.errors import InputError
-    from ciconf.fsutil import holds
-    from ciconf.profile.load import load_profile
-
-    expected = render_config(load_profile(path), path, str(config))
-    cache.store(entry, cache.text_digest(expected))
-    if not config.exists():
-        say(f"ciconf: {config} does not exist; run `ciconf render {path} -o {config}`")
-        return DRIFT
-    if holds(str(config), expected):
-        say(f"ciconf: {config} is in sync with {path}")
-        return OK
-    import difflib
+    from ciconf.fsutil import read_regular
 
     try:
-        with open(config, "rb") as handle:  # whatever is there (even binary) is shown as a diff
-            actual = handle.read(CONFIG_MAX_BYTES).decode("utf-8", errors="replace")
-    except OSError as error:
-        raise InputError(str(config), f"cannot read: {error.strerror or error}") from None
+        return cache.bytes_digest(read_regular(path, CONFIG_MAX_BYTES))
+    except InputError:
+        return None
 
+
+def check(profile: Optional[Path], config: Path, color: str = "auto") -> int:
+    """DRIFT with a diff on stdout when `config` differs from what `profile` renders; never writes."""
+    from ciconf import cache
+    from ciconf.fsutil import refuse_special
+
+    path, target = profile_path(profile), str(config)
+    raw = read_profile(path)
+    refuse_special(target)  # a FIFO or device is an input error whatever the cache says
+    entry = cache_entry(raw, path, target)
+    if cache.matches(cache.lookup(entry), _digest_of):
+        say(f"ciconf: {config} is in sync with {path}")  # same inputs, same bytes as last render
+        return OK
+    files = generated_files(raw, path, target)
+    remember(entry, files)
+    drifted = [_drifted(path, str(file_target), text, color) for file_target, text in files]
+    if any(drifted):
+        return DRIFT
+    say(f"ciconf: {config} is in sync with {path}")
+    return OK
+
+
+def _drifted(path: str, target: str, expected: str, color: str) -> bool:
+    """Report `target` when it differs from `expected` (a diff on stdout); True if it does."""
+    import os
+
+    from ciconf.fsutil import holds, read_regular
+
+    if not os.path.lexists(target):
+        say(f"ciconf: {target} does not exist; run `ciconf render {path} -o {target}`")
+        return True
+    if holds(target, expected):
+        return False
+    import difflib
+
+    # whatever is there (even binary) is shown as a diff
+    actual = read_regular(target, CONFIG_MAX_BYTES).decode("utf-8", errors="replace")
     diff = difflib.unified_diff(
         actual.splitlines(keepends=True),
         expected.splitlines(keepends=True),
-        fromfile=f"{config} (committed)",
-        tofile=f"{config} (rendered from {path})",
+        fromfile=f"{target} (committed)",
+        tofile=f"{target} (rendered from {path})",
     )
-    sys.stdout.writelines(diff)
-    say(f"ciconf: {config} has drifted from {path}; run `ciconf render {path} -o {config}`")
-    return DRIFT
+    paint = painter(color, sys.stdout)
+    sys.stdout.writelines(paint(_visible(line)) for line in diff)
+    say(f"ciconf: {target} has drifted from {path}; run `ciconf render {path} -o {target}`")
+    return True
+
+
+# control characters of a committed file must not reach the terminal as escape sequences
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(code) not in "\t\n"}
+_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+def _visible(line: str) -> str:
+    body = line[:-1] if line.endswith("\n") else line
+    return body.translate(_CONTROL) + line[len(body) :]
+
+
+def use_color(choice: str, stream) -> bool:
+    """--color always/never; auto: a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    import os
+
+    if choice in ("always", "never"):
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def painter(choice: str, stream):
+    """A function that colours one diff line (identity when colour is off)."""
+    if not use_color(choice, stream):
+        return lambda line: line
+
+    def paint(line: str) -> str:
+        body = line.rstrip("\n")
+        start = _BOLD if line.startswith(("+++", "---")) else _COLORS.get(line[:1])
+        return f"{start}{body}{_RESET}{line[len(body):]}" if start and body else line
+
+    return paint
+
+
+def schema(output: Optional[Path]) -> int:
+    """Print the profile's JSON Schema, or write it (atomically) to `output`."""
+    from ciconf.profile.schema import profile_schema_text
+
+    text = profile_schema_text()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_if_changed(str(output), text)
+    return OK
 
 
 def cfn(
@@ -121,8 +237,9 @@ def cfn(
     stdout: bool,
     directory: Optional[Path],
     every: bool,
+    stack: str = "pipeline",
 ) -> int:
-    """Write (or print) the pipeline stack of one account, or of every account with a pipeline."""
+    """Write (or print) one account's stack, or every stack of every account (--all)."""
     from ciconf.cloudformation import render as cfn_render
     from ciconf.profile.derive import plan as derive_plan
     from ciconf.profile.load import load_profile_document
@@ -130,20 +247,20 @@ def cfn(
     path = profile_path(profile)
     doc, loaded = load_profile_document(path)
     plan = derive_plan(loaded)
-    if every:
-        targets = cfn_render.all_targets(doc, plan, str(directory or cfn_render.DEFAULT_DIR))
-    else:
-        chosen = cfn_render.find_account(plan, account or "", path)
-        cfn_render.require_pipeline(doc, plan, chosen)
-        target = None if stdout else str(output or cfn_render.default_output(chosen))
-        targets = [(chosen, target)]
-    # render everything before writing anything, so bad input leaves no partial output
-    rendered = [(target, cfn_render.render_stack(plan, chosen, path, target)) for chosen, target in targets]
-    for target, text in rendered:
+    rendered = cfn_render.cfn_outputs(
+        doc,
+        plan,
+        account=None if every else (account or ""),
+        stack=stack,
+        output=None if output is None else str(output),
+        stdout=stdout,
+        directory=None if directory is None else str(directory),
+    )
+    for target, text in rendered:  # everything is rendered before anything is written
         if target is None:
             sys.stdout.write(text)
         else:
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
-        say(f"ciconf: account {skipped.name} has no pipeline section; no stack written for it")
+        say(f"ciconf: account {skipped.name} has no pipeline section; only its bootstrap stack was written")
     return OK

@@ -1,17 +1,20 @@
-"""Command line: parse arguments, call the library, print, return an exit code.
+"""Command line: the one definition of every command, option and help text (typer).
 
 Exit codes follow black and ruff: 0 ok, 1 drift or findings, 2 usage or input error.
-Each command imports what it needs when it runs, so `ciconf check` never loads the
-CloudFormation or lint code (start-up time matters for a pre-commit hook). The bodies of
-render and check live in ciconf/actions.py, so that ciconf/entry.py can run their plain
-invocations without importing typer; keep the options here and the spellings there in step.
+Commands declared with `@runs(action)` have no body of their own: they call `action` with their
+parameters. That is what lets ciconf/entry.py run their plain invocations without importing
+typer (whose start-up builds a pydantic adapter per option): entry.py parses with a table that
+`fast_spec()` reads off this app, and a test keeps the table equal to it.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
+import typing
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional
 
 import typer
 
@@ -20,21 +23,33 @@ from ciconf.actions import DEFAULT_CONFIG, DEFAULT_PROFILE, INPUT_ERROR, OK
 from ciconf.errors import InputError
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help="Render and check an anchored .circleci/config.yml and its AWS pipeline from one profile.",
 )
 
-ProfileArg = typer.Argument(
-    None, help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
-)
+# options with a fixed set of values: validated here and by the fast entry point alike
+CHOICES = {"color": ("auto", "always", "never"), "format": ("text", "json")}
+# command name -> "module:function" it runs; the commands entry.py may run without typer
+ACTIONS: dict[str, str] = {}
 
 
-# shared with the bodies in ciconf/actions.py, which the fast entry point runs without typer
-_profile_path = actions.profile_path
-_say = actions.say
+def _choice(name: str) -> Callable[[str], str]:
+    allowed = CHOICES[name]
+
+    def validate(value: str) -> str:
+        if value not in allowed:
+            raise typer.BadParameter(f"invalid choice: {value!r} (choose from {', '.join(allowed)})")
+        return value
+
+    return validate
+
+
+def action(reference: str) -> Callable[..., int]:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _finish(code: int) -> None:
@@ -43,9 +58,50 @@ def _finish(code: int) -> None:
         raise typer.Exit(code)
 
 
-@app.command()
+def runs(reference: str, **settings: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Declare a command (name, parameters, help) whose body is `reference(**parameters)`."""
+
+    def declare(function: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def body(**parameters: Any) -> None:
+            _finish(action(reference)(**parameters))
+
+        ACTIONS[function.__name__] = reference
+        app.command(**settings)(body)
+        return function
+
+    return declare
+
+
+def _version(value: bool) -> None:
+    if value:
+        import ciconf
+
+        typer.echo(f"ciconf {ciconf.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", help="Print ciconf's version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    pass
+
+
+def _profile_argument() -> Any:
+    return typer.Argument(
+        None, metavar="PROFILE", help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
+    )
+
+
+@runs(
+    "ciconf.actions:render",
+    short_help="Write the CircleCI config rendered from a profile.",
+)
 def render(
-    profile: Optional[Path] = ProfileArg,
+    profile: Optional[Path] = _profile_argument(),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
     ),
@@ -57,56 +113,78 @@ def render(
     ),
 ) -> None:
     """Write the CircleCI config rendered from PROFILE (atomically; untouched when unchanged)."""
-    if stdout and output is not None:
-        raise typer.BadParameter("give either -o/--output or --stdout, not both")
-    _finish(actions.render(profile, output, stdout, exit_nonzero_on_change))
 
 
-@app.command()
+@runs(
+    "ciconf.actions:check",
+    short_help="Exit 1 with a diff when the config is not what the profile renders.",
+)
 def check(
-    profile: Optional[Path] = ProfileArg,
+    profile: Optional[Path] = _profile_argument(),
     config: Path = typer.Option(Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."),
+    color: str = typer.Option(
+        "auto",
+        "--color",
+        metavar="[auto|always|never]",
+        callback=_choice("color"),
+        help="Colour the diff: auto (on a terminal, unless NO_COLOR is set), always or never.",
+    ),
 ) -> None:
     """Exit 1 with a diff when CONFIG differs from what PROFILE renders; never writes."""
-    _finish(actions.check(profile, config))
 
 
-@app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
-    add_help_option=False,
+@runs(
+    "ciconf.lint.cli:lint",
+    short_help="Lint CircleCI configs and ciconf profiles; exit 1 on findings.",
 )
-def lint(ctx: typer.Context) -> None:
-    """Check CircleCI configs and ciconf profiles; exit 1 on findings (`ciconf lint --help`).
+def lint(
+    paths: Optional[List[str]] = typer.Argument(
+        None, metavar="PATH", help="Files to lint (default: .circleci/config.yml).", show_default=False
+    ),
+    profile: bool = typer.Option(False, "--profile", help="Read every PATH as a ciconf profile."),
+    format: str = typer.Option(
+        "text",
+        "--format",
+        metavar="[text|json]",
+        callback=_choice("format"),
+        help="text: path:line:col: RULE message; json: a list of objects.",
+    ),
+    list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
+) -> None:
+    """Check CircleCI configs against CircleCI's official schema and the rules of --list-rules, and
+    ciconf profiles against the profile models. Never writes. A file is read as a profile with
+    --profile, when it is named ciconf.yaml, ciconf.yml, *.ciconf.yaml or *.ciconf.yml, or when it
+    sits in a folder named profiles; any other file is read as a CircleCI config."""
 
-    Its arguments are parsed by ciconf.lint.cli with argparse: typer would build a pydantic
-    adapter for each option, half a second of start-up that lint (run by pre-commit on every
-    commit, and timed against check-jsonschema) cannot afford.
-    """
-    from ciconf.lint.cli import run_lint
 
-    raise typer.Exit(run_lint(list(ctx.args)))
-
-
-@app.command()
-def schema() -> None:
-    """Print the profile's JSON Schema (regenerate with `ciconf schema > schema/profile.schema.json`)."""
-    from ciconf.profile.schema import profile_schema_text
-
-    sys.stdout.write(profile_schema_text())
+@runs(
+    "ciconf.actions:schema",
+    short_help="Print the profile's JSON Schema, or write it with -o.",
+)
+def schema(
+    output: Optional[Path] = typer.Option(
+        None, "-o", "--output", help="Write the schema to this file (atomically) instead of printing it."
+    ),
+) -> None:
+    """Print the profile's JSON Schema, or write it to OUTPUT for the editor modeline
+    `# yaml-language-server: $schema=<path to OUTPUT>` (see README)."""
 
 
-@app.command()
+@app.command(short_help="Write the CloudFormation pipeline stack of one account, or of all.")
 def cfn(
-    profile: Optional[Path] = ProfileArg,
-    account: Optional[str] = typer.Option(None, "--account", help="Account whose pipeline stack to write."),
+    profile: Optional[Path] = _profile_argument(),
+    account: Optional[str] = typer.Option(None, "--account", help="Account whose stack to write."),
+    stack: str = typer.Option(
+        "pipeline", "--stack", help="With --account: pipeline (default) or bootstrap (ECR repositories, deploy role)."
+    ),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output", help="Where to write it (default: cloudformation/<stack name>.yaml)."
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the template instead of writing it."),
-    every: bool = typer.Option(False, "--all", help="Write the stack of every account with a pipeline."),
+    every: bool = typer.Option(False, "--all", help="Write every stack of every account (bootstrap and pipeline)."),
     directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
 ) -> None:
-    """Write the CloudFormation pipeline stack (ECR -> CodeBuild -> ECS) of one account, or of all."""
+    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role) or pipeline (ECR -> CodeBuild -> ECS)."""
     if every == (account is not None):
         _usage("give either --account NAME or --all")
     if every and (output is not None or stdout):
@@ -115,12 +193,33 @@ def cfn(
         _usage("--dir goes with --all; use -o with --account")
     if output is not None and stdout:
         _usage("give -o or --stdout, not both")
-    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every))
+    if stack not in ("pipeline", "bootstrap"):
+        _usage(f"--stack is pipeline or bootstrap, not {stack!r}")
+    if every and stack != "pipeline":
+        _usage("--all writes every stack; --stack goes with --account")
+    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every, stack))
+
+
+@app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
+def plan(
+    profile: Optional[Path] = _profile_argument(),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="Plan this CircleCI config (any, hand-written too) instead of a profile."
+    ),
+    branch: Optional[str] = typer.Option(None, "--branch", help="The pushed branch."),
+    tag: Optional[str] = typer.Option(None, "--tag", help="The pushed tag."),
+    fmt: str = typer.Option("text", "--format", metavar="[text|json|mermaid]", help="text, json or mermaid."),
+    param: List[str] = typer.Option([], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."),
+) -> None:
+    """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
+    from ciconf.plan.run import plan_command
+
+    _finish(plan_command(None if profile is None else str(profile), None if config is None else str(config),
+                         branch, tag, fmt, param))
 
 
 def _usage(message: str) -> None:
-    _say(f"ciconf: error: {message}")
-    raise typer.Exit(INPUT_ERROR)
+    raise typer.Exit(actions.usage(message))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -133,7 +232,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except InputError as error:
         return actions.input_error(error)
     except KeyboardInterrupt:
-        _say("ciconf: interrupted")
+        actions.say("ciconf: interrupted")
         return 130
     return OK
 
@@ -143,3 +242,51 @@ def run() -> None:
     from ciconf.entry import run as run_entry
 
     run_entry()
+
+
+# --- the table ciconf/entry.py parses with ----------------------------------------------------------
+
+
+def fast_spec() -> dict[str, dict[str, Any]]:
+    """For each `@runs` command: its action and parameters, as entry.SPEC spells them."""
+    group = typer.main.get_command(app)
+    spec = {}
+    for name, reference in sorted(ACTIONS.items()):
+        command = group.commands[name]  # type: ignore[attr-defined]
+        hints = typing.get_type_hints(sys.modules[__name__].__dict__[name])
+        params = [_param_spec(param, hints[param.name]) for param in command.params if param.name != "help"]
+        spec[name] = {"action": reference, "params": params}
+    return spec
+
+
+def _param_spec(param: Any, hint: Any) -> dict[str, Any]:
+    kind = "argument" if param.param_type_name == "argument" else "flag" if param.is_flag else "option"
+    default = param.default
+    return {
+        "name": param.name,
+        "kind": kind,
+        "opts": [] if kind == "argument" else sorted(param.opts),
+        "many": kind == "argument" and param.nargs == -1,
+        "path": Path in (hint, *typing.get_args(hint)),
+        "default": str(default) if isinstance(default, Path) else default,
+        "choices": list(CHOICES[param.name]) if param.name in CHOICES else None,
+    }
+
+
+def spec_source() -> str:
+    """fast_spec() as the Python source of entry.SPEC, one parameter per line."""
+    lines = ["SPEC: dict[str, dict[str, Any]] = {"]
+    for name, command in fast_spec().items():
+        lines += [f"    {name!r}: {{", f"        'action': {command['action']!r},", "        'params': ["]
+        lines += [f"            {param!r}," for param in command["params"]]
+        lines += ["        ],", "    },"]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def write_spec(entry_path: str) -> None:
+    """Rewrite the SPEC block of ciconf/entry.py from this app."""
+    with open(entry_path, encoding="utf-8") as handle:
+        text = handle.read()
+    start, end = text.index("SPEC: dict"), text.index("# END SPEC")
+    with open(entry_path, "w", encoding="utf-8") as handle:
+        handle.write(text[:start] + spec_source() + text[end:])

@@ -1,95 +1,124 @@
 """Process entry point of `ciconf` and `python -m ciconf`.
 
-The invocations a pre-commit hook makes -- `ciconf check [PROFILE] [--config FILE]` and
-`ciconf render [PROFILE] [-o FILE | --stdout]` -- run here without importing typer, whose start-up
-and per-parameter setup are a large share of a check. Anything else (help, unknown or repeated
-options, `-oFILE`, values starting with '-', ...) goes to the typer app in ciconf/cli.py, which
-stays the one full definition of the command line. The spellings accepted here parse exactly as
-click parses them; tests run both paths on the same arguments and compare the outcomes.
-
-`ciconf lint` goes straight to its own argparse front end (ciconf.lint.cli), also without typer.
-
-To give another command a fast path: describe it in COMMANDS, add its body to ciconf/actions.py
-(the typer command calls the same function), and list its spellings in tests/test_entry_fastpath.py.
+The command line is defined once, with typer, in ciconf/cli.py. Importing typer and building its
+commands costs more than a cached `ciconf check` itself (typer builds a pydantic adapter per
+option), and pre-commit runs `check`, `render` and `lint` on every commit. So the plain
+invocations of the commands cli.py declares with `@runs(action)` are parsed here, with SPEC, and
+their action is called directly. SPEC is not written by hand: it is `ciconf.cli.fast_spec()`,
+read off the typer app (tests/test_entry_fastpath.py fails when they differ and rewrites it with
+CICONF_UPDATE_GOLDEN=1). The parsing below accepts only spellings that click parses the same
+way; anything else (help, -h, --version, repeated options, `-oFILE`, values starting with '-',
+an invalid choice, shell completion ...) goes to the typer app, which answers it.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from ciconf import actions
-
-# Per command: the positional argument, option spellings -> action keyword, flags (no value),
-# options typer refuses to combine, and the defaults typer would pass.
-COMMANDS: dict[str, dict[str, Any]] = {
-    "check": {
-        "positional": "profile",
-        "options": {"--config": "config"},
-        "flags": set(),
-        "exclusive": set(),
-        "defaults": {"profile": None, "config": actions.DEFAULT_CONFIG},
-    },
-    "render": {
-        "positional": "profile",
-        "options": {
-            "-o": "output",
-            "--output": "output",
-            "--stdout": "stdout",
-            "--exit-nonzero-on-change": "exit_nonzero_on_change",
-        },
-        "flags": {"stdout", "exit_nonzero_on_change"},
-        "exclusive": {"output", "stdout"},
-        "defaults": {"profile": None, "output": None, "stdout": False, "exit_nonzero_on_change": False},
-    },
-}
 _COMPLETION_VAR = "_CICONF_COMPLETE"  # click's shell-completion request; typer answers it
 
+# BEGIN SPEC (generated from ciconf/cli.py by tests/test_entry_fastpath.py; do not edit)
+SPEC: dict[str, dict[str, Any]] = {
+    'check': {
+        'action': 'ciconf.actions:check',
+        'params': [
+            {'name': 'profile', 'kind': 'argument', 'opts': [], 'many': False, 'path': True, 'default': None, 'choices': None},
+            {'name': 'config', 'kind': 'option', 'opts': ['--config'], 'many': False, 'path': True, 'default': '.circleci/config.yml', 'choices': None},
+            {'name': 'color', 'kind': 'option', 'opts': ['--color'], 'many': False, 'path': False, 'default': 'auto', 'choices': ['auto', 'always', 'never']},
+        ],
+    },
+    'lint': {
+        'action': 'ciconf.lint.cli:lint',
+        'params': [
+            {'name': 'paths', 'kind': 'argument', 'opts': [], 'many': True, 'path': False, 'default': None, 'choices': None},
+            {'name': 'profile', 'kind': 'flag', 'opts': ['--profile'], 'many': False, 'path': False, 'default': False, 'choices': None},
+            {'name': 'format', 'kind': 'option', 'opts': ['--format'], 'many': False, 'path': False, 'default': 'text', 'choices': ['text', 'json']},
+            {'name': 'list_rules', 'kind': 'flag', 'opts': ['--list-rules'], 'many': False, 'path': False, 'default': False, 'choices': None},
+        ],
+    },
+    'render': {
+        'action': 'ciconf.actions:render',
+        'params': [
+            {'name': 'profile', 'kind': 'argument', 'opts': [], 'many': False, 'path': True, 'default': None, 'choices': None},
+            {'name': 'output', 'kind': 'option', 'opts': ['--output', '-o'], 'many': False, 'path': True, 'default': None, 'choices': None},
+            {'name': 'stdout', 'kind': 'flag', 'opts': ['--stdout'], 'many': False, 'path': False, 'default': False, 'choices': None},
+            {'name': 'exit_nonzero_on_change', 'kind': 'flag', 'opts': ['--exit-nonzero-on-change'], 'many': False, 'path': False, 'default': False, 'choices': None},
+        ],
+    },
+    'schema': {
+        'action': 'ciconf.actions:schema',
+        'params': [
+            {'name': 'output', 'kind': 'option', 'opts': ['--output', '-o'], 'many': False, 'path': True, 'default': None, 'choices': None},
+        ],
+    },
+}
+# END SPEC
 
-def parse(args: Sequence[str]) -> Optional[tuple[str, dict[str, object]]]:
-    """(command, the values given) for a plain invocation of a COMMANDS entry, or None for typer."""
-    if not args or args[0] not in COMMANDS or _COMPLETION_VAR in os.environ:
+
+def parse(args: Sequence[str]) -> Optional[tuple[str, dict[str, Any]]]:
+    """(command, the values given) for a plain invocation of a SPEC command, or None for typer."""
+    if not args or args[0] not in SPEC or _COMPLETION_VAR in os.environ:
         return None
-    command, spec = args[0], COMMANDS[args[0]]
-    options, flags = spec["options"], spec["flags"]
+    params = SPEC[args[0]]["params"]
+    options = {spelling: param for param in params for spelling in param["opts"]}
+    positional = next((param for param in params if param["kind"] == "argument"), None)
     tokens = iter(args[1:])
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
     for token in tokens:
         name, equals, inline = token.partition("=")
-        if not token.startswith("-"):
-            key, value = spec["positional"], token
+        if token and not token.startswith("-"):
+            param, value = positional, token
         elif token in options:
-            key = options[token]
-            value = True if key in flags else next(tokens, None)
-        elif token.startswith("--") and equals and name in options and options[name] not in flags:
-            key, value = options[name], inline
+            param = options[token]
+            value = True if param["kind"] == "flag" else next(tokens, None)
+        elif token.startswith("--") and equals and name in options and options[name]["kind"] == "option":
+            param, value = options[name], inline
         else:
             return None
-        if key in found or value is None or (isinstance(value, str) and (not value or value.startswith("-"))):
+        if param is None or value is None or (isinstance(value, str) and (not value or value.startswith("-"))):
             return None
-        found[key] = value
-    if spec["exclusive"] and spec["exclusive"] <= found.keys():
-        return None  # typer reports the conflict as a usage error
-    return command, found
+        if param["choices"] and value not in param["choices"]:
+            return None  # typer reports it
+        if param["many"]:
+            found.setdefault(param["name"], []).append(value)
+        elif param["name"] in found:
+            return None
+        else:
+            found[param["name"]] = value
+    return args[0], found
 
 
-def arguments(command: str, found: dict[str, object]) -> dict[str, object]:
-    """The action's keyword arguments, typed as typer passes them: a Path for every value."""
-    values = {**COMMANDS[command]["defaults"], **found}
-    return {key: Path(value) if isinstance(value, str) else value for key, value in values.items()}
+def arguments(command: str, found: dict[str, Any]) -> dict[str, Any]:
+    """The action's keyword arguments, typed as typer passes them: a Path for a Path parameter."""
+    values = {}
+    for param in SPEC[command]["params"]:
+        value = found.get(param["name"], param["default"])
+        if param["path"] and value is not None:
+            value = [Path(item) for item in value] if isinstance(value, list) else Path(value)
+        values[param["name"]] = value
+    return values
 
 
-def _run(command: str, found: dict[str, object]) -> int:
+def action(command: str) -> Any:
+    module, _, name = SPEC[command]["action"].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _run(command: str, found: dict[str, Any]) -> int:
     """Run an action with the outcomes the typer path gives (see cli.main and typer's main)."""
     from ciconf.errors import InputError
 
     try:
-        return getattr(actions, command)(**arguments(command, found))
+        return action(command)(**arguments(command, found))
     except InputError as error:
-        return actions.input_error(error)
+        from ciconf.actions import input_error
+
+        return input_error(error)
     except KeyboardInterrupt:
         return 130  # typer's answer to Ctrl-C inside a command
     except BrokenPipeError:
@@ -100,10 +129,6 @@ def _run(command: str, found: dict[str, object]) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["lint"]:  # its own argparse front end: see the `lint` command in cli.py
-        from ciconf.lint.cli import run_lint
-
-        return run_lint(args[1:])
     parsed = parse(args)
     if parsed is None:
         from ciconf.cli import main as typer_main

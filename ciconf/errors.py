@@ -1,12 +1,16 @@
 """The one error type for bad input, and how it reads on a terminal.
 
 Every problem with a file the user gave us (unreadable, malformed, invalid) becomes an
-``InputError``; the CLI prints ``str(error)`` on one line and exits 2.
+``InputError``; the CLI prints ``str(error)`` and exits 2. That is one line per problem, like ruff:
+a profile with several invalid values gets them all at once (``InputError.collect``), located and
+sorted by position, at most ``MAX_SHOWN`` of them and a count of the rest.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
+
+MAX_SHOWN = 20  # problems printed for one file; more would scroll the first ones away
 
 
 class InputError(Exception):
@@ -32,15 +36,50 @@ class InputError(Exception):
         self.field = field
         self.expected = expected
         self.suggestion = suggestion
-        self.more = more  # further problems in the same file, fixed one at a time
+        self.more = more  # further problems in the same file (see `problems`)
+        self.problems: list[InputError] = [self]  # every problem found, sorted by position
+
+    @classmethod
+    def collect(cls, problems: Sequence["InputError"], unexplained: int = 0) -> "InputError":
+        """One error for several problems in one file: the first one, carrying all of them.
+
+        `line`, `column` and `detail()` describe the first problem (so a caller that shows one
+        location still can); `str()` lists them, one located line each. `unexplained`: further
+        problems that were only counted (a hostile file can hold thousands).
+        """
+        ordered = sorted(problems, key=_position)
+        unique = [p for index, p in enumerate(ordered) if index == 0 or _same(p) != _same(ordered[index - 1])]
+        first = unique[0]
+        error = cls(
+            first.path,
+            first.message,
+            line=first.line,
+            column=first.column,
+            field=first.field,
+            expected=first.expected,
+            suggestion=first.suggestion,
+            more=len(unique) - 1 + unexplained,
+        )
+        error.problems = unique
+        return error
 
     def __str__(self) -> str:
+        if self.more and len(self.problems) > 1:
+            shown_lines = [problem.located() for problem in self.problems[:MAX_SHOWN]]
+            rest = self.more + 1 - len(shown_lines)
+            if rest > 0:
+                shown_lines.append(f"{printable(self.path)}: ... and {rest} more problem{'s' if rest > 1 else ''}")
+            return "\n".join(shown_lines)
+        return self.located()
+
+    def located(self) -> str:
+        """This problem alone on one line: `file:line:col: detail`, control characters escaped."""
         where = printable(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.detail()}"
+        return printable(f"{where}: {self.detail()}")
 
     def detail(self) -> str:
         """The message without its location: field, problem, expectation, suggestion."""
@@ -55,12 +94,25 @@ class InputError(Exception):
         return text
 
 
+def _position(problem: InputError) -> tuple[int, int]:
+    return (problem.line or 0, problem.column or 0)
+
+
+def _same(problem: InputError) -> tuple:
+    return (problem.line, problem.column, problem.field, problem.message, problem.expected, problem.suggestion)
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     import difflib  # only needed once something is wrong; every command imports this module
 
-    matches = difflib.get_close_matches(str(word), sorted(set(candidates)), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    word = str(word)
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=5, cutoff=0.6)
+    if not matches:
+        return None
+    # equally close candidates (eu-west-1, -2, -3 for eu-west-9): the first in sorted order
+    score = {match: difflib.SequenceMatcher(None, match, word).ratio() for match in matches}
+    return min(matches, key=lambda match: (-score[match], match))
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -71,4 +123,6 @@ def shown(value: object, limit: int = 60) -> str:
 
 def printable(text: str) -> str:
     """`text` with control characters escaped, so a file name cannot break a line it is put on."""
+    if text.isprintable():  # the usual case, at C speed
+        return text
     return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -48,7 +49,17 @@ def pipeline_accounts() -> list[tuple[Path, str]]:
     return found
 
 
-def render(profile: Path, account: str) -> str:
+def delivery_accounts() -> list[tuple[Path, str]]:
+    """(profile, account) for every account of every profile with a delivery section: each gets a bootstrap."""
+    found = []
+    for profile in all_profiles():
+        plan = derive_plan(load_profile(str(profile)))
+        if plan.delivery is not None:
+            found += [(profile, account.name) for account in plan.accounts]
+    return found
+
+
+def render(profile: Path, account: str, stack: str = "pipeline") -> str:
     from ciconf.cloudformation.render import render_stack
 
     plan = derive_plan(load_profile(str(profile)))
@@ -56,7 +67,7 @@ def render(profile: Path, account: str) -> str:
     cwd = os.getcwd()
     os.chdir(ROOT)  # headers spell the profile path relative to the working directory
     try:
-        return render_stack(plan, plan.account(account), relative, None)
+        return render_stack(plan, plan.account(account), relative, None, stack)
     finally:
         os.chdir(cwd)
 
@@ -93,14 +104,27 @@ elif args[:2] == ["ecr", "describe-images"]:
         sys.exit(254)
     print(digests[key])
 elif args[:2] == ["ecs", "describe-services"]:
-    print(open(os.path.join(stub, "service.txt")).read().strip())
+    # what `--query 'services[0].taskDefinition' --output text` prints; None for a missing service
+    assert opt("--query") == "services[0].taskDefinition" and opt("--output") == "text", args
+    services = json.load(open(os.path.join(stub, "services.json")))
+    print(services.get(opt("--cluster") + "/" + opt("--services"), "None"))
 elif args[:2] == ["ecs", "describe-task-definition"]:
-    answer = json.load(open(os.path.join(stub, "task-definition.json")))
+    assert opt("--query") == "taskDefinition" and opt("--output") == "json", args
+    answer = json.load(open(os.path.join(stub, "task-definitions.json")))[opt("--task-definition")]
     print(json.dumps(answer["taskDefinition"], indent=4))
 else:
     sys.stderr.write("stub aws: unexpected call " + " ".join(args) + "\\n")
     sys.exit(2)
 """
+
+
+def service_variables(template: dict) -> dict[str, str]:
+    """The CodeBuild project's environment (cluster and service names) at the parameters' defaults."""
+    parameters = template["Parameters"]
+    out = {}
+    for variable in template["Resources"]["BuildProject"]["Properties"]["Environment"]["EnvironmentVariables"]:
+        out[variable["Name"]] = parameters[variable["Value"]["!Ref"]]["Default"]
+    return out
 
 
 def run_build(
@@ -109,11 +133,16 @@ def run_build(
     image_detail: dict,
     digests: dict,
     *,
-    service_task_definition: str = "None",
-    task_definition: dict | None = None,
+    environment: dict[str, str],
+    services: dict[str, str] | None = None,
+    task_definitions: dict[str, dict] | None = None,
     ecr_tags: dict | None = None,
 ):
-    """Run `script` in bash inside `workdir` with the stub `aws` first on PATH."""
+    """Run `script` in bash inside `workdir` with the stub `aws` first on PATH.
+
+    `environment` is the CodeBuild project's (service_variables); `services` maps "cluster/service"
+    to its current task definition ARN, `task_definitions` maps an ARN to describe-task-definition's
+    answer."""
     stub = workdir / "stub"
     stub.mkdir()
     aws = stub / "aws"
@@ -121,12 +150,73 @@ def run_build(
     aws.chmod(aws.stat().st_mode | stat.S_IXUSR)
     (stub / "digests.json").write_text(json.dumps(digests))
     (stub / "tags.json").write_text(json.dumps(ecr_tags or {}))  # digest -> every tag ECR lists
-    (stub / "service.txt").write_text(service_task_definition)
-    if task_definition is not None:
-        (stub / "task-definition.json").write_text(json.dumps(task_definition))
+    (stub / "services.json").write_text(json.dumps(services or {}))
+    (stub / "task-definitions.json").write_text(json.dumps(task_definitions or {}))
     (workdir / "imageDetail.json").write_text(json.dumps(image_detail))
     env = dict(os.environ, PATH=f"{stub}{os.pathsep}{os.environ['PATH']}", STUB_DIR=str(stub))
-    env.update({"ECS_CLUSTER": "orders-prod", "ECS_SERVICE": "orders-api"})
+    env.update(environment)
     return subprocess.run(
         ["bash", "-c", script], cwd=workdir, env=env, capture_output=True, text=True, timeout=60
     )
+
+
+def rendered_config(profile: Path) -> dict:
+    """The CircleCI config the profile renders (merge keys resolved by PyYAML)."""
+    from ciconf.circleci.render import render_config
+
+    return yaml.safe_load(render_config(load_profile(str(profile)), str(profile), None))
+
+
+_PUSH = re.compile(r'docker push "\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"')
+
+
+def pushed_by(job: dict) -> tuple[set[str], list[str]]:
+    """(regions, repositories) that a delivery job's `docker push` commands push commit tags to."""
+    regions, repositories = set(), []
+    for step in job["steps"]:
+        if isinstance(step, dict) and "run" in step:
+            for region, repository in _PUSH.findall(step["run"]["command"]):
+                regions.add(region)
+                repositories.append(repository)
+    return regions, repositories
+
+
+# --- drift: a profile whose region changed while the committed stacks still name the old one -----
+
+
+def write_all_stacks(workdir: Path, profile_name: str = "ciconf.yaml") -> dict[str, str]:
+    """Write every stack of `workdir/profile_name` at its default path, as `ciconf cfn --all` does
+    from `workdir`; returns {relative path: text}."""
+    from ciconf.cloudformation.render import stacks_for
+    from ciconf.profile.load import load_profile_document
+
+    cwd = os.getcwd()
+    os.chdir(workdir)  # headers and default paths are relative to the working directory
+    try:
+        doc, loaded = load_profile_document(profile_name)
+        stacks = dict(stacks_for(doc, derive_plan(loaded)))
+    finally:
+        os.chdir(cwd)
+    for relative, text in stacks.items():
+        (workdir / relative).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / relative).write_text(text, encoding="utf-8")
+    return stacks
+
+
+def region_drift_scenario(workdir: Path) -> tuple[Path, list[str], str, str]:
+    """The issue's drift: stacks committed for us-east-1, then the profile moves to us-west-2.
+
+    Writes `workdir/ciconf.yaml` (region us-east-1) and every stack it generates under
+    `workdir/cloudformation/`, then changes the profile's region to us-west-2 without regenerating.
+    Returns (profile, stale stack paths relative to workdir, old region, new region). A `ciconf
+    check` run in `workdir` should now exit 1 naming each stale stack; `ciconf render` (or
+    `ciconf cfn --all`) should rewrite exactly those files.
+    """
+    old, new = "us-east-1", "us-west-2"
+    text = (ROOT / "profiles" / "ci-cd-example.yaml").read_text(encoding="utf-8")
+    assert "region: ap-northeast-1" in text
+    profile = workdir / "ciconf.yaml"
+    profile.write_text(text.replace("region: ap-northeast-1", f"region: {old}"), encoding="utf-8")
+    stale = sorted(write_all_stacks(workdir))
+    profile.write_text(text.replace("region: ap-northeast-1", f"region: {new}"), encoding="utf-8")
+    return profile, stale, old, new

@@ -67,14 +67,68 @@ def test_all_skips_accounts_without_pipeline(tmp_path):
     _profile(tmp_path, text)
     done = run_ciconf("cfn", "--all", "--dir", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ci-cd-example-prod-pipeline.yaml"]
-    assert "account stg has no pipeline section" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "ci-cd-example-prod-bootstrap.yaml", "ci-cd-example-prod-pipeline.yaml", "ci-cd-example-stg-bootstrap.yaml"]
+    assert "account stg has no pipeline section; only its bootstrap stack was written" in done.stderr
+
+
+def test_bootstrap_of_one_account(tmp_path):
+    _profile(tmp_path, EXAMPLE)
+    done = run_ciconf("cfn", "--account", "stg", "--stack", "bootstrap", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "cloudformation" / "ci-cd-example-stg-bootstrap.yaml").read_text()
+    assert "regenerate with `ciconf cfn ciconf.yaml --account stg --stack bootstrap`" in text
+    assert "Type: AWS::ECR::Repository" in text
+    # an account without a pipeline section still gets its repositories
+    text = EXAMPLE.replace("    pipeline:\n      cluster: example-stg\n      service: example-stg-web\n", "")
+    _profile(tmp_path, text)
+    done = run_ciconf("cfn", "--account", "stg", "--stack", "bootstrap", "--stdout", cwd=tmp_path)
+    assert done.returncode == 0 and "RepositoryWeb:" in done.stdout, done.stderr
+
+
+SERVICES = (PROFILES / "services-example.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("{name: shop-worker, containers: [worker]}", "{name: shop-worker, containers: [wroker]}",
+         "accounts[0].pipeline.services[1].containers[0]: 'wroker' is not the container of any delivered image "
+         "(expected one of nginx, worker, scheduler, web); did you mean 'worker'?"),
+        ("        - {name: shop-scheduler, containers: [scheduler]}\n      build", "      build",
+         "accounts[0].pipeline.services: container 'scheduler' runs in none of the services"),
+        ("{name: shop-worker, containers: [worker]}", "{name: shop-worker, containers: [worker, web]}",
+         "container 'web' is listed in two services"),
+        ("{name: shop-worker, containers: [worker]}", "{name: shop_web, containers: [worker]}",
+         "service names must differ in more than '-' and '_'"),
+        ("      cluster: shop-stg\n", "      cluster: shop-stg\n      service: shop\n",
+         "either service (one service) or services (several)"),
+        ("      log_retention_days: 14\n", "      log_retention_days: 15\n", "not a CloudWatch Logs retention"),
+        ("      build_timeout_minutes: 15\n", "      build_timeout_minutes: 1\n",
+         "accounts[0].pipeline.build_timeout_minutes"),
+        ("        alarms: [shop-prod-web-5xx]", "        alarms: [shop-prod-web-5xx, shop-prod-web-5xx]",
+         "alarms lists an alarm twice"),
+        ("      create_provider: false", "      create_provider: false\n      branch_only: maybe",
+         "accounts[1].credentials.branch_only"),
+        ("      project_id: 5c2e8f70-1b3d-4a6e-9f08-7d4c2b1a0e95\n", "",
+         "org_id and project_id go together"),
+        ("      org_id: 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13", "      org_id: my-org",
+         "accounts[1].credentials.org_id: expected a CircleCI id, a lowercase UUID"),
+    ],
+)
+def test_bad_service_and_bootstrap_settings(tmp_path, old, new, expected):
+    assert old in SERVICES
+    _profile(tmp_path, SERVICES.replace(old, new))
+    message = _fails(tmp_path, "--all")
+    assert expected in message
+    assert message.startswith("ciconf: error: ciconf.yaml:")
 
 
 @pytest.mark.parametrize(
     "args",
     [(), ("--account", "stg", "--all"), ("--all", "-o", "x.yaml"), ("--account", "stg", "--dir", "d"),
-     ("--account", "stg", "-o", "x.yaml", "--stdout")],
+     ("--account", "stg", "-o", "x.yaml", "--stdout"), ("--all", "--stack", "bootstrap"),
+     ("--account", "stg", "--stack", "network")],
 )
 def test_conflicting_options_exit_2(tmp_path, args):
     _profile(tmp_path, EXAMPLE)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cfn_helpers import load_template, render
+import yaml
+
+from cfn_helpers import load_template, pipeline_accounts, render
 from conftest import PROFILES
 
 
@@ -72,7 +74,20 @@ def test_blue_green_stack_deploys_through_codedeploy():
     assert resources["DeployApplication"]["Properties"] == {"ComputePlatform": "ECS"}
     group = resources["DeploymentGroup"]["Properties"]
     assert group["DeploymentStyle"] == {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"}
-    assert group["AutoRollbackConfiguration"] == {"Enabled": True, "Events": ["DEPLOYMENT_FAILURE"]}
+    # the profile names two alarms: either in ALARM stops the deployment, which then rolls back
+    assert group["AutoRollbackConfiguration"] == {
+        "Enabled": True, "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]}
+    assert group["AlarmConfiguration"] == {
+        "Enabled": True,
+        "IgnorePollAlarmFailure": False,
+        "Alarms": [{"Name": "orders-api-prod-5xx"}, {"Name": "orders-api-prod-p99-latency"}],
+    }
+    (describe,) = [s for s in resources["CodeDeployRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                   if s["Action"] == ["cloudwatch:DescribeAlarms"]]
+    assert describe["Resource"] == [
+        {"!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:orders-api-prod-5xx"},
+        {"!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:orders-api-prod-p99-latency"},
+    ]
     assert group["DeploymentConfigName"] == "CodeDeployDefault.ECSCanary10Percent5Minutes"
     terminate = group["BlueGreenDeploymentConfiguration"]["TerminateBlueInstancesOnDeploymentSuccess"]
     assert terminate == {"Action": "TERMINATE", "TerminationWaitTimeInMinutes": 60}
@@ -91,3 +106,68 @@ def test_blue_green_profile_keeps_rolling_for_its_other_account():
     template = _stack("bluegreen-example.yaml", "stg")
     assert _stage(template, "Deploy")["ActionTypeId"]["Provider"] == "ECS"
     assert "DeploymentGroup" not in template["Resources"]
+
+
+def test_blue_green_without_alarms_rolls_back_on_failure_only(tmp_path):
+    text = (PROFILES / "bluegreen-example.yaml").read_text()
+    start = text.index("        alarms:")
+    profile = tmp_path / "orders.yaml"
+    profile.write_text(text[:start] + text[text.index("\n", start) + 1:])
+    resources = load_template(render(profile, "prod"))["Resources"]
+    group = resources["DeploymentGroup"]["Properties"]
+    assert group["AutoRollbackConfiguration"] == {"Enabled": True, "Events": ["DEPLOYMENT_FAILURE"]}
+    assert "AlarmConfiguration" not in group
+    policy = str(resources["CodeDeployRole"]["Properties"]["Policies"])
+    assert "cloudwatch" not in policy
+
+
+def test_key_bucket_and_log_group_state_their_deletion_policies():
+    for profile, account in pipeline_accounts():
+        resources = load_template(render(profile, account))["Resources"]
+        for name, policy in (("ArtifactKey", "Retain"), ("ArtifactBucket", "Retain"), ("BuildLogGroup", "Delete")):
+            assert resources[name]["DeletionPolicy"] == policy, (profile.name, name)
+            assert resources[name]["UpdateReplacePolicy"] == policy, (profile.name, name)
+
+
+def test_build_timeout_and_log_retention_come_from_the_profile():
+    defaults = load_template(render(PROFILES / "ci-cd-example.yaml", "stg"))["Resources"]
+    assert defaults["BuildProject"]["Properties"]["TimeoutInMinutes"] == 10
+    assert defaults["BuildLogGroup"]["Properties"]["RetentionInDays"] == 30
+    shop = load_template(render(PROFILES / "services-example.yaml", "stg"))["Resources"]
+    assert shop["BuildProject"]["Properties"]["TimeoutInMinutes"] == 15
+    assert shop["BuildLogGroup"]["Properties"]["RetentionInDays"] == 14
+
+
+def test_several_services_get_one_deploy_action_each_in_one_stage():
+    template = _stack("services-example.yaml", "stg")
+    (deploy,) = [s for s in template["Resources"]["Pipeline"]["Properties"]["Stages"] if s["Name"] == "Deploy"]
+    actions = {a["Name"]: a for a in deploy["Actions"]}
+    assert list(actions) == ["Rolling-shop-web", "Rolling-shop-worker", "Rolling-shop-scheduler"]
+    assert {a["RunOrder"] for a in actions.values()} == {1}  # side by side
+    assert actions["Rolling-shop-worker"]["Configuration"] == {
+        "ClusterName": {"!Ref": "EcsClusterName"},
+        "ServiceName": {"!Ref": "EcsServiceShopWorkerName"},
+        "FileName": "imagedefinitions-shop-worker.json",
+    }
+    parameters = template["Parameters"]
+    assert parameters["EcsServiceShopWebName"]["Default"] == "shop-web"
+    assert "nginx, web" in parameters["EcsServiceShopWebName"]["Description"]
+    spec = yaml.safe_load(template["Resources"]["BuildProject"]["Properties"]["Source"]["BuildSpec"])
+    assert spec["artifacts"]["files"] == [
+        "imagedefinitions-shop-web.json", "imagedefinitions-shop-worker.json", "imagedefinitions-shop-scheduler.json"]
+    variables = template["Resources"]["BuildProject"]["Properties"]["Environment"]["EnvironmentVariables"]
+    assert [v["Name"] for v in variables] == [
+        "ECS_CLUSTER", "ECS_SERVICE_SHOPWEB", "ECS_SERVICE_SHOPWORKER", "ECS_SERVICE_SHOPSCHEDULER"]
+    # the pipeline role updates exactly these services
+    statements = template["Resources"]["PipelineRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (update,) = [s for s in statements if "ecs:UpdateService" in s["Action"]]
+    assert len(update["Resource"]) == 3
+
+
+def test_blue_green_service_deploys_beside_rolling_ones():
+    template = _stack("services-example.yaml", "prod")
+    (deploy,) = [s for s in template["Resources"]["Pipeline"]["Properties"]["Stages"] if s["Name"] == "Deploy"]
+    assert [a["Name"] for a in deploy["Actions"]] == ["BlueGreen", "Rolling-shop-worker", "Rolling-shop-scheduler"]
+    group = template["Resources"]["DeploymentGroup"]["Properties"]
+    assert group["ECSServices"] == [{"ClusterName": {"!Ref": "EcsClusterName"},
+                                     "ServiceName": {"!Ref": "EcsServiceShopWebName"}}]

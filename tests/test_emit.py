@@ -40,12 +40,34 @@ def test_traps_are_quoted_not_plain():
     assert "e: 127.0.0.1" in text  # harmless plain text stays readable
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+LINE_CHARACTERS = st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(list(" \t#:-|>'\"\\")))
+
+
+@st.composite
+def multi_line(draw) -> str:
+    """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing newlines."""
+    lines = draw(st.lists(st.text(LINE_CHARACTERS, max_size=12), min_size=1, max_size=5))
+    indents = draw(st.lists(st.sampled_from(["", "", " ", "  ", "\t"]), min_size=len(lines), max_size=len(lines)))
+    return "\n".join(i + line for i, line in zip(indents, lines)) + "\n" * draw(st.integers(0, 3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), multi_line()))
 def test_any_string_round_trips(value):
-    data = {"k": value, "list": [value], "nested": {"x": value}}
-    for loaded in load_both(dump(data)):
+    data = {"k": value, "list": [value], "nested": {"x": value}, "after": 1}
+    text = dump(data, spacing=(0, 1))
+    assert dump(data, spacing=(0, 1)) == text
+    for loaded in load_both(text):
         assert loaded == data
+    tagged = dump({"Value": Tagged("!Sub", value), "After": 1})
+    assert yaml.load(tagged, Loader=TagsLoader) == {"Value": ("Sub", value), "After": 1}
+
+
+class TagsLoader(yaml.SafeLoader):
+    """PyYAML with short-form tags (!Sub …) read as (name, value)."""
+
+
+TagsLoader.add_multi_constructor("!", lambda loader, tag, node: (tag, loader.construct_scalar(node)))
 
 
 def test_shared_objects_become_named_anchors_before_aliases():
@@ -73,10 +95,52 @@ def test_merge_source_must_already_be_anchored():
 
 
 def test_literal_blocks_and_chomping():
-    text = dump({"one": "a\nb\n", "strip": "a\nb", "keep": "a\n\n"})
-    assert "one: |\n  a\n  b\n" in text and "strip: |-\n" in text and 'keep: "a\\n\\n"' in text
+    data = {"one": "a\nb\n", "strip": "a\nb", "keep": "a\n\n", "indented": "  a\nb", "blank": "\n\na\n"}
+    text = dump(data)
+    assert "one: |\n  a\n  b\n" in text and "strip: |-\n  a\n  b\n" in text
+    assert "keep: |+\n  a\n\n" in text and "indented: |2-\n    a\n  b\n" in text
+    assert "blank: |\n\n\n  a\n" in text
     for loaded in load_both(text):
-        assert loaded == {"one": "a\nb\n", "strip": "a\nb", "keep": "a\n\n"}
+        assert loaded == data
+
+
+def test_a_keep_block_gets_no_spacing_line_that_would_join_its_text():
+    data = {"first": "a\n\n", "second": {"run": "x\n\n\n"}, "third": 1}
+    text = dump(data, spacing=(0, 1))
+    assert text == "first: |+\n  a\n\nsecond:\n  run: |+\n    x\n\n\nthird: 1\n"
+    for loaded in load_both(text):
+        assert loaded == data
+
+
+@pytest.mark.parametrize("value", ["a \nb", "a\t\nb", "a\r\nb", "a\n\x85b", "\n\n", " \n", "a\u2028b"])
+def test_text_a_literal_block_cannot_hold_is_quoted(value):
+    text = dump({"k": value})
+    assert text.startswith(("k: '", 'k: "'))
+    for loaded in load_both(text):
+        assert loaded == {"k": value}
+
+
+def test_multi_line_commands_render_as_literal_blocks():
+    """A '|' block in a profile's install/setup/command becomes a literal block, not a quoted string."""
+    from ciconf.circleci.render import render_config
+    from ciconf.profile.load import parse_profile
+
+    profile = parse_profile(
+        "project: demo\ntest:\n  image: cimg/python:3.12\n"
+        "  install: |\n    pip install -r requirements.txt\n    pip install -e .\n"
+        "  setup:\n    - |\n      echo one\n      echo two\n    - echo three\n"
+        "  command: |\n    pytest\n",
+        "p.yaml",
+    )
+    text = render_config(profile, "p.yaml")
+    assert "      command: |\n        pip install -r requirements.txt\n        pip install -e .\n\n" in text
+    assert "      command: |\n        echo one\n        echo two\n        echo three\n\n" in text
+    assert "      command: pytest\n" in text  # the newline ending a one-line '|' block means nothing
+    assert '\\n' not in text
+    anchors = yaml.safe_load(text)["anchors"].values()
+    steps = {step["run"]["name"]: step["run"]["command"] for step in anchors if "run" in step}
+    assert steps["Install dependencies"] == "pip install -r requirements.txt\npip install -e .\n"
+    assert steps["Initialize"] == "echo one\necho two\necho three\n"
 
 
 def test_short_form_tags_and_flow_lists():

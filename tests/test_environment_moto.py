@@ -17,14 +17,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from cfn_helpers import build_script, load_template, render, run_build
+from cfn_helpers import build_script, load_template, render, run_build, service_variables
 from environment_helpers import environment_accounts, loaded, render_env, settings
 
 DIGEST = "sha256:" + "d" * 64
 
 
-def _imagedefinitions(profile, account, tmp_path) -> list[dict]:
-    """Run the account's pipeline buildspec for a push of commit 0a1b2c3d... and read what it wrote."""
+def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> list[dict]:
+    """Run the account's pipeline buildspec for a push of commit 0a1b2c..., against the services as
+    moto deployed them (`deployed`: "cluster/service" -> its task definition), and read what it wrote."""
     _, _, plan = loaded(profile)
     delivery = plan.delivery
     registry = f"123456789012.dkr.ecr.{delivery.region}.amazonaws.com"
@@ -39,7 +40,17 @@ def _imagedefinitions(profile, account, tmp_path) -> list[dict]:
         "ImageTags": [deploy_tag, commit],
     }
     siblings = {f"{image.repository}:{commit}": DIGEST for image in delivery.siblings}
-    done = run_build(build_script(load_template(render(profile, account))), tmp_path, detail, siblings)
+    template = load_template(render(profile, account))
+    done = run_build(
+        build_script(template),
+        tmp_path,
+        detail,
+        siblings,
+        environment=service_variables(template),
+        services={name: task["taskDefinitionArn"] for name, task in deployed.items()},
+        task_definitions={task["taskDefinitionArn"]: {"taskDefinition": task} for task in deployed.values()},
+    )
+    # the build checks the deployed task definition holds every container it will update
     assert done.returncode == 0, done.stderr
     return json.loads((tmp_path / "imagedefinitions.json").read_text())
 
@@ -52,7 +63,6 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
     environment = model.environment
     (name, service_settings) = next(iter(environment.services.items()))
     zones = environment.network.availability_zones
-    definitions = _imagedefinitions(profile, account, tmp_path)
     text = render_env(profile, account, without_database=True)
 
     with mock_aws(), warnings.catch_warnings():
@@ -118,6 +128,8 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         (service,) = services
         assert service["desiredCount"] == service_settings.desired_count
         task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+        task = json.loads(json.dumps(task, default=str))
+        definitions = _imagedefinitions(profile, account, tmp_path, {f"{cluster['clusterName']}/{name}": task})
         containers = {c["name"]: c for c in task["containerDefinitions"]}
         # the ECS deploy action swaps images by container name: exactly these names, no more, no fewer
         assert sorted(containers) == sorted(d["name"] for d in definitions) == sorted(

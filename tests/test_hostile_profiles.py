@@ -187,6 +187,19 @@ CASES = {
         "4:12",
         "test.command",
     ),
+    # CircleCI substitutes '<< … >>' before any shell quoting applies (test_injection.py has the matrix)
+    "pipeline-value-in-environment": Case(
+        (BASE + '  environment:\n    BRANCH: "v-<< pipeline.git.branch >>"\n').encode(),
+        "'<<' at character 3: CircleCI reads '<< … >>' as a pipeline value",
+        "6:13",
+        "test.environment.BRANCH",
+    ),
+    "heredoc-in-setup": Case(
+        (BASE + "  setup:\n    - |\n      cat <<EOF > .env\n      A=1\n      EOF\n").encode(),
+        "(expected text without '<<')",
+        "6:7",
+        "test.setup[0]",
+    ),
     "nul-in-build-arg": Case(
         (
             BASE

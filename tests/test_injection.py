@@ -152,6 +152,7 @@ PAYLOADS = {
     "glob": "*",
     "comment": "x #y",
     "carriage-return": "x\ry",
+    "pipeline-value": "<< pipeline.git.branch >>",
 }
 
 
@@ -228,3 +229,42 @@ def test_literal_keys_where_a_variable_name_belongs_are_refused_without_echo(tmp
         code, err = check(tmp_path, with_value(path, secret), capsys)
         assert code == 2
         assert "literal AWS credential" in err and secret not in err
+
+
+# Free text that CircleCI reads: environment and build-arg values, and the shell commands themselves.
+TEXT_FIELDS = [
+    ("test", "environment", "APP_ENV"),
+    ("test", "services", 0, "environment", "POSTGRES_USER"),
+    ("delivery", "images", 0, "build_args", "PYTHON_VERSION"),
+    ("test", "install"),
+    ("test", "setup", 0),
+    ("test", "command"),
+]
+# CircleCI (config 2.1) substitutes '<< … >>' in the config before any shell runs, so a pipeline value
+# (a branch name is anyone's to choose) would land inside ciconf's quoting; a lone '<<' is an
+# "Unclosed '<<' tag" error. https://circleci.com/docs/guides/orchestrate/config-templating/
+TEMPLATES = {
+    "branch": "<< pipeline.git.branch >>",
+    "parameter": "x-<<pipeline.parameters.tag>>",
+    "expression": "<< not pipeline.git.tag >>",
+    "heredoc": "cat <<EOF\nhello\nEOF",
+    "here-string": "cat <<< hello",
+}
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+@pytest.mark.parametrize("path", TEXT_FIELDS, ids=dotted)
+def test_circleci_pipeline_value_syntax_in_free_text_is_refused(tmp_path, capsys, path, template):
+    code, err = check(tmp_path, with_value(path, TEMPLATES[template]), capsys)
+    assert code == 2
+    (line,) = err.splitlines()
+    assert line.startswith("ciconf: error: ") and "profile.yaml:" in line and f": {dotted(path)}: " in line
+    at = TEMPLATES[template].index("<<") + 1
+    assert f"'<<' at character {at}: CircleCI reads '<< … >>' as a pipeline value" in line
+    assert "(expected text without '<<')" in line
+
+
+@pytest.mark.parametrize("path", TEXT_FIELDS, ids=dotted)
+def test_shell_redirections_that_are_not_templates_still_render(tmp_path, capsys, path):
+    code, err = check(tmp_path, with_value(path, "echo ok >> log.txt 2>&1 < /dev/null"), capsys)
+    assert code == 1, err  # valid: it only differs from the placeholder config

@@ -188,7 +188,7 @@ def test_list_rules_names_every_rule_once_with_its_summary():
     assert result.returncode == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
     assert ids == sorted(set(ids))
-    assert ids == ["CC001", "CC101", "CC102", "CC103", "CC104", "CC201", "CC202", "CC203", "CC301", "CC302", "CC303", "CP001"]
+    assert ids == ["CC001", "CC101", "CC102", "CC103", "CC104", "CC105", "CC106", "CC201", "CC202", "CC203", "CC301", "CC302", "CC303", "CP001"]
     assert all(len(line.split(None, 2)) == 3 for line in result.stdout.splitlines())
 
 

@@ -1,10 +1,13 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit in a throwaway repository.
 
 pre-commit installs a `language: python` hook by pip-installing this project into a fresh
-virtualenv, which would download ciconf's dependencies. To run offline the virtualenv sees the
-interpreter's site-packages (VIRTUALENV_SYSTEM_SITE_PACKAGES, where the test dependencies are
-installed already) and pip may not reach an index (PIP_NO_INDEX) nor build in isolation
-(PIP_NO_BUILD_ISOLATION=0 uses the installed setuptools). The hooks themselves are unchanged.
+virtualenv, which would download ciconf's dependencies. To run offline, the hook's virtualenv is
+shown the packages of the interpreter running the tests, where the test dependencies are installed
+already: pre-commit builds hook environments from the *base* interpreter, so when the tests run in a
+virtualenv (as CI's always do) its site-packages go on PYTHONPATH, and otherwise the base
+interpreter's own site-packages are shared (VIRTUALENV_SYSTEM_SITE_PACKAGES). pip may not reach an
+index (PIP_NO_INDEX) nor build in isolation (PIP_NO_BUILD_ISOLATION=0 uses the installed
+setuptools). The hooks themselves are unchanged.
 
 The hook repository is a copy of this checkout's working tree committed into a new git
 repository, so uncommitted changes to the hooks are what gets tested.
@@ -16,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -71,8 +75,18 @@ def offline_env(tmp_path_factory) -> dict[str, str]:
         PIP_NO_BUILD_ISOLATION="0",
         PIP_DISABLE_PIP_VERSION_CHECK="1",
     )
-    env.pop("PYTHONPATH", None)  # the hook must run the ciconf that pre-commit installed
+    # the hook must run the ciconf that pre-commit installed, so this checkout is not on the path;
+    # an editable install's finder is a .pth file, which PYTHONPATH folders never process
+    env["PYTHONPATH"] = os.pathsep.join(installed_packages())
     return env
+
+
+def installed_packages() -> list[str]:
+    """The site-packages folders of a virtualenv running the tests (none for a base interpreter)."""
+    if sys.prefix == sys.base_prefix:
+        return []
+    paths = sysconfig.get_paths()
+    return list(dict.fromkeys([paths["purelib"], paths["platlib"]]))
 
 
 @pytest.fixture

@@ -9,9 +9,7 @@ from ciconf.cloudformation.intrinsics import (
     pass_task_roles,
     policy,
     ref,
-    skip_checkov,
     statement,
-    sub,
     trust,
 )
 from ciconf.profile.models import BlueGreen
@@ -31,14 +29,22 @@ def application() -> dict:
     return {"Type": "AWS::CodeDeploy::Application", "Properties": {"ComputePlatform": "ECS"}}
 
 
-def deployment_group(blue_green: BlueGreen) -> dict:
+def _rollback(blue_green: BlueGreen) -> dict:
+    """Roll back on a failed deployment and, when alarms are named, on an alarm that stops it."""
+    events = ["DEPLOYMENT_FAILURE"]
+    if blue_green.alarms:
+        events.append("DEPLOYMENT_STOP_ON_ALARM")
+    return {"Enabled": True, "Events": events}
+
+
+def deployment_group(blue_green: BlueGreen, service_parameter: str) -> dict:
     pair: dict = {
         "TargetGroups": [{"Name": name} for name in blue_green.target_groups],
         "ProdTrafficRoute": {"ListenerArns": [blue_green.production_listener_arn]},
     }
     if blue_green.test_listener_arn:
         pair["TestTrafficRoute"] = {"ListenerArns": [blue_green.test_listener_arn]}
-    return {
+    group: dict = {
         "Type": "AWS::CodeDeploy::DeploymentGroup",
         "Properties": {
             "ApplicationName": ref("DeployApplication"),
@@ -52,27 +58,33 @@ def deployment_group(blue_green: BlueGreen) -> dict:
                     "TerminationWaitTimeInMinutes": blue_green.termination_wait_minutes,
                 },
             },
-            "AutoRollbackConfiguration": {"Enabled": True, "Events": ["DEPLOYMENT_FAILURE"]},
-            "ECSServices": [{"ClusterName": ref("EcsClusterName"), "ServiceName": ref("EcsServiceName")}],
+            "AutoRollbackConfiguration": _rollback(blue_green),
+            "ECSServices": [{"ClusterName": ref("EcsClusterName"), "ServiceName": ref(service_parameter)}],
             "LoadBalancerInfo": {"TargetGroupPairInfoList": [pair]},
         },
     }
+    if blue_green.alarms:
+        # CodeDeploy polls these alarms during the deployment; one in ALARM stops it (and rolls back)
+        group["Properties"]["AlarmConfiguration"] = {
+            "Enabled": True,
+            "IgnorePollAlarmFailure": False,
+            "Alarms": [{"Name": name} for name in blue_green.alarms],
+        }
+    return group
 
 
-def codedeploy_role(blue_green: BlueGreen) -> dict:
+def codedeploy_role(blue_green: BlueGreen, service_parameter: str) -> dict:
     """What CodeDeploy does during an ECS blue/green deploy.
 
-    AWSCodeDeployRoleForECS narrowed to this service and these listeners; its CloudWatch alarm, SNS,
+    AWSCodeDeployRoleForECS narrowed to this service, these listeners and the named alarms; its SNS,
     Lambda hook and S3 permissions are left out because the deployment group uses none of them.
     """
-    task_sets = sub(
-        "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-set/${EcsClusterName}/${EcsServiceName}/*"
-    )
+    task_sets = arn("ecs", f"task-set/${{EcsClusterName}}/${{{service_parameter}}}/*")
     routes = listeners(blue_green)
     statements = [
         statement(
             ["ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices", "ecs:UpdateServicePrimaryTaskSet"],
-            [ecs_service(), task_sets],
+            [ecs_service(service_parameter), task_sets],
         ),
         statement(["elasticloadbalancing:ModifyListener"], routes),
         statement(["elasticloadbalancing:ModifyRule"], [_listener_rules(route) for route in routes]),
@@ -86,11 +98,11 @@ def codedeploy_role(blue_green: BlueGreen) -> dict:
         ),
         pass_task_roles(),
     ]
+    if blue_green.alarms:
+        alarms = [arn("cloudwatch", f"alarm:{name}") for name in blue_green.alarms]
+        statements.append(statement(["cloudwatch:DescribeAlarms"], alarms))
     return {
         "Type": "AWS::IAM::Role",
-        "Metadata": skip_checkov(
-            ("CKV_AWS_111", "elasticloadbalancing:Describe* calls support no resource-level permissions."),
-        ),
         "Properties": {
             "AssumeRolePolicyDocument": trust("codedeploy.amazonaws.com"),
             "Policies": [{"PolicyName": "ecs-blue-green", "PolicyDocument": policy(*statements)}],
@@ -98,22 +110,30 @@ def codedeploy_role(blue_green: BlueGreen) -> dict:
     }
 
 
-def deploy_action() -> dict:
-    """CodeDeployToECS: registers taskdef.json (with the source image) and shifts traffic."""
+def deploy_action(*, with_source_image: bool) -> dict:
+    """CodeDeployToECS: registers taskdef.json and shifts traffic.
+
+    When the pipeline's source image runs in this service, the action fills the taskdef's
+    <IMAGE1_NAME> from the ECR source artifact; otherwise taskdef.json pins every image itself.
+    """
+    configuration = {
+        "ApplicationName": ref("DeployApplication"),
+        "DeploymentGroupName": ref("DeploymentGroup"),
+        "TaskDefinitionTemplateArtifact": "DeployFiles",
+        "TaskDefinitionTemplatePath": script.TASK_DEFINITION_TEMPLATE,
+        "AppSpecTemplateArtifact": "DeployFiles",
+        "AppSpecTemplatePath": script.APPSPEC,
+    }
+    inputs = [{"Name": "DeployFiles"}]
+    if with_source_image:
+        configuration["Image1ArtifactName"] = "SourceImage"
+        configuration["Image1ContainerName"] = script.SOURCE_PLACEHOLDER
+        inputs.append({"Name": "SourceImage"})
     return {
         "Name": "BlueGreen",
         "ActionTypeId": {"Category": "Deploy", "Owner": "AWS", "Provider": "CodeDeployToECS", "Version": "1"},
-        "InputArtifacts": [{"Name": "DeployFiles"}, {"Name": "SourceImage"}],
-        "Configuration": {
-            "ApplicationName": ref("DeployApplication"),
-            "DeploymentGroupName": ref("DeploymentGroup"),
-            "TaskDefinitionTemplateArtifact": "DeployFiles",
-            "TaskDefinitionTemplatePath": script.TASK_DEFINITION_TEMPLATE,
-            "AppSpecTemplateArtifact": "DeployFiles",
-            "AppSpecTemplatePath": script.APPSPEC,
-            "Image1ArtifactName": "SourceImage",
-            "Image1ContainerName": script.SOURCE_PLACEHOLDER,
-        },
+        "InputArtifacts": inputs,
+        "Configuration": configuration,
         "RunOrder": 1,
     }
 

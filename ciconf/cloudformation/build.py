@@ -8,11 +8,11 @@ from ciconf.cloudformation.intrinsics import (
     get_att,
     policy,
     ref,
-    skip_checkov,
     statement,
     sub,
     trust,
 )
+from ciconf.cloudformation.services import all_services, rolling_services, traffic_service
 from ciconf.cloudformation.storage import artifact_access
 from ciconf.profile.derive import DeliveryPlan
 from ciconf.profile.models import BlueGreen, Pipeline
@@ -49,12 +49,16 @@ def appspec(blue_green: BlueGreen) -> str:
 
 
 def buildspec(delivery: DeliveryPlan, pipeline: Pipeline) -> str:
-    if pipeline.blue_green is not None:
-        commands = script.blue_green_script(delivery, appspec(pipeline.blue_green))
+    services = all_services(delivery, pipeline)
+    traffic = traffic_service(delivery, pipeline)
+    if traffic is not None:
+        assert pipeline.blue_green is not None
+        commands = script.blue_green_script(delivery, services, traffic, appspec(pipeline.blue_green))
         files = [script.TASK_DEFINITION_TEMPLATE, script.APPSPEC]
     else:
-        commands = script.rolling_script(delivery)
-        files = [script.IMAGE_DEFINITIONS]
+        commands = script.rolling_script(delivery, services)
+        files = []
+    files += [service.definitions_file for service in rolling_services(delivery, pipeline)]
     return dump(
         {
             "version": 0.2,
@@ -67,16 +71,11 @@ def buildspec(delivery: DeliveryPlan, pipeline: Pipeline) -> str:
 
 
 def build_project(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
-    environment: dict = {
-        "Type": "LINUX_CONTAINER",
-        "ComputeType": "BUILD_GENERAL1_SMALL",
-        "Image": BUILD_IMAGE,
-    }
-    if pipeline.blue_green is not None:
-        environment["EnvironmentVariables"] = [
-            {"Name": script.CLUSTER_VAR, "Type": "PLAINTEXT", "Value": ref("EcsClusterName")},
-            {"Name": script.SERVICE_VAR, "Type": "PLAINTEXT", "Value": ref("EcsServiceName")},
-        ]
+    variables = [{"Name": script.CLUSTER_VAR, "Type": "PLAINTEXT", "Value": ref("EcsClusterName")}]
+    variables += [
+        {"Name": service.env_var, "Type": "PLAINTEXT", "Value": ref(service.parameter)}
+        for service in all_services(delivery, pipeline)
+    ]
     return {
         "Type": "AWS::CodeBuild::Project",
         "Properties": {
@@ -85,18 +84,24 @@ def build_project(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
             "EncryptionKey": get_att("ArtifactKey.Arn"),
             "Artifacts": {"Type": "CODEPIPELINE"},
             "Source": {"Type": "CODEPIPELINE", "BuildSpec": buildspec(delivery, pipeline)},
-            "Environment": environment,
+            "Environment": {
+                "Type": "LINUX_CONTAINER",
+                "ComputeType": "BUILD_GENERAL1_SMALL",
+                "Image": BUILD_IMAGE,
+                "EnvironmentVariables": variables,
+            },
             "LogsConfig": {
                 "CloudWatchLogs": {"Status": "ENABLED", "GroupName": ref("BuildLogGroup")},
                 "S3Logs": {"Status": "DISABLED"},
             },
-            "TimeoutInMinutes": 10,
+            "TimeoutInMinutes": pipeline.build_timeout_minutes,
             "QueuedTimeoutInMinutes": 60,
         },
     }
 
 
 def build_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
+    services = all_services(delivery, pipeline)
     statements = [
         statement(["logs:CreateLogStream", "logs:PutLogEvents"], [get_att("BuildLogGroup.Arn")]),
         *artifact_access(),
@@ -104,15 +109,13 @@ def build_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
     if delivery.siblings:  # the source's commit tag, then each sibling at that tag
         repositories = [ecr_repository(image.repository) for image in delivery.images]
         statements.append(statement(["ecr:DescribeImages"], repositories))
-    role: dict = {"Type": "AWS::IAM::Role"}
-    if pipeline.blue_green is not None:
-        statements.append(statement(["ecs:DescribeServices"], [ecs_service()]))
-        statements.append(statement(["ecs:DescribeTaskDefinition"], ["*"]))
-        role["Metadata"] = skip_checkov(
-            ("CKV_AWS_111", "ecs:DescribeTaskDefinition supports no resource-level permissions."),
-        )
-    role["Properties"] = {
-        "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com"),
-        "Policies": [{"PolicyName": "deploy-files", "PolicyDocument": policy(*statements)}],
+    # every service's current task definition: its containers are checked before the deploy
+    statements.append(statement(["ecs:DescribeServices"], [ecs_service(s.parameter) for s in services]))
+    statements.append(statement(["ecs:DescribeTaskDefinition"], ["*"]))
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "AssumeRolePolicyDocument": trust("codebuild.amazonaws.com"),
+            "Policies": [{"PolicyName": "deploy-files", "PolicyDocument": policy(*statements)}],
+        },
     }
-    return role

@@ -29,8 +29,9 @@ def ecr_repository(repository: str) -> Tagged:
     return arn("ecr", f"repository/{repository}")
 
 
-def ecs_service() -> Tagged:
-    return arn("ecs", "service/${EcsClusterName}/${EcsServiceName}")
+def ecs_service(parameter: str = "EcsServiceName") -> Tagged:
+    """An ECS service of the stack's cluster, named by the template parameter `parameter`."""
+    return arn("ecs", f"service/${{EcsClusterName}}/${{{parameter}}}")
 
 
 def ecs_cluster() -> Tagged:

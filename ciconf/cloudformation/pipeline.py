@@ -13,14 +13,13 @@ from ciconf.cloudformation.intrinsics import (
     pipeline as pipeline_arn,
     policy,
     ref,
-    skip_checkov,
     statement,
     trust,
 )
+from ciconf.cloudformation.services import all_services, rolling_services, traffic_service
 from ciconf.cloudformation.storage import artifact_access
-from ciconf.profile.derive import AccountPlan, DeliveryPlan
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, ServicePlan
 from ciconf.profile.models import Pipeline
-from ciconf.shell import buildspec as script
 
 
 def _action(name: str, category: str, provider: str, configuration: dict, **extra) -> dict:
@@ -35,18 +34,30 @@ def _action(name: str, category: str, provider: str, configuration: dict, **extr
     return action
 
 
-def _rolling_deploy() -> dict:
+def _rolling_deploy(service: ServicePlan, single: bool) -> dict:
     return _action(
-        "Rolling",
+        "Rolling" if single else f"Rolling-{service.name}",
         "Deploy",
         "ECS",
         {
             "ClusterName": ref("EcsClusterName"),
-            "ServiceName": ref("EcsServiceName"),
-            "FileName": script.IMAGE_DEFINITIONS,
+            "ServiceName": ref(service.parameter),
+            "FileName": service.definitions_file,
         },
         InputArtifacts=[{"Name": "DeployFiles"}],
     )
+
+
+def deploy_actions(delivery: DeliveryPlan, pipeline: Pipeline) -> list[dict]:
+    """One action per service, all in the one Deploy stage (they run side by side)."""
+    actions = []
+    traffic = traffic_service(delivery, pipeline)
+    if traffic is not None:
+        actions.append(bluegreen.deploy_action(with_source_image=delivery.source in traffic.images))
+    rolling = rolling_services(delivery, pipeline)
+    single = len(all_services(delivery, pipeline)) == 1
+    actions += [_rolling_deploy(service, single) for service in rolling]
+    return actions
 
 
 def stages(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pipeline) -> list[dict]:
@@ -68,9 +79,7 @@ def stages(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pipeline) -> 
     result = [{"Name": "Source", "Actions": [source]}, {"Name": "Build", "Actions": [build]}]
     if pipeline.approval:
         result.append({"Name": "Approve", "Actions": [_action("Approve", "Approval", "Manual", {})]})
-    blue_green = pipeline.blue_green
-    deploy = bluegreen.deploy_action() if blue_green is not None else _rolling_deploy()
-    result.append({"Name": "Deploy", "Actions": [deploy]})
+    result.append({"Name": "Deploy", "Actions": deploy_actions(delivery, pipeline)})
     return result
 
 
@@ -91,11 +100,11 @@ def pipeline_resource(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pi
     }
 
 
-def _rolling_permissions() -> list[dict]:
+def _rolling_permissions(services: tuple[ServicePlan, ...]) -> list[dict]:
     """What the ECS deploy action calls (documented for the ECS standard deploy action)."""
     tasks = arn("ecs", "task/${EcsClusterName}/*")
     return [
-        statement(["ecs:DescribeServices", "ecs:UpdateService"], [ecs_service()]),
+        statement(["ecs:DescribeServices", "ecs:UpdateService"], [ecs_service(s.parameter) for s in services]),
         statement(["ecs:DescribeTasks"], [tasks]),
         statement(["ecs:ListTasks"], ["*"], Condition={"ArnEquals": {"ecs:cluster": ecs_cluster()}}),
         statement(["ecs:TagResource"], [arn("ecs", "task-definition/*")]),
@@ -112,17 +121,11 @@ def pipeline_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
     ]
     if pipeline.blue_green is not None:
         statements += bluegreen.pipeline_permissions(pipeline.blue_green)
-    else:
-        statements += _rolling_permissions()
+    rolling = rolling_services(delivery, pipeline)
+    if rolling:
+        statements += _rolling_permissions(rolling)
     return {
         "Type": "AWS::IAM::Role",
-        "Metadata": skip_checkov(
-            (
-                "CKV_AWS_111",
-                "ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level "
-                "permissions; iam:PassRole is limited to the task roles and ecs-tasks.",
-            ),
-        ),
         "Properties": {
             "AssumeRolePolicyDocument": trust("codepipeline.amazonaws.com"),
             "Policies": [{"PolicyName": "pipeline", "PolicyDocument": policy(*statements)}],

@@ -1,19 +1,25 @@
-"""Pick the account, check it has a pipeline, and write its template as YAML with a header."""
+"""Which stacks a profile generates, where they go, and their YAML (with a header naming the command)."""
 
 from __future__ import annotations
 
 from ciconf.circleci.render import display_path
+from ciconf.cloudformation import bootstrap
 from ciconf.cloudformation.template import build_template
 from ciconf.errors import InputError, closest
-from ciconf.profile.derive import AccountPlan, Plan
+from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name
 from ciconf.yamlkit.emit import dump
 from ciconf.yamlkit.load import Document
 
 DEFAULT_DIR = "cloudformation"
+STACKS = ("bootstrap", "pipeline")  # in the order they are deployed
 
 
-def default_output(account: AccountPlan) -> str:
-    return f"{DEFAULT_DIR}/{account.stack_name}.yaml"
+def stack_name(plan: Plan, account: AccountPlan, stack: str) -> str:
+    return bootstrap_stack_name(plan.project, account) if stack == "bootstrap" else account.stack_name
+
+
+def default_output(plan: Plan, account: AccountPlan, stack: str = "pipeline", directory: str = DEFAULT_DIR) -> str:
+    return f"{directory.rstrip('/')}/{stack_name(plan, account, stack)}.yaml"
 
 
 def find_account(plan: Plan, name: str, profile_path: str) -> AccountPlan:
@@ -47,28 +53,128 @@ def require_pipeline(doc: Document, plan: Plan, account: AccountPlan) -> None:
     )
 
 
-def all_targets(doc: Document, plan: Plan, directory: str) -> list[tuple[AccountPlan, str]]:
-    """(account, file) for every account with a pipeline; an error when there is none."""
-    chosen = [account for account in plan.accounts if account.pipeline is not None]
+def _located(doc: Document, path: tuple, message: str, expected: str | None = None, suggestion: str | None = None):
+    mark = doc.mark_for(path)
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+    return InputError(
+        doc.source,
+        message,
+        line=mark.line if mark else None,
+        column=mark.column if mark else None,
+        field=field,
+        expected=expected,
+        suggestion=suggestion,
+    )
+
+
+def check_services(doc: Document, plan: Plan) -> None:
+    """Each delivered container runs in exactly one of an account's `services` (located error)."""
+    if plan.delivery is None:
+        return
+    containers = [image.container for image in plan.delivery.images]
+    for index, account in enumerate(plan.accounts):
+        services = account.pipeline.services if account.pipeline else None
+        if services is None:
+            continue
+        for number, service in enumerate(services):
+            for position, name in enumerate(service.containers):
+                if name not in containers:
+                    raise _located(
+                        doc,
+                        ("accounts", index, "pipeline", "services", number, "containers", position),
+                        f"{name!r} is not the container of any delivered image",
+                        expected="one of " + ", ".join(containers),
+                        suggestion=closest(name, containers),
+                    )
+        listed = {name for service in services for name in service.containers}
+        missing = [name for name in containers if name not in listed]
+        if missing:
+            raise _located(
+                doc,
+                ("accounts", index, "pipeline", "services"),
+                f"container {missing[0]!r} runs in none of the services; list it under one service's containers",
+            )
+
+
+def targets(plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[AccountPlan, str, str]]:
+    """(account, stack, file) of every stack the profile generates: a bootstrap per account, then
+    a pipeline per account with a pipeline section."""
+    if plan.delivery is None:
+        return []
+    out = []
+    for account in plan.accounts:
+        for stack in STACKS:
+            if stack == "pipeline" and account.pipeline is None:
+                continue
+            out.append((account, stack, default_output(plan, account, stack, directory)))
+    return out
+
+
+def all_targets(doc: Document, plan: Plan, directory: str) -> list[tuple[AccountPlan, str, str]]:
+    """`ciconf cfn --all`: every stack; an error when the profile has no accounts."""
     if not plan.accounts:
         raise InputError(doc.source, "the profile has no accounts", field="accounts")
-    if not chosen:
-        require_pipeline(doc, plan, plan.accounts[0])
-    return [(account, f"{directory.rstrip('/')}/{account.stack_name}.yaml") for account in chosen]
+    return targets(plan, directory)
 
 
-def header(profile_path: str, account: AccountPlan, output_path: str | None) -> list[str]:
+def header(plan: Plan, profile_path: str, account: AccountPlan, stack: str, output_path: str | None) -> list[str]:
     command = f"ciconf cfn {display_path(profile_path)} --account {account.name}"
-    if output_path is not None and display_path(output_path) != default_output(account):
+    if stack != "pipeline":
+        command += f" --stack {stack}"
+    if output_path is not None and display_path(output_path) != default_output(plan, account, stack):
         command += f" -o {display_path(output_path)}"
-    return [
+    lines = [
         f"Generated by ciconf from {display_path(profile_path)} for account {account.name}"
-        f" (stack {account.stack_name}).",
+        f" (stack {stack_name(plan, account, stack)}).",
         f"Do not edit by hand: change the profile and regenerate with `{command}`.",
+    ]
+    if stack == "bootstrap":
+        lines += bootstrap.notes(account)
+    return lines
+
+
+def render_stack(
+    plan: Plan, account: AccountPlan, profile_path: str, output_path: str | None, stack: str = "pipeline"
+) -> str:
+    assert plan.delivery is not None  # accounts require a delivery section
+    if stack == "bootstrap":
+        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account)
+    else:
+        template = build_template(plan.project, plan.delivery, account)
+    return dump(template, header=header(plan, profile_path, account, stack, output_path), spacing=(0, 1))
+
+
+def stacks_for(profile_doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
+    """(file, text) of every stack the profile generates, at its default path under `directory`.
+
+    Pure: reads nothing and writes nothing, so `check` can compare and `render` can write the same
+    list. Bad input (a container in no service...) raises one located InputError.
+    """
+    check_services(profile_doc, plan)
+    return [
+        (target, render_stack(plan, account, profile_doc.source, target, stack))
+        for account, stack, target in targets(plan, directory)
     ]
 
 
-def render_stack(plan: Plan, account: AccountPlan, profile_path: str, output_path: str | None) -> str:
-    assert plan.delivery is not None  # accounts require a delivery section
-    template = build_template(plan.project, plan.delivery, account)
-    return dump(template, header=header(profile_path, account, output_path), spacing=(0, 1))
+def cfn_outputs(
+    doc: Document,
+    plan: Plan,
+    *,
+    account: str | None,
+    stack: str,
+    output: str | None,
+    stdout: bool,
+    directory: str | None,
+) -> list[tuple[str | None, str]]:
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    check_services(doc, plan)
+    if account is None:
+        chosen = all_targets(doc, plan, directory or DEFAULT_DIR)
+    else:
+        picked = find_account(plan, account, doc.source)
+        if stack == "pipeline":
+            require_pipeline(doc, plan, picked)
+        target = None if stdout else (output or default_output(plan, picked, stack))
+        chosen = [(picked, stack, target)]
+    return [(target, render_stack(plan, one, doc.source, target, kind)) for one, kind, target in chosen]

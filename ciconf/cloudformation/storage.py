@@ -5,9 +5,19 @@ from __future__ import annotations
 from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, skip_checkov, statement, sub
 
 LOG_GROUP_NAME = "/aws/codebuild/${AWS::StackName}"
-LOG_RETENTION_DAYS = 30
 ARTIFACT_DAYS = 30  # artifacts only matter while an execution runs or is retried
 KEY_USE = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+
+
+# Retained: the retained bucket's objects stay readable (a deleted key is gone for good after
+# its waiting period, and with it everything it encrypted).
+KEY_POLICY = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+# Retained: deleting a stack (or replacing the bucket) must not fail on a non-empty bucket;
+# its lifecycle rules keep emptying it, and you delete it when you no longer need it.
+BUCKET_POLICY = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+# Deleted: build logs only explain recent builds, and a retained group with this fixed name would
+# stop the stack from being created again under the same name.
+LOG_GROUP_POLICY = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
 
 
 def artifact_key() -> dict:
@@ -22,6 +32,7 @@ def artifact_key() -> dict:
     ]
     return {
         "Type": "AWS::KMS::Key",
+        **KEY_POLICY,
         "Properties": {
             "Description": sub("Pipeline artifacts and build logs of ${AWS::StackName}"),
             "EnableKeyRotation": True,
@@ -53,11 +64,13 @@ def artifact_key() -> dict:
 def artifact_bucket() -> dict:
     return {
         "Type": "AWS::S3::Bucket",
+        **BUCKET_POLICY,
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_18",
-                "Only the pipeline's own roles write here; CloudTrail records their calls, and a log "
-                "bucket would need a log bucket of its own.",
+                "Holds only pipeline artifacts (expiring after 30 days) that this stack's roles write and "
+                "read; server access logs would need a second bucket. Audit object access with CloudTrail "
+                "S3 data events if required: they are not recorded by default.",
             )
         ),
         "Properties": {
@@ -115,12 +128,13 @@ def artifact_bucket_policy() -> dict:
     }
 
 
-def build_log_group() -> dict:
+def build_log_group(retention_days: int) -> dict:
     return {
         "Type": "AWS::Logs::LogGroup",
+        **LOG_GROUP_POLICY,
         "Properties": {
             "LogGroupName": sub(LOG_GROUP_NAME),
-            "RetentionInDays": LOG_RETENTION_DAYS,
+            "RetentionInDays": retention_days,
             "KmsKeyId": get_att("ArtifactKey.Arn"),
         },
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ciconf.cloudformation import bluegreen, build, pipeline, storage
 from ciconf.cloudformation.intrinsics import ref
+from ciconf.cloudformation.services import all_services, traffic_service
 from ciconf.profile.derive import AccountPlan, DeliveryPlan
 from ciconf.profile.grammar import ECS_NAME_PATTERN, ROLE_ARN_PATTERN
 from ciconf.profile.models import Pipeline
@@ -12,19 +13,20 @@ from ciconf.yamlkit.emit import Tagged
 TEMPLATE_VERSION = "2010-09-09"
 
 
-def _parameters(pipeline_settings: Pipeline) -> dict:
+def _parameters(delivery: DeliveryPlan, settings: Pipeline) -> dict:
     def name(description: str, default: str) -> dict:
         return {"Type": "String", "Default": default, "AllowedPattern": ECS_NAME_PATTERN, "Description": description}
 
     def role(description: str) -> dict:
         return {"Type": "String", "AllowedPattern": ROLE_ARN_PATTERN, "Description": description}
 
-    return {
-        "EcsClusterName": name("ECS cluster running the service", pipeline_settings.cluster),
-        "EcsServiceName": name("ECS service the pipeline deploys", pipeline_settings.service),
-        "TaskExecutionRoleArn": role("The task definition's execution role (the deploy passes it to ECS)"),
-        "TaskRoleArn": role("The task definition's task role (repeat the execution role if there is none)"),
-    }
+    parameters = {"EcsClusterName": name("ECS cluster running the services", settings.cluster)}
+    for service in all_services(delivery, settings):
+        containers = ", ".join(image.container for image in service.images)
+        parameters[service.parameter] = name(f"ECS service the pipeline deploys (containers {containers})", service.name)
+    parameters["TaskExecutionRoleArn"] = role("The task definitions' execution role (the deploy passes it to ECS)")
+    parameters["TaskRoleArn"] = role("The task definitions' task role (repeat the execution role if there is none)")
+    return parameters
 
 
 def _region_rule(region: str) -> dict:
@@ -46,14 +48,15 @@ def _resources(delivery: DeliveryPlan, account: AccountPlan, settings: Pipeline)
         "ArtifactKey": storage.artifact_key(),
         "ArtifactBucket": storage.artifact_bucket(),
         "ArtifactBucketPolicy": storage.artifact_bucket_policy(),
-        "BuildLogGroup": storage.build_log_group(),
+        "BuildLogGroup": storage.build_log_group(settings.log_retention_days),
         "BuildRole": build.build_role(delivery, settings),
         "BuildProject": build.build_project(delivery, settings),
     }
-    if settings.blue_green is not None:
-        resources["CodeDeployRole"] = bluegreen.codedeploy_role(settings.blue_green)
+    traffic = traffic_service(delivery, settings)
+    if settings.blue_green is not None and traffic is not None:
+        resources["CodeDeployRole"] = bluegreen.codedeploy_role(settings.blue_green, traffic.parameter)
         resources["DeployApplication"] = bluegreen.application()
-        resources["DeploymentGroup"] = bluegreen.deployment_group(settings.blue_green)
+        resources["DeploymentGroup"] = bluegreen.deployment_group(settings.blue_green, traffic.parameter)
     resources["PipelineRole"] = pipeline.pipeline_role(delivery, settings)
     resources["Pipeline"] = pipeline.pipeline_resource(delivery, account, settings)
     resources["PushRuleRole"] = pipeline.push_rule_role()
@@ -83,7 +86,7 @@ def build_template(project: str, delivery: DeliveryPlan, account: AccountPlan) -
             f"{project} ({account.name}): ECR {delivery.source.repository}:{account.deploy_tag} "
             f"-> CodeBuild -> {strategy}"
         ),
-        "Parameters": _parameters(settings),
+        "Parameters": _parameters(delivery, settings),
         "Rules": _region_rule(delivery.region),
         "Resources": _resources(delivery, account, settings),
         "Outputs": _outputs(settings),

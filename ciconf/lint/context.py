@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import CAP, Finding
 from ciconf.yamlkit.load import Document, Mark
 
 PathKey = tuple
+ANCHOR = re.compile(r"&\S*\s+")  # an anchor name and the space after it
+TOKEN = re.compile(r"\S+")
 
 
 def dotted(path: PathKey) -> str:
@@ -25,6 +29,8 @@ class LintContext:
     text: str
     doc: Document
     lines: list[str] = field(init=False)
+    memo: dict[Any, Any] = field(default_factory=dict)  # what several rules read (ciconf.lint.workflows)
+    reported: Counter = field(default_factory=Counter)  # findings made so far, per rule
 
     def __post_init__(self) -> None:
         self.lines = self.text.splitlines()
@@ -33,13 +39,58 @@ class LintContext:
     def data(self) -> Any:
         return self.doc.data
 
-    def finding(self, rule: str, mark: Mark | None, message: str) -> Finding:
+    def finding(self, rule: str, mark: Mark | None, message: str | Callable[[], str]) -> Finding:
+        """A finding of `rule` at `mark`. A callable message is only called when the finding
+        will be shown (findings.CAP): hostile configs make many thousands of findings."""
+        count = self.reported[rule] = self.reported[rule] + 1
+        if count > CAP + 1:  # neither shown nor the first left out: only counted (findings.capped)
+            return self.memo["left out", rule]
         line, column = (mark.line, mark.column) if mark else (1, 1)
-        return Finding(self.path, line, column, rule, message)
+        if callable(message):
+            message = message() if count <= CAP else ""
+        finding = Finding(self.path, line, column, rule, message)
+        if count == CAP + 1:
+            self.memo["left out", rule] = finding
+        return finding
+
+    def stop(self, rule: str) -> None:
+        """`rule` stops looking after the findings it made (see findings.capped)."""
+        self.memo.setdefault("stopped", set()).add(rule)
+
+    def stopped(self, rule: str) -> bool:
+        return rule in self.memo.get("stopped", ())
+
+    def shown(self, rule: str) -> bool:
+        """Whether the next finding of `rule` will be printed (only the first CAP are): a rule
+        asks before extra work such as a did-you-mean."""
+        return self.reported[rule] < CAP
 
     def written(self) -> Iterator[tuple[PathKey, Mark]]:
         """Every value as written in the file (each anchor's content once, aliases not expanded)."""
         return iter(self.doc.value_marks.items())
+
+    def written_strings(self) -> list[tuple[PathKey, Mark, str]]:
+        """(path, mark, text) of every string value as written in the file (as `written`, but
+        found with one walk of the data instead of a lookup per path)."""
+        if "strings" not in self.memo:
+            marks = self.doc.value_marks
+            found = []
+            stack: list[tuple[Any, PathKey]] = [(self.doc.data, ())]
+            while stack:
+                node, path = stack.pop()
+                items = node.items() if isinstance(node, dict) else enumerate(node)
+                for key, value in items:
+                    here = path + (key,)
+                    mark = marks.get(here)
+                    if mark is None:
+                        continue  # merged in, or not written here
+                    if isinstance(value, str):
+                        found.append((here, mark, value))
+                    elif isinstance(value, (dict, list)):
+                        stack.append((value, here))
+            found.sort(key=lambda item: (item[1].line, item[1].column))
+            self.memo["strings"] = found
+        return self.memo["strings"]
 
     def value_at(self, path: PathKey) -> Any:
         """The loaded value at a written path (None when the path no longer resolves)."""
@@ -57,11 +108,14 @@ class LintContext:
         """The plain (unquoted) scalar written at `mark`, or None when it is quoted, tagged or a block."""
         if not 0 < mark.line <= len(self.lines):
             return None
-        rest = self.lines[mark.line - 1][mark.column - 1 :]
-        if rest.startswith("&"):  # an anchor on the value: skip its name
-            parts = rest.split(None, 1)
-            rest = parts[1] if len(parts) > 1 else ""
-        if not rest or rest[0] in "'\"|>!*":
+        line = self.lines[mark.line - 1]
+        start = mark.column - 1  # read from here only: a flow mapping may hold a whole job on one line
+        if line.startswith("&", start):  # an anchor on the value: skip its name
+            anchor = ANCHOR.match(line, start)
+            if anchor is None:
+                return None
+            start = anchor.end()
+        if start >= len(line) or line[start] in "'\"|>!*":
             return None
-        token = rest.split()[0] if rest.split() else ""
-        return token.rstrip(",]}") or None
+        token = TOKEN.match(line, start)
+        return (token.group().rstrip(",]}") or None) if token else None

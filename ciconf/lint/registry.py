@@ -13,7 +13,9 @@ from ciconf.lint.rules import (
     requires_unknown_job,
     retired_remote_docker,
     schema,
+    tag_filter_upstream,
     undeclared_orb,
+    undeclared_parameter,
     undefined_job,
     yaml11_environment,
 )
@@ -26,6 +28,8 @@ RULES: tuple[Rule, ...] = tuple(
             undefined_job.RULE,
             requires_cycle.RULE,
             undeclared_orb.RULE,
+            undeclared_parameter.RULE,
+            tag_filter_upstream.RULE,
             duplicate_key.RULE,
             alias_before_anchor.RULE,
             yaml11_environment.RULE,

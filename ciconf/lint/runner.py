@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from ciconf.errors import InputError
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import Finding, capped
 from ciconf.lint.registry import rules_for
 from ciconf.lint.rule import CONFIG, PROFILE
 from ciconf.yamlkit.load import load_text, read_text
@@ -51,10 +51,15 @@ def lint_file(path: str, kind: str) -> list[Finding]:
 
 
 def lint_text(text: str, path: str, kind: str) -> list[Finding]:
-    """Findings for one file's text; an InputError when it is not YAML data we can lint."""
+    """Findings for one file's text; an InputError when it is not YAML data we can lint.
+
+    Each rule shows its first CAP findings and one summary counting the rest (findings.capped)."""
     doc = load_text(text, path, allow_duplicates=True, allow_undefined_aliases=True)
     if not isinstance(doc.data, dict):
         what = "a CircleCI config" if kind == CONFIG else "a ciconf profile"
         raise InputError(path, "the file is not a YAML mapping", line=1, column=1, expected=what)
     ctx = LintContext(path, text, doc)
-    return sorted(finding for rule in rules_for(kind) for finding in rule.check(ctx))
+    findings = []
+    for rule in rules_for(kind):
+        findings += capped(rule.check(ctx), stopped=lambda: ctx.stopped(rule.id))
+    return sorted(findings)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Iterator
 
 from ciconf.errors import InputError
+from ciconf.lint.fastschema import Quick
 
 SCHEMA_PACKAGE = "check_jsonschema"
 SCHEMA_FILE = ("builtin_schemas", "vendor", "circle-ci.json")
@@ -39,9 +41,42 @@ def circleci_validator() -> Any:
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     validator_class = extend(
         validator_for(schema),
-        validators={"pattern": _pattern, "patternProperties": _pattern_properties},
+        validators={
+            "pattern": _pattern,
+            "patternProperties": _pattern_properties,
+            "additionalProperties": _additional_properties,
+        },
     )
+    _ask_quick_first(validator_class, Quick(schema, lambda pattern, text: bool(_ecma_regex(pattern).find(text))))
     return validator_class(schema)
+
+
+def quick(validator: Any) -> Quick:
+    """The quick yes/no checker of a validator made by circleci_validator."""
+    return validator.QUICK
+
+
+def _ask_quick_first(validator_class: Any, checker: Quick) -> None:
+    """Descend (and `is_valid`) only into what ciconf.lint.fastschema cannot show to be valid.
+
+    jsonschema then walks just the invalid parts of a config, and its errors are unchanged:
+    a part skipped here is one that jsonschema would have found no error in.
+    """
+    descend, iter_errors = validator_class.descend, validator_class.iter_errors
+
+    def quick_descend(self: Any, instance: Any, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        if checker.valid(schema, instance) is True:
+            return iter(())
+        return descend(self, instance, schema, *args, **kwargs)
+
+    def quick_iter_errors(self: Any, instance: Any, _schema: Any = None) -> Any:
+        if _schema is None and checker.valid(self.schema, instance) is True:
+            return iter(())
+        return iter_errors(self, instance, _schema)
+
+    validator_class.descend = quick_descend
+    validator_class.iter_errors = quick_iter_errors
+    validator_class.QUICK = checker
 
 
 @functools.cache
@@ -66,6 +101,31 @@ def _pattern_properties(validator: Any, properties: dict, instance: Any, schema:
         for key, value in instance.items():
             if regex.find(key):
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """jsonschema's draft-7 `additionalProperties`, visiting the extra keys in the config's order
+    (jsonschema uses a set, whose order changes from run to run): lint shows the first findings
+    (findings.CAP), which must be the same ones every time."""
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "object"):
+        return
+    properties = schema.get("properties", {})
+    patterns = "|".join(schema.get("patternProperties", {}))
+    extras = [name for name in instance if name not in properties and not (patterns and re.search(patterns, name))]
+    if validator.is_type(allowed, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], allowed, path=extra)
+    elif not allowed and extras:
+        if "patternProperties" in schema:
+            verb = "does" if len(extras) == 1 else "do"
+            joined = ", ".join(repr(each) for each in sorted(extras))
+            listed = ", ".join(repr(each) for each in sorted(schema["patternProperties"]))
+            yield ValidationError(f"{joined} {verb} not match any of the regexes: {listed}")
+        else:
+            names = ", ".join(repr(extra) for extra in sorted(extras, key=str))
+            yield ValidationError(f"Additional properties are not allowed ({names} {'was' if len(extras) == 1 else 'were'} unexpected)")
 
 
 def json_compatible(value: Any, _seen: dict[int, Any] | None = None) -> Any:

@@ -5,24 +5,98 @@ An entry is a string (`- build`) or a one-key mapping (`- build: {requires: [...
 the job once per combination under generated names (`build-3.11`, or the `name` template with
 `<< matrix.x >>` filled in); requiring the plain name, or the matrix's `alias`, means every
 one of them.
+
+Everything here is linear in the size of the config (lint runs on anyone's pull request):
+names are looked up in dicts, a `<< ... >>` template is matched by a scan with `str.find`
+(never a regular expression built from the config), answers are remembered per required name,
+and the work spent on generated names in one file is bounded by `MATCH_BUDGET`. Past that
+budget a required name that matched nothing is "not known" rather than "missing", so the
+rules stay quiet about it instead of guessing.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ciconf.lint.context import LintContext
-from ciconf.yamlkit.load import Mark
+from ciconf.yamlkit.load import Document, Mark
 
-TEMPLATE = re.compile(r"<<.*?>>")
+OPEN, CLOSE = "<<", ">>"
+MATCH_BUDGET = 2_000_000  # characters compared and entries listed for generated names, per file
+
+
+def template_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `<< ... >>` in `text`, `>>` included.
+
+    `<< ... >>` ends at the first `>>` on the same line, as CircleCI's parameter syntax does.
+    One pass: the next `>>` and the next newline are searched for again only once passed.
+    """
+    pos = 0
+    close = newline = -1
+    while True:
+        begin = text.find(OPEN, pos)
+        if begin < 0:
+            return
+        if close < begin + 2:
+            close = text.find(CLOSE, begin + 2)
+            if close < 0:
+                return
+        if newline < begin + 2:
+            newline = text.find("\n", begin + 2)
+        if 0 <= newline < close:  # this `<<` is not closed on its line; go on after the newline
+            pos = newline + 1
+            continue
+        yield begin, close + 2
+        pos = close + 2
+
+
+def template_parts(text: str) -> list[str] | None:
+    """The literal text around each `<< ... >>` of `text` (None when it has none)."""
+    parts: list[str] = []
+    start = 0
+    for begin, end in template_spans(text):
+        parts.append(text[start:begin])
+        start = end
+    if not parts:
+        return None
+    parts.append(text[start:])
+    return parts
+
+
+def is_templated(text: str) -> bool:
+    """Names built from `<< ... >>` (pipeline parameters, matrix values) are only known at run time."""
+    return OPEN in text and template_parts(text) is not None
+
+
+def fills(parts: tuple[str, ...] | list[str], text: str) -> bool:
+    """Whether `text` is `parts` joined with a non-empty filling between each two of them.
+
+    The leftmost place of each literal part is as good as any later one (a classic result for
+    patterns whose only wildcards match any text), so one left-to-right scan decides.
+    """
+    first, last = parts[0], parts[-1]
+    if not (text.startswith(first) and text.endswith(last)):
+        return False
+    cursor = len(first)  # where the next filling begins
+    limit = len(text) - len(last)  # where the last literal begins
+    for middle in parts[1:-1]:
+        found = text.find(middle, cursor + 1, limit - 1)
+        if found < 0:
+            return False
+        cursor = found + len(middle)
+    return cursor < limit
 
 
 @dataclass
 class Requirement:
     name: str
-    mark: Mark | None
+    path: tuple  # where it is written (its mark is looked up only for a finding)
+    doc: Document = field(repr=False)
+
+    @property
+    def mark(self) -> Mark | None:
+        return self.doc.mark_for(self.path)
 
 
 @dataclass
@@ -34,26 +108,119 @@ class Entry:
     matrix: bool = False
     matrix_alias: str | None = None
     requires: list[Requirement] = field(default_factory=list)
+    options: dict = field(default_factory=dict)
+    path: tuple = ()
 
-    def answers_to(self, required: str) -> bool:
-        """Whether `requires: [required]` in the same workflow means this entry."""
-        if required in (self.name, self.job) and (self.matrix or required == self.name):
-            return True
-        if required == self.matrix_alias:  # `matrix: {alias: ...}` names the whole matrix
-            return True
-        if TEMPLATE.search(self.name):
-            pattern = ".+".join(re.escape(part) for part in TEMPLATE.split(self.name))
-            return re.fullmatch(pattern, required) is not None
-        return self.matrix and required.startswith(self.name + "-")
+
+@dataclass(frozen=True)
+class Resolved:
+    entries: tuple[Entry, ...]
+    certain: bool = True  # False: the budget ran out before every generated name was compared
+
+
+NOTHING = Resolved(())
+
+
+@dataclass
+class Budget:
+    left: int = MATCH_BUDGET
+
+    def spend(self, amount: int) -> bool:
+        self.left -= amount
+        return self.left >= 0
+
+
+class _Index:
+    """Which entries of one workflow a required name means, looked up rather than searched."""
+
+    def __init__(self, entries: list[Entry], budget: Budget) -> None:
+        self.budget = budget
+        self.by_name: dict[str, list[Entry]] = {}
+        self.matrix_by_job: dict[str, list[Entry]] = {}
+        self.by_alias: dict[str, list[Entry]] = {}
+        self.matrix_names: dict[str, list[Entry]] = {}  # plain matrix names: `name-...` is generated
+        self.templates: dict[tuple[str, ...], list[Entry]] = {}
+        self.memo: dict[str, Resolved] = {}
+        for entry in entries:
+            self.by_name.setdefault(entry.name, []).append(entry)
+            if entry.matrix:
+                self.matrix_by_job.setdefault(entry.job, []).append(entry)
+            if entry.matrix_alias is not None:
+                self.by_alias.setdefault(entry.matrix_alias, []).append(entry)
+            parts = template_parts(entry.name) if OPEN in entry.name else None
+            if parts is not None:
+                self.templates.setdefault(tuple(parts), []).append(entry)
+            elif entry.matrix:
+                self.matrix_names.setdefault(entry.name, []).append(entry)
+        self.matrix_lengths = {len(name) for name in self.matrix_names}
+        self.generated = bool(self.matrix_by_job or self.by_alias or self.templates)
+        self.order = {id(entry): number for number, entry in enumerate(entries)}
+
+    def resolve(self, required: str) -> Resolved:
+        known = self.memo.get(required)
+        if known is None:
+            known = self.memo[required] = self._resolve(required)
+        return known
+
+    def _resolve(self, required: str) -> Resolved:
+        if not self.generated:  # plain names only (the common case): one lookup
+            found = self.by_name.get(required)
+            return Resolved(tuple(found)) if found else NOTHING
+        found: dict[int, Entry] = {}
+        for entry in self.by_name.get(required, ()):
+            found[id(entry)] = entry
+        for group in (self.matrix_by_job, self.by_alias):
+            for entry in group.get(required, ()):
+                found[id(entry)] = entry
+        certain = self._generated(required, found)
+        entries = sorted(found.values(), key=lambda entry: self.order[id(entry)])
+        return Resolved(tuple(entries), certain)
+
+    def _generated(self, required: str, found: dict[int, Entry]) -> bool:
+        """Add the entries whose generated names include `required`; False when out of budget."""
+        if self.matrix_names:
+            dash = required.find("-")
+            while dash >= 0:
+                if dash in self.matrix_lengths:
+                    matches = self.matrix_names.get(required[:dash], ())
+                    if not self.budget.spend(dash + 1 + len(matches)):
+                        return False
+                    for entry in matches:
+                        found[id(entry)] = entry
+                dash = required.find("-", dash + 1)
+        for parts, entries in self.templates.items():
+            scanned = len(required) if len(parts) > 2 else 0  # middle parts are searched for
+            if not self.budget.spend(len(parts[0]) + len(parts[-1]) + scanned + len(parts) + len(entries)):
+                return False
+            if fills(parts, required):
+                for entry in entries:
+                    found[id(entry)] = entry
+        return True
 
 
 @dataclass
 class Workflow:
     name: str
     entries: list[Entry]
+    budget: Budget = field(default_factory=Budget)
+    _index: _Index | None = field(default=None, repr=False)
+    _graph: Graph | None = field(default=None, repr=False)
+
+    def resolve(self, required: str) -> Resolved:
+        """The entries `requires: [required]` means in this workflow."""
+        if self._index is None:
+            self._index = _Index(self.entries, self.budget)
+        return self._index.resolve(required)
 
 
-def workflows(ctx: LintContext) -> Iterator[Workflow]:
+def workflows(ctx: LintContext) -> list[Workflow]:
+    """The config's workflows, read once per file and shared by the rules."""
+    if "workflows" not in ctx.memo:
+        ctx.memo["workflows"] = list(_workflows(ctx, Budget()))
+    return ctx.memo["workflows"]
+
+
+def _workflows(ctx: LintContext, budget: Budget) -> Iterator[Workflow]:
     data = ctx.data
     found = data.get("workflows") if isinstance(data, dict) else None
     if not isinstance(found, dict):
@@ -61,14 +228,14 @@ def workflows(ctx: LintContext) -> Iterator[Workflow]:
     for name, workflow in found.items():
         if isinstance(workflow, dict) and isinstance(workflow.get("jobs"), list):
             path = ("workflows", name, "jobs")
-            yield Workflow(str(name), list(_entries(ctx, path, workflow["jobs"])))
+            yield Workflow(str(name), list(_entries(ctx, path, workflow["jobs"])), budget)
 
 
 def _entries(ctx: LintContext, path: tuple, items: list) -> Iterator[Entry]:
     for index, item in enumerate(items):
         here = path + (index,)
         if isinstance(item, str):
-            yield Entry(item, item, ctx.doc.mark_for(here))
+            yield Entry(item, item, ctx.doc.mark_for(here), path=here)
         elif isinstance(item, dict) and len(item) == 1:
             job, options = next(iter(item.items()))
             yield _entry(ctx, here + (job,), str(job), options if isinstance(options, dict) else {})
@@ -82,24 +249,61 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
         ctx.doc.key_marks.get(path) or ctx.doc.mark_for(path),
         approval=options.get("type") == "approval",
         matrix="matrix" in options,
+        options=options,
+        path=path,
     )
     matrix = options.get("matrix")
     if isinstance(matrix, dict) and isinstance(matrix.get("alias"), str):
         entry.matrix_alias = matrix["alias"]
     requires = options.get("requires")
+    where = path + ("requires",)
     for index, required in enumerate(requires if isinstance(requires, list) else []):
-        mark = ctx.doc.mark_for(path + ("requires", index))
         if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
             required = next(iter(required))
         if isinstance(required, str):
-            entry.requires.append(Requirement(required, mark))
+            entry.requires.append(Requirement(required, where + (index,), ctx.doc))
     return entry
 
 
-def resolve(workflow: Workflow, required: str) -> list[Entry]:
-    return [entry for entry in workflow.entries if entry.answers_to(required)]
+@dataclass
+class Graph:
+    """A workflow's `requires` as a graph, linear in size however names fan out.
+
+    Nodes 0..len(entries)-1 are the entries; after them comes one node per distinct required
+    name, which points at the entries that name means. An entry points at the names it requires.
+    (Edge lists from entry to entry directly could be quadratic: 2,000 entries requiring a
+    2,000-job matrix.)
+    """
+
+    workflow: Workflow
+    edges: list[list[int]]
+    names: list[str]  # the name of each name node, in node order after the entries
+    backwards: bool  # every requirement means entries listed before it: no cycle is possible
 
 
-def is_templated(text: str) -> bool:
-    """Names built from pipeline parameters are only known when the pipeline runs."""
-    return TEMPLATE.search(text) is not None
+def graph(workflow: Workflow) -> Graph:
+    """The workflow's graph, built once and shared by the rules."""
+    if workflow._graph is None:
+        workflow._graph = _build_graph(workflow)
+    return workflow._graph
+
+
+def _build_graph(workflow: Workflow) -> Graph:
+    entries = workflow.entries
+    node_of: dict[str, int] = {}
+    edges: list[list[int]] = [[] for _ in entries]
+    names: list[str] = []
+    position = {id(entry): number for number, entry in enumerate(entries)}
+    latest: list[int] = []  # per name node: the last entry it means
+    backwards = True
+    for number, entry in enumerate(entries):
+        for required in entry.requires:
+            node = node_of.get(required.name)
+            if node is None:
+                node = node_of[required.name] = len(edges)
+                names.append(required.name)
+                edges.append([position[id(e)] for e in workflow.resolve(required.name).entries])
+                latest.append(max(edges[-1], default=-1))
+            edges[number].append(node)
+            backwards = backwards and latest[node - len(entries)] < number
+    return Graph(workflow, edges, names, backwards)

@@ -129,3 +129,74 @@ def plan(profile: Profile) -> Plan:
         )
     accounts = tuple(_account(profile.project, account) for account in profile.accounts)
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
+
+
+# --- the AWS side's values: ECS services, bootstrap stack, deploy role ---------------------------
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    """One ECS service the pipeline deploys, and the delivered images whose containers it runs."""
+
+    name: str  # default of its template parameter
+    parameter: str  # template parameter naming the service
+    env_var: str  # CodeBuild variable holding that name
+    definitions_file: str  # its imagedefinitions file (rolling)
+    images: tuple[ImagePlan, ...]  # in delivery order
+
+
+def service_plans(delivery: DeliveryPlan, pipeline: Pipeline) -> tuple[ServicePlan, ...]:
+    """The pipeline's services: `service` runs every image; `services` lists their containers.
+
+    Containers a service lists that no image delivers are left out here (the cloudformation layer
+    refuses such a profile with a located message before anything is rendered).
+    """
+    if pipeline.services is None:
+        assert pipeline.service is not None  # the model requires one of the two
+        return (ServicePlan(pipeline.service, "EcsServiceName", "ECS_SERVICE", "imagedefinitions.json",
+                            delivery.images),)
+    return tuple(
+        ServicePlan(
+            name=service.name,
+            parameter=f"EcsService{service.key}Name",
+            env_var=f"ECS_SERVICE_{snake(service.key)}".upper(),
+            definitions_file=f"imagedefinitions-{service.name}.json",
+            images=tuple(image for image in delivery.images if image.container in service.containers),
+        )
+        for service in pipeline.services
+    )
+
+
+def bootstrap_stack_name(project: str, account: AccountPlan) -> str:
+    return f"{project}-{account.name.replace('_', '-')}-bootstrap"
+
+
+def role_name(role_arn: str) -> tuple[str, str]:
+    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/", "deploy")."""
+    resource = role_arn.split(":role/", 1)[1]
+    path, _, name = resource.rpartition("/")
+    return (f"/{path}/" if path else "/"), name
+
+
+def role_account(role_arn: str) -> str:
+    return role_arn.split(":")[4]
+
+
+OIDC_ISSUER_HOST = "oidc.circleci.com/org/"
+
+
+def oidc_issuer(org_id: str) -> str:
+    """CircleCI's issuer (and IAM provider URL without https://) for an organization."""
+    return f"{OIDC_ISSUER_HOST}{org_id}"
+
+
+def oidc_subject(org_id: str, project_id: str, branch: str | None) -> str:
+    """The `sub` pattern of the project's CIRCLE_OIDC_TOKEN_V2, optionally for one branch.
+
+    v2 subjects read org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    (https://circleci.com/docs/openid-connect-tokens/).
+    """
+    subject = f"org/{org_id}/project/{project_id}/user/*"
+    if branch is not None:
+        subject += f"/vcs-origin/*/vcs-ref/refs/heads/{branch}"
+    return subject

@@ -11,8 +11,10 @@ import re
 from typing import Annotated, Callable
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
-from ciconf.errors import shown
+from ciconf.errors import closest, shown
+from ciconf.profile.regions import CHINA, SUPPORTED
 
 AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
@@ -68,11 +70,39 @@ check_project = _checker(
 check_account_name = _checker(
     r"[a-z][a-z0-9_]{0,19}", "a short lowercase account name like stg or prod (letters, digits, '_')"
 )
-check_region = _checker(
+_check_region_format = _checker(
     r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest"
     r"|southeast|southwest)-[1-9]",
     "an AWS region like ap-northeast-1",
 )
+
+
+def problem(message: str, expected: str | None = None, suggestion: str | None = None) -> PydanticCustomError:
+    """A validation error the profile loader shows as `message (expected …); did you mean '…'?`."""
+    context = {"message": message, "expected": expected, "suggestion": suggestion}
+    return PydanticCustomError("ciconf_value", "{message}", context)
+
+
+def check_region(value: str) -> str:
+    """The shape of a region, and then a region AWS actually has (ciconf/profile/regions.py)."""
+    if value in CHINA:
+        raise problem(
+            f"AWS China regions are not supported yet ({shown(value)}): their registries live under amazonaws.com.cn",
+            "a region of the aws or aws-us-gov partition",
+        )
+    try:
+        _check_region_format(value)
+    except ValueError as error:
+        raise problem(str(error), suggestion=closest(value, SUPPORTED)) from None
+    if value not in SUPPORTED:
+        raise problem(
+            f"unknown AWS region {shown(value)}",
+            "a region of the aws or aws-us-gov partition, like ap-northeast-1",
+            closest(value, SUPPORTED),
+        )
+    return value
+
+
 check_account_id = _checker(r"[0-9]{12}", "a 12-digit AWS account id")
 check_ecr_repository = _checker(
     r"(?=.{2,256}\Z)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*",
@@ -125,7 +155,31 @@ check_deployment_config = _checker(
     r"[A-Za-z0-9_.+=,@][A-Za-z0-9_.+=,@-]{0,99}",  # no leading '-': it reads as an option
     "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
-check_job_label = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+
+
+def _no_pipeline_template(value: str) -> str:
+    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may start one.
+
+    A pipeline value such as << pipeline.git.branch >> lands inside ciconf's shell quoting, so a
+    branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
+    config ("Unclosed '<<' tag"). https://circleci.com/docs/guides/orchestrate/config-templating/
+    """
+    at = value.find("<<")
+    if at >= 0:
+        raise problem(
+            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value and substitutes it"
+            " before the shell runs, past any quoting; use the environment variable CircleCI sets"
+            " (such as $CIRCLE_BRANCH) and move heredocs into a script in the repository",
+            "text without '<<'",
+        )
+    return value
+
+
+_check_label_characters = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+
+
+def check_job_label(value: str) -> str:
+    return _no_pipeline_template(_check_label_characters(value))
 
 
 def _no_nul(value: str) -> str:
@@ -133,14 +187,16 @@ def _no_nul(value: str) -> str:
         raise ValueError("expected a shell command without NUL characters")
     if not value.strip():
         raise ValueError("expected a non-empty shell command")
-    return value
+    # the newline that ends a YAML '|' block means nothing to the shell; without it the
+    # command stays a one-liner, or its literal block gets no trailing blank line
+    return _no_pipeline_template(value).rstrip("\n")
 
 
 def _no_nul_value(value: str) -> str:
     # environment and build-arg values are free text, but no process can receive a NUL
     if "\x00" in value:
         raise ValueError("expected text without NUL characters")
-    return value
+    return _no_pipeline_template(value)
 
 
 def constrained(check: Callable[[str], str]) -> type:

@@ -38,6 +38,7 @@ def parse_profile(text: str, source: str) -> Profile:
 
 
 def validate_document(doc: Document) -> Profile:
+    """The validated profile, or one InputError that lists every problem found (see InputError.collect)."""
     if not isinstance(doc.data, dict):
         raise InputError(
             doc.source,
@@ -46,12 +47,16 @@ def validate_document(doc: Document) -> Profile:
             column=1,
             expected="a mapping with project, test, delivery and accounts",
         )
-    _refuse_literal_secrets(doc)
+    secrets = _literal_secrets(doc)
     try:
         with plugins_disabled():  # the first validation builds the validators
-            return Profile.model_validate(doc.data)
+            profile = Profile.model_validate(doc.data)
     except ValidationError as error:
-        raise _located(error, doc) from None
+        located, unexplained = _located(error, doc, {path for path, _ in secrets})
+        raise InputError.collect([problem for _, problem in secrets] + located, unexplained) from None
+    if secrets:
+        raise InputError.collect([problem for _, problem in secrets])
+    return profile
 
 
 def _kind(value: Any) -> str:
@@ -62,8 +67,12 @@ def _kind(value: Any) -> str:
     return f"a single value ({type(value).__name__})"
 
 
-def _refuse_literal_secrets(doc: Document) -> None:
-    """Profiles name variables, contexts and roles; a key or secret itself must never be in one."""
+def _literal_secrets(doc: Document) -> list[tuple[tuple, InputError]]:
+    """Profiles name variables, contexts and roles; a key or secret itself must never be in one.
+
+    Each found secret comes with the data path it was found at: no other message about that path
+    may be shown, as it could repeat the secret."""
+    found = []
     stack: list[tuple[tuple, Any]] = [((), doc.data)]
     while stack:
         path, value = stack.pop()
@@ -71,12 +80,13 @@ def _refuse_literal_secrets(doc: Document) -> None:
             for key, item in value.items():
                 if isinstance(key, str) and _holds_credential(key):
                     # name the mapping, not the key: the field name would repeat the secret
-                    _credential_error(doc, path, doc.key_marks.get(path + (key,)))
+                    found.append((path + (key,), _credential_error(doc, path, doc.key_marks.get(path + (key,)))))
                 stack.append((path + (key,), item))
         elif isinstance(value, list):
             stack.extend((path + (index,), item) for index, item in enumerate(value))
         elif isinstance(value, str) and _holds_credential(value):
-            _credential_error(doc, path, doc.value_marks.get(path) or doc.mark_for(path))
+            found.append((path, _credential_error(doc, path, doc.value_marks.get(path) or doc.mark_for(path))))
+    return found
 
 
 def _holds_credential(text: str) -> bool:
@@ -88,9 +98,9 @@ def _holds_credential(text: str) -> bool:
     )
 
 
-def _credential_error(doc: Document, path: tuple, mark: Any) -> None:
+def _credential_error(doc: Document, path: tuple, mark: Any) -> InputError:
     # the message never repeats the value: it would end up in CI logs
-    raise InputError(
+    return InputError(
         doc.source,
         "this looks like a literal AWS credential; store it in CircleCI (project "
         "environment variable or context) and name the variable in the profile",
@@ -198,37 +208,50 @@ def _union_member(annotation: Any, tag: Any) -> Any:
     return None
 
 
-def _located(error: ValidationError, doc: Document) -> InputError:
+# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are counted.
+MAX_EXPLAINED = 100
+
+
+def _located(error: ValidationError, doc: Document, secret_paths: set[tuple]) -> tuple[list[InputError], int]:
+    """The first validation problems in file order as located InputErrors, and how many more there are.
+
+    No problem is reported about a path that holds a secret: its message could repeat it."""
     problems = []
     for item in error.errors(include_url=False):
         path, on_key = _data_path(tuple(item["loc"]), doc.data)
         if item["type"] == "union_tag_invalid":
             path += (_discriminator(item),)  # point at the bad 'mode: odic', not at its mapping
+        if secret_paths and any(path[:end] in secret_paths for end in range(1, len(path) + 1)):
+            continue
         mark = _error_mark(doc, path, on_key or item["type"] == "extra_forbidden")
         problems.append(((mark.line, mark.column) if mark else (0, 0), item, path))
-    problems = _without_echoes(problems)
-    # a missing key is usually the echo of a misspelt one, so report the misspelling first
-    problems.sort(key=lambda problem: (problem[1]["type"] == "missing", problem[0]))
-    (line, column), item, path = problems[0]
-    message, expected, suggestion = _explain(item)
-    return InputError(
-        doc.source,
-        message,
-        line=line or None,
-        column=column or None,
-        field=dotted(path),
-        expected=expected,
-        suggestion=suggestion,
-        more=len(problems) - 1,
-    )
+    problems = sorted(_without_echoes(problems), key=lambda problem: problem[0])
+    located = []
+    for (line, column), item, path in problems[:MAX_EXPLAINED]:
+        message, expected, suggestion = _explain(item, quoted=path in doc.quoted)
+        located.append(
+            InputError(
+                doc.source,
+                message,
+                line=line or None,
+                column=column or None,
+                field=dotted(path),
+                expected=expected,
+                suggestion=suggestion,
+            )
+        )
+    return located, len(problems) - len(located)
 
 
 def _without_echoes(problems: list) -> list:
     """Drop 'missing key X' when the same mapping has an unknown key that is a typo of X."""
+    missing = {tuple(item["loc"][:-1]) for _, item, _ in problems if item["type"] == "missing"}
     typos = set()
+    guesses = 0
     for _, item, _ in problems:
         loc = tuple(item["loc"])
-        if item["type"] == "extra_forbidden":
+        if item["type"] == "extra_forbidden" and loc[:-1] in missing and guesses < MAX_EXPLAINED:
+            guesses += 1  # a guess only where it can matter, and a bounded number of them
             model = _model_at(loc[:-1])
             guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
             typos.add(loc[:-1] + (guess,))
@@ -268,11 +291,22 @@ _TYPE_NAMES = {
 }
 
 
+def _plain(text: str) -> Any:
+    """What `text` would load as without its quotes (a number, a boolean, or the text itself)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text) if len(text) < 100 and "\n" not in text else text
+    except yaml.YAMLError:
+        return text
+
+
 def _got(value: Any) -> str:
     return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({shown(value)})"
 
 
-def _explain(item: dict) -> tuple[str, str | None, str | None]:
+def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:
+    """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the file."""
     kind = item["type"]
     value = item.get("input")
     ctx = item.get("ctx") or {}
@@ -287,6 +321,8 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
         )
     if kind == "missing":
         return f"missing required key {loc[-1]!r}", None, None
+    if kind == "ciconf_value":  # grammar.problem(): the checker says it all
+        return ctx["message"], ctx.get("expected"), ctx.get("suggestion")
     if kind == "string_type":
         hint = ""
         if isinstance(value, bool):
@@ -295,9 +331,11 @@ def _explain(item: dict) -> tuple[str, str | None, str | None]:
             hint = "; quote the value to keep it a string"
         return _got(value) + hint, "a string", None
     if kind == "int_type" and isinstance(value, str):
-        return _got(value) + "; write the number without quotes", "a whole number", None
+        hint = "; write the number without quotes" if quoted and isinstance(_plain(value), int) else ""
+        return _got(value) + hint, "a whole number", None
     if kind == "bool_type" and isinstance(value, str):
-        return _got(value) + "; write true or false without quotes", "true or false", None
+        hint = "; write true or false without quotes" if quoted and isinstance(_plain(value), bool) else ""
+        return _got(value) + hint, "true or false", None
     if kind == "string_pattern_mismatch":
         return _got(value), f"text matching {ctx.get('pattern')}", None
     if kind == "literal_error":

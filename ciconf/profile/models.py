@@ -6,12 +6,13 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from ciconf.errors import closest
+from ciconf.errors import closest, shown
 from ciconf.profile.environment import Environment as AccountEnvironment
 from ciconf.profile.grammar import (
     AccountName,
@@ -37,6 +38,11 @@ from ciconf.profile.grammar import (
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+ALARM_NAME_PATTERN = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$"
+# the values CloudWatch Logs accepts for RetentionInDays
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
 
 
 class Model(BaseModel):
@@ -150,12 +156,40 @@ class ContextCredentials(Model):
     context: ContextName
 
 
+def _circleci_id(value: str) -> str:
+    if not re.fullmatch(UUID_PATTERN, value):
+        raise ValueError(f"expected a CircleCI id, a lowercase UUID like 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}")
+    return value
+
+
 class OidcCredentials(Model):
-    """CircleCI OIDC token (v2) exchanged for a role; the context makes the token available."""
+    """CircleCI OIDC token (v2) exchanged for a role; the context makes the token available.
+
+    With `org_id` and `project_id` the account's bootstrap stack creates the role (and, unless
+    `create_provider` is false, CircleCI's identity provider) with a trust locked to this project.
+    """
 
     mode: Literal["oidc"]
     role_arn: RoleArn
     context: ContextName
+    org_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
+        None, description="CircleCI organization ID (Organization Settings > Overview): issuer and audience"
+    )
+    project_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
+        None, description="CircleCI project ID (Project Settings > Overview): the trust's sub condition"
+    )
+    branch_only: bool = Field(
+        True, description="Trust only tokens of jobs on the account's branch (the token's vcs-ref)"
+    )
+    create_provider: bool = Field(
+        True, description="Create the account's CircleCI OIDC provider (false: it exists already)"
+    )
+
+    @model_validator(mode="after")
+    def _both_ids(self) -> "OidcCredentials":
+        if (self.org_id is None) != (self.project_id is None):
+            raise ValueError("org_id and project_id go together: the trust needs both")
+        return self
 
 
 Credentials = Annotated[
@@ -182,11 +216,17 @@ class BlueGreen(Model):
     termination_wait_minutes: int = Field(
         5, ge=0, le=2880, description="Minutes the old (blue) tasks keep running after the shift"
     )
+    alarms: Annotated[list[Annotated[str, Field(pattern=ALARM_NAME_PATTERN)]], Field(max_length=10)] = Field(
+        default_factory=list,
+        description="CloudWatch alarms that stop the deployment and roll it back while they are in ALARM",
+    )
 
     @model_validator(mode="after")
     def _two_groups(self) -> "BlueGreen":
         if self.target_groups[0] == self.target_groups[1]:
             raise ValueError("target_groups must name two different target groups")
+        if len(set(self.alarms)) != len(self.alarms):
+            raise ValueError("alarms lists an alarm twice")
         return self
 
 
@@ -194,10 +234,17 @@ class Pipeline(Model):
     """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""
 
     cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
-    service: EcsName = Field(description="ECS service name (the template's EcsServiceName default)")
+    service: EcsName | None = Field(
+        None, description="The one ECS service running every image (or list them under services)"
+    )
+    services: list["EcsService"] | None = Field(
+        None, min_length=1, description="Several ECS services; each image's container runs in exactly one"
+    )
     approval: bool = Field(False, description="Add a manual approval stage before the deploy")
     strategy: Literal["rolling", "blue-green"] = "rolling"
     blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
+    build_timeout_minutes: int = Field(10, ge=5, le=480, description="CodeBuild timeout of the deploy-files build")
+    log_retention_days: int = Field(30, description="Days CloudWatch Logs keeps the build logs")
 
     @model_validator(mode="after")
     def _strategy_settings(self) -> "Pipeline":
@@ -205,7 +252,39 @@ class Pipeline(Model):
             raise ValueError("strategy blue-green needs a blue_green section (listener, target groups...)")
         if self.strategy == "rolling" and self.blue_green is not None:
             raise ValueError("blue_green settings are only used with strategy: blue-green")
+        if (self.service is None) == (self.services is None):
+            raise ValueError("name the ECS service with either service (one service) or services (several)")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention "
+                f"(one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
+            )
+        if self.services is not None:
+            names = [service.name for service in self.services]
+            if len(set(names)) != len(names):
+                raise ValueError("each entry of services needs its own name")
+            keys = [service.key for service in self.services]
+            if len(set(keys)) != len(keys):
+                raise ValueError("service names must differ in more than '-' and '_' (they name template parameters)")
+            containers = [name for service in self.services for name in service.containers]
+            twice = sorted({name for name in containers if containers.count(name) > 1})
+            if twice:
+                raise ValueError(f"container {twice[0]!r} is listed in two services; each runs in exactly one")
         return self
+
+
+class EcsService(Model):
+    """One ECS service of the account and the delivered containers it runs."""
+
+    name: EcsName = Field(description="ECS service name (the default of its template parameter)")
+    containers: list[EcsName] = Field(
+        min_length=1, description="Containers (the images' container names) this service's task definition runs"
+    )
+
+    @property
+    def key(self) -> str:
+        """The name as CamelCase letters and digits, for template parameter and variable names."""
+        return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", self.name) if part)
 
 
 class Account(Model):

@@ -11,7 +11,7 @@ single-quoted where they land. The script runs under ``bash`` (buildspec ``env.s
 
 from __future__ import annotations
 
-from ciconf.profile.derive import DeliveryPlan
+from ciconf.profile.derive import DeliveryPlan, ServicePlan
 from ciconf.shell.commands import lines, literal
 
 IMAGE_DETAIL = "imageDetail.json"
@@ -20,7 +20,6 @@ TASK_DEFINITION_TEMPLATE = "taskdef.json"
 APPSPEC = "appspec.yaml"
 SOURCE_PLACEHOLDER = "IMAGE1_NAME"  # CodeDeployToECS replaces <IMAGE1_NAME> with the source image
 CLUSTER_VAR = "ECS_CLUSTER"  # set on the CodeBuild project from the stack's parameters
-SERVICE_VAR = "ECS_SERVICE"
 
 # describe-task-definition fields that register-task-definition rejects
 READ_ONLY_TASK_FIELDS = (
@@ -118,68 +117,109 @@ def resolve_images(delivery: DeliveryPlan, *, include_source: bool = True) -> st
     return lines(out)
 
 
-def write_image_definitions(delivery: DeliveryPlan) -> str:
-    """The ECS deploy action's file: [{"name": container, "imageUri": uri}, ...]."""
+def task_definition_functions() -> str:
+    """`fetch_task_definition SERVICE FILE` (the service's current task definition, ARN in
+    ${task_definition}) and `has_container FILE NAME`; both return non-zero instead of exiting so
+    that every problem can be reported in one message."""
+    return lines(
+        "fetch_task_definition() {",
+        '  task_definition="$(aws ecs describe-services --cluster "${' + CLUSTER_VAR + '}" --services "$1" \\',
+        "    --query 'services[0].taskDefinition' --output text)\"",
+        '  [[ -n "${task_definition}" && "${task_definition}" != None ]] || return 1',
+        '  aws ecs describe-task-definition --task-definition "${task_definition}" \\',
+        '    --query taskDefinition --output json > "$2"',
+        "}",
+        "has_container() {",
+        "  jq -e --arg name \"$2\" 'any(.containerDefinitions[]; .name == $name)' \"$1\" > /dev/null",
+        "}",
+    )
+
+
+def current_task_definition_file(service: ServicePlan) -> str:
+    return f"task-definition-{service.name}.json"
+
+
+def verify_services(services: tuple[ServicePlan, ...]) -> str:
+    """Every delivered container must exist in its service's current task definition.
+
+    Checked for all services before any deploy file is written; one message lists every problem.
+    """
+    out = ["problems=()"]
+    for service in services:
+        name = f"${{{service.env_var}}}"
+        file = current_task_definition_file(service)
+        out.append(f'if fetch_task_definition "{name}" {file}; then')
+        for image in service.images:
+            out += [
+                f"  has_container {file} {literal(image.container)} \\",
+                f'    || problems+=("container {image.container} is not in ${{task_definition}} (service {name})")',
+            ]
+        out += ["else", f'  problems+=("ECS service {name} not found in cluster ${{{CLUSTER_VAR}}}")', "fi"]
+    out += [
+        'if [[ "${#problems[@]}" -gt 0 ]]; then',
+        "  printf -v joined '%s; ' \"${problems[@]}\"",
+        "  "
+        + _fail(
+            "cannot deploy: ${joined%; }. Each delivered container must run in its service's task"
+            " definition (pipeline.services in the profile)."
+        ),
+        "fi",
+    ]
+    return lines(out)
+
+
+def write_image_definitions(service: ServicePlan, delivery: DeliveryPlan) -> str:
+    """The ECS deploy action's file for one service: [{"name": container, "imageUri": uri}, ...]."""
     args = ["jq -n \\"]
     objects = []
-    for number, image in enumerate(delivery.images, start=1):
+    for image in service.images:
+        number = delivery.images.index(image) + 1
         args.append(f'  --arg name_{number} {literal(image.container)} --arg uri_{number} "${{uri_{number}}}" \\')
         objects.append(f"{{name: $name_{number}, imageUri: $uri_{number}}}")
-    args.append(f"  {literal('[' + ', '.join(objects) + ']')} > {IMAGE_DEFINITIONS}")
-    return lines(args, f"cat {IMAGE_DEFINITIONS}")
+    args.append(f"  {literal('[' + ', '.join(objects) + ']')} > {service.definitions_file}")
+    return lines(args, f"cat {service.definitions_file}")
 
 
-def rolling_script(delivery: DeliveryPlan) -> str:
+def rolling_script(delivery: DeliveryPlan, services: tuple[ServicePlan, ...]) -> str:
     return lines(
         read_source(delivery).splitlines(),
         resolve_siblings(delivery),
         resolve_images(delivery).splitlines(),
-        write_image_definitions(delivery).splitlines(),
+        task_definition_functions().splitlines(),
+        verify_services(services).splitlines(),
+        *(write_image_definitions(service, delivery).splitlines() for service in services),
     )
 
 
 # --- blue/green (CodeDeployToECS) -----------------------------------------------------------------
 
 
-def write_task_definition_template(delivery: DeliveryPlan) -> str:
-    """taskdef.json: the service's current task definition with this commit's images.
+def write_task_definition_template(delivery: DeliveryPlan, service: ServicePlan) -> str:
+    """taskdef.json: the blue/green service's current task definition with this commit's images.
 
-    The source image becomes the <IMAGE1_NAME> placeholder, which CodeDeployToECS fills from the
-    ECR source artifact; the other images are pinned here by digest. Containers the profile does not
-    deliver (sidecars) keep their image.
+    If the source image runs in this service it becomes the <IMAGE1_NAME> placeholder, which
+    CodeDeployToECS fills from the ECR source artifact; the other images are pinned here by digest.
+    Containers the profile does not deliver (sidecars) keep their image.
     """
-    source_number = delivery.images.index(delivery.source) + 1
-    names = " ".join(literal(image.container) for image in delivery.images)
     args = ["jq \\"]
     branches = []
-    for number, image in enumerate(delivery.images, start=1):
-        value = f'"<{SOURCE_PLACEHOLDER}>"' if number == source_number else f"$uri_{number}"
-        if number != source_number:
+    for image in service.images:
+        number = delivery.images.index(image) + 1
+        if image is delivery.source:
+            value = f'"<{SOURCE_PLACEHOLDER}>"'
+        else:
+            value = f"$uri_{number}"
             args.append(f'  --arg uri_{number} "${{uri_{number}}}" \\')
         args.append(f"  --arg name_{number} {literal(image.container)} \\")
         branches.append(f"if .name == $name_{number} then .image = {value}")
     program = "del(" + ", ".join(f".{field}" for field in READ_ONLY_TASK_FIELDS) + ")"
     program += " | .containerDefinitions |= map(" + " el".join(branches) + " else . end)"
     args.append(f"  {literal(program)} \\")
-    args.append(f"  current-taskdef.json > {TASK_DEFINITION_TEMPLATE}")
+    args.append(f"  {current_task_definition_file(service)} > {TASK_DEFINITION_TEMPLATE}")
     return lines(
         "# The service's running task definition is the template: CloudFormation no longer updates it",
         "# once the service uses the CODE_DEPLOY deployment controller.",
-        f'task_definition="$(aws ecs describe-services --cluster "${{{CLUSTER_VAR}}}"'
-        f' --services "${{{SERVICE_VAR}}}" \\',
-        "  --query 'services[0].taskDefinition' --output text)\"",
-        'if [[ -z "${task_definition}" || "${task_definition}" == None ]]; then',
-        "  " + _fail(f"ECS service ${{{SERVICE_VAR}}} not found in cluster ${{{CLUSTER_VAR}}}"),
-        "fi",
-        'aws ecs describe-task-definition --task-definition "${task_definition}" \\',
-        "  --query taskDefinition --output json > current-taskdef.json",
         args,
-        f"for name in {names}; do",
-        "  if ! jq -e --arg name \"${name}\" 'any(.containerDefinitions[]; .name == $name)' \\",
-        f"      {TASK_DEFINITION_TEMPLATE} > /dev/null; then",
-        "    " + _fail("container ${name} is not in ${task_definition}; add it to the task definition"),
-        "  fi",
-        "done",
     )
 
 
@@ -188,11 +228,18 @@ def write_appspec(appspec_yaml: str) -> str:
     return lines(f"cat > {APPSPEC} <<'APPSPEC'", appspec_yaml.rstrip("\n").splitlines(), "APPSPEC")
 
 
-def blue_green_script(delivery: DeliveryPlan, appspec_yaml: str) -> str:
+def blue_green_script(
+    delivery: DeliveryPlan, services: tuple[ServicePlan, ...], traffic: ServicePlan, appspec_yaml: str
+) -> str:
+    """taskdef.json and appspec.yaml for the traffic service; definitions files for the others."""
+    placeholder = delivery.source in traffic.images
     return lines(
         read_source(delivery).splitlines(),
         resolve_siblings(delivery),
-        resolve_images(delivery, include_source=False).splitlines(),
-        write_task_definition_template(delivery).splitlines(),
+        resolve_images(delivery, include_source=not placeholder).splitlines(),
+        task_definition_functions().splitlines(),
+        verify_services(services).splitlines(),
+        write_task_definition_template(delivery, traffic).splitlines(),
         write_appspec(appspec_yaml).splitlines(),
+        *(write_image_definitions(s, delivery).splitlines() for s in services if s != traffic),
     )

@@ -125,18 +125,30 @@ def scalar(value: Any, in_flow: bool = False) -> str:
 
 
 def _literal_ok(text: str) -> bool:
-    if "\n" not in text or "\r" in text or text.startswith((" ", "\n")) or text.endswith("\n\n"):
-        return False  # '|+' keep-chomping would swallow the blank line we put between sections
-    lines = text.split("\n")
-    return not _UNPRINTABLE_IN_LITERAL.search(text) and not any(line.endswith((" ", "\t")) for line in lines)
+    """True when a literal block (`|`) holds `text` exactly, for PyYAML and ruamel alike.
+
+    Not: a one-liner (it stays on the key's line), CR or other characters a block cannot hold raw,
+    a line ending in a space or tab (editors and hooks strip them), or nothing but line breaks.
+    """
+    if "\n" not in text or "\r" in text or _UNPRINTABLE_IN_LITERAL.search(text):
+        return False
+    body = text.rstrip("\n")
+    if not body.strip(" \t\n"):
+        return False
+    return not any(line.endswith((" ", "\t")) for line in body.split("\n"))
 
 
 def _literal(text: str, indent: int) -> list[str]:
+    """Header ('|', '|-', '|+', with '2' when the first line starts with a space or tab) and body lines."""
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
-    header = "|-" if trailing == 0 else "|"
+    chomping = "-" if trailing == 0 else ("" if trailing == 1 else "+")
+    lines = body.split("\n")
+    first = next(line for line in lines if line)
+    # an indented first line would set the block's indentation: say it explicitly instead
+    indicator = "2" if first.startswith((" ", "\t")) else ""
     pad = " " * indent
-    return [header, *(pad + line if line else "" for line in body.split("\n"))]
+    return [f"|{indicator}{chomping}", *(pad + line if line else "" for line in lines), *[""] * (trailing - 1)]
 
 
 class _Writer:
@@ -146,6 +158,7 @@ class _Writer:
         self.counts: dict[int, int] = {}
         self.emitted: set[int] = set()
         self.lines: list[str] = []
+        self.kept_at = -1  # len(lines) after a '|+' block: a blank line there would join its text
 
     # pass 1: find shared objects
     def count(self, value: Any) -> None:
@@ -226,9 +239,7 @@ class _Writer:
     def value_after(self, prefix: str, value: Any, indent: int) -> None:
         """Write `value` whose first line starts with `prefix` ('key:' or '-')."""
         if isinstance(value, str) and "\n" in value and _literal_ok(value):
-            header, *body = _literal(value, indent + 2)
-            self.lines.append(f"{prefix} {header}")
-            self.lines.extend(body)
+            self._literal_block(prefix, value, indent)
             return
         if isinstance(value, Tagged) and isinstance(value.value, (dict, list)):
             self.lines.append(f"{prefix} {value.tag}")
@@ -236,9 +247,7 @@ class _Writer:
             return
         if isinstance(value, Tagged) and isinstance(value.value, str) and "\n" in value.value:
             if _literal_ok(value.value):
-                header, *body = _literal(value.value, indent + 2)
-                self.lines.append(f"{prefix} {value.tag} {header}")
-                self.lines.extend(body)
+                self._literal_block(f"{prefix} {value.tag}", value.value, indent)
                 return
         inline = self._inline(value)
         if inline is not None:
@@ -256,12 +265,19 @@ class _Writer:
         self.block(value, indent + 2)
         self.lines[start] = f"{prefix} {self.lines[start].lstrip()}"
 
+    def _literal_block(self, prefix: str, text: str, indent: int) -> None:
+        header, *body = _literal(text, indent + 2)
+        self.lines.append(f"{prefix} {header}")
+        self.lines.extend(body)
+        if header.endswith("+"):
+            self.kept_at = len(self.lines)
+
     def block(self, value: Any, indent: int) -> None:
         pad = " " * indent
         if isinstance(value, dict):
             depth = indent // 2
             for number, (key, item) in enumerate(value.items()):
-                if number and depth in self.spacing:
+                if number and depth in self.spacing and self.kept_at != len(self.lines):
                     self.lines.append("")
                 if key is MERGE:
                     self._merge(item, pad)

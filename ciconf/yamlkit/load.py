@@ -12,7 +12,6 @@ composer, so that:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.resolver import Resolver
 
 from ciconf.errors import InputError
+from ciconf.fsutil import read_regular
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -77,6 +77,7 @@ class Document:
     undefined_aliases: list[UndefinedAlias] = field(default_factory=list)
     anchor_paths: dict[str, Path] = field(default_factory=dict)  # where each anchor was (last) defined
     alias_paths: list[tuple[str, Path]] = field(default_factory=list)  # where each alias was used
+    quoted: set[Path] = field(default_factory=set)  # values written in quotes ('3306', "yes")
 
     def mark_for(self, path: Path) -> Mark | None:
         """Closest known position for a path, falling back to its parents."""
@@ -89,23 +90,8 @@ class Document:
 
 
 def read_text(path: str, *, max_bytes: int = MAX_BYTES) -> str:
-    """Read a UTF-8 file with a size limit; every failure is an InputError."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not a file") from None
-    except OSError as error:
-        raise InputError(path, f"cannot read: {error.strerror}") from None
-    if len(raw) > max_bytes:
-        size = os.path.getsize(path)
-        raise InputError(
-            path,
-            f"file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB",
-        )
-    return decode(path, raw)
+    """Read a UTF-8 regular file with a size limit; every failure (a FIFO too) is an InputError."""
+    return decode(path, read_regular(path, max_bytes))
 
 
 def decode(path: str, raw: bytes) -> str:
@@ -203,6 +189,56 @@ def load_text(
     in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
     ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
     """
+    options = dict(
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+        allow_duplicates=allow_duplicates,
+        allow_undefined_aliases=allow_undefined_aliases,
+    )
+    try:
+        return _build(yaml.parse(text, Loader=_Loader), source, **options)
+    except yaml.MarkedYAMLError as error:
+        limit = _limit_before_error(error, text, source, options)
+        raise (limit or _parse_error(error, source, text)) from None
+    except yaml.YAMLError as error:  # pragma: no cover - libyaml reports marks for all we know
+        raise InputError(source, f"malformed YAML: {error}") from None
+
+
+class _LimitError(InputError):
+    """A bound of ours (depth, values) was passed: reported even when the parser failed later on."""
+
+
+def _limit_before_error(error: yaml.MarkedYAMLError, text: str, source: str, options: dict) -> InputError | None:
+    """Our own limit, if one is passed before the point where the parser gave up.
+
+    libyaml scans ahead of the events it has delivered: ``[[[[…`` fails inside libyaml at its own
+    nesting limit (1000 in recent versions) before our 64-level check sees the 65th '['. The text up
+    to the parser's error point yields the same events up to there, without the failure, so one more
+    pass over that prefix (linear, and libyaml-fast) shows whether one of our limits comes first.
+    """
+    mark = error.problem_mark or error.context_mark
+    end = getattr(mark, "index", None)
+    if not end or end > len(text):
+        return None
+    try:
+        _build(yaml.parse(text[:end], Loader=_Loader), source, **options)
+    except _LimitError as limit:
+        return limit
+    except (InputError, yaml.YAMLError):
+        return None  # the prefix ends mid-document; the original error stands
+    return None
+
+
+def _build(
+    events: Any,
+    source: str,
+    *,
+    max_depth: int,
+    max_nodes: int,
+    allow_duplicates: bool,
+    allow_undefined_aliases: bool,
+) -> Document:
+    """The document built from parser events; InputError on anything we refuse."""
     doc = Document(source, None)
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
@@ -213,6 +249,10 @@ def load_text(
     def fail(message: str, event: Any, **extra: Any) -> InputError:
         mark = _mark(event)
         return InputError(source, message, line=mark.line, column=mark.column, **extra)
+
+    def limit(message: str, event: Any) -> InputError:
+        mark = _mark(event)
+        return _LimitError(source, message, line=mark.line, column=mark.column)
 
     def attach(value: Any, size: int, event: Any, mark: Mark) -> None:
         nonlocal root_set
@@ -279,63 +319,58 @@ def load_text(
             return frame.path + (len(frame.value),)
         return frame.path + (frame.key,) if frame.key is not _NO_KEY else frame.path
 
-    try:
-        for event in yaml.parse(text, Loader=_Loader):
-            kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    raise fail("expected a single YAML document, found another '---'", event)
-            elif kind is yaml.ScalarEvent:
-                total += 1
-                if total > max_nodes:
-                    raise fail(f"the file holds more than {max_nodes:,} values", event)
-                value = _scalar(event, source)
-                if event.anchor:
-                    anchors[event.anchor] = (value, 1)
-                    doc.anchor_paths[event.anchor] = current_path()
-                attach(value, 1, event, _mark(event))
-            elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
-                total += 1
-                if total > max_nodes:
-                    raise fail(f"the file holds more than {max_nodes:,} values", event)
-                if len(stack) >= max_depth:
-                    raise fail(f"nesting is deeper than {max_depth} levels", event)
-                if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
-                    raise fail(
-                        f"tag {short_tag(event.tag)} is not allowed",
-                        event,
-                        expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
-                    )
-                container: Any = {} if kind is yaml.MappingStartEvent else []
-                stack.append(_Frame(container, current_path(), event.anchor, _mark(event)))
-            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
-                frame = stack.pop()
-                if frame.merges:
-                    _apply_merges(frame)
-                if frame.anchor:
-                    anchors[frame.anchor] = (frame.value, frame.size)
-                    doc.anchor_paths[frame.anchor] = frame.path
-                attach(frame.value, frame.size, event, frame.start)
-            elif kind is yaml.AliasEvent:
-                doc.alias_paths.append((event.anchor, current_path()))
-                if event.anchor not in anchors:
-                    if not allow_undefined_aliases:
-                        raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
-                    doc.undefined_aliases.append(UndefinedAlias(current_path(), event.anchor, _mark(event)))
-                    attach(_UNDEFINED, 1, event, _mark(event))
-                    continue
-                value, size = anchors[event.anchor]
-                total += size
-                if total > max_nodes:
-                    raise fail(
-                        f"aliases expand to more than {max_nodes:,} values (an alias bomb?)", event
-                    )
-                attach(value, size, event, _mark(event))
-    except yaml.MarkedYAMLError as error:
-        raise _parse_error(error, source, text) from None
-    except yaml.YAMLError as error:  # pragma: no cover - libyaml reports marks for all we know
-        raise InputError(source, f"malformed YAML: {error}") from None
+    for event in events:
+        kind = type(event)
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail("expected a single YAML document, found another '---'", event)
+        elif kind is yaml.ScalarEvent:
+            total += 1
+            if total > max_nodes:
+                raise limit(f"the file holds more than {max_nodes:,} values", event)
+            value = _scalar(event, source)
+            if event.style in ("'", '"'):
+                doc.quoted.add(current_path())
+            if event.anchor:
+                anchors[event.anchor] = (value, 1)
+                doc.anchor_paths[event.anchor] = current_path()
+            attach(value, 1, event, _mark(event))
+        elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            total += 1
+            if total > max_nodes:
+                raise limit(f"the file holds more than {max_nodes:,} values", event)
+            if len(stack) >= max_depth:
+                raise limit(f"nesting is deeper than {max_depth} levels", event)
+            if event.tag not in (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+                raise fail(
+                    f"tag {short_tag(event.tag)} is not allowed",
+                    event,
+                    expected="plain YAML data (strings, numbers, booleans, lists, mappings)",
+                )
+            container: Any = {} if kind is yaml.MappingStartEvent else []
+            stack.append(_Frame(container, current_path(), event.anchor, _mark(event)))
+        elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+            frame = stack.pop()
+            if frame.merges:
+                _apply_merges(frame)
+            if frame.anchor:
+                anchors[frame.anchor] = (frame.value, frame.size)
+                doc.anchor_paths[frame.anchor] = frame.path
+            attach(frame.value, frame.size, event, frame.start)
+        elif kind is yaml.AliasEvent:
+            doc.alias_paths.append((event.anchor, current_path()))
+            if event.anchor not in anchors:
+                if not allow_undefined_aliases:
+                    raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
+                doc.undefined_aliases.append(UndefinedAlias(current_path(), event.anchor, _mark(event)))
+                attach(_UNDEFINED, 1, event, _mark(event))
+                continue
+            value, size = anchors[event.anchor]
+            total += size
+            if total > max_nodes:
+                raise limit(f"aliases expand to more than {max_nodes:,} values (an alias bomb?)", event)
+            attach(value, size, event, _mark(event))
     if not root_set:
         raise InputError(source, "the file has no YAML content", expected="a YAML mapping")
     return doc

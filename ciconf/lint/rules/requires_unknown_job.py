@@ -8,30 +8,32 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ciconf.errors import closest
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
-from ciconf.lint.workflows import is_templated, resolve, workflows
+from ciconf.lint.suggest import Suggestions
+from ciconf.lint.workflows import Entry, Workflow, is_templated, workflows
 
 ID = "CC101"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for workflow in workflows(ctx):
-        names = [entry.name for entry in workflow.entries]
+        names: Suggestions | None = None
         for entry in workflow.entries:
             for required in entry.requires:
-                if is_templated(required.name) or resolve(workflow, required.name):
+                resolved = workflow.resolve(required.name)
+                if resolved.entries or not resolved.certain or is_templated(required.name):
                     continue
-                message = (
-                    f"job {entry.name!r} requires {required.name!r}, which is not a job "
-                    f"of workflow {workflow.name!r}"
-                )
-                suggestion = closest(required.name, names)
-                if suggestion:
-                    message += f"; did you mean {suggestion!r}?"
-                yield ctx.finding(ID, required.mark, message)
+                if ctx.shown(ID):
+                    names = names or Suggestions(entry.name for entry in workflow.entries)
+                yield ctx.finding(ID, required.mark, lambda: _message(workflow, entry, required.name, names))
+
+
+def _message(workflow: Workflow, entry: Entry, required: str, names: Suggestions | None) -> str:
+    message = f"job {quoted(entry.name)} requires {quoted(required)}, which is not a job of workflow {quoted(workflow.name)}"
+    suggestion = names.closest(required) if names else None
+    return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 
 
 RULE = Rule(ID, "requires-unknown-job", "a workflow job requires a job that is not in that workflow", check)

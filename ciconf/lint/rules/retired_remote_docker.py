@@ -20,6 +20,8 @@ RETIRED = re.compile(r"(17|18)\.\d+\.\d+(-ce)?|19\.03\.\d+|20\.10\.\d+|23\.0\.\d
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
+    if "setup_remote_docker" not in ctx.text:
+        return
     for path, mark in ctx.written():
         if len(path) < 2 or path[-2:] != ("setup_remote_docker", "version"):
             continue

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from ciconf.lint.context import LintContext, dotted
 from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
-from ciconf.lint.schema import circleci_validator, json_compatible
+from ciconf.lint.schema import circleci_validator, json_compatible, quick
 
 ID = "CC001"
 MAX_MESSAGE = 200
@@ -17,13 +17,22 @@ VAGUE = ("type", "enum", "const", "oneOf", "anyOf", "allOf", "not")
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    undefined = [alias.path for alias in ctx.doc.undefined_aliases]
-    for error in circleci_validator().iter_errors(json_compatible(ctx.data)):
-        error = _most_specific(error)
-        path = tuple(error.absolute_path)
-        if any(path[: len(alias)] == alias for alias in undefined):
-            continue  # already reported as CC202; its null value is a consequence
-        yield ctx.finding(ID, ctx.doc.mark_for(_loaded_path(path, ctx.data)), _message(path, error))
+    undefined = {alias.path for alias in ctx.doc.undefined_aliases}
+    keys = _Keys()
+    validator = circleci_validator()
+    try:
+        for error in validator.iter_errors(json_compatible(ctx.data)):
+            error = _most_specific(error)
+            path = tuple(error.absolute_path)
+            if undefined and any(path[:length] in undefined for length in range(len(path) + 1)):
+                continue  # already reported as CC202; its null value is a consequence
+            last = not ctx.shown(ID)  # the first one that will not be shown
+            yield ctx.finding(ID, ctx.doc.mark_for(_loaded_path(path, ctx.data, keys)), _message(path, error))
+            if last:  # validating the rest of a huge invalid config would only be counted
+                ctx.stop(ID)
+                return
+    finally:
+        quick(validator).forget()
 
 
 def _most_specific(error: Any) -> Any:
@@ -37,12 +46,31 @@ def _most_specific(error: Any) -> Any:
     return error
 
 
-def _loaded_path(path: tuple, data: Any) -> tuple:
+class _Keys:
+    """For each mapping met, its keys by their JSON spelling, built once (a lookup per error,
+    not a scan of a mapping that may hold thousands of keys)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[dict, dict[str, Any]]] = {}
+
+    def key(self, node: dict, part: Any) -> Any:
+        if part in node:
+            return part
+        known = self.seen.get(id(node))
+        if known is None:
+            spelled: dict[str, Any] = {}
+            for key in node:
+                spelled.setdefault(str(key), key)
+            known = self.seen[id(node)] = (node, spelled)  # keep node alive: its id stays its own
+        return known[1].get(str(part), part)
+
+
+def _loaded_path(path: tuple, data: Any, keys: _Keys) -> tuple:
     """Map a JSON path (string keys) back to the YAML keys (which may be numbers or booleans)."""
     result, node = [], data
     for part in path:
         if isinstance(node, dict):
-            key = next((k for k in node if str(k) == str(part) or k == part), part)
+            key = keys.key(node, part)
             result.append(key)
             node = node.get(key)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):

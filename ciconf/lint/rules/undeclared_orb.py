@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ciconf.errors import closest
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
+from ciconf.lint.suggest import Suggestions
 from ciconf.lint.workflows import is_templated
 
 ID = "CC104"
@@ -21,15 +21,16 @@ ID = "CC104"
 def check(ctx: LintContext) -> Iterator[Finding]:
     data = ctx.data
     orbs = data.get("orbs")
-    declared = [str(name) for name in orbs] if isinstance(orbs, dict) else []
+    declared = {str(name) for name in orbs} if isinstance(orbs, dict) else set()
+    suggestions = Suggestions(declared)
     for path, reference in _references(data):
         orb = reference.split("/", 1)[0]
         if orb in declared or is_templated(reference):
             continue
-        message = f"{reference!r} comes from orb {orb!r}, which is not declared under orbs"
-        suggestion = closest(orb, declared)
+        message = f"{quoted(reference)} comes from orb {quoted(orb)}, which is not declared under orbs"
+        suggestion = suggestions.closest(orb) if ctx.shown(ID) else None
         if suggestion:
-            message += f"; did you mean {suggestion!r}?"
+            message += f"; did you mean {quoted(suggestion)}?"
         yield ctx.finding(ID, _mark(ctx, path), message)
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ciconf.errors import closest
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
+from ciconf.lint.suggest import Suggestions
 from ciconf.lint.workflows import is_templated, workflows
 
 ID = "CC102"
@@ -19,16 +19,21 @@ ID = "CC102"
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     jobs = ctx.data.get("jobs") if isinstance(ctx.data, dict) else None
-    defined = [str(name) for name in jobs] if isinstance(jobs, dict) else []
+    defined = {str(name) for name in jobs} if isinstance(jobs, dict) else set()
+    suggestions: Suggestions | None = None
     for workflow in workflows(ctx):
         for entry in workflow.entries:
-            if entry.approval or "/" in entry.job or is_templated(entry.job) or entry.job in defined:
+            if entry.approval or "/" in entry.job or entry.job in defined or is_templated(entry.job):
                 continue
-            message = f"workflow {workflow.name!r} runs job {entry.job!r}, which is not defined under jobs"
-            suggestion = closest(entry.job, defined)
-            if suggestion:
-                message += f"; did you mean {suggestion!r}?"
-            yield ctx.finding(ID, entry.mark, message)
+            if ctx.shown(ID):
+                suggestions = suggestions or Suggestions(defined)
+            yield ctx.finding(ID, entry.mark, lambda: _message(workflow.name, entry.job, suggestions))
+
+
+def _message(workflow: str, job: str, suggestions: Suggestions | None) -> str:
+    message = f"workflow {quoted(workflow)} runs job {quoted(job)}, which is not defined under jobs"
+    suggestion = suggestions.closest(job) if suggestions else None
+    return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 
 
 RULE = Rule(ID, "undefined-job", "a workflow runs a job that is not defined (nor an orb job or an approval)", check)

@@ -13,10 +13,11 @@ import re
 from typing import Any, Iterator
 
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding
+from ciconf.lint.findings import NAME_LIMIT, Finding
 from ciconf.lint.rule import Rule
 
 ID = "CC203"
+YAML12_START = re.compile(r"[-+.0-9]")  # how a text that YAML 1.2 reads as a number starts
 YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
 
 
@@ -25,10 +26,12 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for path, mark in ctx.written():
         if len(path) < 2 or path[:-1] not in mappings:
             continue
+        value = ctx.value_at(path)
+        if isinstance(value, str) and not YAML12_START.match(value):
+            continue  # text that no YAML reads as anything else: skip reading the source
         token = ctx.source_token(mark)
-        problem = _trap(token, ctx.value_at(path)) if token else None
-        if problem:
-            yield ctx.finding(ID, mark, f"{path[-1]}: {problem}; quote it: {path[-1]}: '{token}'")
+        if token and _trap(token, value):
+            yield ctx.finding(ID, mark, lambda: _message(path[-1], token, value))
 
 
 def _environment_mappings(ctx: LintContext) -> set[tuple]:
@@ -40,6 +43,15 @@ def _environment_mappings(ctx: LintContext) -> set[tuple]:
         if where[-1:] == ("environment",) and name in ctx.doc.anchor_paths:
             found.add(ctx.doc.anchor_paths[name])
     return {path for path in found if isinstance(ctx.value_at(path), dict)}
+
+
+def _message(name: Any, token: str, value: Any) -> str:
+    name = shortened(str(name))
+    return f"{name}: {_trap(token, value)}; quote it: {name}: '{shortened(token)}'"
+
+
+def shortened(text: str, limit: int = NAME_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _trap(token: str, value: Any) -> str | None:

@@ -1,0 +1,213 @@
+"""From a loaded CircleCI config to the plan of one push."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ciconf.errors import shown
+from ciconf.plan.expressions import evaluate
+from ciconf.plan.filters import Decision, job_filter, undecided
+from ciconf.plan.graph import STATUSES, Node, decide, resolve
+from ciconf.plan.matrix import expand
+from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
+from ciconf.plan.values import Unknown, Values, pipeline_lookup, fill, render_scalar
+from ciconf.plan.where import Where
+from ciconf.yamlkit.load import Document
+
+
+def declared_parameters(doc: Document) -> dict[str, dict]:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    parameters = data.get("parameters")
+    if parameters is None:
+        return {}
+    if not isinstance(parameters, dict):
+        raise Where(doc, ("parameters",)).error("expected a mapping of pipeline parameters")
+    return {str(name): definition if isinstance(definition, dict) else {} for name, definition in parameters.items()}
+
+
+def plan_config(doc: Document, values: Values) -> Plan:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise Where(doc, ()).error("a CircleCI config is a mapping", expected="version:, jobs:, workflows:")
+    workflows = data.get("workflows")
+    plans: list[WorkflowPlan] = []
+    if isinstance(workflows, dict):
+        for name, workflow in workflows.items():
+            if name == "version" or not isinstance(workflow, dict):
+                continue  # `version: 2` inside workflows (2.0 configs)
+            plans.append(_workflow(str(name), workflow, values, Where(doc, ("workflows", name))))
+    elif workflows is not None:
+        raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
+    else:
+        plans += _implicit_build(data, values)
+    return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
+
+
+def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
+    """No workflows: "The build job is the default job and is required if you are not using
+    Workflows" (https://circleci.com/docs/2.0/configuration-reference/#build). Whether such a
+    config builds tags is not documented, so a tag push is undecided."""
+    jobs = data.get("jobs")
+    if not isinstance(jobs, dict) or "build" not in jobs:
+        return []
+    if values.push.is_tag:
+        decision = Decision(None, "a config without workflows runs its build job; whether it does for tags is not documented")
+    else:
+        decision = Decision.yes()
+    job = JobPlan("build", "build", decision.runs, 0, False, [], decision.reason, [])
+    return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
+
+
+def _workflow(name: str, workflow: dict, values: Values, where: Where) -> WorkflowPlan:
+    condition = _condition(workflow, values, where)
+    entries = workflow.get("jobs")
+    if not isinstance(entries, list):
+        raise where.at("jobs").error("a workflow needs a list of jobs")
+    nodes = [node for index, entry in enumerate(entries) for node in _nodes(entry, values, where.at("jobs", index))]
+    resolve(nodes)
+    jobs = [_job_plan(node, condition) for node in decide(nodes)]
+    return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
+
+
+def _condition(workflow: dict, values: Values, where: Where, what: str = "workflow") -> Decision:
+    """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
+    if workflow.get("triggers"):
+        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on schedule only
+        return Decision(False, "scheduled workflow (triggers:) does not run on a push")
+    for key, wanted in (("when", True), ("unless", False)):
+        if key not in workflow:
+            continue
+        try:
+            truth = evaluate(workflow[key], values, where.at(key))
+        except Unknown as unknown:
+            return undecided(unknown, f"{what} {key}")
+        if truth is not wanted:
+            return Decision(False, f"{what} {key}: condition is {'false' if wanted else 'true'}")
+    return Decision.yes()
+
+
+def _workflow_outcome(condition: Decision, jobs: list[JobPlan]) -> tuple[bool | None, str | None]:
+    if condition.runs is False:
+        return False, condition.reason
+    if any(job.runs for job in jobs):
+        return condition.runs, condition.reason
+    if any(job.runs is None for job in jobs):
+        return None, condition.reason or "every job that could run depends on values the push does not decide"
+    return False, "no job runs (every job is filtered out)"
+
+
+def _job_plan(node: Node, condition: Decision) -> JobPlan:
+    decision = node.decision
+    if condition.runs is False and decision.runs is not False:
+        decision = Decision(False, f"the workflow does not run ({condition.reason})")
+    elif condition.runs is None and decision.runs is True:
+        decision = Decision(None, condition.reason)
+    return JobPlan(
+        name=node.name,
+        job=node.job,
+        runs=decision.runs,
+        stage=node.stage,
+        approval=node.approval,
+        requires=node.requires,
+        reason=decision.reason,
+        contexts=node.contexts,
+    )
+
+
+def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+    if isinstance(entry, str):
+        job, options = entry, {}
+    elif isinstance(entry, dict) and len(entry) == 1:
+        job, options = next(iter(entry.items()))
+        where = where.at(job)
+        options = {} if options is None else options
+        if not isinstance(options, dict):
+            raise where.error(f"expected the job's options as a mapping, got {shown(options)}")
+    else:
+        raise where.error("a workflow job is a name or a one-key mapping", expected="- build or - build: {...}")
+    job = render_scalar(job)
+    nodes = []
+    for instance in expand(job, _fill_pipeline(options, values), where):
+        opts = instance.options
+        nodes.append(
+            Node(
+                name=instance.name,
+                job=job,
+                approval=opts.get("type") == "approval",
+                contexts=_contexts(opts.get("context"), where.at("context")),
+                requires=_requires(opts.get("requires"), where.at("requires")),
+                own=_own(opts, values, where),
+                group=instance.group,
+                where=where,
+            )
+        )
+    return nodes
+
+
+def _own(options: dict, values: Values, where: Where) -> Decision:
+    """A job entry's own filters, then its `when`/`unless` logic statement if it has one
+    (https://support.circleci.com/hc/en-us/articles/33454665003291-Expression-Based-Job-Filters)."""
+    decision = job_filter(options.get("filters"), values, where.at("filters"))
+    if decision.runs is False:
+        return decision
+    condition = _condition({key: options[key] for key in ("when", "unless") if key in options}, values, where, "job")
+    if condition.runs is False or (condition.runs is None and decision.runs is True):
+        return condition
+    return decision
+
+
+def _fill_pipeline(options: dict, values: Values) -> dict:
+    """Pipeline values and parameters the push decides are substituted before anything else, as
+    CircleCI substitutes them when it compiles the config; unknown ones stay as written."""
+    lookup = pipeline_lookup(values)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return fill(value, lookup)
+            except Unknown:
+                return value
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    return {key: walk(value) for key, value in options.items()}
+
+
+def _contexts(context: Any, where: Where) -> list[str]:
+    if context is None:
+        return []
+    if isinstance(context, (str, int)):
+        return [str(context)]
+    if isinstance(context, list):
+        return [render_scalar(item) for item in context]
+    raise where.error(f"expected a context name or a list of them, got {shown(context)}")
+
+
+def _requires(requires: Any, where: Where) -> list[Requirement]:
+    if requires is None:
+        return []
+    if not isinstance(requires, list):
+        raise where.error(f"expected a list of job names, got {shown(requires)}")
+    found = []
+    for index, item in enumerate(requires):
+        here = where.at(index)
+        if isinstance(item, dict) and len(item) == 1:
+            name, statuses = next(iter(item.items()))
+            found.append(Requirement(render_scalar(name), _statuses(statuses, here.at(name))))
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool):
+            found.append(Requirement(render_scalar(item), ("success",)))
+        else:
+            raise here.error(f"expected a job name or `job: status`, got {shown(item)}")
+    return found
+
+
+def _statuses(statuses: Any, where: Where) -> tuple[str, ...]:
+    if statuses is None:
+        return ("success",)
+    listed = [statuses] if isinstance(statuses, str) else statuses
+    if not isinstance(listed, list) or not listed or not all(isinstance(item, str) and item in STATUSES for item in listed):
+        raise where.error(f"unknown job status {shown(statuses)}", expected="one or a list of " + ", ".join(STATUSES))
+    return tuple(listed)

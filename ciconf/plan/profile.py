@@ -1,0 +1,52 @@
+"""`ciconf plan PROFILE`: plan the config the profile renders, plus what each account receives."""
+
+from __future__ import annotations
+
+from ciconf.circleci.render import render_config
+from ciconf.plan.model import Delivery, Plan
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, plan as derive_plan, registry_host
+from ciconf.profile.load import load_profile
+from ciconf.profile.models import Profile
+
+
+def rendered(path: str) -> tuple[Profile, str]:
+    profile = load_profile(path)
+    return profile, render_config(profile, path)
+
+
+def deliveries(profile: Profile, plan: Plan) -> list[Delivery]:
+    derived = derive_plan(profile)
+    if derived.delivery is None:
+        return []
+    return [_delivery(account, derived.delivery, plan) for account in derived.accounts]
+
+
+def _account_id(account: AccountPlan) -> str:
+    variable = getattr(account.credentials, "account_id_var", None)
+    return f"${variable}" if variable else "$AWS_ACCOUNT_ID"
+
+
+def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: Plan) -> Delivery:
+    job = plan.job(account.job)
+    pipeline = None
+    if account.pipeline is not None:
+        pipeline = {
+            "cluster": account.pipeline.cluster,
+            "service": account.pipeline.service,
+            "approval": account.pipeline.approval,
+            "strategy": account.pipeline.strategy,
+        }
+    return Delivery(
+        account=account.name,
+        runs=job.runs if job is not None else False,
+        job=account.job,
+        hold=account.hold_job,
+        region=delivery.region,
+        registry=registry_host(_account_id(account), delivery.region),
+        images=[image.repository for image in delivery.deploy_tag_order],
+        commit_tag=f"first {delivery.commit_tag_length} characters of $CIRCLE_SHA1",
+        deploy_tag=account.deploy_tag,
+        source=delivery.source.repository,
+        stack=account.stack_name,
+        pipeline=pipeline,
+    )

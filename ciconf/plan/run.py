@@ -1,0 +1,87 @@
+"""`ciconf plan`: read a profile or a config, plan one push, print it; the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional, Sequence
+
+from ciconf.errors import InputError, closest, shown
+
+FORMATS = ("text", "json", "mermaid")
+OK, INPUT_ERROR = 0, 2
+DEFAULT_PROFILE = "ciconf.yaml"
+
+
+def parse_params(params: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for item in params:
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise InputError("--param", f"{shown(item)} is not KEY=VALUE", expected="for example deploy=true")
+        if key in found:
+            raise InputError("--param", f"{shown(key)} is given twice")
+        found[key] = value
+    return found
+
+
+def build_plan(profile: Optional[str], config: Optional[str], branch: Optional[str], tag: Optional[str], params: Sequence[str]):
+    """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
+    from ciconf.plan.compute import declared_parameters, plan_config
+    from ciconf.plan.values import build_values, check_ref
+    from ciconf.yamlkit.load import load_file, load_text
+
+    if (branch is None) == (tag is None):
+        raise InputError("ciconf plan", "give exactly one of --branch NAME or --tag NAME")
+    if profile is not None and config is not None:
+        raise InputError("ciconf plan", "give either a PROFILE or --config FILE, not both")
+    push = check_ref("branch", branch) if branch is not None else check_ref("tag", tag or "")
+    wanted = parse_params(params)
+    model = None
+    if config is not None:
+        doc = load_file(config, allow_duplicates=True)  # CircleCI accepts them: the last one wins
+    else:
+        from ciconf.plan.profile import rendered
+
+        path = profile or DEFAULT_PROFILE
+        model, text = rendered(path)
+        doc = load_text(text, f"{path} (rendered)")
+    values = build_values(push, declared_parameters(doc), wanted, doc.source)
+    plan = plan_config(doc, values)
+    if model is not None:
+        from ciconf.plan.profile import deliveries
+
+        plan.deliveries = deliveries(model, plan)
+    return plan
+
+
+def format_plan(plan, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "mermaid":
+        from ciconf.plan.mermaid import format_mermaid
+
+        return format_mermaid(plan)
+    from ciconf.plan.text import format_text
+
+    return format_text(plan)
+
+
+def plan_command(
+    profile: Optional[str],
+    config: Optional[str],
+    branch: Optional[str],
+    tag: Optional[str],
+    fmt: str = "text",
+    params: Sequence[str] = (),
+) -> int:
+    """Print the plan for one push; 0 when computed, 2 on bad input (message on stderr)."""
+    try:
+        if fmt not in FORMATS:
+            raise InputError("--format", f"unknown format {shown(fmt)}", expected=" or ".join(FORMATS), suggestion=closest(fmt, FORMATS))
+        output = format_plan(build_plan(profile, config, branch, tag, params), fmt)
+    except InputError as error:
+        print(f"ciconf: error: {error}", file=sys.stderr)
+        return INPUT_ERROR
+    sys.stdout.write(output)
+    return OK

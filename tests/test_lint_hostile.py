@@ -1,0 +1,120 @@
+"""`ciconf lint` on generated hostile and large configs: each linted in under 2 seconds, with a
+bounded output. The configs are benchmarks/bench.py's (`lint_configs`), among them the 372-byte
+ReDoS input of issue 9, 100 KB of `<<<`, 2,000 undefined jobs, 2,000 jobs x 40 requires and
+1 MB inputs.
+
+Each config is linted in a fresh subprocess with a timeout, so a regression to exponential or
+quadratic work fails here instead of hanging the suite. The bound is on the CPU seconds of the
+lint itself (interpreter start and imports excluded), best of up to three runs: the development machine
+is shared, and wall time there says more about the neighbours than about ciconf. The figures
+for a whole process are printed by the benchmark.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, cli_env
+
+BOUND_SECONDS = 2.0
+MAX_OUTPUT = 100_000  # bytes of text output for one file, whatever the config
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+CONFIGS = load_bench().lint_configs()
+
+MEASURE = """
+import importlib.util, json, sys, time
+spec = importlib.util.spec_from_file_location("bench", sys.argv[1])
+bench = importlib.util.module_from_spec(spec)
+sys.modules["bench"] = bench
+spec.loader.exec_module(bench)
+from ciconf.errors import InputError
+from ciconf.lint.findings import as_text
+from ciconf.lint.runner import lint_text
+from ciconf.lint.schema import circleci_validator
+
+circleci_validator()  # built once per process in real use too
+text = bench.lint_configs()[sys.argv[2]]
+times, findings, refused = [], [], None
+for _ in range(3):
+    start = time.process_time()
+    try:
+        findings = lint_text(text, "x.yml", "circleci")
+    except InputError as error:
+        refused = str(error)
+    times.append(time.process_time() - start)
+    if times[-1] < %(bound)r:
+        break
+print(json.dumps({"cpu": min(times), "count": len(findings), "output": len(as_text(findings)), "refused": refused}))
+"""
+
+
+def measure(name: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE % {"bound": BOUND_SECONDS}, str(ROOT / "benchmarks" / "bench.py"), name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env(),
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_generated_configs_are_under_the_input_limit():
+    assert all(len(text.encode()) < 2 * 1024 * 1024 for text in CONFIGS.values())
+    assert len(CONFIGS["redos-372-bytes"]) < 500
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_hostile_config_is_linted_fast_with_bounded_output(name):
+    measured = measure(name)
+    assert measured["refused"] is None, measured["refused"]
+    assert measured["cpu"] < BOUND_SECONDS, measured
+    assert measured["output"] < MAX_OUTPUT, measured
+
+
+@pytest.mark.parametrize(
+    "name, rule, count",
+    [
+        ("redos-372-bytes", "CC101", 1),  # the template does not fill to 40 dashes: a true finding
+        ("2000-undefined-jobs", "CC102", 2000),
+        ("2000x40-unknown-requires", "CC101", 80_000),
+        ("4000-job-cycle", "CC103", 1),
+        ("4000-job-tag-chain", "CC106", 3999),
+        ("1mb-environment-line", "CC203", 80_000),
+    ],
+)
+def test_hostile_configs_get_their_true_findings_counted(name, rule, count):
+    from ciconf.lint.runner import lint_text
+
+    findings = [finding for finding in lint_text(CONFIGS[name], "x.yml", "circleci") if finding.rule == rule]
+    shown = min(count, 50)
+    assert len(findings) == shown + (count > shown)
+    if count > shown:
+        assert findings[-1].omitted == count - shown
+
+
+def test_the_cli_prints_a_few_kilobytes_for_eighty_thousand_findings(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text(CONFIGS["2000x40-unknown-requires"])
+    result = subprocess.run(
+        [sys.executable, "-m", "ciconf", "lint", str(config)], capture_output=True, text=True, timeout=120, env=cli_env()
+    )
+    assert result.returncode == 1
+    assert len(result.stdout) < 20_000
+    assert result.stdout.splitlines()[-1].endswith("... and 79950 more CC101 findings in this file (only the first 50 of each rule are shown)")
