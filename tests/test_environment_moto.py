@@ -20,10 +20,13 @@ from moto import mock_aws
 from cfn_helpers import build_script, load_template, render, run_build, service_variables
 from environment_helpers import environment_accounts, loaded, render_env, settings
 
+from ciconf.profile.derive import service_plans
+from ciconf.profile.environment import service_names
+
 DIGEST = "sha256:" + "d" * 64
 
 
-def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> list[dict]:
+def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> dict[str, list[dict]]:
     """Run the account's pipeline buildspec for a push of commit 0a1b2c..., against the services as
     moto deployed them (`deployed`: "cluster/service" -> its task definition), and read what it wrote."""
     _, _, plan = loaded(profile)
@@ -50,9 +53,12 @@ def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> 
         services={name: task["taskDefinitionArn"] for name, task in deployed.items()},
         task_definitions={task["taskDefinitionArn"]: {"taskDefinition": task} for task in deployed.values()},
     )
-    # the build checks the deployed task definition holds every container it will update
+    # the build checks that each deployed task definition holds every container it will update
     assert done.returncode == 0, done.stderr
-    return json.loads((tmp_path / "imagedefinitions.json").read_text())
+    return {
+        service.name: json.loads((tmp_path / service.definitions_file).read_text())
+        for service in service_plans(delivery, plan.account(account).pipeline)
+    }
 
 
 @pytest.mark.parametrize(("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v))
@@ -61,7 +67,6 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
     _, _, plan = loaded(profile)
     region = plan.delivery.region
     environment = model.environment
-    (name, service_settings) = next(iter(environment.services.items()))
     zones = environment.network.availability_zones
     text = render_env(profile, account, without_database=True)
 
@@ -105,44 +110,63 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         assert listeners[443]["Certificates"][0]["CertificateArn"] == certificate["CertificateArn"]
         (redirect,) = listeners[80]["DefaultActions"]
         assert redirect["Type"] == "redirect" and redirect["RedirectConfig"]["Protocol"] == "HTTPS"
-        groups = elb.describe_target_groups()["TargetGroups"]
-        target = service_settings.load_balancer
-        blue_green = service_settings.deployment.strategy != "rolling"
-        assert len(groups) == (0 if target is None else 2 if blue_green else 1)
-        for group in groups:
-            assert group["TargetType"] == "ip" and group["VpcId"] == vpc["VpcId"]
-            assert group["Port"] == service_settings.ports[target.container]
-            assert group["HealthCheckPath"] == target.health_check_path
-        if target is not None:
-            (rule,) = [r for r in elb.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+        groups = {g["TargetGroupArn"]: g for g in elb.describe_target_groups()["TargetGroups"]}
+        rules = [r for r in elb.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+        routed = {}  # path pattern -> the target groups its rule forwards to
+        for rule in rules:
             forwarded = {g["TargetGroupArn"] for a in rule["Actions"] for g in a.get("ForwardConfig", {}).get("TargetGroups", [])}
             forwarded |= {a["TargetGroupArn"] for a in rule["Actions"] if "TargetGroupArn" in a}
-            assert forwarded == {g["TargetGroupArn"] for g in groups}
+            for condition in rule["Conditions"]:
+                for path in condition.get("PathPatternConfig", {}).get("Values", condition.get("Values", [])):
+                    routed[path] = forwarded
+        expected_groups = 0
+        for service_settings in environment.services.values():
+            target = service_settings.load_balancer
+            if target is None:
+                continue
+            blue_green = service_settings.deployment.strategy != "rolling"
+            expected_groups += 2 if blue_green else 1
+            (forwarded,) = {frozenset(routed[path]) for path in target.paths}
+            assert len(forwarded) == (2 if blue_green else 1)
+            for arn in forwarded:
+                group = groups[arn]
+                assert group["TargetType"] == "ip" and group["VpcId"] == vpc["VpcId"]
+                assert group["Port"] == service_settings.ports[target.container]
+                assert group["HealthCheckPath"] == target.health_check_path
+        assert len(groups) == expected_groups
 
         ecs = boto3.client("ecs", region_name=region)
         (cluster,) = ecs.describe_clusters(clusters=[outputs["ClusterName"]])["clusters"]
         assert cluster["clusterName"] == model.pipeline.cluster
         arns = ecs.list_services(cluster=cluster["clusterName"])["serviceArns"]
-        services = ecs.describe_services(cluster=cluster["clusterName"], services=arns)["services"]
-        assert [s["serviceName"] for s in services] == list(environment.services) == [model.pipeline.service]
-        (service,) = services
-        assert service["desiredCount"] == service_settings.desired_count
-        task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
-        task = json.loads(json.dumps(task, default=str))
-        definitions = _imagedefinitions(profile, account, tmp_path, {f"{cluster['clusterName']}/{name}": task})
-        containers = {c["name"]: c for c in task["containerDefinitions"]}
-        # the ECS deploy action swaps images by container name: exactly these names, no more, no fewer
-        assert sorted(containers) == sorted(d["name"] for d in definitions) == sorted(
-            image.container for image in plan.delivery.images
+        services = {s["serviceName"]: s for s in ecs.describe_services(cluster=cluster["clusterName"], services=arns)["services"]}
+        assert sorted(services) == sorted(environment.services) == sorted(service_names(model))
+        tasks = {}
+        for name, service in services.items():
+            assert service["desiredCount"] == environment.services[name].desired_count
+            task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+            tasks[name] = json.loads(json.dumps(task, default=str))
+        definitions = _imagedefinitions(
+            profile, account, tmp_path, {f"{cluster['clusterName']}/{name}": task for name, task in tasks.items()}
         )
-        for definition in definitions:
-            repository = definition["imageUri"].split("/", 1)[1].split("@")[0]
-            assert containers[definition["name"]]["image"].endswith(f"/{repository}:{plan_account.deploy_tag}")
-        ports = {n: [m["containerPort"] for m in c.get("portMappings", [])] for n, c in containers.items()}
-        assert ports == {n: [service_settings.ports[n]] if n in service_settings.ports else [] for n in containers}
-        # moto keeps only family, containers and memory of a template's task definition (the CPU,
-        # Fargate and role settings are checked in test_environment_template.py)
-        assert task["family"] == name and task["memory"] == str(service_settings.memory)
+        assert sorted(definitions) == sorted(services)
+        delivered = []
+        for name, task in tasks.items():
+            service_settings = environment.services[name]
+            containers = {c["name"]: c for c in task["containerDefinitions"]}
+            # the ECS deploy action swaps images by container name: exactly these names, no more, no fewer
+            assert sorted(containers) == sorted(d["name"] for d in definitions[name])
+            delivered += containers
+            for definition in definitions[name]:
+                repository = definition["imageUri"].split("/", 1)[1].split("@")[0]
+                assert containers[definition["name"]]["image"].endswith(f"/{repository}:{plan_account.deploy_tag}")
+            ports = {n: [m["containerPort"] for m in c.get("portMappings", [])] for n, c in containers.items()}
+            assert ports == {n: [service_settings.ports[n]] if n in service_settings.ports else [] for n in containers}
+            # moto keeps only family, containers and memory of a template's task definition (the CPU,
+            # Fargate and role settings are checked in test_environment_template.py)
+            assert task["family"] == name and task["memory"] == str(service_settings.memory)
+        # every delivered image runs in exactly one service
+        assert sorted(delivered) == sorted(image.container for image in plan.delivery.images)
         iam = boto3.client("iam", region_name=region)
         role = outputs["TaskExecutionRoleArn"].rsplit("/", 1)[1]
         trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]["Statement"][0]

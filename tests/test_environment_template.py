@@ -12,14 +12,25 @@ from conftest import FIXTURES, PROFILES
 from environment_helpers import env_template, environment_accounts, loaded, of_type, render_env, settings
 
 from ciconf.profile.derive import registry_host
+from ciconf.profile.environment import logical_name, service_containers, service_names
 
 EXAMPLE = PROFILES / "ci-cd-example.yaml"
 STRATEGIES = FIXTURES / "profiles" / "environment-strategies.yaml"
+SERVICES = FIXTURES / "profiles" / "environment-services.yaml"
 
 
 def _service(template: dict) -> dict:
     (service,) = of_type(template, "AWS::ECS::Service").values()
     return service["Properties"]
+
+
+def _services(template: dict) -> dict[str, dict]:
+    """ECS service name -> the properties of its service resource."""
+    return {r["Properties"]["ServiceName"]: r["Properties"] for r in of_type(template, "AWS::ECS::Service").values()}
+
+
+def _task_of(template: dict, name: str) -> dict:
+    return template["Resources"][f"{logical_name(name)}TaskDefinition"]["Properties"]
 
 
 def _task(template: dict) -> dict:
@@ -28,7 +39,11 @@ def _task(template: dict) -> dict:
 
 
 def test_bundled_and_fixture_profiles_cover_every_strategy():
-    strategies = {_service(env_template(p, a))["DeploymentConfiguration"]["Strategy"] for p, a in environment_accounts()}
+    strategies = {
+        service["DeploymentConfiguration"]["Strategy"]
+        for p, a in environment_accounts()
+        for service in _services(env_template(p, a)).values()
+    }
     assert strategies == {"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"}
     assert (EXAMPLE, "stg") in environment_accounts() and (EXAMPLE, "prod") in environment_accounts()
 
@@ -97,22 +112,25 @@ def test_https_listener_uses_the_certificate_parameter_and_http_redirects():
 def test_only_the_load_balancer_reaches_the_tasks(profile, account):
     template = env_template(profile, account)
     resources = template["Resources"]
-    tasks = {name for name in of_type(template, "AWS::EC2::SecurityGroup") if name.endswith("SecurityGroup")
-             and name not in ("LoadBalancerSecurityGroup", "DatabaseSecurityGroup")}
-    (task_group,) = tasks
-    assert "SecurityGroupIngress" not in resources[task_group]["Properties"]
-    ingress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
-               if r["Properties"]["GroupId"] == {"!Ref": task_group}]
-    port = _service(template).get("LoadBalancers", [{}])[0].get("ContainerPort")
-    if port is None:
-        assert ingress == []  # a worker takes no connections at all
-    else:
-        assert ingress == [{"GroupId": {"!Ref": task_group}, "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-                            "SourceSecurityGroupId": {"!Ref": "LoadBalancerSecurityGroup"},
-                            "Description": "from the load balancer"}]
+    reached = []
+    for name, service in _services(template).items():
+        task_group = f"{logical_name(name)}SecurityGroup"
+        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [{"!Ref": task_group}]
+        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+        assert "SecurityGroupIngress" not in resources[task_group]["Properties"]
+        ingress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+                   if r["Properties"]["GroupId"] == {"!Ref": task_group}]
+        port = service.get("LoadBalancers", [{}])[0].get("ContainerPort")
+        if port is None:
+            assert ingress == []  # a worker takes no connections at all
+        else:
+            reached.append({"!Ref": task_group})
+            assert ingress == [{"GroupId": {"!Ref": task_group}, "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+                                "SourceSecurityGroupId": {"!Ref": "LoadBalancerSecurityGroup"},
+                                "Description": "from the load balancer"}]
     alb_egress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupEgress").values()
                   if r["Properties"]["GroupId"] == {"!Ref": "LoadBalancerSecurityGroup"}]
-    assert [e["DestinationSecurityGroupId"] for e in alb_egress] == ([{"!Ref": task_group}] if port else [])
+    assert [e["DestinationSecurityGroupId"] for e in alb_egress] == reached
     (placeholder,) = resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     assert placeholder["CidrIp"] == "127.0.0.1/32"  # replaces the default allow-all egress
 
@@ -122,26 +140,30 @@ def test_containers_are_the_delivered_images_at_the_deploy_tag(profile, account)
     model, plan_account = settings(profile, account)
     _, _, plan = loaded(profile)
     template = env_template(profile, account)
-    task = _task(template)
-    (service_settings,) = model.environment.services.values()
+    images = {image.container: image for image in plan.delivery.images}
+    wanted = service_containers(model, list(images))
+    assert set(_services(template)) == set(wanted) == set(model.environment.services)
     registry = registry_host("${AWS::AccountId}", plan.delivery.region)
-    assert [c["Name"] for c in task["ContainerDefinitions"]] == [i.container for i in plan.delivery.images]
-    for image, container in zip(plan.delivery.images, task["ContainerDefinitions"]):
-        assert container["Image"] == {"!Sub": f"{registry}/{image.repository}:{plan_account.deploy_tag}"}
-        ports = [m["ContainerPort"] for m in container.get("PortMappings", [])]
-        assert ports == ([service_settings.ports[image.container]] if image.container in service_settings.ports else [])
-        assert container["LogConfiguration"]["LogDriver"] == "awslogs"
-        assert container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == image.container
-    assert task["RequiresCompatibilities"] == ["FARGATE"] and task["NetworkMode"] == "awsvpc"
-    assert (task["Cpu"], task["Memory"]) == (str(service_settings.cpu), str(service_settings.memory))
-    assert task["ExecutionRoleArn"] != task["TaskRoleArn"]
-    balancer = _service(template).get("LoadBalancers")
-    if service_settings.load_balancer:
-        (entry,) = balancer
-        assert entry["ContainerName"] == service_settings.load_balancer.container
-        assert entry["ContainerPort"] == service_settings.ports[entry["ContainerName"]]
-    else:
-        assert balancer is None
+    for name, service_settings in model.environment.services.items():
+        task = _task_of(template, name)
+        assert [c["Name"] for c in task["ContainerDefinitions"]] == wanted[name]
+        for container in task["ContainerDefinitions"]:
+            image = images[container["Name"]]
+            assert container["Image"] == {"!Sub": f"{registry}/{image.repository}:{plan_account.deploy_tag}"}
+            ports = [m["ContainerPort"] for m in container.get("PortMappings", [])]
+            assert ports == ([service_settings.ports[image.container]] if image.container in service_settings.ports else [])
+            assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+            assert container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == image.container
+        assert task["RequiresCompatibilities"] == ["FARGATE"] and task["NetworkMode"] == "awsvpc"
+        assert (task["Cpu"], task["Memory"]) == (str(service_settings.cpu), str(service_settings.memory))
+        assert task["ExecutionRoleArn"] != task["TaskRoleArn"]
+        balancer = _services(template)[name].get("LoadBalancers")
+        if service_settings.load_balancer:
+            (entry,) = balancer
+            assert entry["ContainerName"] == service_settings.load_balancer.container
+            assert entry["ContainerPort"] == service_settings.ports[entry["ContainerName"]]
+        else:
+            assert balancer is None
 
 
 def test_secrets_are_references_and_only_those_can_be_read():
@@ -246,12 +268,15 @@ def test_catch_all_rule_yields_to_specific_paths():
     assert env_template(STRATEGIES, "bg")["Resources"]["ShopAppListenerRule"]["Properties"]["Priority"] == 1
 
 
-@pytest.mark.parametrize(("profile", "account", "engine", "port", "family", "instances"), [
-    (EXAMPLE, "stg", "aurora-mysql", 3306, "aurora-mysql8.0", 1),
-    (EXAMPLE, "prod", "aurora-mysql", 3306, "aurora-mysql8.0", 2),
-    (STRATEGIES, "lin", "aurora-postgresql", 5432, "aurora-postgresql16", 1),
-], ids=["stg", "prod", "postgres"])
-def test_database_is_private_encrypted_managed_and_snapshotted(profile, account, engine, port, family, instances):
+@pytest.mark.parametrize(("profile", "account", "engine", "port", "family", "instances", "clients_expected"), [
+    (EXAMPLE, "stg", "aurora-mysql", 3306, "aurora-mysql8.0", 1, ["web"]),
+    (EXAMPLE, "prod", "aurora-mysql", 3306, "aurora-mysql8.0", 2, ["web"]),
+    (STRATEGIES, "lin", "aurora-postgresql", 5432, "aurora-postgresql16", 1, ["app"]),
+    (SERVICES, "stg", "aurora-postgresql", 5432, "aurora-postgresql16", 1, ["web", "worker", "scheduler"]),
+], ids=["stg", "prod", "postgres", "several-services"])
+def test_database_is_private_encrypted_managed_and_snapshotted(
+    profile, account, engine, port, family, instances, clients_expected
+):
     template = env_template(profile, account)
     resources = template["Resources"]
     cluster = resources["DatabaseCluster"]
@@ -273,15 +298,17 @@ def test_database_is_private_encrypted_managed_and_snapshotted(profile, account,
     assert "SecurityGroupIngress" not in group
     ingress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
                if r["Properties"]["GroupId"] == {"!Ref": "DatabaseSecurityGroup"}]
-    (service_id,) = [name.removesuffix("Service") for name in of_type(template, "AWS::ECS::Service")]
+    ids = [logical_name(name) for name in _services(template)]
     assert ingress == [{"GroupId": {"!Ref": "DatabaseSecurityGroup"}, "IpProtocol": "tcp", "FromPort": port,
-                        "ToPort": port, "SourceSecurityGroupId": {"!Ref": f"{service_id}SecurityGroup"},
-                        "Description": f"from the {service_id} tasks"}]
-    client = [c for c in _task(template)["ContainerDefinitions"] if any(e["Name"] == "DB_HOST" for e in c.get("Environment", []))]
-    (container,) = client
-    environment = {e["Name"]: e["Value"] for e in container["Environment"]}
-    assert environment["DB_HOST"] == {"!GetAtt": "DatabaseCluster.Endpoint.Address"}
-    assert {s["Name"] for s in container["Secrets"]} >= {"DB_USERNAME", "DB_PASSWORD"}
+                        "ToPort": port, "SourceSecurityGroupId": {"!Ref": f"{sid}SecurityGroup"},
+                        "Description": f"from the {sid} tasks"} for sid in ids]
+    containers = [c for name in _services(template) for c in _task_of(template, name)["ContainerDefinitions"]]
+    clients = [c for c in containers if any(e["Name"] == "DB_HOST" for e in c.get("Environment", []))]
+    assert [c["Name"] for c in clients] == clients_expected
+    for container in clients:
+        environment = {e["Name"]: e["Value"] for e in container["Environment"]}
+        assert environment["DB_HOST"] == {"!GetAtt": "DatabaseCluster.Endpoint.Address"}
+        assert {s["Name"] for s in container["Secrets"]} >= {"DB_USERNAME", "DB_PASSWORD"}
     assert template["Outputs"]["DatabaseSecretArn"]["Value"] == {"!GetAtt": "DatabaseCluster.MasterUserSecret.SecretArn"}
 
 
@@ -293,23 +320,26 @@ def test_pipeline_finds_the_cluster_and_service_it_deploys_to(profile, account):
     cluster = environment["Resources"]["Cluster"]["Properties"]
     assert cluster["ClusterName"] == model.pipeline.cluster == pipeline["Parameters"]["EcsClusterName"]["Default"]
     assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
-    assert _service(environment)["ServiceName"] == pipeline["Parameters"]["EcsServiceName"]["Default"]
+    # the pipeline's service-name parameters default to exactly the services the environment creates
+    named = {p["Default"] for key, p in pipeline["Parameters"].items() if re.fullmatch(r"EcsService\w*Name", key)}
+    assert named == set(_services(environment)) == set(service_names(model))
     (deploy,) = [s for s in pipeline["Resources"]["Pipeline"]["Properties"]["Stages"] if s["Name"] == "Deploy"]
-    assert deploy["Actions"][0]["ActionTypeId"]["Provider"] == "ECS"  # ECS applies the service's strategy
+    # ECS applies each service's own strategy
+    assert {a["ActionTypeId"]["Provider"] for a in deploy["Actions"]} == {"ECS"}
     # both stacks refuse any region but the profile's
     (ours,) = environment["Rules"]["ProfileRegion"]["Assertions"]
     (theirs,) = pipeline["Rules"]["ProfileRegion"]["Assertions"]
     assert ours["Assert"] == theirs["Assert"] == {"!Equals": [{"!Ref": "AWS::Region"}, plan_account_region(profile)]}
     exports = {o["Export"]["Name"] for o in environment["Outputs"].values() if "Export" in o}
     project = re.search(r"^project: (\S+)$", profile.read_text(), re.M).group(1)
-    name = model.pipeline.service
-    assert {f"{project}-{account}-cluster", f"{project}-{account}-{name}-service",
-            f"{project}-{account}-task-execution-role-arn", f"{project}-{account}-task-role-arn"} <= exports
+    assert {f"{project}-{account}-cluster", f"{project}-{account}-task-execution-role-arn",
+            f"{project}-{account}-task-role-arn"} | {f"{project}-{account}-{n}-service" for n in named} <= exports
     # the pipeline passes exactly these two roles to the task definitions it registers
     assert {"TaskExecutionRoleArn", "TaskRoleArn"} <= set(pipeline["Parameters"])
-    task = _task(environment)
-    assert (task["ExecutionRoleArn"], task["TaskRoleArn"]) == (
-        environment["Outputs"]["TaskExecutionRoleArn"]["Value"], environment["Outputs"]["TaskRoleArn"]["Value"])
+    for name in named:
+        task = _task_of(environment, name)
+        assert (task["ExecutionRoleArn"], task["TaskRoleArn"]) == (
+            environment["Outputs"]["TaskExecutionRoleArn"]["Value"], environment["Outputs"]["TaskRoleArn"]["Value"])
 
 
 def plan_account_region(profile) -> str:
