@@ -101,25 +101,35 @@ def test_deploy_commands_fit_the_generated_stacks():
     stg = plan.account("stg")
     environment = env_template(EXAMPLE, "stg")
     pipeline = load_template(render(EXAMPLE, "stg"))
+    bootstrap = load_template(render(EXAMPLE, "stg", "bootstrap"))
+    bootstrap_name = f"{plan.project}-stg-bootstrap"
     commands = [_options(words) for words in _commands()]
+    # in deploy order: bootstrap, environment, pipeline, environment again
     assert [c["--stack-name"] for c in commands] == [
-        [stack_name(plan.project, "stg")], [stg.stack_name], [stack_name(plan.project, "stg")]
+        [bootstrap_name], [stack_name(plan.project, "stg")], [stg.stack_name], [stack_name(plan.project, "stg")]
     ]
-    templates = {stack_name(plan.project, "stg"): environment, stg.stack_name: pipeline}
-    for command in commands:
+    templates = {bootstrap_name: bootstrap, stack_name(plan.project, "stg"): environment, stg.stack_name: pipeline}
+    for step, command in enumerate(commands):
         (name,) = command["--stack-name"]
         assert command["--region"] == [plan.delivery.region]
-        assert command["--capabilities"] == ["CAPABILITY_IAM"]
+        # named IAM resources need CAPABILITY_NAMED_IAM; the others are fine with CAPABILITY_IAM
+        named_iam = any(r["Type"].startswith("AWS::IAM::") and "RoleName" in r.get("Properties", {})
+                        for r in templates[name]["Resources"].values())
+        assert command["--capabilities"] in (["CAPABILITY_IAM"], ["CAPABILITY_NAMED_IAM"])
+        assert not named_iam or command["--capabilities"] == ["CAPABILITY_NAMED_IAM"]
         (path,) = command["--template-file"]
         assert path == f"cloudformation/{name}.yaml"
-        parameters = dict(item.split("=", 1) for item in command["--parameter-overrides"])
-        assert set(parameters) <= set(templates[name]["Parameters"]), parameters
+        parameters = dict(item.split("=", 1) for item in command.get("--parameter-overrides", []))
+        declared = templates[name].get("Parameters", {})
+        assert set(parameters) <= set(declared), parameters
+        if step < 3:  # a stack's creation gives every parameter without a default (the update keeps them)
+            assert {k for k, v in declared.items() if "Default" not in v} <= set(parameters), (name, parameters)
         for key, value in parameters.items():
-            pattern = templates[name]["Parameters"][key].get("AllowedPattern")
+            pattern = declared[key].get("AllowedPattern")
             if pattern and not value.startswith("$("):
                 assert re.fullmatch(pattern, value), (key, value)
     # the pipeline takes its roles from the environment's exports, by their exact names
     exports = {o["Export"]["Name"] for o in environment["Outputs"].values() if "Export" in o}
     named = re.findall(r"Exports\[\?Name=='([^']+)'\]", DOC)
     assert named and set(named) <= exports
-    assert [c["--parameter-overrides"] for c in commands][2] == ["ImagesDelivered=true"]
+    assert commands[3]["--parameter-overrides"] == ["ImagesDelivered=true"]
