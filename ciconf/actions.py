@@ -14,7 +14,7 @@ from typing import Optional
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
 DEFAULT_CONFIG = ".circleci/config.yml"
-DEFAULT_STACKS_DIR = "cloudformation"  # ciconf.cloudformation.render.DEFAULT_DIR; a test keeps them equal
+DEFAULT_STACKS_DIR = "cloudformation"  # ciconf.cloudformation.stacks.DEFAULT_DIR; a test keeps them equal
 CONFIG_MAX_BYTES = 64 * 1024 * 1024
 PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
@@ -59,10 +59,10 @@ def generated_files(
     doc, profile = parse_profile_document(decode(path, raw), path)
     files: list[tuple[Optional[str], str]] = [(config, render_config(profile, path, config))]
     if stacks_dir is not None:
-        from ciconf.cloudformation.render import stacks_for
+        from ciconf.cloudformation.stacks import all_stacks
         from ciconf.profile.derive import plan
 
-        files += stacks_for(doc, plan(profile), stacks_dir)
+        files += all_stacks(doc, plan(profile), stacks_dir)
     return files
 
 
@@ -272,14 +272,14 @@ def cfn(
     stack: str = "pipeline",
 ) -> int:
     """Write (or print) one account's stack, or every stack of every account (--all)."""
-    from ciconf.cloudformation import render as cfn_render
+    from ciconf.cloudformation import stacks
     from ciconf.profile.derive import plan as derive_plan
     from ciconf.profile.load import load_profile_document
 
     path = profile_path(profile)
     doc, loaded = load_profile_document(path)
     plan = derive_plan(loaded)
-    rendered = cfn_render.cfn_outputs(
+    rendered = stacks.cfn_outputs(
         doc,
         plan,
         account=None if every else (account or ""),
@@ -294,5 +294,5 @@ def cfn(
         else:
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
-        say(f"ciconf: account {skipped.name} has no pipeline section; only its bootstrap stack was written")
+        say(f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it")
     return OK

@@ -187,16 +187,20 @@ def cfn(
     profile: Optional[Path] = _profile_argument(),
     account: Optional[str] = typer.Option(None, "--account", help="Account whose stack to write."),
     stack: str = typer.Option(
-        "pipeline", "--stack", help="With --account: pipeline (default) or bootstrap (ECR repositories, deploy role)."
+        "pipeline",
+        "--stack",
+        help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or environment "
+        "(VPC, load balancer, ECS services).",
     ),
     output: Optional[Path] = typer.Option(
         None, "-o", "--output", help="Where to write it (default: cloudformation/<stack name>.yaml)."
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the template instead of writing it."),
-    every: bool = typer.Option(False, "--all", help="Write every stack of every account (bootstrap and pipeline)."),
+    every: bool = typer.Option(False, "--all", help="Write every stack of every account (bootstrap, environment, pipeline)."),
     directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
 ) -> None:
-    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role) or pipeline (ECR -> CodeBuild -> ECS)."""
+    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC, load
+    balancer, ECS services) or pipeline (ECR -> CodeBuild -> ECS)."""
     if every == (account is not None):
         _usage("give either --account NAME or --all")
     if every and (output is not None or stdout):
@@ -205,8 +209,8 @@ def cfn(
         _usage("--dir goes with --all; use -o with --account")
     if output is not None and stdout:
         _usage("give -o or --stdout, not both")
-    if stack not in ("pipeline", "bootstrap"):
-        _usage(f"--stack is pipeline or bootstrap, not {stack!r}")
+    if stack not in ("pipeline", "bootstrap", "environment"):
+        _usage(f"--stack is pipeline, bootstrap or environment, not {stack!r}")
     if every and stack != "pipeline":
         _usage("--all writes every stack; --stack goes with --account")
     _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every, stack))

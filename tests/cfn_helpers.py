@@ -187,14 +187,14 @@ def pushed_by(job: dict) -> tuple[set[str], list[str]]:
 def write_all_stacks(workdir: Path, profile_name: str = "ciconf.yaml") -> dict[str, str]:
     """Write every stack of `workdir/profile_name` at its default path, as `ciconf cfn --all` does
     from `workdir`; returns {relative path: text}."""
-    from ciconf.cloudformation.render import stacks_for
+    from ciconf.cloudformation.stacks import all_stacks
     from ciconf.profile.load import load_profile_document
 
     cwd = os.getcwd()
     os.chdir(workdir)  # headers and default paths are relative to the working directory
     try:
         doc, loaded = load_profile_document(profile_name)
-        stacks = dict(stacks_for(doc, derive_plan(loaded)))
+        stacks = dict(all_stacks(doc, derive_plan(loaded)))
     finally:
         os.chdir(cwd)
     for relative, text in stacks.items():

@@ -62,14 +62,32 @@ def test_account_without_pipeline_is_located(tmp_path):
     assert message.startswith(f"ciconf: error: ciconf.yaml:{line}:5: accounts[0].pipeline: account 'stg' has no pipeline")
 
 
+def _without_stg_pipeline_and_environment(text: str) -> str:
+    """The example with stg's pipeline and environment sections cut out (an environment needs a pipeline)."""
+    start = text.index("    pipeline:\n      cluster: example-stg\n")
+    return text[:start] + text[text.index("  - name: prod\n"):]
+
+
 def test_all_skips_accounts_without_pipeline(tmp_path):
-    text = EXAMPLE.replace("    pipeline:\n      cluster: example-stg\n      service: example-stg-web\n", "")
-    _profile(tmp_path, text)
+    _profile(tmp_path, _without_stg_pipeline_and_environment(EXAMPLE))
     done = run_ciconf("cfn", "--all", "--dir", "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "ci-cd-example-prod-bootstrap.yaml", "ci-cd-example-prod-pipeline.yaml", "ci-cd-example-stg-bootstrap.yaml"]
-    assert "account stg has no pipeline section; only its bootstrap stack was written" in done.stderr
+        "ci-cd-example-prod-bootstrap.yaml", "ci-cd-example-prod-environment.yaml",
+        "ci-cd-example-prod-pipeline.yaml", "ci-cd-example-stg-bootstrap.yaml"]
+    assert "account stg has no pipeline section; no pipeline stack was written for it" in done.stderr
+
+
+def test_environment_of_one_account_and_an_account_without_one(tmp_path):
+    _profile(tmp_path, EXAMPLE)
+    done = run_ciconf("cfn", "--account", "prod", "--stack", "environment", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "cloudformation" / "ci-cd-example-prod-environment.yaml").read_text()
+    assert "Type: AWS::ECS::Cluster" in text and "Type: AWS::EC2::VPC" in text
+    _profile(tmp_path, _without_stg_pipeline_and_environment(EXAMPLE))
+    refused = run_ciconf("cfn", "--account", "stg", "--stack", "environment", "--stdout", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "accounts: account 'stg' has no environment section" in refused.stderr
 
 
 def test_bootstrap_of_one_account(tmp_path):
@@ -80,8 +98,7 @@ def test_bootstrap_of_one_account(tmp_path):
     assert "regenerate with `ciconf cfn ciconf.yaml --account stg --stack bootstrap`" in text
     assert "Type: AWS::ECR::Repository" in text
     # an account without a pipeline section still gets its repositories
-    text = EXAMPLE.replace("    pipeline:\n      cluster: example-stg\n      service: example-stg-web\n", "")
-    _profile(tmp_path, text)
+    _profile(tmp_path, _without_stg_pipeline_and_environment(EXAMPLE))
     done = run_ciconf("cfn", "--account", "stg", "--stack", "bootstrap", "--stdout", cwd=tmp_path)
     assert done.returncode == 0 and "RepositoryWeb:" in done.stdout, done.stderr
 

@@ -1,4 +1,4 @@
-"""Every stack the profile generates is listed by stacks_for, so a changed region makes them all stale."""
+"""Every stack the profile generates is listed (stacks.all_stacks), so a changed region makes them all stale."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 from cfn_helpers import region_drift_scenario, write_all_stacks
 
 from ciconf.cloudformation.render import stacks_for
+from ciconf.cloudformation.stacks import all_stacks
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile_document
 
@@ -16,7 +17,7 @@ def _expected(workdir) -> dict[str, str]:
     os.chdir(workdir)
     try:
         doc, loaded = load_profile_document("ciconf.yaml")
-        return dict(stacks_for(doc, derive_plan(loaded)))
+        return dict(all_stacks(doc, derive_plan(loaded)))
     finally:
         os.chdir(cwd)
 
@@ -25,8 +26,10 @@ def test_region_change_makes_every_stack_stale_and_rewriting_fixes_them(tmp_path
     profile, stale, old, new = region_drift_scenario(tmp_path)
     assert stale == [
         "cloudformation/ci-cd-example-prod-bootstrap.yaml",
+        "cloudformation/ci-cd-example-prod-environment.yaml",
         "cloudformation/ci-cd-example-prod-pipeline.yaml",
         "cloudformation/ci-cd-example-stg-bootstrap.yaml",
+        "cloudformation/ci-cd-example-stg-environment.yaml",
         "cloudformation/ci-cd-example-stg-pipeline.yaml",
     ]
     expected = _expected(tmp_path)

@@ -40,6 +40,7 @@ def test_a_stale_stack_is_drift_and_render_fixes_every_file(tmp_path):
     again = run_ciconf("check", "ciconf.yaml", cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"and {len(stale)} CloudFormation stacks are in sync" in again.stderr
+    assert any(path.endswith("-environment.yaml") for path in stale)  # the environment stacks too
 
 
 def test_a_missing_stack_is_drift_and_the_cache_never_hides_it(tmp_path):
@@ -83,6 +84,6 @@ def test_a_profile_without_accounts_generates_only_the_config(tmp_path):
 
 def test_the_default_stacks_folder_is_the_one_cfn_writes():
     from ciconf import actions
-    from ciconf.cloudformation.render import DEFAULT_DIR
+    from ciconf.cloudformation.stacks import DEFAULT_DIR
 
     assert actions.DEFAULT_STACKS_DIR == DEFAULT_DIR

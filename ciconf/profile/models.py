@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
+from ciconf.profile.environment import Environment as AccountEnvironment
 from ciconf.profile.grammar import (
     PARAMETER_REFERENCE,
     AccountName,
@@ -612,6 +613,9 @@ class Account(Model):
         None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
     )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
+    environment: AccountEnvironment | None = Field(
+        None, description="The account's VPC, load balancer, ECS services and database (docs/environment.md)"
+    )
 
     @model_validator(mode="after")
     def _triggers(self) -> "Account":

@@ -1,0 +1,54 @@
+"""Every CloudFormation stack a profile generates, for `ciconf cfn`, `render` and `check`.
+
+Per account: its bootstrap (ECR repositories, deploy role), its environment (with an
+`environment` section: VPC, load balancer, ECS services) and its pipeline (with a `pipeline`
+section). The pipeline side (render.py) and the environment side (environment.py) each list
+their own; this module is the one place that puts them together.
+"""
+
+from __future__ import annotations
+
+from ciconf.cloudformation import environment, render
+from ciconf.errors import InputError
+from ciconf.profile.derive import Plan
+from ciconf.yamlkit.load import Document
+
+KINDS = ("bootstrap", "environment", "pipeline")  # in the order they are deployed
+DEFAULT_DIR = render.DEFAULT_DIR
+
+
+def all_stacks(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
+    """(file, text) of every stack of every account; pure. Bad input raises one located InputError."""
+    return render.stacks_for(doc, plan, directory) + environment.environment_stacks_for(doc, plan, directory)
+
+
+def cfn_outputs(
+    doc: Document,
+    plan: Plan,
+    *,
+    account: str | None,
+    stack: str,
+    output: str | None,
+    stdout: bool,
+    directory: str | None,
+) -> list[tuple[str | None, str]]:
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    if account is None:
+        everything = render.cfn_outputs(
+            doc, plan, account=None, stack=stack, output=None, stdout=False, directory=directory
+        )
+        return everything + environment.environment_stacks_for(doc, plan, directory or DEFAULT_DIR)
+    if stack != "environment":
+        return render.cfn_outputs(
+            doc, plan, account=account, stack=stack, output=output, stdout=stdout, directory=directory
+        )
+    picked = render.find_account(plan, account, doc.source)
+    for path, text in environment.environment_stacks_for(doc, plan):
+        if path == environment.default_output(plan.project, picked):
+            return [(None if stdout else (output or path), text)]
+    raise InputError(
+        doc.source,
+        f"account {picked.name!r} has no environment section",
+        field="accounts",
+        expected="an `environment:` section under the account (see docs/environment.md)",
+    )
