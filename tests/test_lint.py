@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, all_profiles, run_ciconf
+from tests.conftest import FIXTURES, ROOT, all_profiles, cli_env, run_ciconf
 
 LINT = FIXTURES / "lint"
 
@@ -237,10 +237,25 @@ def test_too_big_file_exits_2(tmp_path):
 
 def test_schema_validator_is_built_once_for_many_files():
     from ciconf.lint.runner import lint_paths
-    from ciconf.lint.schema import circleci_validator
+    from ciconf.lint.schema import circleci_validator, quick_checker
 
     circleci_validator.cache_clear()
-    report = lint_paths([str(LINT / name) for name in ("clean.yml", "legacy.yml", "version2.yml", "orbs.yml")])
+    quick_checker.cache_clear()
+    names = ("clean.yml", "legacy.yml", "version2.yml", "orbs.yml") * 2
+    report = lint_paths([str(LINT / name) for name in names])
     assert {finding.rule for finding in report.findings} >= {"CC001", "CC104", "CC301"}
-    info = circleci_validator.cache_info()
-    assert (info.misses, info.hits) == (1, 3)
+    checker = quick_checker.cache_info()
+    assert checker.misses == 1 and checker.hits >= 7  # every file is checked quickly first
+    validator = circleci_validator.cache_info()
+    assert validator.misses == 1 and validator.hits >= 1  # built once, when a file has schema errors
+
+
+def test_a_schema_valid_config_is_linted_without_jsonschema():
+    """jsonschema (some 0.1 s to import and build) is needed only to word schema errors."""
+    script = (
+        "import sys; from ciconf.lint.runner import lint_paths; "
+        f"lint_paths([{str(LINT / 'clean.yml')!r}]); print('jsonschema' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -39,12 +39,17 @@ class LintContext:
     def data(self) -> Any:
         return self.doc.data
 
-    def finding(self, rule: str, mark: Mark | None, message: str | Callable[[], str]) -> Finding:
-        """A finding of `rule` at `mark`. A callable message is only called when the finding
-        will be shown (findings.CAP): hostile configs make many thousands of findings."""
+    def finding(
+        self, rule: str, mark: Mark | None | Callable[[], Mark | None], message: str | Callable[[], str]
+    ) -> Finding:
+        """A finding of `rule` at `mark`. A callable message (or mark) is only called when the
+        finding will be shown (findings.CAP) or is the first left out: hostile configs make many
+        thousands of findings."""
         count = self.reported[rule] = self.reported[rule] + 1
         if count > CAP + 1:  # neither shown nor the first left out: only counted (findings.capped)
             return self.memo["left out", rule]
+        if callable(mark):
+            mark = mark()
         line, column = (mark.line, mark.column) if mark else (1, 1)
         if callable(message):
             message = message() if count <= CAP else ""

@@ -82,7 +82,8 @@ class Quick:
         self.find = find  # find(pattern, text): the ECMA-262 `pattern` test
         self.memo: dict[tuple[int, int], tuple[bool | None, Any, Any]] = {}
         self.refs: dict[str, Any] = {}
-        self.plans: dict[int, list] = {}  # schemas live as long as the validator: ids are stable
+        self.plans: dict[int, list] = {}  # id(schema) -> its checks, for as long as the validator lives
+        self.keep: list = []  # the planned schemas, so that no id in `plans` is ever reused
 
     def forget(self) -> None:
         """Drop remembered answers (they are keyed by object identity: one config at a time)."""
@@ -100,10 +101,18 @@ class Quick:
     def _valid(self, schema: Any, value: Any) -> bool:
         if schema is True or schema is False:
             return schema
-        if not isinstance(schema, dict):
-            raise Unknown("schema")
-        if not isinstance(value, (dict, list)):
-            return self._check(schema, value)
+        plan = self.plans.get(id(schema))
+        if plan is None:
+            if not isinstance(schema, dict):
+                raise Unknown("schema")
+            plan = self.plans[id(schema)] = self._plan(schema)
+            self.keep.append(schema)  # its id stays its own
+        kind = type(value)
+        if kind is not dict and kind is not list and not isinstance(value, (dict, list)):
+            for check, argument in plan:  # a scalar: not remembered (cheaper to check again)
+                if not check(self, argument, value, schema):
+                    return False
+            return True
         key = (id(schema), id(value))
         known = self.memo.get(key)
         if known is None:
@@ -117,10 +126,7 @@ class Quick:
         return known[0]
 
     def _check(self, schema: dict, value: Any) -> bool:
-        plan = self.plans.get(id(schema))
-        if plan is None:
-            plan = self.plans[id(schema)] = self._plan(schema)
-        for check, argument in plan:
+        for check, argument in self.plans[id(schema)]:
             if not check(self, argument, value, schema):
                 return False
         return True
@@ -196,7 +202,13 @@ class Quick:
         return not _type_ok("number", value) or value <= argument
 
     def _one_of(self, argument: list, value: Any, schema: dict) -> bool:
-        return sum(1 for sub in argument if self._valid(sub, value)) == 1
+        passed = 0
+        for sub in argument:
+            if self._valid(sub, value):
+                passed += 1
+                if passed == 2:  # jsonschema's answer is known: not exactly one
+                    return False
+        return passed == 1
 
     def _any_of(self, argument: list, value: Any, schema: dict) -> bool:
         return any(self._valid(sub, value) for sub in argument)

@@ -88,7 +88,7 @@ def fills(parts: tuple[str, ...] | list[str], text: str) -> bool:
     return cursor < limit
 
 
-@dataclass
+@dataclass(slots=True)
 class Requirement:
     name: str
     path: tuple  # where it is written (its mark is looked up only for a finding)
@@ -208,9 +208,11 @@ class Workflow:
 
     def resolve(self, required: str) -> Resolved:
         """The entries `requires: [required]` means in this workflow."""
-        if self._index is None:
-            self._index = _Index(self.entries, self.budget)
-        return self._index.resolve(required)
+        index = self._index
+        if index is None:
+            index = self._index = _Index(self.entries, self.budget)
+        known = index.memo.get(required)
+        return known if known is not None else index.resolve(required)
 
 
 def workflows(ctx: LintContext) -> list[Workflow]:
@@ -257,11 +259,14 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
         entry.matrix_alias = matrix["alias"]
     requires = options.get("requires")
     where = path + ("requires",)
+    doc, found = ctx.doc, entry.requires
     for index, required in enumerate(requires if isinstance(requires, list) else []):
-        if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
-            required = next(iter(required))
-        if isinstance(required, str):
-            entry.requires.append(Requirement(required, where + (index,), ctx.doc))
+        if type(required) is not str:
+            if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
+                required = next(iter(required))
+            if not isinstance(required, str):
+                continue
+        found.append(Requirement(required, where + (index,), doc))
     return entry
 
 
@@ -290,20 +295,26 @@ def graph(workflow: Workflow) -> Graph:
 
 def _build_graph(workflow: Workflow) -> Graph:
     entries = workflow.entries
+    first_name = len(entries)  # the first name node
     node_of: dict[str, int] = {}
     edges: list[list[int]] = [[] for _ in entries]
     names: list[str] = []
     position = {id(entry): number for number, entry in enumerate(entries)}
     latest: list[int] = []  # per name node: the last entry it means
     backwards = True
+    resolve = workflow.resolve
     for number, entry in enumerate(entries):
+        out = edges[number]
         for required in entry.requires:
-            node = node_of.get(required.name)
+            name = required.name
+            node = node_of.get(name)
             if node is None:
-                node = node_of[required.name] = len(edges)
-                names.append(required.name)
-                edges.append([position[id(e)] for e in workflow.resolve(required.name).entries])
-                latest.append(max(edges[-1], default=-1))
-            edges[number].append(node)
-            backwards = backwards and latest[node - len(entries)] < number
+                node = node_of[name] = len(edges)
+                names.append(name)
+                targets = [position[id(e)] for e in resolve(name).entries]
+                edges.append(targets)
+                latest.append(max(targets) if targets else -1)
+            out.append(node)
+            if backwards and latest[node - first_name] >= number:
+                backwards = False
     return Graph(workflow, edges, names, backwards)

@@ -13,7 +13,7 @@ composer, so that:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -40,12 +40,17 @@ _STANDARD_TAGS = {
 }
 MERGE_TAG = "tag:yaml.org,2002:merge"
 _YAML_TAG_PREFIX = "tag:yaml.org,2002:"
+# A plain scalar whose first character starts no implicit resolver (and there is no wildcard one)
+# is a string: the common case, answered without the resolver's regular expressions.
+_IMPLICIT_FIRST = frozenset(key for key in Resolver.yaml_implicit_resolvers if key is not None)
+_NO_WILDCARD = None not in Resolver.yaml_implicit_resolvers and not Resolver.yaml_path_resolvers
 
 Path = tuple  # of str keys and int indexes
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """A position; a tuple because one is made for every value (a frozen dataclass costs 3x more)."""
+
     line: int  # 1-based
     column: int  # 1-based
 
@@ -126,9 +131,12 @@ def _mark(event: Any) -> Mark:
 
 def _scalar(event: Any, source: str) -> Any:
     tag = event.tag
-    if tag in (None, "!"):
+    if tag is None or tag == "!":
         if not event.implicit[0]:  # quoted: always a string
             return event.value
+        value = event.value
+        if _NO_WILDCARD and value and value[0] not in _IMPLICIT_FIRST:
+            return value  # what the resolver (str) and construct_yaml_str would give
         tag = _resolver.resolve(yaml.ScalarNode, event.value, (True, False))
     if tag not in _STANDARD_TAGS:
         mark = _mark(event)
@@ -157,10 +165,11 @@ _UNDEFINED = None  # what an alias to a not-yet-defined anchor reads as, when th
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
+    __slots__ = ("value", "is_list", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
 
     def __init__(self, value: Any, path: Path, anchor: str | None, start: Mark) -> None:
         self.value = value
+        self.is_list = isinstance(value, list)
         self.path = path
         self.anchor = anchor
         self.start = start  # where the collection itself begins
@@ -196,7 +205,7 @@ def load_text(
         allow_undefined_aliases=allow_undefined_aliases,
     )
     try:
-        return _build(yaml.parse(text, Loader=_Loader), source, **options)
+        return _build(text, source, **options)
     except yaml.MarkedYAMLError as error:
         limit = _limit_before_error(error, text, source, options)
         raise (limit or _parse_error(error, source, text)) from None
@@ -221,7 +230,7 @@ def _limit_before_error(error: yaml.MarkedYAMLError, text: str, source: str, opt
     if not end or end > len(text):
         return None
     try:
-        _build(yaml.parse(text[:end], Loader=_Loader), source, **options)
+        _build(text[:end], source, **options)
     except _LimitError as limit:
         return limit
     except (InputError, yaml.YAMLError):
@@ -230,7 +239,7 @@ def _limit_before_error(error: yaml.MarkedYAMLError, text: str, source: str, opt
 
 
 def _build(
-    events: Any,
+    text: str,
     source: str,
     *,
     max_depth: int,
@@ -239,7 +248,33 @@ def _build(
     allow_undefined_aliases: bool,
 ) -> Document:
     """The document built from parser events; InputError on anything we refuse."""
+    loader = _Loader(text)
+    try:
+        return _build_from(
+            loader.get_event,
+            source,
+            max_depth=max_depth,
+            max_nodes=max_nodes,
+            allow_duplicates=allow_duplicates,
+            allow_undefined_aliases=allow_undefined_aliases,
+        )
+    finally:
+        loader.dispose()
+
+
+def _build_from(
+    next_event: Any,
+    source: str,
+    *,
+    max_depth: int,
+    max_nodes: int,
+    allow_duplicates: bool,
+    allow_undefined_aliases: bool,
+) -> Document:
+    """The loop of _build: one event at a time (None after the last), the common cases inline."""
     doc = Document(source, None)
+    value_marks, key_marks = doc.value_marks, doc.key_marks
+    resolved: dict[str, Any] = {}  # plain scalar text -> its value ('yes' 80,000 times is one lookup)
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
     total = 0
@@ -262,10 +297,10 @@ def _build(
             return
         frame = stack[-1]
         frame.size += size
-        if isinstance(frame.value, list):
+        if frame.is_list:
             path = frame.path + (len(frame.value),)
             frame.value.append(value)
-            doc.value_marks[path] = mark
+            value_marks[path] = mark
             return
         if frame.key is _NO_KEY:
             if isinstance(value, (dict, list)):
@@ -286,19 +321,21 @@ def _build(
             frame.explicit["<<"] = frame.key_mark or mark
             frame.merges.extend(sources)
             return
+        key_mark = frame.key_mark or mark
+        explicit = frame.explicit
         try:
-            hash(key)
-        except TypeError:
+            seen = key in explicit
+        except TypeError:  # unhashable
             raise fail("a mapping key must be a plain value", event) from None
-        if key in frame.explicit:
+        if seen:
             if not allow_duplicates:
-                raise _duplicate_error(frame, key, frame.key_mark or mark)
-            doc.duplicates.append(DuplicateKey(frame.path, key, frame.explicit[key], frame.key_mark or mark))
-        frame.explicit[key] = frame.key_mark or mark
+                raise _duplicate_error(frame, key, key_mark)
+            doc.duplicates.append(DuplicateKey(frame.path, key, explicit[key], key_mark))
+        explicit[key] = key_mark
         frame.value[key] = value
         path = frame.path + (key,)
-        doc.key_marks[path] = frame.key_mark or mark
-        doc.value_marks[path] = mark
+        key_marks[path] = key_mark
+        value_marks[path] = mark
 
     def _duplicate_error(frame: _Frame, key: Any, mark: Mark) -> InputError:
         first = frame.explicit[key]
@@ -315,27 +352,45 @@ def _build(
         if not stack:
             return ()
         frame = stack[-1]
-        if isinstance(frame.value, list):
+        if frame.is_list:
             return frame.path + (len(frame.value),)
         return frame.path + (frame.key,) if frame.key is not _NO_KEY else frame.path
 
-    for event in events:
+    scalar_event = yaml.ScalarEvent
+    while (event := next_event()) is not None:
         kind = type(event)
-        if kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise fail("expected a single YAML document, found another '---'", event)
-        elif kind is yaml.ScalarEvent:
+        if kind is scalar_event:
             total += 1
             if total > max_nodes:
                 raise limit(f"the file holds more than {max_nodes:,} values", event)
-            value = _scalar(event, source)
+            tag = event.tag
+            if (tag is None or tag == "!") and event.implicit[0]:  # plain: resolved from its text alone
+                plain = event.value
+                if _NO_WILDCARD and plain and plain[0] not in _IMPLICIT_FIRST:
+                    value = plain
+                else:
+                    value = resolved.get(plain, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = resolved[plain] = _scalar(event, source)  # immutable: safe to share
+            else:
+                value = _scalar(event, source)
             if event.style in ("'", '"'):
                 doc.quoted.add(current_path())
             if event.anchor:
                 anchors[event.anchor] = (value, 1)
                 doc.anchor_paths[event.anchor] = current_path()
-            attach(value, 1, event, _mark(event))
+            start = event.start_mark
+            mark = Mark(start.line + 1, start.column + 1)
+            frame = stack[-1] if stack else None
+            if frame is not None and not frame.is_list and frame.key is _NO_KEY:
+                frame.size += 1  # a key: attach() would do just this
+                frame.key, frame.key_mark = value, mark
+            else:
+                attach(value, 1, event, mark)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail("expected a single YAML document, found another '---'", event)
         elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
             total += 1
             if total > max_nodes:

@@ -20,14 +20,17 @@ ID = "CC101"
 def check(ctx: LintContext) -> Iterator[Finding]:
     for workflow in workflows(ctx):
         names: Suggestions | None = None
+        resolve = workflow.resolve
         for entry in workflow.entries:
             for required in entry.requires:
-                resolved = workflow.resolve(required.name)
+                resolved = resolve(required.name)
                 if resolved.entries or not resolved.certain or is_templated(required.name):
                     continue
-                if ctx.shown(ID):
-                    names = names or Suggestions(entry.name for entry in workflow.entries)
-                yield ctx.finding(ID, required.mark, lambda: _message(workflow, entry, required.name, names))
+                if names is None and ctx.shown(ID):
+                    names = Suggestions(entry.name for entry in workflow.entries)
+                yield ctx.finding(
+                    ID, lambda: required.mark, lambda: _message(workflow, entry, required.name, names)
+                )
 
 
 def _message(workflow: Workflow, entry: Entry, required: str, names: Suggestions | None) -> str:

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 from ciconf.lint.context import LintContext, dotted
 from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
-from ciconf.lint.schema import circleci_validator, json_compatible, quick
+from ciconf.lint.schema import circleci_validator, json_compatible, quick_checker
 
 ID = "CC001"
 MAX_MESSAGE = 200
@@ -19,9 +19,12 @@ VAGUE = ("type", "enum", "const", "oneOf", "anyOf", "allOf", "not")
 def check(ctx: LintContext) -> Iterator[Finding]:
     undefined = {alias.path for alias in ctx.doc.undefined_aliases}
     keys = _Keys()
-    validator = circleci_validator()
+    data = json_compatible(ctx.data)
+    checker = quick_checker()
     try:
-        for error in validator.iter_errors(json_compatible(ctx.data)):
+        if checker.valid(checker.root, data) is True:
+            return  # what jsonschema would say too, without importing it
+        for error in circleci_validator().iter_errors(data):
             error = _most_specific(error)
             path = tuple(error.absolute_path)
             if undefined and any(path[:length] in undefined for length in range(len(path) + 1)):
@@ -32,7 +35,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 ctx.stop(ID)
                 return
     finally:
-        quick(validator).forget()
+        checker.forget()
 
 
 def _most_specific(error: Any) -> Any:

@@ -24,9 +24,11 @@ YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 def check(ctx: LintContext) -> Iterator[Finding]:
     mappings = _environment_mappings(ctx)
     for path, mark in ctx.written():
-        if len(path) < 2 or path[:-1] not in mappings:
+        environment = mappings.get(path[:-1]) if len(path) >= 2 else None
+        if environment is None:
             continue
-        value = ctx.value_at(path)
+        name = path[-1]
+        value = environment[name] if name in environment else None  # as ctx.value_at(path)
         if isinstance(value, str) and not YAML12_START.match(value):
             continue  # text that no YAML reads as anything else: skip reading the source
         token = ctx.source_token(mark)
@@ -34,15 +36,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(ID, mark, lambda: _message(path[-1], token, value))
 
 
-def _environment_mappings(ctx: LintContext) -> set[tuple]:
-    """Paths of mappings used as environments: written under `environment`, or anchored
+def _environment_mappings(ctx: LintContext) -> dict[tuple, dict]:
+    """Mappings used as environments, by path: written under `environment`, or anchored
     elsewhere and aliased or merged (`<<: *env`) into an `environment`."""
     found = {path[:-1] for path, _ in ctx.written() if len(path) > 1 and path[-2] == "environment"}
     for name, used_at in ctx.doc.alias_paths:
         where = tuple(part for part in used_at if isinstance(part, str))  # drop merge keys, indexes
         if where[-1:] == ("environment",) and name in ctx.doc.anchor_paths:
             found.add(ctx.doc.anchor_paths[name])
-    return {path for path in found if isinstance(ctx.value_at(path), dict)}
+    values = {path: ctx.value_at(path) for path in found}
+    return {path: value for path, value in values.items() if isinstance(value, dict)}
 
 
 def _message(name: Any, token: str, value: Any) -> str:
