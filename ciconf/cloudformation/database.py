@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ciconf.cloudformation.alb import no_egress
-from ciconf.cloudformation.intrinsics import get_att, policy, ref, statement, sub
+from ciconf.cloudformation.intrinsics import account_administers_key, get_att, policy, ref, statement, sub
 from ciconf.cloudformation.network import private_subnets
 from ciconf.profile.environment import Database, Network
 
@@ -74,17 +74,8 @@ def _key() -> dict:
         "Properties": {
             "Description": sub("Database storage, master secret and Performance Insights of ${AWS::StackName}"),
             "EnableKeyRotation": True,
-            "KeyPolicy": policy(
-                {
-                    # AWS's default: the account manages the key through IAM; RDS and Secrets Manager
-                    # use it through grants made for the callers that IAM allows
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                }
-            ),
+            # RDS and Secrets Manager use the key through grants made for the callers IAM allows
+            "KeyPolicy": policy(account_administers_key()),
         },
     }
 

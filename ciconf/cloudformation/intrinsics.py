@@ -48,6 +48,18 @@ def statement(actions: list[str], resources: list, **extra) -> dict:
     return body
 
 
+def account_administers_key() -> dict:
+    """AWS's default key-policy statement: the account administers the key through IAM (without it
+    the key becomes unmanageable); services get their own, narrower statements next to it."""
+    return {
+        "Sid": "AccountAdministersThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+
+
 def policy(*statements: dict) -> dict:
     return {"Version": POLICY_VERSION, "Statement": list(statements)}
 

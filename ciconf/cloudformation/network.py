@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, statement, sub
+from ciconf.cloudformation.intrinsics import account_administers_key, arn, get_att, policy, ref, statement, sub
 from ciconf.profile.environment import Network
 from ciconf.yamlkit.emit import Tagged
 
@@ -48,13 +48,7 @@ def log_key() -> dict:
             "KeyPolicy": policy(
                 # AWS's default statement: the account manages the key through IAM (without it the
                 # key becomes unmanageable); CloudWatch Logs may use it for this stack's groups only.
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+                account_administers_key(),
                 {
                     "Sid": "StackLogGroupsOnly",
                     "Effect": "Allow",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ciconf.cloudformation.intrinsics import arn, get_att, policy, ref, skip_checkov, statement, sub
+from ciconf.cloudformation.intrinsics import account_administers_key, arn, get_att, policy, ref, skip_checkov, statement, sub
 
 LOG_GROUP_NAME = "/aws/codebuild/${AWS::StackName}"
 ARTIFACT_DAYS = 30  # artifacts only matter while an execution runs or is retried
@@ -39,13 +39,7 @@ def artifact_key() -> dict:
             "KeyPolicy": policy(
                 # AWS's default key policy: the account administers the key through IAM (without it
                 # the key becomes unmanageable); the stack's roles are granted only KEY_USE.
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+                account_administers_key(),
                 {
                     "Sid": "BuildLogGroupOnly",
                     "Effect": "Allow",
