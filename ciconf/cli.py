@@ -90,6 +90,14 @@ def _options(
     pass
 
 
+def _stacks_dir_option() -> Any:
+    return typer.Option(
+        Path(DEFAULT_STACKS_DIR),
+        "--stacks-dir",
+        help="Folder of the CloudFormation stacks generated from the profile (see `ciconf cfn`).",
+    )
+
+
 def _profile_argument() -> Any:
     return typer.Argument(
         None, metavar="PROFILE", help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
@@ -111,11 +119,7 @@ def render(
         "--exit-nonzero-on-change",
         help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
     ),
-    stacks_dir: Path = typer.Option(
-        Path(DEFAULT_STACKS_DIR),
-        "--stacks-dir",
-        help="Folder of the CloudFormation stacks generated from the profile (see `ciconf cfn`).",
-    ),
+    stacks_dir: Path = _stacks_dir_option(),
 ) -> None:
     """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (atomically;
     files already up to date are left untouched). --stdout prints the config only."""
@@ -135,11 +139,7 @@ def check(
         callback=_choice("color"),
         help="Colour the diff: auto (on a terminal, unless NO_COLOR is set), always or never.",
     ),
-    stacks_dir: Path = typer.Option(
-        Path(DEFAULT_STACKS_DIR),
-        "--stacks-dir",
-        help="Folder of the CloudFormation stacks generated from the profile (see `ciconf cfn`).",
-    ),
+    stacks_dir: Path = _stacks_dir_option(),
 ) -> None:
     """Exit 1 with a diff when CONFIG or a CloudFormation stack in --stacks-dir differs from what
     PROFILE renders; never writes."""
