@@ -338,13 +338,20 @@ def _regex_problem(value: str) -> str | None:
     return None
 
 
-def check_branch_filter(value: str) -> str:
+def _is_checked_pattern(value: str, name: str) -> bool:
+    """True for a valid /pattern/; a too-long value or a bad pattern raises; False for a plain name."""
     if len(value) > REF_FILTER_MAX:
-        raise ValueError(f"expected a branch name or /pattern/ of at most {REF_FILTER_MAX} characters")
+        raise ValueError(f"expected {name} or /pattern/ of at most {REF_FILTER_MAX} characters")
     if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
         problem = _regex_problem(value)
         if problem:
             raise ValueError(problem)
+        return True
+    return False
+
+
+def check_branch_filter(value: str) -> str:
+    if _is_checked_pattern(value, "a branch name"):
         return value
     if any(char in value for char in "*?[") or value.startswith("/"):
         raise ValueError(
@@ -355,12 +362,7 @@ def check_branch_filter(value: str) -> str:
 
 
 def check_tag_filter(value: str) -> str:
-    if len(value) > REF_FILTER_MAX:
-        raise ValueError(f"expected a git tag or /pattern/ of at most {REF_FILTER_MAX} characters")
-    if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
-        problem = _regex_problem(value)
-        if problem:
-            raise ValueError(problem)
+    if _is_checked_pattern(value, "a git tag"):
         return value
     if any(char in value for char in "*?["):
         raise ValueError(
