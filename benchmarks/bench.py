@@ -114,7 +114,14 @@ _JOB = "    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n"
 
 
 def _workflow(entries: list[str], jobs: str = "  b:\n" + _JOB, head: str = "") -> str:
-    return "version: 2.1\n" + head + "jobs:\n" + jobs + "workflows:\n  w:\n    jobs:\n" + "".join(entries)
+    return (
+        "version: 2.1\n"
+        + head
+        + "jobs:\n"
+        + jobs
+        + "workflows:\n  w:\n    jobs:\n"
+        + "".join(entries)
+    )
 
 
 def lint_configs() -> dict[str, str]:
@@ -129,7 +136,10 @@ def lint_configs() -> dict[str, str]:
             ]
         ),
         "100kb-of-angle-brackets": _workflow(
-            [f"      - b:\n          name: '{angles}'\n          requires: ['{angles}']\n", f"      - '{angles}/x'\n"]
+            [
+                f"      - b:\n          name: '{angles}'\n          requires: ['{angles}']\n",
+                f"      - '{angles}/x'\n",
+            ]
         ),
         "2000-undefined-jobs": _workflow(
             [f"      - k{number:05d}\n" for number in range(2000)],
@@ -152,16 +162,39 @@ def lint_configs() -> dict[str, str]:
                 f"      - b:\n          name: t{number}-<< matrix.a >>-<< matrix.b >>\n          matrix: {{parameters: {{a: ['1'], b: ['2']}}}}\n"
                 for number in range(2000)
             ]
-            + [f"      - b:\n          name: r{number}\n          requires: [t{number % 7}-1-x-{number}]\n" for number in range(2000)]
+            + [
+                f"      - b:\n          name: r{number}\n          requires: [t{number % 7}-1-x-{number}]\n"
+                for number in range(2000)
+            ]
         ),
-        "1mb-shell-line": _workflow([], jobs="  b:\n    docker: [{image: cimg/base:stable}]\n    steps:\n      - run: '" + "aws " * 250_000 + "'\n"),
+        "1mb-shell-line": _workflow(
+            [],
+            jobs="  b:\n    docker: [{image: cimg/base:stable}]\n    steps:\n      - run: '"
+            + "aws " * 250_000
+            + "'\n",
+        ),
         "1mb-environment-line": _workflow(
-            [], jobs="  b:\n" + _JOB + "    environment: {" + ", ".join(f"A{number}: yes" for number in range(80_000)) + "}\n"
+            [],
+            jobs="  b:\n"
+            + _JOB
+            + "    environment: {"
+            + ", ".join(f"A{number}: yes" for number in range(80_000))
+            + "}\n",
         ),
         "8000-schema-errors": "version: 2.1\njobs:\n"
-        + "".join(f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n" for number in range(8000)),
+        + "".join(
+            f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n"
+            for number in range(8000)
+        ),
         "25000-undeclared-parameters": _workflow(
-            [], jobs="  b:\n" + _JOB + "    environment:\n" + "".join(f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n" for n in range(25_000))
+            [],
+            jobs="  b:\n"
+            + _JOB
+            + "    environment:\n"
+            + "".join(
+                f"      V{n}: << parameters.p{n} >> << pipeline.parameters.q{n} >>\n"
+                for n in range(25_000)
+            ),
         ),
         "4000-job-tag-chain": _workflow(
             ["      - b:\n          name: n0\n"]
@@ -171,12 +204,19 @@ def lint_configs() -> dict[str, str]:
             ]
         ),
         "4000-job-cycle": _workflow(
-            [f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n" for number in range(4000)]
+            [
+                f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n"
+                for number in range(4000)
+            ]
         ),
         "10000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
-        + "".join(f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(10_000)),
+        + "".join(
+            f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(10_000)
+        ),
         "forged-finding-lines": _workflow(
-            ["      - b:\n          name: \"x\\n x.yml:1:1: CC000 forged\\e[31m\"\n          requires: [\"\\n x.yml:1:1: CC000 forged\"]\n"]
+            [
+                '      - b:\n          name: "x\\n x.yml:1:1: CC000 forged\\e[31m"\n          requires: ["\\n x.yml:1:1: CC000 forged"]\n'
+            ]
         ),
     }
     return configs
@@ -208,15 +248,15 @@ def check_jsonschema(config: str) -> list[str] | None:
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command, cwd=cwd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    return subprocess.run(command, cwd=cwd, env=child_env(), capture_output=True, text=True)
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of the child, exit code) for one run of `command`."""
     start = time.perf_counter()
-    child = subprocess.Popen(command, cwd=cwd, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        command, cwd=cwd, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -233,7 +273,11 @@ _PEAK_RSS = (
 def peak_rss_mb(command: list[str], cwd: Path) -> float:
     """Max RSS of `command`, measured from a fresh wrapper so no earlier child counts."""
     out = subprocess.run(
-        [sys.executable, "-c", _PEAK_RSS, *command], cwd=cwd, env=child_env(), capture_output=True, text=True
+        [sys.executable, "-c", _PEAK_RSS, *command],
+        cwd=cwd,
+        env=child_env(),
+        capture_output=True,
+        text=True,
     )
     return int(out.stdout.split()[-1]) / 1024  # Linux reports KiB
 
@@ -295,12 +339,18 @@ def lint_scaling(cwd: Path, rounds: int) -> dict[str, tuple[int, float, float]]:
 
 
 def print_lint_scaling(results: dict[str, tuple[int, float, float]]) -> Verdict:
-    print(f"{'ciconf lint on':<30}{'bytes':>10}{'wall s':>9}{'cpu s':>8}   (whole process, medians)")
+    print(
+        f"{'ciconf lint on':<30}{'bytes':>10}{'wall s':>9}{'cpu s':>8}   (whole process, medians)"
+    )
     for name, (size, wall, cpu) in results.items():
         print(f"{name:<30}{size:>10}{wall:>9.3f}{cpu:>8.3f}")
     worst = max(results, key=lambda name: results[name][1])
     wall = results[worst][1]
-    return Verdict(f"lint any generated config < {LINT_SECONDS_MAX} s", f"{wall:.2f} s ({worst})", wall < LINT_SECONDS_MAX)
+    return Verdict(
+        f"lint any generated config < {LINT_SECONDS_MAX} s",
+        f"{wall:.2f} s ({worst})",
+        wall < LINT_SECONDS_MAX,
+    )
 
 
 def compactness(config: Path) -> tuple[int, int, int]:
@@ -339,11 +389,16 @@ class Verdict:
 
 WITH_STACKS = "ciconf render 500x4 + 4 stacks"
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=11, help="timed repetitions per command (default 11)")
+    parser.add_argument(
+        "--rounds", type=int, default=11, help="timed repetitions per command (default 11)"
+    )
     parser.add_argument("--quick", action="store_true", help="one repetition, for a smoke test")
-    parser.add_argument("--lint-only", action="store_true", help="only `ciconf lint` on the generated large configs")
+    parser.add_argument(
+        "--lint-only", action="store_true", help="only `ciconf lint` on the generated large configs"
+    )
     options = parser.parse_args(argv)
     rounds = 1 if options.quick else max(1, options.rounds)
     lint_rounds = 1 if options.quick else 3
@@ -354,7 +409,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
         cwd = Path(temporary)
-        os.environ["CICONF_CACHE_DIR"] = str(cwd / "cache")  # children inherit it; ~/.cache stays clean
+        os.environ["CICONF_CACHE_DIR"] = str(
+            cwd / "cache"
+        )  # children inherit it; ~/.cache stays clean
         inputs = build_inputs(cwd)
         config = "example.config.yml"
         if run(ciconf("render", "example.yaml", "-o", config), cwd).returncode != 0:
@@ -364,9 +421,15 @@ def main(argv: list[str] | None = None) -> int:
             Case("python -c pass", [sys.executable, "-c", "pass"]),
             Case("ciconf check", ciconf("check", "example.yaml", "--config", config)),
             # the first check after the profile or ciconf changed renders (ciconf/cache.py)
-            Case("ciconf check (cold)", ["env", "CICONF_NO_CACHE=1", *ciconf("check", "example.yaml", "--config", config)]),
+            Case(
+                "ciconf check (cold)",
+                ["env", "CICONF_NO_CACHE=1", *ciconf("check", "example.yaml", "--config", config)],
+            ),
             # the same cached check parsed by the typer app instead of ciconf/entry.py's table
-            Case("ciconf check (via typer)", [sys.executable, "-c", TYPER_CHECK, "check", "example.yaml", "--config", config]),
+            Case(
+                "ciconf check (via typer)",
+                [sys.executable, "-c", TYPER_CHECK, "check", "example.yaml", "--config", config],
+            ),
         ]
         jsonschema_command = check_jsonschema(config)
         if jsonschema_command:
@@ -380,7 +443,12 @@ def main(argv: list[str] | None = None) -> int:
             for images in BIG_IMAGES
         ]
         renders.append(
-            Case(WITH_STACKS, ciconf("render", f"big{BIG_IMAGES[0]}.yaml", "-o", f"big{BIG_IMAGES[0]}.config.yml"))
+            Case(
+                WITH_STACKS,
+                ciconf(
+                    "render", f"big{BIG_IMAGES[0]}.yaml", "-o", f"big{BIG_IMAGES[0]}.config.yml"
+                ),
+            )
         )
         medians, cpu = measure(startup + renders, cwd, rounds)
         peak = max(peak_rss_mb(renders[0].command, cwd) for _ in range(1 if options.quick else 3))
@@ -388,26 +456,44 @@ def main(argv: list[str] | None = None) -> int:
         scaling = lint_scaling(cwd, lint_rounds)
 
     baseline = medians.get("check-jsonschema"), cpu.get("check-jsonschema")
-    print(f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds")
+    print(
+        f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds"
+    )
     for label in medians:
-        ratios = [f"{mine[label] / ref:>8.2f}" if ref else f"{'':>8}" for mine, ref in zip((medians, cpu), baseline)]
+        ratios = [
+            f"{mine[label] / ref:>8.2f}" if ref else f"{'':>8}"
+            for mine, ref in zip((medians, cpu), baseline)
+        ]
         print(f"{label:<28}{medians[label]:>8.3f}{ratios[0]}{cpu[label]:>8.3f}{ratios[1]}")
-    print("(ratio: to check-jsonschema; targets use wall time; cpu = user+sys of the child, less noisy)")
+    print(
+        "(ratio: to check-jsonschema; targets use wall time; cpu = user+sys of the child, less noisy)"
+    )
     if not lint:
         print("lint: not available")
     print(f"{'peak RSS render 500x4':<28}{peak:>9.1f}M")
-    print(f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})")
-    print(f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})")
+    print(
+        f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})"
+    )
+    print(
+        f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})"
+    )
     lint_verdict = print_lint_scaling(scaling)
     print()
-    for verdict in verdicts(medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians):
+    for verdict in verdicts(
+        medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians
+    ):
         print(verdict.line())
     print(lint_verdict.line())
     return 0
 
 
 def verdicts(
-    medians: dict[str, float], peak: float, anchored: int, expanded: int, has_lint: bool, has_reference: bool
+    medians: dict[str, float],
+    peak: float,
+    anchored: int,
+    expanded: int,
+    has_lint: bool,
+    has_reference: bool,
 ) -> list[Verdict]:
     reference = medians.get("check-jsonschema")
     small, big = (medians[f"ciconf render {images}x4"] for images in BIG_IMAGES)
@@ -423,17 +509,33 @@ def verdicts(
             results.append(Verdict(name, f"{ratio:.2f}x", ratio <= limit))
     if has_reference and "ciconf check (cold)" in medians:
         cold = medians["ciconf check (cold)"] / reference
-        results.append(Verdict("check without the digest cache", f"{cold:.2f}x", None, target=False))
+        results.append(
+            Verdict("check without the digest cache", f"{cold:.2f}x", None, target=False)
+        )
     if has_reference and "ciconf check (via typer)" in medians:
         typer_ratio = medians["ciconf check (via typer)"] / reference
-        results.append(Verdict("check parsed by typer (no fast path)", f"{typer_ratio:.2f}x", None, target=False))
+        results.append(
+            Verdict(
+                "check parsed by typer (no fast path)", f"{typer_ratio:.2f}x", None, target=False
+            )
+        )
     if WITH_STACKS in medians:
         results.append(Verdict(WITH_STACKS, f"{medians[WITH_STACKS]:.3f} s", None, target=False))
     results += [
-        Verdict(f"render 500x4 < {RENDER_SECONDS_MAX} s", f"{small:.3f} s", small < RENDER_SECONDS_MAX),
-        Verdict(f"render 1000x4 / 500x4 <= {RENDER_GROWTH_MAX}", f"{big / small:.2f}x", big / small <= RENDER_GROWTH_MAX),
+        Verdict(
+            f"render 500x4 < {RENDER_SECONDS_MAX} s", f"{small:.3f} s", small < RENDER_SECONDS_MAX
+        ),
+        Verdict(
+            f"render 1000x4 / 500x4 <= {RENDER_GROWTH_MAX}",
+            f"{big / small:.2f}x",
+            big / small <= RENDER_GROWTH_MAX,
+        ),
         Verdict(f"peak RSS render 500x4 < {PEAK_MB_MAX} MB", f"{peak:.1f} MB", peak < PEAK_MB_MAX),
-        Verdict(f"compactness <= {COMPACTNESS_MAX}", f"{anchored / expanded:.2f}", anchored / expanded <= COMPACTNESS_MAX),
+        Verdict(
+            f"compactness <= {COMPACTNESS_MAX}",
+            f"{anchored / expanded:.2f}",
+            anchored / expanded <= COMPACTNESS_MAX,
+        ),
     ]
     return results
 

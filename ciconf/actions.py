@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
 DEFAULT_CONFIG = ".circleci/config.yml"
-DEFAULT_STACKS_DIR = "cloudformation"  # ciconf.cloudformation.stacks.DEFAULT_DIR; a test keeps them equal
+DEFAULT_STACKS_DIR = (
+    "cloudformation"  # ciconf.cloudformation.stacks.DEFAULT_DIR; a test keeps them equal
+)
 CONFIG_MAX_BYTES = 64 * 1024 * 1024
 PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
@@ -29,7 +30,7 @@ def input_error(error: Exception) -> int:
     return INPUT_ERROR
 
 
-def profile_path(profile: Optional[Path]) -> str:
+def profile_path(profile: Path | None) -> str:
     return str(profile) if profile is not None else DEFAULT_PROFILE
 
 
@@ -47,8 +48,8 @@ def read_profile(path: str) -> bytes:
 
 
 def generated_files(
-    raw: bytes, path: str, config: Optional[str], stacks_dir: Optional[str] = None
-) -> list[tuple[Optional[str], str]]:
+    raw: bytes, path: str, config: str | None, stacks_dir: str | None = None
+) -> list[tuple[str | None, str]]:
     """Every file the profile generates, as (target path, text), rendered from `raw`: the CircleCI
     config, then (with `stacks_dir`) every CloudFormation stack of every account, so that one
     `check` keeps them all in step with the profile and one `render` rewrites them together."""
@@ -57,7 +58,7 @@ def generated_files(
     from ciconf.yamlkit.load import decode
 
     doc, profile = parse_profile_document(decode(path, raw), path)
-    files: list[tuple[Optional[str], str]] = [(config, render_config(profile, path, config))]
+    files: list[tuple[str | None, str]] = [(config, render_config(profile, path, config))]
     if stacks_dir is not None:
         from ciconf.cloudformation.stacks import all_stacks
         from ciconf.profile.derive import plan
@@ -66,7 +67,9 @@ def generated_files(
     return files
 
 
-def cache_entry(raw: bytes, path: str, config: str, stacks_dir: str = DEFAULT_STACKS_DIR) -> Optional[str]:
+def cache_entry(
+    raw: bytes, path: str, config: str, stacks_dir: str = DEFAULT_STACKS_DIR
+) -> str | None:
     """The cache key of rendering `raw` with these options (both commands key the same way).
 
     It covers the inputs, not the outputs; the paths and digests of every generated file are
@@ -76,15 +79,18 @@ def cache_entry(raw: bytes, path: str, config: str, stacks_dir: str = DEFAULT_ST
     return cache.key(raw, path, [config, stacks_dir])
 
 
-def remember(entry: Optional[str], files: list[tuple[Optional[str], str]]) -> None:
+def remember(entry: str | None, files: list[tuple[str | None, str]]) -> None:
     from ciconf import cache
 
-    cache.store(entry, [(str(target), cache.text_digest(text)) for target, text in files if target is not None])
+    cache.store(
+        entry,
+        [(str(target), cache.text_digest(text)) for target, text in files if target is not None],
+    )
 
 
 def render(
-    profile: Optional[Path],
-    output: Optional[Path],
+    profile: Path | None,
+    output: Path | None,
     stdout: bool,
     exit_nonzero_on_change: bool = False,
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
@@ -132,7 +138,7 @@ def write_if_changed(target: str, text: str) -> bool:
     return True
 
 
-def _digest_of(path: str) -> Optional[str]:
+def _digest_of(path: str) -> str | None:
     """sha256 of a regular file's bytes, None when it is missing, special or too big."""
     from ciconf import cache
     from ciconf.errors import InputError
@@ -145,7 +151,10 @@ def _digest_of(path: str) -> Optional[str]:
 
 
 def check(
-    profile: Optional[Path], config: Path, color: str = "auto", stacks_dir: Path = Path(DEFAULT_STACKS_DIR)
+    profile: Path | None,
+    config: Path,
+    color: str = "auto",
+    stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
 ) -> int:
     """DRIFT with a diff on stdout when `config` or a stack differs from what `profile` renders;
     never writes."""
@@ -215,7 +224,11 @@ def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> boo
 
 
 # control characters of a committed file must not reach the terminal as escape sequences
-_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if chr(code) not in "\t\n"}
+_CONTROL = {
+    code: f"\\x{code:02x}"
+    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
+    if chr(code) not in "\t\n"
+}
 _COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
 _BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
@@ -245,12 +258,12 @@ def painter(choice: str, stream):
     def paint(line: str) -> str:
         body = line.rstrip("\n")
         start = _BOLD if line.startswith(("+++", "---")) else _COLORS.get(line[:1])
-        return f"{start}{body}{_RESET}{line[len(body):]}" if start and body else line
+        return f"{start}{body}{_RESET}{line[len(body) :]}" if start and body else line
 
     return paint
 
 
-def schema(output: Optional[Path]) -> int:
+def schema(output: Path | None) -> int:
     """Print the profile's JSON Schema, or write it (atomically) to `output`."""
     from ciconf.profile.schema import profile_schema_text
 
@@ -263,11 +276,11 @@ def schema(output: Optional[Path]) -> int:
 
 
 def cfn(
-    profile: Optional[Path],
-    account: Optional[str],
-    output: Optional[Path],
+    profile: Path | None,
+    account: str | None,
+    output: Path | None,
     stdout: bool,
-    directory: Optional[Path],
+    directory: Path | None,
     every: bool,
     stack: str = "pipeline",
 ) -> int:
@@ -294,5 +307,7 @@ def cfn(
         else:
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
-        say(f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it")
+        say(
+            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it"
+        )
     return OK

@@ -25,14 +25,19 @@ import hashlib
 import os
 import stat
 import sys
-from typing import Iterable
+from collections.abc import Iterable
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 VERSION = b"ciconf digest cache 2\0"
 ENTRY_MAX_BYTES = 64 * 1024
 # import name, distribution name as it appears in a *.dist-info folder
 DEPENDENCIES = (("yaml", "PyYAML"), ("pydantic", "pydantic"), ("pydantic_core", "pydantic_core"))
-_PRIVATE = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_PRIVATE = (
+    os.O_RDONLY
+    | getattr(os, "O_DIRECTORY", 0)
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 # the guarantees below rest on POSIX owners, modes, O_NOFOLLOW and *at() calls
 _SUPPORTED = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
 
@@ -134,7 +139,12 @@ def key(profile: bytes, profile_path: str, targets: Iterable[str]) -> str | None
     try:
         digest = hashlib.sha256(VERSION + _source_digest())
         parts = [sys.version, sys.implementation.cache_tag or "", *dependency_versions()]
-        parts += [os.environ.get("PYDANTIC_DISABLE_PLUGINS", "(unset)"), os.getcwd(), profile_path, *targets]
+        parts += [
+            os.environ.get("PYDANTIC_DISABLE_PLUGINS", "(unset)"),
+            os.getcwd(),
+            profile_path,
+            *targets,
+        ]
     except (OSError, ValueError):
         return None
     for part in parts:
@@ -159,14 +169,20 @@ def lookup(entry: str | None) -> Files | None:
     if folder is None:
         return None
     try:
-        fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+        fd = os.open(
+            entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder
+        )
     except OSError:
         return None
     finally:
         os.close(folder)
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_size > ENTRY_MAX_BYTES:
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.getuid()
+            or info.st_size > ENTRY_MAX_BYTES
+        ):
             return None
         return _parse(os.read(fd, ENTRY_MAX_BYTES + 1))
     except OSError:
@@ -197,7 +213,9 @@ def store(entry: str | None, files: Files) -> None:
     folder = open_private(create=True)
     if folder is None:
         return
-    data = b"".join(f"{digest} {os.fsencode(path).hex()}\n".encode("ascii") for path, digest in files)
+    data = b"".join(
+        f"{digest} {os.fsencode(path).hex()}\n".encode("ascii") for path, digest in files
+    )
     temporary = temporary_name(entry)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     try:

@@ -13,8 +13,9 @@ import functools
 import importlib
 import sys
 import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any
 
 import typer
 
@@ -41,7 +42,9 @@ def _choice(name: str) -> Callable[[str], str]:
 
     def validate(value: str) -> str:
         if value not in allowed:
-            raise typer.BadParameter(f"invalid choice: {value!r} (choose from {', '.join(allowed)})")
+            raise typer.BadParameter(
+                f"invalid choice: {value!r} (choose from {', '.join(allowed)})"
+            )
         return value
 
     return validate
@@ -84,7 +87,11 @@ def _version(value: bool) -> None:
 @app.callback()
 def _options(
     version: bool = typer.Option(
-        False, "--version", help="Print ciconf's version and exit.", callback=_version, is_eager=True
+        False,
+        "--version",
+        help="Print ciconf's version and exit.",
+        callback=_version,
+        is_eager=True,
     ),
 ) -> None:
     pass
@@ -100,7 +107,10 @@ def _stacks_dir_option() -> Any:
 
 def _profile_argument() -> Any:
     return typer.Argument(
-        None, metavar="PROFILE", help=f"Profile to read (default: ./{DEFAULT_PROFILE}).", show_default=False
+        None,
+        metavar="PROFILE",
+        help=f"Profile to read (default: ./{DEFAULT_PROFILE}).",
+        show_default=False,
     )
 
 
@@ -109,8 +119,8 @@ def _profile_argument() -> Any:
     short_help="Write the config and stacks rendered from a profile.",
 )
 def render(
-    profile: Optional[Path] = _profile_argument(),
-    output: Optional[Path] = typer.Option(
+    profile: Path | None = _profile_argument(),
+    output: Path | None = typer.Option(
         None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
     ),
     stdout: bool = typer.Option(False, "--stdout", help="Print the config instead of writing it."),
@@ -130,8 +140,10 @@ def render(
     short_help="Exit 1 with a diff when a generated file has drifted.",
 )
 def check(
-    profile: Optional[Path] = _profile_argument(),
-    config: Path = typer.Option(Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."),
+    profile: Path | None = _profile_argument(),
+    config: Path = typer.Option(
+        Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."
+    ),
     color: str = typer.Option(
         "auto",
         "--color",
@@ -150,8 +162,11 @@ def check(
     short_help="Lint CircleCI configs and ciconf profiles; exit 1 on findings.",
 )
 def lint(
-    paths: Optional[List[str]] = typer.Argument(
-        None, metavar="PATH", help="Files to lint (default: .circleci/config.yml).", show_default=False
+    paths: list[str] | None = typer.Argument(
+        None,
+        metavar="PATH",
+        help="Files to lint (default: .circleci/config.yml).",
+        show_default=False,
     ),
     profile: bool = typer.Option(False, "--profile", help="Read every PATH as a ciconf profile."),
     format: str = typer.Option(
@@ -174,8 +189,11 @@ def lint(
     short_help="Print the profile's JSON Schema, or write it with -o.",
 )
 def schema(
-    output: Optional[Path] = typer.Option(
-        None, "-o", "--output", help="Write the schema to this file (atomically) instead of printing it."
+    output: Path | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Write the schema to this file (atomically) instead of printing it.",
     ),
 ) -> None:
     """Print the profile's JSON Schema, or write it to OUTPUT for the editor modeline
@@ -184,20 +202,31 @@ def schema(
 
 @app.command(short_help="Write the CloudFormation pipeline stack of one account, or of all.")
 def cfn(
-    profile: Optional[Path] = _profile_argument(),
-    account: Optional[str] = typer.Option(None, "--account", help="Account whose stack to write."),
+    profile: Path | None = _profile_argument(),
+    account: str | None = typer.Option(None, "--account", help="Account whose stack to write."),
     stack: str = typer.Option(
         "pipeline",
         "--stack",
         help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or environment "
         "(VPC, load balancer, ECS services).",
     ),
-    output: Optional[Path] = typer.Option(
-        None, "-o", "--output", help="Where to write it (default: cloudformation/<stack name>.yaml)."
+    output: Path | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Where to write it (default: cloudformation/<stack name>.yaml).",
     ),
-    stdout: bool = typer.Option(False, "--stdout", help="Print the template instead of writing it."),
-    every: bool = typer.Option(False, "--all", help="Write every stack of every account (bootstrap, environment, pipeline)."),
-    directory: Optional[Path] = typer.Option(None, "--dir", help="With --all: the directory to write to."),
+    stdout: bool = typer.Option(
+        False, "--stdout", help="Print the template instead of writing it."
+    ),
+    every: bool = typer.Option(
+        False,
+        "--all",
+        help="Write every stack of every account (bootstrap, environment, pipeline).",
+    ),
+    directory: Path | None = typer.Option(
+        None, "--dir", help="With --all: the directory to write to."
+    ),
 ) -> None:
     """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC, load
     balancer, ECS services) or pipeline (ECR -> CodeBuild -> ECS)."""
@@ -213,32 +242,48 @@ def cfn(
         _usage(f"--stack is pipeline, bootstrap or environment, not {stack!r}")
     if every and stack != "pipeline":
         _usage("--all writes every stack; --stack goes with --account")
-    _finish(actions.cfn(profile, account, output, stdout, directory if every else None, every, stack))
+    _finish(
+        actions.cfn(profile, account, output, stdout, directory if every else None, every, stack)
+    )
 
 
 @app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
 def plan(
-    profile: Optional[Path] = _profile_argument(),
-    config: Optional[Path] = typer.Option(
-        None, "--config", help="Plan this CircleCI config (any, hand-written too) instead of a profile."
+    profile: Path | None = _profile_argument(),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="Plan this CircleCI config (any, hand-written too) instead of a profile.",
     ),
-    branch: Optional[str] = typer.Option(None, "--branch", help="The pushed branch."),
-    tag: Optional[str] = typer.Option(None, "--tag", help="The pushed tag."),
-    fmt: str = typer.Option("text", "--format", metavar="[text|json|mermaid]", help="text, json or mermaid."),
-    param: List[str] = typer.Option([], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."),
+    branch: str | None = typer.Option(None, "--branch", help="The pushed branch."),
+    tag: str | None = typer.Option(None, "--tag", help="The pushed tag."),
+    fmt: str = typer.Option(
+        "text", "--format", metavar="[text|json|mermaid]", help="text, json or mermaid."
+    ),
+    param: list[str] = typer.Option(
+        [], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."
+    ),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
     from ciconf.plan.run import plan_command
 
-    _finish(plan_command(None if profile is None else str(profile), None if config is None else str(config),
-                         branch, tag, fmt, param))
+    _finish(
+        plan_command(
+            None if profile is None else str(profile),
+            None if config is None else str(config),
+            branch,
+            tag,
+            fmt,
+            param,
+        )
+    )
 
 
 def _usage(message: str) -> None:
     raise typer.Exit(actions.usage(message))
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code instead of exiting."""
     try:
         app(args=argv, prog_name="ciconf")  # click's standalone mode always ends in SystemExit
@@ -270,13 +315,19 @@ def fast_spec() -> dict[str, dict[str, Any]]:
     for name, reference in sorted(ACTIONS.items()):
         command = group.commands[name]  # type: ignore[attr-defined]
         hints = typing.get_type_hints(sys.modules[__name__].__dict__[name])
-        params = [_param_spec(param, hints[param.name]) for param in command.params if param.name != "help"]
+        params = [
+            _param_spec(param, hints[param.name])
+            for param in command.params
+            if param.name != "help"
+        ]
         spec[name] = {"action": reference, "params": params}
     return spec
 
 
 def _param_spec(param: Any, hint: Any) -> dict[str, Any]:
-    kind = "argument" if param.param_type_name == "argument" else "flag" if param.is_flag else "option"
+    kind = (
+        "argument" if param.param_type_name == "argument" else "flag" if param.is_flag else "option"
+    )
     default = param.default
     return {
         "name": param.name,
@@ -293,10 +344,14 @@ def spec_source() -> str:
     """fast_spec() as the Python source of entry.SPEC, one parameter per line."""
     lines = ["SPEC: dict[str, dict[str, Any]] = {"]
     for name, command in fast_spec().items():
-        lines += [f"    {name!r}: {{", f"        'action': {command['action']!r},", "        'params': ["]
+        lines += [
+            f"    {name!r}: {{",
+            f"        'action': {command['action']!r},",
+            "        'params': [",
+        ]
         lines += [f"            {param!r}," for param in command["params"]]
         lines += ["        ],", "    },"]
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def write_spec(entry_path: str) -> None:

@@ -17,52 +17,165 @@ import importlib
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 _COMPLETION_VAR = "_CICONF_COMPLETE"  # click's shell-completion request; typer answers it
 
 # BEGIN SPEC (generated from ciconf/cli.py by tests/test_entry_fastpath.py; do not edit)
 SPEC: dict[str, dict[str, Any]] = {
-    'check': {
-        'action': 'ciconf.actions:check',
-        'params': [
-            {'name': 'profile', 'kind': 'argument', 'opts': [], 'many': False, 'path': True, 'default': None, 'choices': None},
-            {'name': 'config', 'kind': 'option', 'opts': ['--config'], 'many': False, 'path': True, 'default': '.circleci/config.yml', 'choices': None},
-            {'name': 'color', 'kind': 'option', 'opts': ['--color'], 'many': False, 'path': False, 'default': 'auto', 'choices': ['auto', 'always', 'never']},
-            {'name': 'stacks_dir', 'kind': 'option', 'opts': ['--stacks-dir'], 'many': False, 'path': True, 'default': 'cloudformation', 'choices': None},
+    "check": {
+        "action": "ciconf.actions:check",
+        "params": [
+            {
+                "name": "profile",
+                "kind": "argument",
+                "opts": [],
+                "many": False,
+                "path": True,
+                "default": None,
+                "choices": None,
+            },
+            {
+                "name": "config",
+                "kind": "option",
+                "opts": ["--config"],
+                "many": False,
+                "path": True,
+                "default": ".circleci/config.yml",
+                "choices": None,
+            },
+            {
+                "name": "color",
+                "kind": "option",
+                "opts": ["--color"],
+                "many": False,
+                "path": False,
+                "default": "auto",
+                "choices": ["auto", "always", "never"],
+            },
+            {
+                "name": "stacks_dir",
+                "kind": "option",
+                "opts": ["--stacks-dir"],
+                "many": False,
+                "path": True,
+                "default": "cloudformation",
+                "choices": None,
+            },
         ],
     },
-    'lint': {
-        'action': 'ciconf.lint.cli:lint',
-        'params': [
-            {'name': 'paths', 'kind': 'argument', 'opts': [], 'many': True, 'path': False, 'default': None, 'choices': None},
-            {'name': 'profile', 'kind': 'flag', 'opts': ['--profile'], 'many': False, 'path': False, 'default': False, 'choices': None},
-            {'name': 'format', 'kind': 'option', 'opts': ['--format'], 'many': False, 'path': False, 'default': 'text', 'choices': ['text', 'json']},
-            {'name': 'list_rules', 'kind': 'flag', 'opts': ['--list-rules'], 'many': False, 'path': False, 'default': False, 'choices': None},
+    "lint": {
+        "action": "ciconf.lint.cli:lint",
+        "params": [
+            {
+                "name": "paths",
+                "kind": "argument",
+                "opts": [],
+                "many": True,
+                "path": False,
+                "default": None,
+                "choices": None,
+            },
+            {
+                "name": "profile",
+                "kind": "flag",
+                "opts": ["--profile"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
+            {
+                "name": "format",
+                "kind": "option",
+                "opts": ["--format"],
+                "many": False,
+                "path": False,
+                "default": "text",
+                "choices": ["text", "json"],
+            },
+            {
+                "name": "list_rules",
+                "kind": "flag",
+                "opts": ["--list-rules"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
         ],
     },
-    'render': {
-        'action': 'ciconf.actions:render',
-        'params': [
-            {'name': 'profile', 'kind': 'argument', 'opts': [], 'many': False, 'path': True, 'default': None, 'choices': None},
-            {'name': 'output', 'kind': 'option', 'opts': ['--output', '-o'], 'many': False, 'path': True, 'default': None, 'choices': None},
-            {'name': 'stdout', 'kind': 'flag', 'opts': ['--stdout'], 'many': False, 'path': False, 'default': False, 'choices': None},
-            {'name': 'exit_nonzero_on_change', 'kind': 'flag', 'opts': ['--exit-nonzero-on-change'], 'many': False, 'path': False, 'default': False, 'choices': None},
-            {'name': 'stacks_dir', 'kind': 'option', 'opts': ['--stacks-dir'], 'many': False, 'path': True, 'default': 'cloudformation', 'choices': None},
+    "render": {
+        "action": "ciconf.actions:render",
+        "params": [
+            {
+                "name": "profile",
+                "kind": "argument",
+                "opts": [],
+                "many": False,
+                "path": True,
+                "default": None,
+                "choices": None,
+            },
+            {
+                "name": "output",
+                "kind": "option",
+                "opts": ["--output", "-o"],
+                "many": False,
+                "path": True,
+                "default": None,
+                "choices": None,
+            },
+            {
+                "name": "stdout",
+                "kind": "flag",
+                "opts": ["--stdout"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
+            {
+                "name": "exit_nonzero_on_change",
+                "kind": "flag",
+                "opts": ["--exit-nonzero-on-change"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
+            {
+                "name": "stacks_dir",
+                "kind": "option",
+                "opts": ["--stacks-dir"],
+                "many": False,
+                "path": True,
+                "default": "cloudformation",
+                "choices": None,
+            },
         ],
     },
-    'schema': {
-        'action': 'ciconf.actions:schema',
-        'params': [
-            {'name': 'output', 'kind': 'option', 'opts': ['--output', '-o'], 'many': False, 'path': True, 'default': None, 'choices': None},
+    "schema": {
+        "action": "ciconf.actions:schema",
+        "params": [
+            {
+                "name": "output",
+                "kind": "option",
+                "opts": ["--output", "-o"],
+                "many": False,
+                "path": True,
+                "default": None,
+                "choices": None,
+            },
         ],
     },
 }
 # END SPEC
 
 
-def parse(args: Sequence[str]) -> Optional[tuple[str, dict[str, Any]]]:
+def parse(args: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
     """(command, the values given) for a plain invocation of a SPEC command, or None for typer."""
     if not args or args[0] not in SPEC or _COMPLETION_VAR in os.environ:
         return None
@@ -78,11 +191,20 @@ def parse(args: Sequence[str]) -> Optional[tuple[str, dict[str, Any]]]:
         elif token in options:
             param = options[token]
             value = True if param["kind"] == "flag" else next(tokens, None)
-        elif token.startswith("--") and equals and name in options and options[name]["kind"] == "option":
+        elif (
+            token.startswith("--")
+            and equals
+            and name in options
+            and options[name]["kind"] == "option"
+        ):
             param, value = options[name], inline
         else:
             return None
-        if param is None or value is None or (isinstance(value, str) and (not value or value.startswith("-"))):
+        if (
+            param is None
+            or value is None
+            or (isinstance(value, str) and (not value or value.startswith("-")))
+        ):
             return None
         if param["choices"] and value not in param["choices"]:
             return None  # typer reports it
@@ -129,7 +251,7 @@ def _run(command: str, found: dict[str, Any]) -> int:
         return 1
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     parsed = parse(args)
     if parsed is None:

@@ -8,7 +8,7 @@ sorted by position, at most ``MAX_SHOWN`` of them and a count of the rest.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 MAX_SHOWN = 20  # problems printed for one file; more would scroll the first ones away
 
@@ -40,7 +40,7 @@ class InputError(Exception):
         self.problems: list[InputError] = [self]  # every problem found, sorted by position
 
     @classmethod
-    def collect(cls, problems: Sequence["InputError"], unexplained: int = 0) -> "InputError":
+    def collect(cls, problems: Sequence[InputError], unexplained: int = 0) -> InputError:
         """One error for several problems in one file: the first one, carrying all of them.
 
         `line`, `column` and `detail()` describe the first problem (so a caller that shows one
@@ -48,7 +48,11 @@ class InputError(Exception):
         problems that were only counted (a hostile file can hold thousands).
         """
         ordered = sorted(problems, key=_position)
-        unique = [p for index, p in enumerate(ordered) if index == 0 or _same(p) != _same(ordered[index - 1])]
+        unique = [
+            p
+            for index, p in enumerate(ordered)
+            if index == 0 or _same(p) != _same(ordered[index - 1])
+        ]
         first = unique[0]
         error = cls(
             first.path,
@@ -68,7 +72,9 @@ class InputError(Exception):
             shown_lines = [problem.located() for problem in self.problems[:MAX_SHOWN]]
             rest = self.more + 1 - len(shown_lines)
             if rest > 0:
-                shown_lines.append(f"{printable(self.path)}: ... and {rest} more problem{'s' if rest > 1 else ''}")
+                shown_lines.append(
+                    f"{printable(self.path)}: ... and {rest} more problem{'s' if rest > 1 else ''}"
+                )
             return "\n".join(shown_lines)
         return self.located()
 
@@ -99,7 +105,14 @@ def _position(problem: InputError) -> tuple[int, int]:
 
 
 def _same(problem: InputError) -> tuple:
-    return (problem.line, problem.column, problem.field, problem.message, problem.expected, problem.suggestion)
+    return (
+        problem.line,
+        problem.column,
+        problem.field,
+        problem.message,
+        problem.expected,
+        problem.suggestion,
+    )
 
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:

@@ -11,6 +11,7 @@ temporary file, so each write first sweeps stale ones left by dead ciconf proces
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import time
@@ -18,7 +19,9 @@ import time
 from ciconf.errors import InputError
 
 # flags POSIX has and other systems may lack (0: not available, the check is simply not made there)
-O_NONBLOCK, O_NOFOLLOW, O_CLOEXEC = (getattr(os, name, 0) for name in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC"))
+O_NONBLOCK, O_NOFOLLOW, O_CLOEXEC = (
+    getattr(os, name, 0) for name in ("O_NONBLOCK", "O_NOFOLLOW", "O_CLOEXEC")
+)
 STALE_SECONDS = 3600  # a temporary file this old, whose writer has gone, is a leftover
 _RANDOM_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 _KINDS = (
@@ -75,7 +78,9 @@ def _read_open(path: str, fd: int, max_bytes: int) -> bytes:
 
 
 def too_big(path: str, size: int, max_bytes: int) -> InputError:
-    return InputError(path, f"file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB")
+    return InputError(
+        path, f"file is {size / 1_048_576:.1f} MiB; the limit is {max_bytes / 1_048_576:.0f} MiB"
+    )
 
 
 def refuse_special(path: str, hint: str | None = None) -> None:
@@ -120,10 +125,8 @@ def write_atomic(path: str, text: str) -> None:
         os.replace(temporary, path)
         _sync_directory(directory)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -147,10 +150,18 @@ def _create_temporary(directory: str, base: str) -> tuple[int, str]:
 def owner_pid(name: str, base: str) -> int | None:
     """The pid in one of our temporary names for `base`, or None when `name` is not one."""
     prefix, suffix = f".{base}.", ".tmp"
-    if not (name.startswith(prefix) and name.endswith(suffix)) or len(name) <= len(prefix) + len(suffix):
+    if not (name.startswith(prefix) and name.endswith(suffix)) or len(name) <= len(prefix) + len(
+        suffix
+    ):
         return None
     pid, dot, random = name[len(prefix) : -len(suffix)].partition(".")
-    if not (dot and pid.isascii() and pid.isdigit() and len(random) == 8 and set(random) <= _RANDOM_CHARS):
+    if not (
+        dot
+        and pid.isascii()
+        and pid.isdigit()
+        and len(random) == 8
+        and set(random) <= _RANDOM_CHARS
+    ):
         return None
     return int(pid)
 
@@ -181,7 +192,12 @@ def sweep_stale_temporaries(directory: str, base: str, now: float | None = None)
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)() or info.st_mtime > limit or _running(pid):
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)()
+            or info.st_mtime > limit
+            or _running(pid)
+        ):
             continue
         try:
             os.unlink(entry.path)

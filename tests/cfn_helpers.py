@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import ROOT, all_profiles
 
 from ciconf.profile.derive import plan as derive_plan
@@ -36,7 +35,7 @@ _CfnLoader.add_multi_constructor("!", _tagged)
 
 
 def load_template(text: str) -> dict:
-    return yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_CfnLoader)
 
 
 def pipeline_accounts() -> list[tuple[Path, str]]:
@@ -74,7 +73,9 @@ def render(profile: Path, account: str, stack: str = "pipeline") -> str:
 
 def build_script(template: dict) -> str:
     """The one bash script of the template's buildspec."""
-    spec = yaml.safe_load(template["Resources"]["BuildProject"]["Properties"]["Source"]["BuildSpec"])
+    spec = yaml.safe_load(
+        template["Resources"]["BuildProject"]["Properties"]["Source"]["BuildSpec"]
+    )
     assert spec["env"]["shell"] == "bash"
     (command,) = spec["phases"]["build"]["commands"]
     return command
@@ -122,7 +123,9 @@ def service_variables(template: dict) -> dict[str, str]:
     """The CodeBuild project's environment (cluster and service names) at the parameters' defaults."""
     parameters = template["Parameters"]
     out = {}
-    for variable in template["Resources"]["BuildProject"]["Properties"]["Environment"]["EnvironmentVariables"]:
+    for variable in template["Resources"]["BuildProject"]["Properties"]["Environment"][
+        "EnvironmentVariables"
+    ]:
         out[variable["Name"]] = parameters[variable["Value"]["!Ref"]]["Default"]
     return out
 
@@ -167,7 +170,9 @@ def rendered_config(profile: Path) -> dict:
     return yaml.safe_load(render_config(load_profile(str(profile)), str(profile), None))
 
 
-_PUSH = re.compile(r'docker push "\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"')
+_PUSH = re.compile(
+    r'docker push "\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"'
+)
 
 
 def pushed_by(job: dict) -> tuple[set[str], list[str]]:
@@ -226,7 +231,7 @@ def long_form(value):
     """Short-form intrinsics as read by load_template, written back in their JSON form."""
     if isinstance(value, dict):
         if len(value) == 1 and next(iter(value)).startswith("!"):
-            (tag, inner), = value.items()
+            ((tag, inner),) = value.items()
             inner = long_form(inner)
             if tag == "!Ref":
                 return {"Ref": inner}

@@ -18,7 +18,11 @@ def environment_accounts() -> list[tuple[Path, str]]:
     found = []
     for profile in every_valid_profile():
         doc, loaded = load_profile_document(str(profile))
-        found += [(profile, account.name) for account in loaded.accounts if account.environment is not None]
+        found += [
+            (profile, account.name)
+            for account in loaded.accounts
+            if account.environment is not None
+        ]
     return found
 
 

@@ -50,7 +50,9 @@ def run_commands(job: dict) -> list[str]:
     return commands
 
 
-def run_job(job: dict, workdir: Path, extra_env: dict[str, str], stubs=("docker", "aws")) -> list[dict]:
+def run_job(
+    job: dict, workdir: Path, extra_env: dict[str, str], stubs=("docker", "aws")
+) -> list[dict]:
     """Run every `run` step of `job`; return the stub calls in order. Raises on a failing step."""
     bin_dir = install_stubs(workdir, list(stubs))
     log = workdir / "calls.jsonl"
@@ -66,8 +68,14 @@ def run_job(job: dict, workdir: Path, extra_env: dict[str, str], stubs=("docker"
     }
     (workdir / "home").mkdir(exist_ok=True)
     for command in run_commands(job):
-        subprocess.run(["/bin/bash", "-eo", "pipefail", "-c", command], env=env, cwd=workdir,
-                       check=True, capture_output=True, text=True)
+        subprocess.run(
+            ["/bin/bash", "-eo", "pipefail", "-c", command],
+            env=env,
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     if not log.exists():
         return []
     return [json.loads(line) for line in log.read_text().splitlines()]

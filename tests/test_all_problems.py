@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import run_ciconf
 
 from ciconf.errors import MAX_SHOWN, InputError
 from ciconf.profile.load import parse_profile
-from conftest import run_ciconf
 
 BROKEN = """\
 project: Demo
@@ -62,19 +62,25 @@ def test_every_problem_is_listed_in_file_order(tmp_path):
 
 def test_problems_beyond_the_cap_are_counted(tmp_path):
     keys = "".join(f"  unknown_{number:02}: 1\n" for number in range(MAX_SHOWN + 7))
-    lines = refused(tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys)
+    lines = refused(
+        tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys
+    )
     assert len(lines) == MAX_SHOWN + 1
     for number, line in enumerate(lines[:-1]):
-        assert line.startswith(f"profile.yaml:{5 + number}:3: test.unknown_{number:02}: unknown key")
+        assert line.startswith(
+            f"profile.yaml:{5 + number}:3: test.unknown_{number:02}: unknown key"
+        )
     assert lines[-1] == "profile.yaml: ... and 7 more problems"
 
 
 def test_a_value_cannot_forge_a_line_of_its_own(tmp_path):
-    forged = 'profile.yaml:1:1: project: all good\\nciconf: error: x'
+    forged = "profile.yaml:1:1: project: all good\\nciconf: error: x"
     text = f'project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n  "a\\n{forged}": 1\n  b: 2\n'
     lines = refused(tmp_path, text)
     assert len(lines) == 2
-    assert lines[0].startswith("profile.yaml:5:3: test[") and lines[1].startswith("profile.yaml:6:3: test.b: ")
+    assert lines[0].startswith("profile.yaml:5:3: test[") and lines[1].startswith(
+        "profile.yaml:6:3: test.b: "
+    )
     assert "\\n" in lines[0]  # shown escaped, on its own line
 
 
@@ -94,7 +100,9 @@ def test_the_without_quotes_hint_needs_quotes_around_a_number(value, hint):
     assert ("write the number without quotes" in str(caught.value)) is hint
 
 
-@pytest.mark.parametrize("value, hint", [('"yes"', True), ('"true"', True), ("maybe", False), ('"maybe"', False)])
+@pytest.mark.parametrize(
+    "value, hint", [('"yes"', True), ('"true"', True), ("maybe", False), ('"maybe"', False)]
+)
 def test_the_true_or_false_hint_needs_quotes_around_a_boolean(value, hint):
     text = f"project: demo\ntest: {{image: cimg/base:2024.01, command: make}}\nmerge_test: {{enabled: {value}}}\n"
     with pytest.raises(InputError) as caught:
@@ -131,14 +139,19 @@ def test_thousands_of_problems_are_counted_not_explained(tmp_path):
     # near the 10,000-value cap: every key unknown; only the first ones get a did-you-mean computed
     keys = "".join(f"  unknown_key_number_{number}: 1\n" for number in range(4_500))
     started = time.monotonic()
-    lines = refused(tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys)
+    lines = refused(
+        tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys
+    )
     assert time.monotonic() - started < 10  # about 1.5 s, the interpreter's start included
     assert len(lines) == MAX_SHOWN + 1 and lines[-1] == "profile.yaml: ... and 4480 more problems"
 
 
 def test_lines_are_escaped_fast():
     error = InputError.collect(
-        [InputError("p.yaml", f"bad \x1b[31m{number}\n", line=number, column=1) for number in range(1, 30)]
+        [
+            InputError("p.yaml", f"bad \x1b[31m{number}\n", line=number, column=1)
+            for number in range(1, 30)
+        ]
     )
     lines = str(error).splitlines()
     assert len(lines) == MAX_SHOWN + 1 and lines[0] == "p.yaml:1:1: bad \\x1b[31m1\\n"
@@ -154,6 +167,9 @@ def test_lint_lists_every_problem_of_a_profile_like_render(tmp_path):
     lint = run_ciconf("lint", "ciconf.yaml", cwd=tmp_path)
     assert (render.returncode, lint.returncode) == (2, 1)
     findings = lint.stdout.splitlines()
-    assert [line.split(": CP001 ")[0] for line in findings] == ["ciconf.yaml:1:10", "ciconf.yaml:3:3"]
+    assert [line.split(": CP001 ")[0] for line in findings] == [
+        "ciconf.yaml:1:10",
+        "ciconf.yaml:3:3",
+    ]
     rendered = [line.removeprefix("ciconf: error: ") for line in render.stderr.splitlines()]
     assert [line.replace(" CP001", "", 1) for line in findings] == rendered

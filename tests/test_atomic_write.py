@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, cli_env, run_ciconf
 
 PROFILE = """\
@@ -62,7 +61,17 @@ runpy.run_module("ciconf", run_name="__main__")
 
 def sabotaged_render(directory: Path, point: str, action: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", SABOTEUR, point, action, "render", "profile.yaml", "-o", "config.yml"],
+        [
+            sys.executable,
+            "-c",
+            SABOTEUR,
+            point,
+            action,
+            "render",
+            "profile.yaml",
+            "-o",
+            "config.yml",
+        ],
         cwd=directory,
         env=cli_env(),
         capture_output=True,
@@ -80,7 +89,10 @@ def project(tmp_path: Path) -> Path:
 
 def listing(directory: Path) -> dict[str, tuple[int, int, int]]:
     """name -> (size, mtime_ns, inode) for everything in the directory."""
-    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino) for p in directory.iterdir()}
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_ino)
+        for p in directory.iterdir()
+    }
 
 
 @pytest.mark.parametrize("point", ["write", "replace"])
@@ -88,7 +100,9 @@ def test_failed_write_keeps_the_old_config_and_cleans_up(project, point):
     result = sabotaged_render(project, point, "raise")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == ["ciconf: error: config.yml: cannot write: No space left on device"]
+    assert result.stderr.splitlines() == [
+        "ciconf: error: config.yml: cannot write: No space left on device"
+    ]
     assert (project / "config.yml").read_bytes() == OLD_CONFIG
     assert sorted(p.name for p in project.iterdir()) == ["config.yml", "profile.yaml"]
 
@@ -103,7 +117,9 @@ def test_sigterm_mid_render_keeps_the_old_config_and_cleans_up(project, point):
 
 
 @pytest.mark.parametrize("point", ["write", "replace"])
-def test_sigkill_mid_render_keeps_the_old_config_and_a_later_write_sweeps_the_leftover(project, point):
+def test_sigkill_mid_render_keeps_the_old_config_and_a_later_write_sweeps_the_leftover(
+    project, point
+):
     result = sabotaged_render(project, point, "kill")
     assert result.returncode == -signal.SIGKILL
     assert (project / "config.yml").read_bytes() == OLD_CONFIG

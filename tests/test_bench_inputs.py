@@ -8,9 +8,10 @@ from __future__ import annotations
 import importlib.util
 import sys
 
+from conftest import ROOT
+
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile, parse_profile
-from conftest import ROOT
 
 
 def load_bench():
@@ -42,9 +43,16 @@ def test_inputs_render_and_compactness_is_measurable(tmp_path, monkeypatch):
 
 def test_every_target_gets_a_verdict():
     bench = load_bench()
-    medians = {"check-jsonschema": 1.0, "ciconf check": 0.4, "ciconf check (cold)": 0.7,
-               "ciconf render 500x4": 0.5, "ciconf render 1000x4": 0.6}
-    lines = [v.line() for v in bench.verdicts(medians, 40.0, 50, 100, has_lint=False, has_reference=True)]
+    medians = {
+        "check-jsonschema": 1.0,
+        "ciconf check": 0.4,
+        "ciconf check (cold)": 0.7,
+        "ciconf render 500x4": 0.5,
+        "ciconf render 1000x4": 0.6,
+    }
+    lines = [
+        v.line() for v in bench.verdicts(medians, 40.0, 50, 100, has_lint=False, has_reference=True)
+    ]
     assert len(lines) == 7
     assert lines[0].endswith("-> met") and "lint: not available" in lines[1]
     assert lines[2] == "check without the digest cache: 0.70x (for information)"

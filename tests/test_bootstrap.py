@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cfn_helpers import delivery_accounts, load_template, render
 from conftest import PROFILES, run_ciconf
 
@@ -26,11 +25,16 @@ def _bootstrap(profile: str, account: str) -> dict:
 
 
 def _repositories(template: dict) -> dict[str, dict]:
-    return {r["Properties"]["RepositoryName"]: r for r in template["Resources"].values()
-            if r["Type"] == "AWS::ECR::Repository"}
+    return {
+        r["Properties"]["RepositoryName"]: r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECR::Repository"
+    }
 
 
-@pytest.mark.parametrize(("profile", "account"), delivery_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), delivery_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, account):
     template = load_template(render(profile, account, "bootstrap"))
     deploy_tag = {"stg": "stg", "prod": "prod"}[account]
@@ -43,15 +47,23 @@ def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, acco
         # every tag is immutable but the deploy tag, which each delivery moves to the new commit
         assert properties["ImageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
         assert properties["ImageTagMutabilityExclusionFilters"] == [
-            {"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": deploy_tag}]
+            {
+                "ImageTagMutabilityExclusionFilterType": "WILDCARD",
+                "ImageTagMutabilityExclusionFilterValue": deploy_tag,
+            }
+        ]
         rules = json.loads(properties["LifecyclePolicy"]["LifecyclePolicyText"])["rules"]
         # ECR: an image matched by a higher-priority rule is never expired by a lower one
         # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html), so rule 1
         # keeps the one image carrying the deploy tag whatever its age
         assert [r["rulePriority"] for r in rules] == [1, 2, 3]
         keep = rules[0]["selection"]
-        assert keep == {"tagStatus": "tagged", "tagPatternList": [deploy_tag], "countType": "imageCountMoreThan",
-                        "countNumber": 1}
+        assert keep == {
+            "tagStatus": "tagged",
+            "tagPatternList": [deploy_tag],
+            "countType": "imageCountMoreThan",
+            "countNumber": 1,
+        }
         assert rules[1]["selection"]["tagStatus"] == "untagged"
         assert rules[2]["selection"]["tagStatus"] == "any"  # must be the last rule
         assert rules[2]["selection"]["countType"] == "imageCountMoreThan"
@@ -65,7 +77,10 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     assert provider["Type"] == "AWS::IAM::OIDCProvider"
     # https://circleci.com/docs/openid-connect-tokens/: issuer oidc.circleci.com/org/<org id>,
     # audience the organization id
-    assert provider["Properties"] == {"Url": f"https://oidc.circleci.com/org/{ORG}", "ClientIdList": [ORG]}
+    assert provider["Properties"] == {
+        "Url": f"https://oidc.circleci.com/org/{ORG}",
+        "ClientIdList": [ORG],
+    }
     role = resources["DeployRole"]["Properties"]
     assert role["RoleName"] == "circleci-orders-delivery" and role["Path"] == "/"
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
@@ -75,13 +90,18 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     # CIRCLE_OIDC_TOKEN_V2's sub: org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
     assert trust["Condition"] == {
         "StringEquals": {f"{issuer}:aud": ORG},
-        "StringLike": {f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/vcs-origin/*/vcs-ref/refs/heads/main"},
+        "StringLike": {
+            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/vcs-origin/*/vcs-ref/refs/heads/main"
+        },
     }
     (inline,) = role["Policies"]
     login, push = inline["PolicyDocument"]["Statement"]
     assert login == {"Effect": "Allow", "Action": ["ecr:GetAuthorizationToken"], "Resource": ["*"]}
     assert push["Action"] == PUSH_ACTIONS
-    assert push["Resource"] == [{"!GetAtt": "RepositoryOrdersLogRouter.Arn"}, {"!GetAtt": "RepositoryOrdersApi.Arn"}]
+    assert push["Resource"] == [
+        {"!GetAtt": "RepositoryOrdersLogRouter.Arn"},
+        {"!GetAtt": "RepositoryOrdersApi.Arn"},
+    ]
     assert "DeliveryPolicy" not in resources
     assert template["Outputs"]["DeployRoleArn"]["Value"] == {"!GetAtt": "DeployRole.Arn"}
     (account_rule,) = template["Rules"]["RoleAccount"]["Assertions"]
@@ -96,17 +116,23 @@ def test_existing_provider_role_path_and_any_branch(tmp_path):
     role = resources["DeployRole"]["Properties"]
     assert (role["Path"], role["RoleName"]) == ("/delivery/", "circleci-shop")
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Federated": {
-        "!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/oidc.circleci.com/org/{ORG}"}}
+    assert trust["Principal"] == {
+        "Federated": {
+            "!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/oidc.circleci.com/org/{ORG}"
+        }
+    }
     header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2]
     assert header == f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}."
 
     profile = tmp_path / "shop.yaml"
     profile.write_text(text.replace("      create_provider: false", "      branch_only: false"))
-    trust = load_template(render(profile, "prod", "bootstrap"))["Resources"]["DeployRole"]["Properties"][
-        "AssumeRolePolicyDocument"]["Statement"][0]
+    trust = load_template(render(profile, "prod", "bootstrap"))["Resources"]["DeployRole"][
+        "Properties"
+    ]["AssumeRolePolicyDocument"]["Statement"][0]
     project = "5c2e8f70-1b3d-4a6e-9f08-7d4c2b1a0e95"
-    assert trust["Condition"]["StringLike"] == {f"oidc.circleci.com/org/{ORG}:sub": f"org/{ORG}/project/{project}/user/*"}
+    assert trust["Condition"]["StringLike"] == {
+        f"oidc.circleci.com/org/{ORG}:sub": f"org/{ORG}/project/{project}/user/*"
+    }
 
 
 def test_key_mode_account_gets_a_managed_policy_to_attach():
@@ -119,17 +145,27 @@ def test_key_mode_account_gets_a_managed_policy_to_attach():
     assert login["Action"] == ["ecr:GetAuthorizationToken"] and push["Action"] == PUSH_ACTIONS
     assert len(push["Resource"]) == 4
     assert template["Outputs"]["DeliveryPolicyArn"] == {
-        "Description": "Attach to the delivery job's IAM user or role", "Value": {"!Ref": "DeliveryPolicy"}}
-    assert "RoleAccount" not in template["Rules"]  # the account id lives in CircleCI, not the profile
+        "Description": "Attach to the delivery job's IAM user or role",
+        "Value": {"!Ref": "DeliveryPolicy"},
+    }
+    assert (
+        "RoleAccount" not in template["Rules"]
+    )  # the account id lives in CircleCI, not the profile
     for name in ("shop/nginx", "shop/worker", "shop/scheduler", "shop/web"):
         logical = "RepositoryShop" + name.split("/")[1].capitalize()
-        assert template["Outputs"][f"{logical}Uri"]["Value"] == {"!GetAtt": f"{logical}.RepositoryUri"}
+        assert template["Outputs"][f"{logical}Uri"]["Value"] == {
+            "!GetAtt": f"{logical}.RepositoryUri"
+        }
 
 
 def test_oidc_account_without_ids_says_how_to_get_its_role(tmp_path):
     # profiles written before org_id/project_id existed keep working: the role stays theirs
     text = (PROFILES / "bluegreen-example.yaml").read_text()
-    lines = [line for line in text.splitlines(keepends=True) if "org_id:" not in line and "project_id:" not in line]
+    lines = [
+        line
+        for line in text.splitlines(keepends=True)
+        if "org_id:" not in line and "project_id:" not in line
+    ]
     profile = tmp_path / "orders.yaml"
     profile.write_text("".join(lines))
     text = render(profile, "prod", "bootstrap")
@@ -149,7 +185,12 @@ def test_repository_ids_stay_unique(tmp_path):
     profile.write_text(text)
     template = load_template(render(profile, "stg", "bootstrap"))
     ids = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::ECR::Repository"]
-    assert ids == ["RepositoryShopNginx", "RepositoryShopNginx2", "RepositoryShopScheduler", "RepositoryShopWeb"]
+    assert ids == [
+        "RepositoryShopNginx",
+        "RepositoryShopNginx2",
+        "RepositoryShopScheduler",
+        "RepositoryShopWeb",
+    ]
 
 
 def test_bootstrap_is_written_next_to_the_pipeline(tmp_path):
@@ -157,4 +198,8 @@ def test_bootstrap_is_written_next_to_the_pipeline(tmp_path):
     done = run_ciconf("cfn", "--all", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "cloudformation").iterdir()) == [
-        "shop-prod-bootstrap.yaml", "shop-prod-pipeline.yaml", "shop-stg-bootstrap.yaml", "shop-stg-pipeline.yaml"]
+        "shop-prod-bootstrap.yaml",
+        "shop-prod-pipeline.yaml",
+        "shop-stg-bootstrap.yaml",
+        "shop-stg-pipeline.yaml",
+    ]

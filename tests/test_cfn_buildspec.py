@@ -8,8 +8,14 @@ import subprocess
 
 import pytest
 import yaml
-
-from cfn_helpers import build_script, load_template, pipeline_accounts, render, run_build, service_variables
+from cfn_helpers import (
+    build_script,
+    load_template,
+    pipeline_accounts,
+    render,
+    run_build,
+    service_variables,
+)
 from conftest import PROFILES
 
 REGISTRY = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com"
@@ -31,13 +37,19 @@ def _image_detail(repository: str, digest: str, tags: list[str], registry: str =
     }
 
 
-def _containers_task_definition(family: str, account: str, region: str, containers: list[str]) -> dict:
+def _containers_task_definition(
+    family: str, account: str, region: str, containers: list[str]
+) -> dict:
     """A describe-task-definition answer for a plain service task (one container per name)."""
     return {
         "taskDefinition": {
             "taskDefinitionArn": f"arn:aws:ecs:{region}:{account}:task-definition/{family}:7",
             "containerDefinitions": [
-                {"name": name, "image": f"{account}.dkr.ecr.{region}.amazonaws.com/{name}:old", "essential": True}
+                {
+                    "name": name,
+                    "image": f"{account}.dkr.ecr.{region}.amazonaws.com/{name}:old",
+                    "essential": True,
+                }
                 for name in containers
             ],
             "family": family,
@@ -49,9 +61,10 @@ def _containers_task_definition(family: str, account: str, region: str, containe
 
 
 def _services(cluster: str, task_definitions: dict[str, dict]) -> dict[str, str]:
-    """"cluster/service" -> current task definition ARN, for services named after their family."""
+    """ "cluster/service" -> current task definition ARN, for services named after their family."""
     return {
-        f"{cluster}/{answer['taskDefinition']['family']}": arn for arn, answer in task_definitions.items()
+        f"{cluster}/{answer['taskDefinition']['family']}": arn
+        for arn, answer in task_definitions.items()
     }
 
 
@@ -65,8 +78,11 @@ def stg() -> dict:
 
 
 def _stg_run(tmp_path, stg, image_detail, digests, *, containers=("nginx", "web"), **extra):
-    task_definitions = _by_arn(_containers_task_definition("example-stg-web", "123456789012", "ap-northeast-1",
-                                                           list(containers)))
+    task_definitions = _by_arn(
+        _containers_task_definition(
+            "example-stg-web", "123456789012", "ap-northeast-1", list(containers)
+        )
+    )
     return run_build(
         build_script(stg),
         tmp_path,
@@ -162,25 +178,44 @@ def test_commit_tag_is_asked_from_ecr_when_image_detail_lists_only_the_deploy_ta
 # --- several services (profiles/services-example.yaml) -------------------------------------------
 
 SHOP_REGISTRY = "333333333333.dkr.ecr.us-west-2.amazonaws.com"
-SHOP_DIGESTS = {f"shop/{name}": "sha256:" + char * 64 for name, char in
-                (("nginx", "1"), ("worker", "2"), ("scheduler", "3"), ("web", "4"))}
+SHOP_DIGESTS = {
+    f"shop/{name}": "sha256:" + char * 64
+    for name, char in (("nginx", "1"), ("worker", "2"), ("scheduler", "3"), ("web", "4"))
+}
 
 
 def _shop_task_definitions(cluster: str, **overrides: list[str]) -> dict[str, dict]:
-    containers = {"shop-web": ["nginx", "web"], "shop-worker": ["worker"], "shop-scheduler": ["scheduler"]}
+    containers = {
+        "shop-web": ["nginx", "web"],
+        "shop-worker": ["worker"],
+        "shop-scheduler": ["scheduler"],
+    }
     containers.update({name.replace("_", "-"): value for name, value in overrides.items()})
-    return _by_arn(*(_containers_task_definition(name, "333333333333", "us-west-2", value)
-                     for name, value in containers.items()))
+    return _by_arn(
+        *(
+            _containers_task_definition(name, "333333333333", "us-west-2", value)
+            for name, value in containers.items()
+        )
+    )
 
 
-def _shop_run(tmp_path, account: str, task_definitions: dict[str, dict], services: dict[str, str] | None = None):
+def _shop_run(
+    tmp_path,
+    account: str,
+    task_definitions: dict[str, dict],
+    services: dict[str, str] | None = None,
+):
     template = load_template(render(PROFILES / "services-example.yaml", account))
     cluster = f"shop-{account}"
     return run_build(
         build_script(template),
         tmp_path,
         _image_detail("shop/web", SHOP_DIGESTS["shop/web"], [account, "c0ffee"], SHOP_REGISTRY),
-        {f"{repository}:c0ffee": digest for repository, digest in SHOP_DIGESTS.items() if repository != "shop/web"},
+        {
+            f"{repository}:c0ffee": digest
+            for repository, digest in SHOP_DIGESTS.items()
+            if repository != "shop/web"
+        },
         environment=service_variables(template),
         services=_services(cluster, task_definitions) if services is None else services,
         task_definitions=task_definitions,
@@ -194,14 +229,18 @@ def test_rolling_writes_one_definitions_file_per_service(tmp_path):
     def uri(repository: str) -> str:
         return f"{SHOP_REGISTRY}/{repository}@{SHOP_DIGESTS[repository]}"
 
-    files = {path.name: json.loads(path.read_text()) for path in tmp_path.glob("imagedefinitions*.json")}
+    files = {
+        path.name: json.loads(path.read_text()) for path in tmp_path.glob("imagedefinitions*.json")
+    }
     assert files == {
         "imagedefinitions-shop-web.json": [
             {"name": "nginx", "imageUri": uri("shop/nginx")},
             {"name": "web", "imageUri": uri("shop/web")},
         ],
         "imagedefinitions-shop-worker.json": [{"name": "worker", "imageUri": uri("shop/worker")}],
-        "imagedefinitions-shop-scheduler.json": [{"name": "scheduler", "imageUri": uri("shop/scheduler")}],
+        "imagedefinitions-shop-scheduler.json": [
+            {"name": "scheduler", "imageUri": uri("shop/scheduler")}
+        ],
     }
     calls = (tmp_path / "stub" / "calls.log").read_text()
     for service in ("shop-web", "shop-worker", "shop-scheduler"):
@@ -215,9 +254,11 @@ def test_every_missing_container_and_service_in_one_message(tmp_path):
     done = _shop_run(tmp_path, "stg", task_definitions, services)
     assert done.returncode == 1
     (message,) = done.stderr.strip().splitlines()
-    assert message.startswith("ciconf: cannot deploy: container worker is not in "
-                              "arn:aws:ecs:us-west-2:333333333333:task-definition/shop-worker:7 (service shop-worker); "
-                              "ECS service shop-scheduler not found in cluster shop-stg. ")
+    assert message.startswith(
+        "ciconf: cannot deploy: container worker is not in "
+        "arn:aws:ecs:us-west-2:333333333333:task-definition/shop-worker:7 (service shop-worker); "
+        "ECS service shop-scheduler not found in cluster shop-stg. "
+    )
     assert not list(tmp_path.glob("imagedefinitions*.json"))
 
 
@@ -227,12 +268,19 @@ def test_blue_green_service_beside_rolling_services(tmp_path):
     taskdef = json.loads((tmp_path / "taskdef.json").read_text())
     images = {c["name"]: c["image"] for c in taskdef["containerDefinitions"]}
     # the source image (web) comes from the ECR source artifact; nginx is pinned by the build
-    assert images == {"nginx": f"{SHOP_REGISTRY}/shop/nginx@{SHOP_DIGESTS['shop/nginx']}", "web": "<IMAGE1_NAME>"}
+    assert images == {
+        "nginx": f"{SHOP_REGISTRY}/shop/nginx@{SHOP_DIGESTS['shop/nginx']}",
+        "web": "<IMAGE1_NAME>",
+    }
     appspec = yaml.safe_load((tmp_path / "appspec.yaml").read_text())
     assert appspec["Resources"][0]["TargetService"]["Properties"]["LoadBalancerInfo"] == {
-        "ContainerName": "nginx", "ContainerPort": 80}
+        "ContainerName": "nginx",
+        "ContainerPort": 80,
+    }
     assert sorted(p.name for p in tmp_path.glob("imagedefinitions*.json")) == [
-        "imagedefinitions-shop-scheduler.json", "imagedefinitions-shop-worker.json"]
+        "imagedefinitions-shop-scheduler.json",
+        "imagedefinitions-shop-worker.json",
+    ]
 
 
 def _task_definition() -> dict:
@@ -249,7 +297,10 @@ def _task_definition() -> dict:
                     "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}],
                     "essential": True,
                     "environment": [{"name": "NODE_ENV", "value": "production"}],
-                    "logConfiguration": {"logDriver": "awsfirelens", "options": {"Name": "cloudwatch"}},
+                    "logConfiguration": {
+                        "logDriver": "awsfirelens",
+                        "options": {"Name": "cloudwatch"},
+                    },
                 },
                 {
                     "name": "log_router",
@@ -314,8 +365,16 @@ def test_blue_green_writes_task_definition_template_and_appspec(tmp_path, prod_b
     )
     assert done.returncode == 0, done.stderr
     taskdef = json.loads((tmp_path / "taskdef.json").read_text())
-    for field in ("taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-                  "registeredAt", "registeredBy", "deregisteredAt"):
+    for field in (
+        "taskDefinitionArn",
+        "revision",
+        "status",
+        "requiresAttributes",
+        "compatibilities",
+        "registeredAt",
+        "registeredBy",
+        "deregisteredAt",
+    ):
         assert field not in taskdef
     images = {c["name"]: c["image"] for c in taskdef["containerDefinitions"]}
     assert images == {
@@ -334,9 +393,13 @@ def test_blue_green_writes_task_definition_template_and_appspec(tmp_path, prod_b
     assert "ecs describe-services --cluster orders-prod --services orders-api" in calls
 
 
-def test_blue_green_fails_when_a_delivered_container_is_not_in_the_task_definition(tmp_path, prod_blue_green):
+def test_blue_green_fails_when_a_delivered_container_is_not_in_the_task_definition(
+    tmp_path, prod_blue_green
+):
     answer = _task_definition()
-    answer["taskDefinition"]["containerDefinitions"] = answer["taskDefinition"]["containerDefinitions"][:1]
+    answer["taskDefinition"]["containerDefinitions"] = answer["taskDefinition"][
+        "containerDefinitions"
+    ][:1]
     done = _orders_run(
         tmp_path,
         prod_blue_green,
@@ -345,7 +408,9 @@ def test_blue_green_fails_when_a_delivered_container_is_not_in_the_task_definiti
         answer,
     )
     assert done.returncode != 0
-    assert f"container log_router is not in {TASK_DEFINITION_41} (service orders-api)" in done.stderr
+    assert (
+        f"container log_router is not in {TASK_DEFINITION_41} (service orders-api)" in done.stderr
+    )
     assert not (tmp_path / "taskdef.json").exists()
 
 
@@ -368,7 +433,9 @@ def test_shellcheck_passes_on_every_buildspec(tmp_path):
     scripts = []
     for profile, account in pipeline_accounts():
         path = tmp_path / f"{profile.stem}-{account}.sh"
-        path.write_text("#!/usr/bin/env bash\n" + build_script(load_template(render(profile, account))))
+        path.write_text(
+            "#!/usr/bin/env bash\n" + build_script(load_template(render(profile, account)))
+        )
         scripts.append(str(path))
     assert len(scripts) >= 4
     done = subprocess.run([shellcheck, "-s", "bash", *scripts], capture_output=True, text=True)
@@ -399,12 +466,22 @@ def test_single_image_needs_no_commit_tag_lookup(tmp_path):
     script = build_script(template)
     assert "describe-images" not in script and "commit_tags" not in script
     registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
-    task_definitions = _by_arn(_containers_task_definition("worker", "123456789012", "us-east-1", ["worker"]))
-    done = run_build(script, tmp_path, _image_detail("worker", WEB_DIGEST, ["stg"], registry), {},
-                     environment=service_variables(template), services=_services("jobs", task_definitions),
-                     task_definitions=task_definitions)
+    task_definitions = _by_arn(
+        _containers_task_definition("worker", "123456789012", "us-east-1", ["worker"])
+    )
+    done = run_build(
+        script,
+        tmp_path,
+        _image_detail("worker", WEB_DIGEST, ["stg"], registry),
+        {},
+        environment=service_variables(template),
+        services=_services("jobs", task_definitions),
+        task_definitions=task_definitions,
+    )
     assert done.returncode == 0, done.stderr
     definitions = json.loads((tmp_path / "imagedefinitions.json").read_text())
     assert definitions == [{"name": "worker", "imageUri": f"{registry}/worker@{WEB_DIGEST}"}]
     calls = (tmp_path / "stub" / "calls.log").read_text()
-    assert "ecr " not in calls and "ecs describe-services --cluster jobs --services worker " in calls
+    assert (
+        "ecr " not in calls and "ecs describe-services --cluster jobs --services worker " in calls
+    )

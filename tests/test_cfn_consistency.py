@@ -7,8 +7,14 @@ import shlex
 
 import pytest
 import yaml
-
-from cfn_helpers import build_script, delivery_accounts, load_template, pipeline_accounts, pushed_by, render
+from cfn_helpers import (
+    build_script,
+    delivery_accounts,
+    load_template,
+    pipeline_accounts,
+    pushed_by,
+    render,
+)
 from conftest import run_ciconf
 
 from ciconf.profile.derive import plan as derive_plan
@@ -25,18 +31,24 @@ def _deploy_tag_step(job: dict) -> str:
     (command,) = [
         step["run"]["command"]
         for step in job["steps"]
-        if isinstance(step, dict) and "run" in step and "for repository in" in step["run"]["command"]
+        if isinstance(step, dict)
+        and "run" in step
+        and "for repository in" in step["run"]["command"]
     ]
     return command
 
 
-@pytest.mark.parametrize(("profile", "account"), pipeline_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), pipeline_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_pipeline_watches_what_the_delivery_job_pushes(profile, account):
     job = _rendered_config(profile)["jobs"][f"delivery_{account}"]
     deploy_tag = job["environment"]["DEPLOY_TAG"]
     command = _deploy_tag_step(job)
     pushed = shlex.split(re.search(r"^for repository in (.*); do$", command, re.M).group(1))
-    region = re.search(r'^registry="\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com"$', command, re.M)
+    region = re.search(
+        r'^registry="\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com"$', command, re.M
+    )
     assert region, command
 
     template = load_template(render(profile, account))
@@ -48,7 +60,9 @@ def test_pipeline_watches_what_the_delivery_job_pushes(profile, account):
     detail = resources["PushRule"]["Properties"]["EventPattern"]["detail"]
     assert detail["repository-name"] == [pushed[-1]] and detail["image-tag"] == [deploy_tag]
     assert detail["action-type"] == ["PUSH"] and detail["result"] == ["SUCCESS"]
-    assert resources["PushRule"]["Properties"]["EventPattern"]["detail-type"] == ["ECR Image Action"]
+    assert resources["PushRule"]["Properties"]["EventPattern"]["detail-type"] == [
+        "ECR Image Action"
+    ]
     (rule,) = template["Rules"]["ProfileRegion"]["Assertions"]
     assert rule["Assert"] == {"!Equals": [{"!Ref": "AWS::Region"}, region.group(1)]}
     # the build resolves every other pushed repository at the commit tag
@@ -78,25 +92,37 @@ def _workflow_entry(config: dict, job: str) -> dict:
     raise AssertionError(f"{job} is in no workflow")
 
 
-@pytest.mark.parametrize(("profile", "account"), delivery_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), delivery_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_bootstrap_holds_every_repository_the_delivery_job_pushes_to(profile, account):
     config = _rendered_config(profile)
     job = config["jobs"][f"delivery_{account}"]
     regions, pushed = pushed_by(job)
     bootstrap = load_template(render(profile, account, "bootstrap"))
-    repositories = [r["Properties"]["RepositoryName"] for r in bootstrap["Resources"].values()
-                    if r["Type"] == "AWS::ECR::Repository"]
+    repositories = [
+        r["Properties"]["RepositoryName"]
+        for r in bootstrap["Resources"].values()
+        if r["Type"] == "AWS::ECR::Repository"
+    ]
     assert sorted(repositories) == sorted(pushed)
     # the deploy tag the job moves is the one tag the repositories leave mutable
     for resource in bootstrap["Resources"].values():
         if resource["Type"] == "AWS::ECR::Repository":
             (exclusion,) = resource["Properties"]["ImageTagMutabilityExclusionFilters"]
-            assert exclusion["ImageTagMutabilityExclusionFilterValue"] == job["environment"]["DEPLOY_TAG"]
+            assert (
+                exclusion["ImageTagMutabilityExclusionFilterValue"]
+                == job["environment"]["DEPLOY_TAG"]
+            )
     # regions agree: where the job pushes, where the bootstrap and the pipeline must be created
     (region,) = regions
     rules = [bootstrap["Rules"]["ProfileRegion"]["Assertions"][0]["Assert"]]
     if (profile, account) in pipeline_accounts():
-        rules.append(load_template(render(profile, account))["Rules"]["ProfileRegion"]["Assertions"][0]["Assert"])
+        rules.append(
+            load_template(render(profile, account))["Rules"]["ProfileRegion"]["Assertions"][0][
+                "Assert"
+            ]
+        )
     assert rules and all(rule == {"!Equals": [{"!Ref": "AWS::Region"}, region]} for rule in rules)
 
     # the role the job assumes is the role the bootstrap creates, trusted for this job's branch
@@ -112,16 +138,28 @@ def test_bootstrap_holds_every_repository_the_delivery_job_pushes_to(profile, ac
     assert account_rule["Assert"]["!Equals"][1] == role_arn.split(":")[4]
     entry = _workflow_entry(config, f"delivery_{account}")
     assert entry.get("context"), "CircleCI issues OIDC tokens only to jobs with a context"
-    (branch,) = entry["filters"]["branches"]["only"] if isinstance(entry["filters"]["branches"]["only"], list) \
+    (branch,) = (
+        entry["filters"]["branches"]["only"]
+        if isinstance(entry["filters"]["branches"]["only"], list)
         else [entry["filters"]["branches"]["only"]]
-    (sub,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringLike"].values()
+    )
+    (sub,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"][
+        "StringLike"
+    ].values()
     assert sub.endswith(f"/vcs-ref/refs/heads/{branch}")
-    (token_step,) = [s["run"]["command"] for s in job["steps"] if isinstance(s, dict) and "run" in s
-                     and "CIRCLE_OIDC_TOKEN" in s["run"]["command"]]
-    assert "CIRCLE_OIDC_TOKEN_V2" in token_step  # the v2 subject carries the vcs-ref the trust checks
+    (token_step,) = [
+        s["run"]["command"]
+        for s in job["steps"]
+        if isinstance(s, dict) and "run" in s and "CIRCLE_OIDC_TOKEN" in s["run"]["command"]
+    ]
+    assert (
+        "CIRCLE_OIDC_TOKEN_V2" in token_step
+    )  # the v2 subject carries the vcs-ref the trust checks
 
 
-@pytest.mark.parametrize(("profile", "account"), pipeline_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), pipeline_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_every_pushed_image_runs_in_exactly_one_service(profile, account):
     _, pushed = pushed_by(_rendered_config(profile)["jobs"][f"delivery_{account}"])
     plan = derive_plan(load_profile(str(profile)))

@@ -58,19 +58,21 @@ def test_stacks_for_puts_stacks_under_the_given_directory(tmp_path):
         stacks = stacks_for(doc, derive_plan(loaded), "infra/stacks")
     finally:
         os.chdir(cwd)
-    assert [path for path, _ in stacks][0] == "infra/stacks/ci-cd-example-stg-bootstrap.yaml"
+    assert next(path for path, _ in stacks) == "infra/stacks/ci-cd-example-stg-bootstrap.yaml"
     # the header names the command that writes the file where it is
     assert "--stack bootstrap -o infra/stacks/ci-cd-example-stg-bootstrap.yaml`" in stacks[0][1]
 
 
 def test_stacks_for_refuses_an_image_in_no_service_with_a_located_error(tmp_path):
     import pytest
-
-    from ciconf.errors import InputError
     from conftest import PROFILES
 
+    from ciconf.errors import InputError
+
     text = (PROFILES / "services-example.yaml").read_text()
-    broken = text.replace("        - {name: shop-scheduler, containers: [scheduler]}\n      build", "      build")
+    broken = text.replace(
+        "        - {name: shop-scheduler, containers: [scheduler]}\n      build", "      build"
+    )
     (tmp_path / "ciconf.yaml").write_text(broken)
     doc, loaded = load_profile_document(str(tmp_path / "ciconf.yaml"))
     with pytest.raises(InputError) as raised:

@@ -22,7 +22,9 @@ def test_example_stg_stack_matches_golden():
 
 def test_cli_output_is_byte_identical_across_runs(tmp_path):
     def write_all() -> dict[str, bytes]:
-        done = run_ciconf("cfn", "profiles/ci-cd-example.yaml", "--all", "--dir", tmp_path / "out", cwd=ROOT)
+        done = run_ciconf(
+            "cfn", "profiles/ci-cd-example.yaml", "--all", "--dir", tmp_path / "out", cwd=ROOT
+        )
         assert done.returncode == 0, done.stderr
         return {path.name: path.read_bytes() for path in sorted((tmp_path / "out").iterdir())}
 
@@ -38,7 +40,11 @@ def test_cli_output_is_byte_identical_across_runs(tmp_path):
     for path in (tmp_path / "out").iterdir():
         path.unlink()
     assert write_all() == first
-    again = run_ciconf("cfn", "profiles/ci-cd-example.yaml", "--all", "--dir", tmp_path / "out", cwd=ROOT)
+    again = run_ciconf(
+        "cfn", "profiles/ci-cd-example.yaml", "--all", "--dir", tmp_path / "out", cwd=ROOT
+    )
     assert again.stderr.count("is up to date") == len(first)
-    stdout = run_ciconf("cfn", "profiles/ci-cd-example.yaml", "--account", "stg", "--stdout", cwd=ROOT)
+    stdout = run_ciconf(
+        "cfn", "profiles/ci-cd-example.yaml", "--account", "stg", "--stdout", cwd=ROOT
+    )
     assert stdout.stdout == GOLDEN.read_text(encoding="utf-8")

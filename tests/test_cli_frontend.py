@@ -16,12 +16,14 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PROFILES, ROOT, cli_env, run_ciconf
 
 import ciconf
 from ciconf import cli
-from conftest import PROFILES, ROOT, cli_env, run_ciconf
 
-COMMANDS = sorted(command.name or command.callback.__name__ for command in cli.app.registered_commands)
+COMMANDS = sorted(
+    command.name or command.callback.__name__ for command in cli.app.registered_commands
+)
 ESC = "\x1b["
 
 
@@ -42,19 +44,29 @@ def test_the_app_has_the_expected_commands():
     "command",
     [
         [sys.executable, "-m", "ciconf"],
-        [sys.executable, "-c", "from ciconf.entry import run; run()"],  # the console script's target
+        [
+            sys.executable,
+            "-c",
+            "from ciconf.entry import run; run()",
+        ],  # the console script's target
     ],
     ids=["python -m ciconf", "console script"],
 )
 def test_version(command):
-    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), flags=re.M).group(1)
+    version = re.search(
+        r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), flags=re.M
+    ).group(1)
     assert ciconf.__version__ == version
-    result = subprocess.run([*command, "--version"], env=cli_env(), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*command, "--version"], env=cli_env(), capture_output=True, text=True, timeout=120
+    )
     assert (result.returncode, result.stdout) == (0, f"ciconf {version}\n")
 
 
 @pytest.mark.parametrize("flag", ["-h", "--help"])
-@pytest.mark.parametrize("command", [[]] + [[name] for name in COMMANDS], ids=lambda c: " ".join(c) or "(app)")
+@pytest.mark.parametrize(
+    "command", [[]] + [[name] for name in COMMANDS], ids=lambda c: " ".join(c) or "(app)"
+)
 def test_help_on_the_app_and_every_command(command, flag):
     result = run_ciconf(*command, flag)
     assert result.returncode == 0, result.stderr
@@ -76,8 +88,10 @@ def test_lint_keeps_its_options_and_exit_codes(tmp_path):
     rules = run_ciconf("lint", "--list-rules")
     assert rules.returncode == 0 and "CC001" in rules.stdout
     config = tmp_path / "config.yml"
-    config.write_text("version: 2.1\njobs:\n  a:\n    docker: [{image: circleci/python:3.8}]\n    steps: [checkout]\n"
-                      "workflows:\n  w:\n    jobs: [a, b]\n")
+    config.write_text(
+        "version: 2.1\njobs:\n  a:\n    docker: [{image: circleci/python:3.8}]\n    steps: [checkout]\n"
+        "workflows:\n  w:\n    jobs: [a, b]\n"
+    )
     found = run_ciconf("lint", "--format", "json", config)
     assert found.returncode == 1 and json.loads(found.stdout)
     assert run_ciconf("lint", "--format", "xml", config).returncode == 2
@@ -111,11 +125,21 @@ def test_shell_completion_is_available():
     # typer detects the shell from the parent process: run it from bash (`; exit` keeps bash alive)
     script = subprocess.run(
         ["bash", "-c", f"{shlex.quote(sys.executable)} -m ciconf --show-completion; exit $?"],
-        env=cli_env(), capture_output=True, text=True, timeout=120,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert script.returncode == 0 and "_CICONF_COMPLETE" in script.stdout, script.stderr
-    env = {**cli_env(), "_CICONF_COMPLETE": "complete_bash", "COMP_WORDS": "ciconf check --co", "COMP_CWORD": "2"}
-    answer = subprocess.run([sys.executable, "-m", "ciconf"], env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **cli_env(),
+        "_CICONF_COMPLETE": "complete_bash",
+        "COMP_WORDS": "ciconf check --co",
+        "COMP_CWORD": "2",
+    }
+    answer = subprocess.run(
+        [sys.executable, "-m", "ciconf"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert answer.returncode == 0
     assert {"--config", "--color"} <= set(answer.stdout.split())
     assert "--install-completion" in run_ciconf("--help").stdout
@@ -130,7 +154,11 @@ def check_on_a_terminal(folder, *args, **env_changes) -> tuple[int, str]:
     env = {key: value for key, value in env.items() if value is not None}
     master, slave = pty.openpty()
     child = subprocess.Popen(
-        [sys.executable, "-m", "ciconf", "check", *args], cwd=folder, env=env, stdout=slave, stderr=subprocess.PIPE
+        [sys.executable, "-m", "ciconf", "check", *args],
+        cwd=folder,
+        env=env,
+        stdout=slave,
+        stderr=subprocess.PIPE,
     )
     os.close(slave)
     chunks = []
@@ -202,13 +230,21 @@ def service_section() -> str:
 
 def test_no_document_names_a_release_tag_that_does_not_exist():
     tags = subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    documents = [ROOT / "README.md", ROOT / ".pre-commit-hooks.yaml", *sorted((ROOT / "docs").glob("*.md"))]
+    documents = [
+        ROOT / "README.md",
+        ROOT / ".pre-commit-hooks.yaml",
+        *sorted((ROOT / "docs").glob("*.md")),
+    ]
     for document in documents:
-        for rev in re.findall(r"^[#\s]*rev: *(\S+)", document.read_text(encoding="utf-8"), flags=re.M):
+        for rev in re.findall(
+            r"^[#\s]*rev: *(\S+)", document.read_text(encoding="utf-8"), flags=re.M
+        ):
             assert rev.startswith("<") or rev in tags, (document.name, rev)
         # ciconf pinned at a version (`rev: v1.2.3`, `git+URL@v1.2.3`); example pushes like
         # `ciconf plan --tag v1.4.0` name a service's tags, not ciconf's
-        for tag in re.findall(r"(?:\brev: *|@)(v\d+\.\d+\.\d+)\b", document.read_text(encoding="utf-8")):
+        for tag in re.findall(
+            r"(?:\brev: *|@)(v\d+\.\d+\.\d+)\b", document.read_text(encoding="utf-8")
+        ):
             assert tag in tags, (document.name, tag)
 
 
@@ -217,7 +253,11 @@ def test_the_service_repository_hooks_exist_and_the_modeline_file_is_what_schema
 
     section = service_section()
     hooks = {hook["id"] for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    (config,) = [block for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.S) if "repos:" in block]
+    (config,) = [
+        block
+        for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+        if "repos:" in block
+    ]
     used = [hook["id"] for repo in yaml.safe_load(config)["repos"] for hook in repo["hooks"]]
     assert used and set(used) <= hooks
     assert "pipx install 'git+" in section and "uv tool install 'git+" in section
@@ -225,8 +265,10 @@ def test_the_service_repository_hooks_exist_and_the_modeline_file_is_what_schema
     (modeline,) = re.findall(r"^# yaml-language-server: \$schema=(\S+)$", section, flags=re.M)
     assert command == modeline
     assert run_ciconf("schema", "-o", command, cwd=tmp_path).returncode == 0
-    (tmp_path / "ciconf.yaml").write_text(f"# yaml-language-server: $schema={modeline}\n"
-                                          + (PROFILES / "ci-cd-example.yaml").read_text())
+    (tmp_path / "ciconf.yaml").write_text(
+        f"# yaml-language-server: $schema={modeline}\n"
+        + (PROFILES / "ci-cd-example.yaml").read_text()
+    )
     schema = json.loads((tmp_path / modeline).read_text())
     assert schema["type"] == "object" and "project" in schema["properties"]
     assert run_ciconf("render", "--stdout", cwd=tmp_path).returncode == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import PROFILES, run_ciconf
 
 
@@ -33,7 +32,9 @@ def test_check_is_0_in_sync_1_with_diff_on_drift(project):
     assert run_ciconf("render", cwd=project).returncode == 0
     assert run_ciconf("check", cwd=project).returncode == 0
     profile = project / "ciconf.yaml"
-    profile.write_text(profile.read_text().replace("command: composer test", "command: composer test:all"))
+    profile.write_text(
+        profile.read_text().replace("command: composer test", "command: composer test:all")
+    )
     before = (project / ".circleci" / "config.yml").read_bytes()
     result = run_ciconf("check", cwd=project)
     assert result.returncode == 1
@@ -51,7 +52,9 @@ def test_check_reports_missing_config_as_drift(project):
 def test_broken_profile_exits_2_with_one_located_message_and_writes_nothing(project):
     output = project / "out.yml"
     output.write_text("previous\n")
-    (project / "ciconf.yaml").write_text("project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n")
+    (project / "ciconf.yaml").write_text(
+        "project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n"
+    )
     for args in (["render", "-o", output], ["check", "--config", output]):
         result = run_ciconf(*args, cwd=project)
         assert result.returncode == 2

@@ -6,11 +6,11 @@ import subprocess
 
 import pytest
 import yaml
+from conftest import ROOT
+from jobsim import run_job
 
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile
-from jobsim import run_job
-from conftest import ROOT
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 REGISTRY = "111122223333.dkr.ecr.ap-northeast-1.amazonaws.com"
@@ -29,7 +29,10 @@ def config():
 
 
 def test_stg_delivery_issues_login_builds_and_pushes_in_order(config, tmp_path):
-    calls = [call["argv"] for call in run_job(config["jobs"]["delivery_stg"], tmp_path, PROJECT_VARIABLES)]
+    calls = [
+        call["argv"]
+        for call in run_job(config["jobs"]["delivery_stg"], tmp_path, PROJECT_VARIABLES)
+    ]
     tag = SHA[:6]
     assert calls == [
         ["aws", "configure", "set", "aws_access_key_id", "stub-access-key"],
@@ -63,11 +66,17 @@ def test_prod_job_uses_its_own_variables_and_tag(config, tmp_path):
     }
     calls = [call["argv"] for call in run_job(config["jobs"]["delivery_prod"], tmp_path, variables)]
     assert calls[0][-1] == "prod-key"
-    assert calls[-1] == ["docker", "push", "444455556666.dkr.ecr.ap-northeast-1.amazonaws.com/web:prod"]
+    assert calls[-1] == [
+        "docker",
+        "push",
+        "444455556666.dkr.ecr.ap-northeast-1.amazonaws.com/web:prod",
+    ]
 
 
 def test_unset_account_variable_fails_with_a_clear_message(config, tmp_path):
-    variables = {key: value for key, value in PROJECT_VARIABLES.items() if key != "AWS_STG_ACCOUNT_ID"}
+    variables = {
+        key: value for key, value in PROJECT_VARIABLES.items() if key != "AWS_STG_ACCOUNT_ID"
+    }
     with pytest.raises(subprocess.CalledProcessError) as failure:
         run_job(config["jobs"]["delivery_stg"], tmp_path, variables)
     assert "does not resolve to a 12-digit account id" in failure.value.stderr

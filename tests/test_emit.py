@@ -12,11 +12,58 @@ from ruamel.yaml import YAML
 
 from ciconf.yamlkit.emit import MERGE, Flow, Tagged, dump, expand
 
-TRAPS = ["yes", "No", "ON", "off", "y", "n", "true", "False", "null", "~", "", "0755", "0o17", "0x1F",
-         "1e3", "1_000", "12:30", "1:20:30", ".inf", "-.Inf", ".nan", "2001-12-14", "3.0", "<<", "=",
-         "- item", "key: value", "# comment", "trailing ", " leading", "*alias", "&anchor", "!tag",
-         "@at", "`tick", "%percent", "|pipe", ">folded", "'quote", '"double', "{brace", "[bracket",
-         "a #b", "ends:", "tab\there", "multi\nline", "multi\nline\n", "multi\n\n", "\x85nel", "é"]
+TRAPS = [
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "n",
+    "true",
+    "False",
+    "null",
+    "~",
+    "",
+    "0755",
+    "0o17",
+    "0x1F",
+    "1e3",
+    "1_000",
+    "12:30",
+    "1:20:30",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "2001-12-14",
+    "3.0",
+    "<<",
+    "=",
+    "- item",
+    "key: value",
+    "# comment",
+    "trailing ",
+    " leading",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "@at",
+    "`tick",
+    "%percent",
+    "|pipe",
+    ">folded",
+    "'quote",
+    '"double',
+    "{brace",
+    "[bracket",
+    "a #b",
+    "ends:",
+    "tab\there",
+    "multi\nline",
+    "multi\nline\n",
+    "multi\n\n",
+    "\x85nel",
+    "é",
+]
 
 
 RUAMEL = YAML(typ="safe", pure=True)
@@ -40,14 +87,20 @@ def test_traps_are_quoted_not_plain():
     assert "e: 127.0.0.1" in text  # harmless plain text stays readable
 
 
-LINE_CHARACTERS = st.one_of(st.characters(blacklist_categories=("Cs",)), st.sampled_from(list(" \t#:-|>'\"\\")))
+LINE_CHARACTERS = st.one_of(
+    st.characters(blacklist_categories=("Cs",)), st.sampled_from(list(" \t#:-|>'\"\\"))
+)
 
 
 @st.composite
 def multi_line(draw) -> str:
     """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing newlines."""
     lines = draw(st.lists(st.text(LINE_CHARACTERS, max_size=12), min_size=1, max_size=5))
-    indents = draw(st.lists(st.sampled_from(["", "", " ", "  ", "\t"]), min_size=len(lines), max_size=len(lines)))
+    indents = draw(
+        st.lists(
+            st.sampled_from(["", "", " ", "  ", "\t"]), min_size=len(lines), max_size=len(lines)
+        )
+    )
     return "\n".join(i + line for i, line in zip(indents, lines)) + "\n" * draw(st.integers(0, 3))
 
 
@@ -67,14 +120,18 @@ class TagsLoader(yaml.SafeLoader):
     """PyYAML with short-form tags (!Sub …) read as (name, value)."""
 
 
-TagsLoader.add_multi_constructor("!", lambda loader, tag, node: (tag, loader.construct_scalar(node)))
+TagsLoader.add_multi_constructor(
+    "!", lambda loader, tag, node: (tag, loader.construct_scalar(node))
+)
 
 
 def test_shared_objects_become_named_anchors_before_aliases():
     shared = {"docker": [{"image": "cimg/base:2024.01"}]}
     other = {"run": "make"}
-    data = {"anchors": {"env": shared, "step": other},
-            "jobs": {"a": {MERGE: [shared], "steps": [other]}, "b": {MERGE: [shared, other]}}}
+    data = {
+        "anchors": {"env": shared, "step": other},
+        "jobs": {"a": {MERGE: [shared], "steps": [other]}, "b": {MERGE: [shared, other]}},
+    }
     text = dump(data, anchors={id(shared): "env", id(other): "step"})
     assert text.index("&env") < text.index("*env") and text.index("&step") < text.index("*step")
     assert "<<: [*env, *step]" in text and text.count("<<") == 2
@@ -95,7 +152,13 @@ def test_merge_source_must_already_be_anchored():
 
 
 def test_literal_blocks_and_chomping():
-    data = {"one": "a\nb\n", "strip": "a\nb", "keep": "a\n\n", "indented": "  a\nb", "blank": "\n\na\n"}
+    data = {
+        "one": "a\nb\n",
+        "strip": "a\nb",
+        "keep": "a\n\n",
+        "indented": "  a\nb",
+        "blank": "\n\na\n",
+    }
     text = dump(data)
     assert "one: |\n  a\n  b\n" in text and "strip: |-\n  a\n  b\n" in text
     assert "keep: |+\n  a\n\n" in text and "indented: |2-\n    a\n  b\n" in text
@@ -112,7 +175,9 @@ def test_a_keep_block_gets_no_spacing_line_that_would_join_its_text():
         assert loaded == data
 
 
-@pytest.mark.parametrize("value", ["a \nb", "a\t\nb", "a\r\nb", "a\n\x85b", "\n\n", " \n", "a\u2028b"])
+@pytest.mark.parametrize(
+    "value", ["a \nb", "a\t\nb", "a\r\nb", "a\n\x85b", "\n\n", " \n", "a\u2028b"]
+)
 def test_text_a_literal_block_cannot_hold_is_quoted(value):
     text = dump({"k": value})
     assert text.startswith(("k: '", 'k: "'))
@@ -133,10 +198,15 @@ def test_multi_line_commands_render_as_literal_blocks():
         "p.yaml",
     )
     text = render_config(profile, "p.yaml")
-    assert "      command: |\n        pip install -r requirements.txt\n        pip install -e .\n\n" in text
+    assert (
+        "      command: |\n        pip install -r requirements.txt\n        pip install -e .\n\n"
+        in text
+    )
     assert "      command: |\n        echo one\n        echo two\n        echo three\n\n" in text
-    assert "      command: pytest\n" in text  # the newline ending a one-line '|' block means nothing
-    assert '\\n' not in text
+    assert (
+        "      command: pytest\n" in text
+    )  # the newline ending a one-line '|' block means nothing
+    assert "\\n" not in text
     anchors = yaml.safe_load(text)["anchors"].values()
     steps = {step["run"]["name"]: step["run"]["command"] for step in anchors if "run" in step}
     assert steps["Install dependencies"] == "pip install -r requirements.txt\npip install -e .\n"
@@ -144,12 +214,22 @@ def test_multi_line_commands_render_as_literal_blocks():
 
 
 def test_short_form_tags_and_flow_lists():
-    text = dump({"A": Tagged("!Ref", "Bucket"), "B": Tagged("!GetAtt", "Role.Arn"),
-                 "C": Tagged("!Join", ["", ["a", Tagged("!Ref", "X")]]), "D": Flow(["a", "b,c"])})
+    text = dump(
+        {
+            "A": Tagged("!Ref", "Bucket"),
+            "B": Tagged("!GetAtt", "Role.Arn"),
+            "C": Tagged("!Join", ["", ["a", Tagged("!Ref", "X")]]),
+            "D": Flow(["a", "b,c"]),
+        }
+    )
     assert "A: !Ref Bucket" in text and "B: !GetAtt Role.Arn" in text and "C: !Join\n" in text
     assert "D: [a, 'b,c']" in text
 
 
 def test_output_is_deterministic():
     data = {"b": [1, 2.5, True, None], "a": {"z": "x", "y": "yes"}}
-    assert dump(data) == dump(data) == "b:\n  - 1\n  - 2.5\n  - true\n  - null\n\na:\n  z: x\n  'y': 'yes'\n"
+    assert (
+        dump(data)
+        == dump(data)
+        == "b:\n  - 1\n  - 2.5\n  - true\n  - null\n\na:\n  z: x\n  'y': 'yes'\n"
+    )

@@ -14,9 +14,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PROFILES, cli_env
 
 from ciconf import cli, entry
-from conftest import PROFILES, cli_env
 
 BROKEN = "project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n"
 
@@ -96,7 +96,9 @@ def make_project(folder):
 
 
 def snapshot(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def outcome(main, args, folder, monkeypatch, capsys):
@@ -145,7 +147,9 @@ def test_the_fast_table_is_read_off_the_typer_app():
     if os.environ.get("CICONF_UPDATE_GOLDEN"):
         cli.write_spec(entry.__file__)
         importlib.reload(entry)
-    assert entry.SPEC == cli.fast_spec(), "run CICONF_UPDATE_GOLDEN=1 pytest tests/test_entry_fastpath.py"
+    assert cli.fast_spec() == entry.SPEC, (
+        "run CICONF_UPDATE_GOLDEN=1 pytest tests/test_entry_fastpath.py"
+    )
 
 
 def test_fast_commands_have_no_body_of_their_own():
@@ -167,10 +171,16 @@ print(code, sorted({name.split(".")[0] if not name.startswith("ciconf") else nam
 
 def test_check_loads_no_cli_framework_schema_validator_or_other_commands(tmp_path):
     project = make_project(tmp_path / "project")
-    subprocess.run([sys.executable, "-m", "ciconf", "render"], cwd=project, env=cli_env(), check=True)
+    subprocess.run(
+        [sys.executable, "-m", "ciconf", "render"], cwd=project, env=cli_env(), check=True
+    )
     for args in (["check"], ["render", "--stdout"]):
         done = subprocess.run(
-            [sys.executable, "-c", LOADED, *args], cwd=project, env=cli_env(), capture_output=True, text=True
+            [sys.executable, "-c", LOADED, *args],
+            cwd=project,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
         )
         assert done.stdout.splitlines()[-1] == "0 []", done.stderr
 

@@ -16,21 +16,72 @@ EXAMPLE = PROFILES / "ci-cd-example.yaml"
 
 # Every resource of the seed's scripts/cloudformation.yaml (ci-cd-example), in its order. Kept here
 # so the test needs no copy of the seed.
-SEED_RESOURCES = (
-    "Vpc VpcFlowlogIam VpcFlowlog VpcFlowlogLogGroup SubnetPublic0 SubnetPublic1 SubnetPublic2 "
-    "RouteTablePublic0 RouteTablePublic1 RouteTablePublic2 AssignSubnetPublic0ToRouteTablePublic0 "
-    "AssignSubnetPublic1ToRouteTablePublic1 AssignSubnetPublic2ToRouteTablePublic2 InternetGateway "
-    "InternetGatewayAttach AttachIGWToRouteTablePublic0 AttachIGWToRouteTablePublic1 AttachIGWToRouteTablePublic2 "
-    "SubnetPrivate0 SubnetPrivate1 SubnetPrivate2 RouteTablePrivate0 RouteTablePrivate1 RouteTablePrivate2 "
-    "AssignSubnetPrivate0ToRouteTablePrivate0 AssignSubnetPrivate1ToRouteTablePrivate1 "
-    "AssignSubnetPrivate2ToRouteTablePrivate2 EIPPublic0 NatGatewayPublic0 EIPPublic1 NatGatewayPublic1 "
-    "EIPPublic2 NatGatewayPublic2 MountNatGatewayToRouteTablePrivate0 MountNatGatewayToRouteTablePrivate1 "
-    "MountNatGatewayToRouteTablePrivate2 SecurityGroupAlb SecurityGroupAurora SecurityGroupEcsApp MonitoringRole "
-    "ClusterParameterGroup SubnetGroup AuroraCluster AuroraInstance0 AuroraInstance1 Acm Alb AlbListenerHttp "
-    "AlbListenerHttps EcsCluster AlbTargetGroup AlbListener EcsTaskIam EcsTaskLogGroup EcsTaskDefinition EcsService "
-    "CodeBuildLogGroup CodePipelineArtifactBucket CodeBuildRole CodeBuildProject CodePipelineRole CodePipeline "
-    "CloudWatchEventECRRuleRole CloudWatchEventECRRule"
-).split()
+SEED_RESOURCES = [
+    "Vpc",
+    "VpcFlowlogIam",
+    "VpcFlowlog",
+    "VpcFlowlogLogGroup",
+    "SubnetPublic0",
+    "SubnetPublic1",
+    "SubnetPublic2",
+    "RouteTablePublic0",
+    "RouteTablePublic1",
+    "RouteTablePublic2",
+    "AssignSubnetPublic0ToRouteTablePublic0",
+    "AssignSubnetPublic1ToRouteTablePublic1",
+    "AssignSubnetPublic2ToRouteTablePublic2",
+    "InternetGateway",
+    "InternetGatewayAttach",
+    "AttachIGWToRouteTablePublic0",
+    "AttachIGWToRouteTablePublic1",
+    "AttachIGWToRouteTablePublic2",
+    "SubnetPrivate0",
+    "SubnetPrivate1",
+    "SubnetPrivate2",
+    "RouteTablePrivate0",
+    "RouteTablePrivate1",
+    "RouteTablePrivate2",
+    "AssignSubnetPrivate0ToRouteTablePrivate0",
+    "AssignSubnetPrivate1ToRouteTablePrivate1",
+    "AssignSubnetPrivate2ToRouteTablePrivate2",
+    "EIPPublic0",
+    "NatGatewayPublic0",
+    "EIPPublic1",
+    "NatGatewayPublic1",
+    "EIPPublic2",
+    "NatGatewayPublic2",
+    "MountNatGatewayToRouteTablePrivate0",
+    "MountNatGatewayToRouteTablePrivate1",
+    "MountNatGatewayToRouteTablePrivate2",
+    "SecurityGroupAlb",
+    "SecurityGroupAurora",
+    "SecurityGroupEcsApp",
+    "MonitoringRole",
+    "ClusterParameterGroup",
+    "SubnetGroup",
+    "AuroraCluster",
+    "AuroraInstance0",
+    "AuroraInstance1",
+    "Acm",
+    "Alb",
+    "AlbListenerHttp",
+    "AlbListenerHttps",
+    "EcsCluster",
+    "AlbTargetGroup",
+    "AlbListener",
+    "EcsTaskIam",
+    "EcsTaskLogGroup",
+    "EcsTaskDefinition",
+    "EcsService",
+    "CodeBuildLogGroup",
+    "CodePipelineArtifactBucket",
+    "CodeBuildRole",
+    "CodeBuildProject",
+    "CodePipelineRole",
+    "CodePipeline",
+    "CloudWatchEventECRRuleRole",
+    "CloudWatchEventECRRule",
+]
 
 
 def _mapping() -> list[tuple[str, str, str]]:
@@ -61,7 +112,10 @@ def test_mapped_resources_exist_in_the_generated_stacks():
         assert resource in stg or resource in pipeline, (seed, resource)
         for other in re.findall(r"`([A-Z][A-Za-z0-9]+)`", why):
             known = stg | prod | pipeline | env_template(EXAMPLE, "stg")["Parameters"]
-            assert other in known or other in ("AppKey", "DbPass"), (seed, other)  # the seed's parameters
+            assert other in known or other in ("AppKey", "DbPass"), (
+                seed,
+                other,
+            )  # the seed's parameters
 
 
 def _commands() -> list[list[str]]:
@@ -75,7 +129,9 @@ def _commands() -> list[list[str]]:
                 current = None
         elif current is not None:
             current.append(line)
-    joined = [" ".join(line.strip().rstrip("\\") for line in block.splitlines()) for block in blocks]
+    joined = [
+        " ".join(line.strip().rstrip("\\") for line in block.splitlines()) for block in blocks
+    ]
     # a value read from an export, $(aws cloudformation list-exports ... Name=='X' ...), becomes one word
     exported = re.compile(r"\$\(aws cloudformation list-exports [^)]*?Name=='([^']+)'[^)]*\)")
     return [
@@ -106,15 +162,24 @@ def test_deploy_commands_fit_the_generated_stacks():
     commands = [_options(words) for words in _commands()]
     # in deploy order: bootstrap, environment, pipeline, environment again
     assert [c["--stack-name"] for c in commands] == [
-        [bootstrap_name], [stack_name(plan.project, "stg")], [stg.stack_name], [stack_name(plan.project, "stg")]
+        [bootstrap_name],
+        [stack_name(plan.project, "stg")],
+        [stg.stack_name],
+        [stack_name(plan.project, "stg")],
     ]
-    templates = {bootstrap_name: bootstrap, stack_name(plan.project, "stg"): environment, stg.stack_name: pipeline}
+    templates = {
+        bootstrap_name: bootstrap,
+        stack_name(plan.project, "stg"): environment,
+        stg.stack_name: pipeline,
+    }
     for step, command in enumerate(commands):
         (name,) = command["--stack-name"]
         assert command["--region"] == [plan.delivery.region]
         # named IAM resources need CAPABILITY_NAMED_IAM; the others are fine with CAPABILITY_IAM
-        named_iam = any(r["Type"].startswith("AWS::IAM::") and "RoleName" in r.get("Properties", {})
-                        for r in templates[name]["Resources"].values())
+        named_iam = any(
+            r["Type"].startswith("AWS::IAM::") and "RoleName" in r.get("Properties", {})
+            for r in templates[name]["Resources"].values()
+        )
         assert command["--capabilities"] in (["CAPABILITY_IAM"], ["CAPABILITY_NAMED_IAM"])
         assert not named_iam or command["--capabilities"] == ["CAPABILITY_NAMED_IAM"]
         (path,) = command["--template-file"]
@@ -122,8 +187,13 @@ def test_deploy_commands_fit_the_generated_stacks():
         parameters = dict(item.split("=", 1) for item in command.get("--parameter-overrides", []))
         declared = templates[name].get("Parameters", {})
         assert set(parameters) <= set(declared), parameters
-        if step < 3:  # a stack's creation gives every parameter without a default (the update keeps them)
-            assert {k for k, v in declared.items() if "Default" not in v} <= set(parameters), (name, parameters)
+        if (
+            step < 3
+        ):  # a stack's creation gives every parameter without a default (the update keeps them)
+            assert {k for k, v in declared.items() if "Default" not in v} <= set(parameters), (
+                name,
+                parameters,
+            )
         for key, value in parameters.items():
             pattern = declared[key].get("AllowedPattern")
             if pattern and not value.startswith("$("):

@@ -22,7 +22,16 @@ def stacks(tmp_path_factory) -> Path:
 
 def _checkov(directory: Path) -> list[dict]:
     done = subprocess.run(
-        [_tool("checkov"), "-d", str(directory), "--framework", "cloudformation", "--compact", "-o", "json"],
+        [
+            _tool("checkov"),
+            "-d",
+            str(directory),
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "-o",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -48,23 +57,37 @@ def _without_metadata(text: str) -> str:
 def test_cfn_lint_reports_nothing(stacks):
     files = sorted(str(path) for path in stacks.glob("*.yaml"))
     assert len(files) == len(environment_accounts()) >= 6
-    done = subprocess.run([_tool("cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True)
+    done = subprocess.run(
+        [_tool("cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True
+    )
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
 
 
 def test_checkov_reports_no_failed_checks_and_every_skip_is_needed(stacks, tmp_path):
     reports = _checkov(stacks)
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for r in reports for c in r["results"]["failed_checks"]]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']})"
+        for r in reports
+        for c in r["results"]["failed_checks"]
+    ]
     assert not failed, failed
     assert sum(r["summary"]["passed"] for r in reports) > 100
     assert sum(r["summary"]["parsing_errors"] for r in reports) == 0
-    skipped = {(c["check_id"], c["resource"], c["file_path"]) for r in reports for c in r["results"]["skipped_checks"]}
+    skipped = {
+        (c["check_id"], c["resource"], c["file_path"])
+        for r in reports
+        for c in r["results"]["skipped_checks"]
+    }
     assert skipped
     # the same stacks without their skips fail exactly the skipped checks: no skip hides nothing
     for path in stacks.glob("*.yaml"):
         (tmp_path / path.name).write_text(_without_metadata(path.read_text()))
     unskipped = _checkov(tmp_path)
-    now_failing = {(c["check_id"], c["resource"], c["file_path"]) for r in unskipped for c in r["results"]["failed_checks"]}
+    now_failing = {
+        (c["check_id"], c["resource"], c["file_path"])
+        for r in unskipped
+        for c in r["results"]["failed_checks"]
+    }
     assert now_failing == skipped
 
 
@@ -102,4 +125,9 @@ def test_roles_name_their_resources_and_use_no_managed_policies():
                 assert statement["Effect"] == "Allow"
                 assert not any("*" in action for action in statement["Action"]), (name, statement)
                 if "*" in statement["Resource"]:
-                    assert set(statement["Action"]) <= UNSCOPED, (profile.name, account, name, statement)
+                    assert set(statement["Action"]) <= UNSCOPED, (
+                        profile.name,
+                        account,
+                        name,
+                        statement,
+                    )

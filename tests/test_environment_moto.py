@@ -15,10 +15,9 @@ import warnings
 
 import boto3
 import pytest
-from moto import mock_aws
-
 from cfn_helpers import build_script, load_template, render, run_build, service_variables
 from environment_helpers import environment_accounts, loaded, render_env, settings
+from moto import mock_aws
 
 from ciconf.profile.derive import service_plans
 from ciconf.profile.environment import service_names
@@ -26,7 +25,9 @@ from ciconf.profile.environment import service_names
 DIGEST = "sha256:" + "d" * 64
 
 
-def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> dict[str, list[dict]]:
+def _imagedefinitions(
+    profile, account, tmp_path, deployed: dict[str, dict]
+) -> dict[str, list[dict]]:
     """Run the account's pipeline buildspec for a push of commit 0a1b2c..., against the services as
     moto deployed them (`deployed`: "cluster/service" -> its task definition), and read what it wrote."""
     _, _, plan = loaded(profile)
@@ -51,7 +52,9 @@ def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> 
         siblings,
         environment=service_variables(template),
         services={name: task["taskDefinitionArn"] for name, task in deployed.items()},
-        task_definitions={task["taskDefinitionArn"]: {"taskDefinition": task} for task in deployed.values()},
+        task_definitions={
+            task["taskDefinitionArn"]: {"taskDefinition": task} for task in deployed.values()
+        },
     )
     # the build checks that each deployed task definition holds every container it will update
     assert done.returncode == 0, done.stderr
@@ -61,7 +64,9 @@ def _imagedefinitions(profile, account, tmp_path, deployed: dict[str, dict]) -> 
     }
 
 
-@pytest.mark.parametrize(("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_path):
     model, plan_account = settings(profile, account)
     _, _, plan = loaded(profile)
@@ -72,7 +77,9 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
 
     with mock_aws(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # moto announces the resource types it does not model
-        certificate = boto3.client("acm", region_name=region).request_certificate(DomainName="shop.example.com")
+        certificate = boto3.client("acm", region_name=region).request_certificate(
+            DomainName="shop.example.com"
+        )
         cloudformation = boto3.client("cloudformation", region_name=region)
         cloudformation.create_stack(
             StackName="environment",
@@ -90,12 +97,16 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         ec2 = boto3.client("ec2", region_name=region)
         (vpc,) = ec2.describe_vpcs(VpcIds=[outputs["VpcId"]])["Vpcs"]
         assert vpc["CidrBlock"] == environment.network.cidr
-        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["Subnets"]
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])[
+            "Subnets"
+        ]
         assert len(subnets) == 2 * zones
         assert len({s["AvailabilityZone"] for s in subnets}) == zones
         private = outputs["PrivateSubnetIds"].split(",")
         assert len({s["AvailabilityZone"] for s in subnets if s["SubnetId"] in private}) == zones
-        gateways = ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])["NatGateways"]
+        gateways = ec2.describe_nat_gateways(
+            Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        )["NatGateways"]
         assert len(gateways) == (zones if environment.network.nat == "per-az" else 1)
         assert all(g["SubnetId"] not in private for g in gateways)
 
@@ -103,7 +114,12 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         (balancer,) = elb.describe_load_balancers()["LoadBalancers"]
         assert balancer["Scheme"] == "internet-facing" and balancer["Type"] == "application"
         assert not set(balancer_subnets(balancer)) & set(private)
-        listeners = {l["Port"]: l for l in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]}
+        listeners = {
+            l["Port"]: l
+            for l in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
+                "Listeners"
+            ]
+        }
         test_port = environment.test_listener.port if environment.test_listener else None
         assert set(listeners) == {80, 443} | ({test_port} if test_port else set())
         assert listeners[443]["Protocol"] == "HTTPS"
@@ -111,13 +127,23 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         (redirect,) = listeners[80]["DefaultActions"]
         assert redirect["Type"] == "redirect" and redirect["RedirectConfig"]["Protocol"] == "HTTPS"
         groups = {g["TargetGroupArn"]: g for g in elb.describe_target_groups()["TargetGroups"]}
-        rules = [r for r in elb.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+        rules = [
+            r
+            for r in elb.describe_rules(ListenerArn=listeners[443]["ListenerArn"])["Rules"]
+            if not r["IsDefault"]
+        ]
         routed = {}  # path pattern -> the target groups its rule forwards to
         for rule in rules:
-            forwarded = {g["TargetGroupArn"] for a in rule["Actions"] for g in a.get("ForwardConfig", {}).get("TargetGroups", [])}
+            forwarded = {
+                g["TargetGroupArn"]
+                for a in rule["Actions"]
+                for g in a.get("ForwardConfig", {}).get("TargetGroups", [])
+            }
             forwarded |= {a["TargetGroupArn"] for a in rule["Actions"] if "TargetGroupArn" in a}
             for condition in rule["Conditions"]:
-                for path in condition.get("PathPatternConfig", {}).get("Values", condition.get("Values", [])):
+                for path in condition.get("PathPatternConfig", {}).get(
+                    "Values", condition.get("Values", [])
+                ):
                     routed[path] = forwarded
         expected_groups = 0
         for service_settings in environment.services.values():
@@ -139,15 +165,25 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         (cluster,) = ecs.describe_clusters(clusters=[outputs["ClusterName"]])["clusters"]
         assert cluster["clusterName"] == model.pipeline.cluster
         arns = ecs.list_services(cluster=cluster["clusterName"])["serviceArns"]
-        services = {s["serviceName"]: s for s in ecs.describe_services(cluster=cluster["clusterName"], services=arns)["services"]}
+        services = {
+            s["serviceName"]: s
+            for s in ecs.describe_services(cluster=cluster["clusterName"], services=arns)[
+                "services"
+            ]
+        }
         assert sorted(services) == sorted(environment.services) == sorted(service_names(model))
         tasks = {}
         for name, service in services.items():
             assert service["desiredCount"] == environment.services[name].desired_count
-            task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])["taskDefinition"]
+            task = ecs.describe_task_definition(taskDefinition=service["taskDefinition"])[
+                "taskDefinition"
+            ]
             tasks[name] = json.loads(json.dumps(task, default=str))
         definitions = _imagedefinitions(
-            profile, account, tmp_path, {f"{cluster['clusterName']}/{name}": task for name, task in tasks.items()}
+            profile,
+            account,
+            tmp_path,
+            {f"{cluster['clusterName']}/{name}": task for name, task in tasks.items()},
         )
         assert sorted(definitions) == sorted(services)
         delivered = []
@@ -159,9 +195,17 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
             delivered += containers
             for definition in definitions[name]:
                 repository = definition["imageUri"].split("/", 1)[1].split("@")[0]
-                assert containers[definition["name"]]["image"].endswith(f"/{repository}:{plan_account.deploy_tag}")
-            ports = {n: [m["containerPort"] for m in c.get("portMappings", [])] for n, c in containers.items()}
-            assert ports == {n: [service_settings.ports[n]] if n in service_settings.ports else [] for n in containers}
+                assert containers[definition["name"]]["image"].endswith(
+                    f"/{repository}:{plan_account.deploy_tag}"
+                )
+            ports = {
+                n: [m["containerPort"] for m in c.get("portMappings", [])]
+                for n, c in containers.items()
+            }
+            assert ports == {
+                n: [service_settings.ports[n]] if n in service_settings.ports else []
+                for n in containers
+            }
             # moto keeps only family, containers and memory of a template's task definition (the CPU,
             # Fargate and role settings are checked in test_environment_template.py)
             assert task["family"] == name and task["memory"] == str(service_settings.memory)
@@ -183,15 +227,21 @@ def test_services_start_at_zero_tasks_until_images_are_delivered():
     region = plan.delivery.region
     with mock_aws(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        certificate = boto3.client("acm", region_name=region).request_certificate(DomainName="shop.example.com")
+        certificate = boto3.client("acm", region_name=region).request_certificate(
+            DomainName="shop.example.com"
+        )
         cloudformation = boto3.client("cloudformation", region_name=region)
         cloudformation.create_stack(
             StackName="environment",
             TemplateBody=render_env(profile, account, without_database=True),
             Capabilities=["CAPABILITY_IAM"],
-            Parameters=[{"ParameterKey": "CertificateArn", "ParameterValue": certificate["CertificateArn"]}],
+            Parameters=[
+                {"ParameterKey": "CertificateArn", "ParameterValue": certificate["CertificateArn"]}
+            ],
         )
         ecs = boto3.client("ecs", region_name=region)
         (cluster,) = ecs.list_clusters()["clusterArns"]
-        (service,) = ecs.describe_services(cluster=cluster, services=ecs.list_services(cluster=cluster)["serviceArns"])["services"]
+        (service,) = ecs.describe_services(
+            cluster=cluster, services=ecs.list_services(cluster=cluster)["serviceArns"]
+        )["services"]
         assert service["desiredCount"] == 0

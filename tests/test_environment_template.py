@@ -6,10 +6,16 @@ import ipaddress
 import re
 
 import pytest
-
 from cfn_helpers import load_template, render
 from conftest import FIXTURES, PROFILES
-from environment_helpers import env_template, environment_accounts, loaded, of_type, render_env, settings
+from environment_helpers import (
+    env_template,
+    environment_accounts,
+    loaded,
+    of_type,
+    render_env,
+    settings,
+)
 
 from ciconf.profile.derive import registry_host
 from ciconf.profile.environment import logical_name, service_containers, service_names
@@ -26,7 +32,10 @@ def _service(template: dict) -> dict:
 
 def _services(template: dict) -> dict[str, dict]:
     """ECS service name -> the properties of its service resource."""
-    return {r["Properties"]["ServiceName"]: r["Properties"] for r in of_type(template, "AWS::ECS::Service").values()}
+    return {
+        r["Properties"]["ServiceName"]: r["Properties"]
+        for r in of_type(template, "AWS::ECS::Service").values()
+    }
 
 
 def _task_of(template: dict, name: str) -> dict:
@@ -45,7 +54,10 @@ def test_bundled_and_fixture_profiles_cover_every_strategy():
         for service in _services(env_template(p, a)).values()
     }
     assert strategies == {"ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"}
-    assert (EXAMPLE, "stg") in environment_accounts() and (EXAMPLE, "prod") in environment_accounts()
+    assert (EXAMPLE, "stg") in environment_accounts() and (
+        EXAMPLE,
+        "prod",
+    ) in environment_accounts()
 
 
 @pytest.mark.parametrize(("account", "zones", "nats"), [("stg", 3, 1), ("prod", 3, 3)])
@@ -58,16 +70,18 @@ def test_subnets_span_the_zones_and_private_ones_route_through_nat(account, zone
     cidrs = [ipaddress.IPv4Network(s["Properties"]["CidrBlock"]) for s in subnets.values()]
     assert all(c.subnet_of(vpc) for c in cidrs) and len(set(cidrs)) == len(cidrs)
     for kind in ("Public", "Private"):
-        chosen = [resources[f"{kind}Subnet{i}"]["Properties"]["AvailabilityZone"] for i in range(zones)]
+        chosen = [
+            resources[f"{kind}Subnet{i}"]["Properties"]["AvailabilityZone"] for i in range(zones)
+        ]
         assert chosen == [{"!Select": [i, {"!GetAZs": ""}]} for i in range(zones)]
     assert not any(s["Properties"]["MapPublicIpOnLaunch"] for s in subnets.values())
     assert len(of_type(template, "AWS::EC2::NatGateway")) == nats
     for i in range(zones):
         route = resources[f"PrivateRoute{i}"]["Properties"]
         assert route["NatGatewayId"] == {"!Ref": f"NatGateway{i if nats > 1 else 0}"}
-        assert resources[f"PrivateSubnet{i}RouteTableAssociation"]["Properties"]["RouteTableId"] == {
-            "!Ref": f"PrivateRouteTable{i}"
-        }
+        assert resources[f"PrivateSubnet{i}RouteTableAssociation"]["Properties"][
+            "RouteTableId"
+        ] == {"!Ref": f"PrivateRouteTable{i}"}
     assert resources["PublicRoute"]["Properties"]["GatewayId"] == {"!Ref": "InternetGateway"}
 
 
@@ -97,45 +111,72 @@ def test_https_listener_uses_the_certificate_parameter_and_http_redirects():
     assert https["Certificates"] == [{"CertificateArn": {"!Ref": "CertificateArn"}}]
     assert https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     (redirect,) = resources["HttpListener"]["Properties"]["DefaultActions"]
-    assert redirect == {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+    assert redirect == {
+        "Type": "redirect",
+        "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+    }
     balancer = resources["LoadBalancer"]["Properties"]
     assert balancer["Scheme"] == "internet-facing"
     assert balancer["Subnets"] == [{"!Ref": "PublicSubnet0"}, {"!Ref": "PublicSubnet1"}]
     parameter = template["Parameters"]["CertificateArn"]
-    assert parameter["Default"] == "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-4909-8807-060504030201"
+    assert (
+        parameter["Default"]
+        == "arn:aws:acm:eu-west-1:111111111111:certificate/0f0e0d0c-0b0a-4909-8807-060504030201"
+    )
     assert re.fullmatch(parameter["AllowedPattern"], parameter["Default"])
     assert not re.fullmatch(parameter["AllowedPattern"], "arn:aws:iam::111111111111:role/x")
     assert "Default" not in env_template(EXAMPLE, "stg")["Parameters"]["CertificateArn"]
 
 
-@pytest.mark.parametrize(("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_only_the_load_balancer_reaches_the_tasks(profile, account):
     template = env_template(profile, account)
     resources = template["Resources"]
     reached = []
     for name, service in _services(template).items():
         task_group = f"{logical_name(name)}SecurityGroup"
-        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [{"!Ref": task_group}]
-        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+        assert service["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] == [
+            {"!Ref": task_group}
+        ]
+        assert (
+            service["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"] == "DISABLED"
+        )
         assert "SecurityGroupIngress" not in resources[task_group]["Properties"]
-        ingress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
-                   if r["Properties"]["GroupId"] == {"!Ref": task_group}]
+        ingress = [
+            r["Properties"]
+            for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+            if r["Properties"]["GroupId"] == {"!Ref": task_group}
+        ]
         port = service.get("LoadBalancers", [{}])[0].get("ContainerPort")
         if port is None:
             assert ingress == []  # a worker takes no connections at all
         else:
             reached.append({"!Ref": task_group})
-            assert ingress == [{"GroupId": {"!Ref": task_group}, "IpProtocol": "tcp", "FromPort": port, "ToPort": port,
-                                "SourceSecurityGroupId": {"!Ref": "LoadBalancerSecurityGroup"},
-                                "Description": "from the load balancer"}]
-    alb_egress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupEgress").values()
-                  if r["Properties"]["GroupId"] == {"!Ref": "LoadBalancerSecurityGroup"}]
+            assert ingress == [
+                {
+                    "GroupId": {"!Ref": task_group},
+                    "IpProtocol": "tcp",
+                    "FromPort": port,
+                    "ToPort": port,
+                    "SourceSecurityGroupId": {"!Ref": "LoadBalancerSecurityGroup"},
+                    "Description": "from the load balancer",
+                }
+            ]
+    alb_egress = [
+        r["Properties"]
+        for r in of_type(template, "AWS::EC2::SecurityGroupEgress").values()
+        if r["Properties"]["GroupId"] == {"!Ref": "LoadBalancerSecurityGroup"}
+    ]
     assert [e["DestinationSecurityGroupId"] for e in alb_egress] == reached
     (placeholder,) = resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     assert placeholder["CidrIp"] == "127.0.0.1/32"  # replaces the default allow-all egress
 
 
-@pytest.mark.parametrize(("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_containers_are_the_delivered_images_at_the_deploy_tag(profile, account):
     model, plan_account = settings(profile, account)
     _, _, plan = loaded(profile)
@@ -149,13 +190,24 @@ def test_containers_are_the_delivered_images_at_the_deploy_tag(profile, account)
         assert [c["Name"] for c in task["ContainerDefinitions"]] == wanted[name]
         for container in task["ContainerDefinitions"]:
             image = images[container["Name"]]
-            assert container["Image"] == {"!Sub": f"{registry}/{image.repository}:{plan_account.deploy_tag}"}
+            assert container["Image"] == {
+                "!Sub": f"{registry}/{image.repository}:{plan_account.deploy_tag}"
+            }
             ports = [m["ContainerPort"] for m in container.get("PortMappings", [])]
-            assert ports == ([service_settings.ports[image.container]] if image.container in service_settings.ports else [])
+            assert ports == (
+                [service_settings.ports[image.container]]
+                if image.container in service_settings.ports
+                else []
+            )
             assert container["LogConfiguration"]["LogDriver"] == "awslogs"
-            assert container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == image.container
+            assert (
+                container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == image.container
+            )
         assert task["RequiresCompatibilities"] == ["FARGATE"] and task["NetworkMode"] == "awsvpc"
-        assert (task["Cpu"], task["Memory"]) == (str(service_settings.cpu), str(service_settings.memory))
+        assert (task["Cpu"], task["Memory"]) == (
+            str(service_settings.cpu),
+            str(service_settings.memory),
+        )
         assert task["ExecutionRoleArn"] != task["TaskRoleArn"]
         balancer = _services(template)[name].get("LoadBalancers")
         if service_settings.load_balancer:
@@ -170,14 +222,24 @@ def test_secrets_are_references_and_only_those_can_be_read():
     template = env_template(STRATEGIES, "lin")
     app = {c["Name"]: c for c in _task(template)["ContainerDefinitions"]}["app"]
     secrets = {s["Name"]: s["ValueFrom"] for s in app["Secrets"]}
-    assert secrets["API_TOKEN"] == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop/api-token-AbC123"
-    assert secrets["SIGNING_KEY"] == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop/keys:signing::"
+    assert (
+        secrets["API_TOKEN"]
+        == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop/api-token-AbC123"
+    )
+    assert (
+        secrets["SIGNING_KEY"]
+        == "arn:aws:secretsmanager:eu-west-1:111111111111:secret:shop/keys:signing::"
+    )
     assert secrets["FEATURE_FLAGS"] == "arn:aws:ssm:eu-west-1:111111111111:parameter/shop/flags"
-    assert secrets["DB_PASSWORD"] == {"!Sub": "${DatabaseCluster.MasterUserSecret.SecretArn}:password::"}
+    assert secrets["DB_PASSWORD"] == {
+        "!Sub": "${DatabaseCluster.MasterUserSecret.SecretArn}:password::"
+    }
     role = template["Resources"]["TaskExecutionRole"]["Properties"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
     granted = {action: s["Resource"] for s in statements for action in s["Action"]}
-    assert granted["ssm:GetParameters"] == ["arn:aws:ssm:eu-west-1:111111111111:parameter/shop/flags"]
+    assert granted["ssm:GetParameters"] == [
+        "arn:aws:ssm:eu-west-1:111111111111:parameter/shop/flags"
+    ]
     read = [s["Resource"] for s in statements if s["Action"] == ["secretsmanager:GetSecretValue"]]
     assert read == [
         [
@@ -187,7 +249,9 @@ def test_secrets_are_references_and_only_those_can_be_read():
         [{"!GetAtt": "DatabaseCluster.MasterUserSecret.SecretArn"}],
     ]
     assert granted["ecr:BatchGetImage"] == [
-        {"!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/proxy"},
+        {
+            "!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/proxy"
+        },
         {"!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/app"},
     ]
 
@@ -196,7 +260,9 @@ def test_tasks_wait_for_the_first_delivery():
     template = env_template(EXAMPLE, "prod")
     parameter = template["Parameters"]["ImagesDelivered"]
     assert parameter["Default"] == "false" and parameter["AllowedValues"] == ["false", "true"]
-    assert template["Conditions"]["ImagesDelivered"] == {"!Equals": [{"!Ref": "ImagesDelivered"}, "true"]}
+    assert template["Conditions"]["ImagesDelivered"] == {
+        "!Equals": [{"!Ref": "ImagesDelivered"}, "true"]
+    }
     assert _service(template)["DesiredCount"] == {"!If": ["ImagesDelivered", 2, 0]}
 
 
@@ -204,9 +270,16 @@ def test_rolling_services_roll_back_on_failure_and_on_their_alarms():
     configuration = _service(env_template(STRATEGIES, "worker"))["DeploymentConfiguration"]
     assert configuration["Strategy"] == "ROLLING"
     assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
-    assert configuration["Alarms"] == {"AlarmNames": ["shop-jobs-failing", "shop-queue-age"], "Enable": True, "Rollback": True}
+    assert configuration["Alarms"] == {
+        "AlarmNames": ["shop-jobs-failing", "shop-queue-age"],
+        "Enable": True,
+        "Rollback": True,
+    }
     stg = _service(env_template(EXAMPLE, "stg"))["DeploymentConfiguration"]
-    assert stg["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True} and "Alarms" not in stg
+    assert (
+        stg["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
+        and "Alarms" not in stg
+    )
 
 
 def test_blue_green_wires_two_target_groups_production_and_test_rules():
@@ -216,7 +289,11 @@ def test_blue_green_wires_two_target_groups_production_and_test_rules():
     configuration = service["DeploymentConfiguration"]
     assert configuration["Strategy"] == "BLUE_GREEN" and configuration["BakeTimeInMinutes"] == 30
     assert "DeploymentCircuitBreaker" not in configuration
-    assert configuration["Alarms"] == {"AlarmNames": [{"!Ref": "ShopAppTarget5xxAlarm"}], "Enable": True, "Rollback": True}
+    assert configuration["Alarms"] == {
+        "AlarmNames": [{"!Ref": "ShopAppTarget5xxAlarm"}],
+        "Enable": True,
+        "Rollback": True,
+    }
     assert service["DeploymentController"] == {"Type": "ECS"}
     (balancer,) = service["LoadBalancers"]
     assert balancer["TargetGroupArn"] == {"!Ref": "ShopAppTargetGroup"}
@@ -226,7 +303,10 @@ def test_blue_green_wires_two_target_groups_production_and_test_rules():
         "TestListenerRule": {"!Ref": "ShopAppTestListenerRule"},
         "RoleArn": {"!GetAtt": "ShopAppInfrastructureRole.Arn"},
     }
-    for rule, listener in (("ShopAppListenerRule", "HttpsListener"), ("ShopAppTestListenerRule", "TestListener")):
+    for rule, listener in (
+        ("ShopAppListenerRule", "HttpsListener"),
+        ("ShopAppTestListenerRule", "TestListener"),
+    ):
         properties = resources[rule]["Properties"]
         assert properties["ListenerArn"] == {"!Ref": listener}
         (action,) = properties["Actions"]
@@ -234,20 +314,43 @@ def test_blue_green_wires_two_target_groups_production_and_test_rules():
             {"TargetGroupArn": {"!Ref": "ShopAppTargetGroup"}, "Weight": 1},
             {"TargetGroupArn": {"!Ref": "ShopAppAlternateTargetGroup"}, "Weight": 0},
         ]
-        assert properties["Conditions"] == [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/shop/*"]}}]
+        assert properties["Conditions"] == [
+            {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/shop/*"]}}
+        ]
     assert resources["TestListener"]["Properties"]["Port"] == 8443
-    test_ingress = [r for r in resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
-                    if r["FromPort"] == 8443]
+    test_ingress = [
+        r
+        for r in resources["LoadBalancerSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+        if r["FromPort"] == 8443
+    ]
     assert [r["CidrIp"] for r in test_ingress] == ["198.51.100.0/24", "203.0.113.0/24"]
     role = resources["ShopAppInfrastructureRole"]["Properties"]
-    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "ecs.amazonaws.com"}
-    granted = {a: s["Resource"] for s in role["Policies"][0]["PolicyDocument"]["Statement"] for a in s["Action"]}
-    assert granted["elasticloadbalancing:ModifyRule"] == [{"!Ref": "ShopAppListenerRule"}, {"!Ref": "ShopAppTestListenerRule"}]
-    assert granted["elasticloadbalancing:RegisterTargets"] == [{"!Ref": "ShopAppTargetGroup"}, {"!Ref": "ShopAppAlternateTargetGroup"}]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "ecs.amazonaws.com"
+    }
+    granted = {
+        a: s["Resource"]
+        for s in role["Policies"][0]["PolicyDocument"]["Statement"]
+        for a in s["Action"]
+    }
+    assert granted["elasticloadbalancing:ModifyRule"] == [
+        {"!Ref": "ShopAppListenerRule"},
+        {"!Ref": "ShopAppTestListenerRule"},
+    ]
+    assert granted["elasticloadbalancing:RegisterTargets"] == [
+        {"!Ref": "ShopAppTargetGroup"},
+        {"!Ref": "ShopAppAlternateTargetGroup"},
+    ]
     alarm = resources["ShopAppTarget5xxAlarm"]["Properties"]
-    watched = [m["MetricStat"]["Metric"]["Dimensions"][0]["Value"] for m in alarm["Metrics"] if "MetricStat" in m]
-    assert watched == [{"!GetAtt": "ShopAppTargetGroup.TargetGroupFullName"},
-                       {"!GetAtt": "ShopAppAlternateTargetGroup.TargetGroupFullName"}]
+    watched = [
+        m["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+        for m in alarm["Metrics"]
+        if "MetricStat" in m
+    ]
+    assert watched == [
+        {"!GetAtt": "ShopAppTargetGroup.TargetGroupFullName"},
+        {"!GetAtt": "ShopAppAlternateTargetGroup.TargetGroupFullName"},
+    ]
     assert alarm["Threshold"] == 5
 
 
@@ -260,20 +363,45 @@ def test_linear_and_canary_shift_in_steps():
     assert canary["Strategy"] == "CANARY" and "BakeTimeInMinutes" not in canary
     assert canary["CanaryConfiguration"] == {"CanaryPercent": 10, "CanaryBakeTimeInMinutes": 15}
     # no test listener in that account: the production rule alone
-    assert "TestListenerRule" not in _service(env_template(STRATEGIES, "can"))["LoadBalancers"][0]["AdvancedConfiguration"]
+    assert (
+        "TestListenerRule"
+        not in _service(env_template(STRATEGIES, "can"))["LoadBalancers"][0][
+            "AdvancedConfiguration"
+        ]
+    )
 
 
 def test_catch_all_rule_yields_to_specific_paths():
-    assert env_template(EXAMPLE, "stg")["Resources"]["ExampleStgWebListenerRule"]["Properties"]["Priority"] == 50000
-    assert env_template(STRATEGIES, "bg")["Resources"]["ShopAppListenerRule"]["Properties"]["Priority"] == 1
+    assert (
+        env_template(EXAMPLE, "stg")["Resources"]["ExampleStgWebListenerRule"]["Properties"][
+            "Priority"
+        ]
+        == 50000
+    )
+    assert (
+        env_template(STRATEGIES, "bg")["Resources"]["ShopAppListenerRule"]["Properties"]["Priority"]
+        == 1
+    )
 
 
-@pytest.mark.parametrize(("profile", "account", "engine", "port", "family", "instances", "clients_expected"), [
-    (EXAMPLE, "stg", "aurora-mysql", 3306, "aurora-mysql8.0", 1, ["web"]),
-    (EXAMPLE, "prod", "aurora-mysql", 3306, "aurora-mysql8.0", 2, ["web"]),
-    (STRATEGIES, "lin", "aurora-postgresql", 5432, "aurora-postgresql16", 1, ["app"]),
-    (SERVICES, "stg", "aurora-postgresql", 5432, "aurora-postgresql16", 1, ["web", "worker", "scheduler"]),
-], ids=["stg", "prod", "postgres", "several-services"])
+@pytest.mark.parametrize(
+    ("profile", "account", "engine", "port", "family", "instances", "clients_expected"),
+    [
+        (EXAMPLE, "stg", "aurora-mysql", 3306, "aurora-mysql8.0", 1, ["web"]),
+        (EXAMPLE, "prod", "aurora-mysql", 3306, "aurora-mysql8.0", 2, ["web"]),
+        (STRATEGIES, "lin", "aurora-postgresql", 5432, "aurora-postgresql16", 1, ["app"]),
+        (
+            SERVICES,
+            "stg",
+            "aurora-postgresql",
+            5432,
+            "aurora-postgresql16",
+            1,
+            ["web", "worker", "scheduler"],
+        ),
+    ],
+    ids=["stg", "prod", "postgres", "several-services"],
+)
 def test_database_is_private_encrypted_managed_and_snapshotted(
     profile, account, engine, port, family, instances, clients_expected
 ):
@@ -284,7 +412,9 @@ def test_database_is_private_encrypted_managed_and_snapshotted(
     properties = cluster["Properties"]
     assert properties["Engine"] == engine and properties["Port"] == port
     assert properties["ManageMasterUserPassword"] is True and "MasterUserPassword" not in properties
-    assert properties["StorageEncrypted"] is True and properties["KmsKeyId"] == {"!Ref": "DatabaseKey"}
+    assert properties["StorageEncrypted"] is True and properties["KmsKeyId"] == {
+        "!Ref": "DatabaseKey"
+    }
     assert properties["DeletionProtection"] is True
     assert resources["DatabaseParameterGroup"]["Properties"]["Family"] == family
     zones = len(of_type(template, "AWS::EC2::Subnet")) // 2
@@ -296,50 +426,90 @@ def test_database_is_private_encrypted_managed_and_snapshotted(
     assert not any(i["Properties"]["PubliclyAccessible"] for i in instance_resources.values())
     group = resources["DatabaseSecurityGroup"]["Properties"]
     assert "SecurityGroupIngress" not in group
-    ingress = [r["Properties"] for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
-               if r["Properties"]["GroupId"] == {"!Ref": "DatabaseSecurityGroup"}]
+    ingress = [
+        r["Properties"]
+        for r in of_type(template, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"!Ref": "DatabaseSecurityGroup"}
+    ]
     ids = [logical_name(name) for name in _services(template)]
-    assert ingress == [{"GroupId": {"!Ref": "DatabaseSecurityGroup"}, "IpProtocol": "tcp", "FromPort": port,
-                        "ToPort": port, "SourceSecurityGroupId": {"!Ref": f"{sid}SecurityGroup"},
-                        "Description": f"from the {sid} tasks"} for sid in ids]
-    containers = [c for name in _services(template) for c in _task_of(template, name)["ContainerDefinitions"]]
-    clients = [c for c in containers if any(e["Name"] == "DB_HOST" for e in c.get("Environment", []))]
+    assert ingress == [
+        {
+            "GroupId": {"!Ref": "DatabaseSecurityGroup"},
+            "IpProtocol": "tcp",
+            "FromPort": port,
+            "ToPort": port,
+            "SourceSecurityGroupId": {"!Ref": f"{sid}SecurityGroup"},
+            "Description": f"from the {sid} tasks",
+        }
+        for sid in ids
+    ]
+    containers = [
+        c for name in _services(template) for c in _task_of(template, name)["ContainerDefinitions"]
+    ]
+    clients = [
+        c for c in containers if any(e["Name"] == "DB_HOST" for e in c.get("Environment", []))
+    ]
     assert [c["Name"] for c in clients] == clients_expected
     for container in clients:
         environment = {e["Name"]: e["Value"] for e in container["Environment"]}
         assert environment["DB_HOST"] == {"!GetAtt": "DatabaseCluster.Endpoint.Address"}
         assert {s["Name"] for s in container["Secrets"]} >= {"DB_USERNAME", "DB_PASSWORD"}
-    assert template["Outputs"]["DatabaseSecretArn"]["Value"] == {"!GetAtt": "DatabaseCluster.MasterUserSecret.SecretArn"}
+    assert template["Outputs"]["DatabaseSecretArn"]["Value"] == {
+        "!GetAtt": "DatabaseCluster.MasterUserSecret.SecretArn"
+    }
 
 
-@pytest.mark.parametrize(("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v))
+@pytest.mark.parametrize(
+    ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
+)
 def test_pipeline_finds_the_cluster_and_service_it_deploys_to(profile, account):
     model, plan_account = settings(profile, account)
     environment = env_template(profile, account)
     pipeline = load_template(render(profile, account))
     cluster = environment["Resources"]["Cluster"]["Properties"]
-    assert cluster["ClusterName"] == model.pipeline.cluster == pipeline["Parameters"]["EcsClusterName"]["Default"]
+    assert (
+        cluster["ClusterName"]
+        == model.pipeline.cluster
+        == pipeline["Parameters"]["EcsClusterName"]["Default"]
+    )
     assert cluster["ClusterSettings"] == [{"Name": "containerInsights", "Value": "enabled"}]
     # the pipeline's service-name parameters default to exactly the services the environment creates
-    named = {p["Default"] for key, p in pipeline["Parameters"].items() if re.fullmatch(r"EcsService\w*Name", key)}
+    named = {
+        p["Default"]
+        for key, p in pipeline["Parameters"].items()
+        if re.fullmatch(r"EcsService\w*Name", key)
+    }
     assert named == set(_services(environment)) == set(service_names(model))
-    (deploy,) = [s for s in pipeline["Resources"]["Pipeline"]["Properties"]["Stages"] if s["Name"] == "Deploy"]
+    (deploy,) = [
+        s
+        for s in pipeline["Resources"]["Pipeline"]["Properties"]["Stages"]
+        if s["Name"] == "Deploy"
+    ]
     # ECS applies each service's own strategy
     assert {a["ActionTypeId"]["Provider"] for a in deploy["Actions"]} == {"ECS"}
     # both stacks refuse any region but the profile's
     (ours,) = environment["Rules"]["ProfileRegion"]["Assertions"]
     (theirs,) = pipeline["Rules"]["ProfileRegion"]["Assertions"]
-    assert ours["Assert"] == theirs["Assert"] == {"!Equals": [{"!Ref": "AWS::Region"}, plan_account_region(profile)]}
+    assert (
+        ours["Assert"]
+        == theirs["Assert"]
+        == {"!Equals": [{"!Ref": "AWS::Region"}, plan_account_region(profile)]}
+    )
     exports = {o["Export"]["Name"] for o in environment["Outputs"].values() if "Export" in o}
     project = re.search(r"^project: (\S+)$", profile.read_text(), re.M).group(1)
-    assert {f"{project}-{account}-cluster", f"{project}-{account}-task-execution-role-arn",
-            f"{project}-{account}-task-role-arn"} | {f"{project}-{account}-{n}-service" for n in named} <= exports
+    assert {
+        f"{project}-{account}-cluster",
+        f"{project}-{account}-task-execution-role-arn",
+        f"{project}-{account}-task-role-arn",
+    } | {f"{project}-{account}-{n}-service" for n in named} <= exports
     # the pipeline passes exactly these two roles to the task definitions it registers
     assert {"TaskExecutionRoleArn", "TaskRoleArn"} <= set(pipeline["Parameters"])
     for name in named:
         task = _task_of(environment, name)
         assert (task["ExecutionRoleArn"], task["TaskRoleArn"]) == (
-            environment["Outputs"]["TaskExecutionRoleArn"]["Value"], environment["Outputs"]["TaskRoleArn"]["Value"])
+            environment["Outputs"]["TaskExecutionRoleArn"]["Value"],
+            environment["Outputs"]["TaskRoleArn"]["Value"],
+        )
 
 
 def plan_account_region(profile) -> str:
@@ -357,40 +527,69 @@ def test_several_pipeline_services_each_run_their_own_containers(tmp_path):
     import subprocess
     from types import SimpleNamespace
 
+    from test_cfn_lint import _tool
+
     from ciconf.cloudformation.environment import environment_stack
     from ciconf.profile.environment import Environment, problems
     from ciconf.yamlkit.emit import dump
-    from test_cfn_lint import _tool
 
     _, _, plan = loaded(STRATEGIES)  # delivers the containers proxy and app
-    services = [SimpleNamespace(name="shop-web", containers=["proxy"]), SimpleNamespace(name="shop-api", containers=["app"])]
+    services = [
+        SimpleNamespace(name="shop-web", containers=["proxy"]),
+        SimpleNamespace(name="shop-api", containers=["app"]),
+    ]
     pipeline = SimpleNamespace(cluster="shop", service=None, services=services, strategy="rolling")
-    environment = Environment.model_validate({
-        "services": {
-            "shop-web": {"ports": {"proxy": 8080}, "load_balancer": {"container": "proxy"}},
-            "shop-api": {"ports": {"app": 9000}, "load_balancer": {"container": "app", "paths": ["/api/*"]},
-                         "deployment": {"strategy": "blue-green"}},
+    environment = Environment.model_validate(
+        {
+            "services": {
+                "shop-web": {"ports": {"proxy": 8080}, "load_balancer": {"container": "proxy"}},
+                "shop-api": {
+                    "ports": {"app": 9000},
+                    "load_balancer": {"container": "app", "paths": ["/api/*"]},
+                    "deployment": {"strategy": "blue-green"},
+                },
+            }
         }
-    })
-    account = SimpleNamespace(name="multi", deploy_tag="multi", pipeline=pipeline, environment=environment)
+    )
+    account = SimpleNamespace(
+        name="multi", deploy_tag="multi", pipeline=pipeline, environment=environment
+    )
     assert problems(account, ["proxy", "app"]) == []
-    wrong = SimpleNamespace(**{**vars(account), "environment": Environment.model_validate(
-        {"services": {"shop-web": {"ports": {"app": 9000}}}})})
+    wrong = SimpleNamespace(
+        **{
+            **vars(account),
+            "environment": Environment.model_validate(
+                {"services": {"shop-web": {"ports": {"app": 9000}}}}
+            ),
+        }
+    )
     (problem,) = problems(wrong, ["proxy", "app"])
-    assert problem.path == ("environment", "services", "shop-web", "ports", "app") and problem.expected == "proxy"
+    assert (
+        problem.path == ("environment", "services", "shop-web", "ports", "app")
+        and problem.expected == "proxy"
+    )
 
     template = environment_stack(plan, account, environment)
     resources = template["Resources"]
-    tasks = {r["Properties"]["Family"]: [c["Name"] for c in r["Properties"]["ContainerDefinitions"]]
-             for r in of_type(template, "AWS::ECS::TaskDefinition").values()}
+    tasks = {
+        r["Properties"]["Family"]: [c["Name"] for c in r["Properties"]["ContainerDefinitions"]]
+        for r in of_type(template, "AWS::ECS::TaskDefinition").values()
+    }
     assert tasks == {"shop-web": ["proxy"], "shop-api": ["app"]}
-    assert sorted(r["Properties"]["ServiceName"] for r in of_type(template, "AWS::ECS::Service").values()) == [
-        "shop-api", "shop-web"]
+    assert sorted(
+        r["Properties"]["ServiceName"] for r in of_type(template, "AWS::ECS::Service").values()
+    ) == ["shop-api", "shop-web"]
     assert resources["ShopApiListenerRule"]["Properties"]["Priority"] == 2
-    assert resources["ShopWebListenerRule"]["Properties"]["Priority"] == 50000  # the catch-all goes last
-    pulls = resources["TaskExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][1]["Resource"]
+    assert (
+        resources["ShopWebListenerRule"]["Properties"]["Priority"] == 50000
+    )  # the catch-all goes last
+    pulls = resources["TaskExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"
+    ][1]["Resource"]
     assert [p.value.rsplit("/", 2)[-2:] for p in pulls] == [["shop", "proxy"], ["shop", "app"]]
     stack = tmp_path / "multi.yaml"
     stack.write_text(dump(template, spacing=(0, 1)))
-    done = subprocess.run([_tool("cfn-lint"), "--format", "parseable", str(stack)], capture_output=True, text=True)
+    done = subprocess.run(
+        [_tool("cfn-lint"), "--format", "parseable", str(stack)], capture_output=True, text=True
+    )
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, example_profiles, run_ciconf
+from jobsim import run_job
 
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile
-from conftest import ROOT, example_profiles, run_ciconf
-from jobsim import run_job
 
 GOLDEN = ROOT / "tests" / "golden" / "examples"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -44,8 +44,13 @@ def workflow(data: dict) -> dict[str, dict]:
 
 def test_one_example_per_capability():
     names = {profile.stem for profile in example_profiles()}
-    assert {"parallel-matrix", "tag-release-promotion", "smoke-test-orb", "machine-docker-build",
-            "monorepo-service"} <= names
+    assert {
+        "parallel-matrix",
+        "tag-release-promotion",
+        "smoke-test-orb",
+        "machine-docker-build",
+        "monorepo-service",
+    } <= names
 
 
 @pytest.mark.parametrize("profile", example_profiles(), ids=lambda p: p.stem)
@@ -73,7 +78,9 @@ def test_examples_and_their_configs_lint_clean(tmp_path):
 def test_lint_would_catch_a_broken_example(tmp_path):
     # guards the test above: the same lint run reports a workflow that requires an unknown job
     data = config("smoke-test-orb")
-    data["workflows"]["catalog"]["jobs"].append({"smoke": {"requires": ["delivery_stgg"], "name": "again"}})
+    data["workflows"]["catalog"]["jobs"].append(
+        {"smoke": {"requires": ["delivery_stgg"], "name": "again"}}
+    )
     broken = tmp_path / "broken.yml"
     broken.write_text(yaml.safe_dump(data))
     result = run_ciconf("lint", broken, cwd=ROOT)
@@ -93,9 +100,16 @@ def test_matrix_and_split_render_as_circleci_runs_them():
     assert entries["merge_unit"]["matrix"] == {"parameters": {"php": ["8.2", "8.3"]}}
     # `circleci tests glob ... | circleci tests run --command=... --split-by=timings`
     # (https://circleci.com/docs/use-the-circleci-cli-to-split-tests/)
-    test = next(s["run"]["command"] for s in unit["steps"] if isinstance(s, dict) and s.get("run", {}).get("name") == "Test")
+    test = next(
+        s["run"]["command"]
+        for s in unit["steps"]
+        if isinstance(s, dict) and s.get("run", {}).get("name") == "Test"
+    )
     assert test.startswith("circleci tests glob 'tests/Unit/**/*Test.php' \\\n")
-    assert "| circleci tests run --command='xargs vendor/bin/phpunit" in test and "--split-by=timings" in test
+    assert (
+        "| circleci tests run --command='xargs vendor/bin/phpunit" in test
+        and "--split-by=timings" in test
+    )
     # the cache key differs per PHP version, so 8.2 and 8.3 never share vendor/
     restore = next(s for s in unit["steps"] if isinstance(s, dict) and "restore_cache" in s)
     assert "<< parameters.php >>" in restore["restore_cache"]["keys"][0]
@@ -108,7 +122,11 @@ def test_only_gating_jobs_hold_up_delivery_and_filtered_jobs_get_no_merge_varian
     assert entries["browser"]["filters"] == {"branches": {"only": ["main"]}}
     assert "merge_browser" not in entries and "merge_browser" not in data["jobs"]
     redis = data["jobs"]["integration"]["docker"][2]
-    assert redis == {"image": "cimg/redis:7.2", "name": "cache", "command": ["redis-server", "--appendonly", "no"]}
+    assert redis == {
+        "image": "cimg/redis:7.2",
+        "name": "cache",
+        "command": ["redis-server", "--appendonly", "no"],
+    }
 
 
 def test_identical_fragments_of_different_jobs_are_one_anchor():
@@ -127,7 +145,9 @@ def tag_filtered_upstream(entries: dict[str, dict]) -> list[tuple[str, str]]:
         while pending:
             upstream = pending.pop()
             upstream_options = entries[upstream]
-            if not patterns <= set(upstream_options.get("filters", {}).get("tags", {}).get("only", [])):
+            if not patterns <= set(
+                upstream_options.get("filters", {}).get("tags", {}).get("only", [])
+            ):
                 problems.append((name, upstream))
             pending += upstream_options.get("requires", [])
     return problems
@@ -138,9 +158,14 @@ def test_a_tag_release_carries_its_tag_filter_up_to_every_job_it_requires():
     # (https://circleci.com/docs/guides/orchestrate/workflows/#executing-workflows-for-a-git-tag)
     entries = workflow(config("tag-release-promotion"))
     release = ["/^v\\d+\\.\\d+\\.\\d+$/"]
-    assert entries["delivery_prod"]["filters"] == {"branches": {"ignore": "/.*/"}, "tags": {"only": release}}
+    assert entries["delivery_prod"]["filters"] == {
+        "branches": {"ignore": "/.*/"},
+        "tags": {"only": release},
+    }
     assert entries["delivery_prod"]["requires"] == ["release_manager"]
-    assert entries["release_manager"]["requires"] == ["qa_signoff"] and entries["qa_signoff"]["requires"] == ["test"]
+    assert entries["release_manager"]["requires"] == ["qa_signoff"] and entries["qa_signoff"][
+        "requires"
+    ] == ["test"]
     assert entries["test"]["filters"] == {"tags": {"only": release}}
     assert tag_filtered_upstream(entries) == []
     # staging is untouched: branch pushes only, its branch pattern kept as written
@@ -159,7 +184,10 @@ def test_every_delivery_is_serialized_per_account():
         data = yaml.safe_load(rendered(profile))
         for name, options in workflow(data).items():
             if name.startswith("delivery_"):
-                assert options["serial-group"] == f"<< pipeline.project.slug >>/deploy-{name.removeprefix('delivery_')}"
+                assert (
+                    options["serial-group"]
+                    == f"<< pipeline.project.slug >>/deploy-{name.removeprefix('delivery_')}"
+                )
 
 
 def test_promotion_copies_the_tested_manifest_by_digest_and_pushes_the_deploy_tag_last(tmp_path):
@@ -172,12 +200,46 @@ def test_promotion_copies_the_tested_manifest_by_digest_and_pushes_the_deploy_ta
     assert ["docker", "login", "--username", "AWS", "--password-stdin", source] in calls
     copies = [argv for argv in calls if argv[:4] == ["docker", "buildx", "imagetools", "create"]]
     assert copies == [
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{target}/billing/worker:{tag}", f"{source}/billing/worker@{DIGEST}"],
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{target}/billing/api:{tag}", f"{source}/billing/api@{DIGEST}"],
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{target}/billing/worker:prod", f"{target}/billing/worker:{tag}"],
-        ["docker", "buildx", "imagetools", "create", "--tag", f"{target}/billing/api:prod", f"{target}/billing/api:{tag}"],
+        [
+            "docker",
+            "buildx",
+            "imagetools",
+            "create",
+            "--tag",
+            f"{target}/billing/worker:{tag}",
+            f"{source}/billing/worker@{DIGEST}",
+        ],
+        [
+            "docker",
+            "buildx",
+            "imagetools",
+            "create",
+            "--tag",
+            f"{target}/billing/api:{tag}",
+            f"{source}/billing/api@{DIGEST}",
+        ],
+        [
+            "docker",
+            "buildx",
+            "imagetools",
+            "create",
+            "--tag",
+            f"{target}/billing/worker:prod",
+            f"{target}/billing/worker:{tag}",
+        ],
+        [
+            "docker",
+            "buildx",
+            "imagetools",
+            "create",
+            "--tag",
+            f"{target}/billing/api:prod",
+            f"{target}/billing/api:{tag}",
+        ],
     ]
-    assert not any(argv[:2] in (["docker", "build"], ["docker", "push"]) for argv in calls)  # nothing rebuilt
+    assert not any(
+        argv[:2] in (["docker", "build"], ["docker", "push"]) for argv in calls
+    )  # nothing rebuilt
     lookup = next(argv for argv in calls if argv[:3] == ["aws", "ecr", "describe-images"])
     assert lookup[lookup.index("--registry-id") + 1] == "111111111111"
     assert lookup[lookup.index("--image-ids") + 1] == f"imageTag={tag}"
@@ -187,7 +249,10 @@ def test_promotion_of_a_commit_the_source_never_built_stops_with_a_clear_message
     job = config("tag-release-promotion")["jobs"]["delivery_prod"]
     with pytest.raises(subprocess.CalledProcessError) as failure:
         run_job(job, tmp_path, {"CIRCLE_SHA1": SHA, "CIRCLE_OIDC_TOKEN_V2": "token"})
-    assert f"billing/worker:{SHA[:6]} is not in account 111111111111; deliver this commit there first" in failure.value.stderr
+    assert (
+        f"billing/worker:{SHA[:6]} is not in account 111111111111; deliver this commit there first"
+        in failure.value.stderr
+    )
     assert "imagetools" not in (tmp_path / "calls.jsonl").read_text()
 
 
@@ -198,22 +263,35 @@ def test_smoke_job_runs_after_staging_with_the_orb_declared_and_pinned():
     assert smoke["steps"][0] == {"aws-cli/setup": {"region": "ap-southeast-1"}}
     assert {"slack/notify": {"event": "fail", "template": "basic_fail_1"}} in smoke["steps"]
     entries = workflow(data)
-    assert entries["smoke"] == {"requires": ["delivery_stg"], "context": ["aws-catalog-stg", "slack-secrets"]}
+    assert entries["smoke"] == {
+        "requires": ["delivery_stg"],
+        "context": ["aws-catalog-stg", "slack-secrets"],
+    }
     assert entries["announce_approval"]["requires"] == ["smoke"]
-    assert entries["approve_prod"]["requires"] == ["test", "smoke"] and entries["approve_prod"]["type"] == "approval"
+    assert (
+        entries["approve_prod"]["requires"] == ["test", "smoke"]
+        and entries["approve_prod"]["type"] == "approval"
+    )
     before_build = data["jobs"]["delivery_stg"]["steps"]
     names = [s["run"]["name"] for s in before_build if isinstance(s, dict) and "run" in s]
-    assert names.index("ECR repository") == names.index("ECR login") + 1 < names.index("catalog image")
+    assert (
+        names.index("ECR repository") == names.index("ECR login") + 1 < names.index("catalog image")
+    )
 
 
 def test_machine_jobs_run_docker_natively():
     data = config("machine-docker-build")
     for job in ("test", "delivery_prod"):
-        assert data["jobs"][job]["machine"] == {"image": "ubuntu-2204:current", "docker_layer_caching": True}
+        assert data["jobs"][job]["machine"] == {
+            "image": "ubuntu-2204:current",
+            "docker_layer_caching": True,
+        }
         assert "docker" not in data["jobs"][job]
         assert "setup_remote_docker" not in data["jobs"][job]["steps"]
     logs = data["jobs"]["test"]["steps"][-2]
-    assert logs["run"]["when"] == "always" and data["jobs"]["test"]["steps"][-1] == {"store_artifacts": {"path": "compose.log"}}
+    assert logs["run"]["when"] == "always" and data["jobs"]["test"]["steps"][-1] == {
+        "store_artifacts": {"path": "compose.log"}
+    }
 
 
 def test_monorepo_service_works_in_its_folder_with_its_own_lockfiles():
@@ -223,12 +301,22 @@ def test_monorepo_service_works_in_its_folder_with_its_own_lockfiles():
     # (https://circleci.com/docs/reference/configuration-reference/#checkout)
     assert unit["working_directory"] == "~/project/services/payments"
     assert unit["steps"][0] == {"checkout": {"path": "~/project"}}
-    keys = [s["restore_cache"]["keys"][0] for s in unit["steps"] if isinstance(s, dict) and "restore_cache" in s]
+    keys = [
+        s["restore_cache"]["keys"][0]
+        for s in unit["steps"]
+        if isinstance(s, dict) and "restore_cache" in s
+    ]
     assert keys == [
         'v1-payments-unit-modules-{{ checksum "go.sum" }}',
         'v1-payments-unit-web-{{ checksum "web/package-lock.json" }}',
     ]
-    lint = next(s for s in unit["steps"] if isinstance(s, dict) and s.get("run", {}).get("name") == "Web lint")
+    lint = next(
+        s
+        for s in unit["steps"]
+        if isinstance(s, dict) and s.get("run", {}).get("name") == "Web lint"
+    )
     assert lint["run"]["working_directory"] == "web"
     assert {"setup_remote_docker": {"docker_layer_caching": True}} in data["jobs"]["image"]["steps"]
-    assert {"setup_remote_docker": {"docker_layer_caching": True}} in data["jobs"]["delivery_stg"]["steps"]
+    assert {"setup_remote_docker": {"docker_layer_caching": True}} in data["jobs"]["delivery_stg"][
+        "steps"
+    ]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT, every_valid_profile
+from jobsim import run_job
+from test_injection import FULL_PROFILE
 
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile, validate_document
 from ciconf.yamlkit.load import Document
-from conftest import ROOT, every_valid_profile
-from jobsim import run_job
-from test_injection import FULL_PROFILE
 
 # Checks beyond shellcheck's defaults that the commands ciconf writes itself also satisfy; commands
 # written in the profile (install, setup, command) are held to the defaults only.
@@ -106,7 +106,11 @@ def test_commands_ciconf_writes_pass_the_optional_checks_too(every_step, tmp_pat
     scripts = []
     written = {profile.name: profile_written_commands(profile) for profile in every_valid_profile()}
     for profile, steps in every_step.items():
-        own = [step for step in steps if step[0] not in PROFILE_WRITTEN_STEPS and step[1] not in written[profile]]
+        own = [
+            step
+            for step in steps
+            if step[0] not in PROFILE_WRITTEN_STEPS and step[1] not in written[profile]
+        ]
         scripts += write_scripts(tmp_path, own, profile.removesuffix(".yaml"))
     result = shellcheck(scripts, "-o", STRICT_CHECKS)
     assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
@@ -114,7 +118,7 @@ def test_commands_ciconf_writes_pass_the_optional_checks_too(every_step, tmp_pat
 
 def test_shellcheck_does_report_a_bad_script(tmp_path):
     # guards the two tests above against a shellcheck that silently checks nothing
-    (script,) = write_scripts(tmp_path, [("", 'rm -rf $dir/*\n[ $x = y ]')], "bad")
+    (script,) = write_scripts(tmp_path, [("", "rm -rf $dir/*\n[ $x = y ]")], "bad")
     result = shellcheck([script])
     assert result.returncode != 0 and "SC2086" in result.stdout
 
@@ -132,7 +136,11 @@ def argvs(calls: list[dict]) -> list[list[str]]:
 
 def test_context_mode_logs_in_builds_and_tags_with_the_context_variables(tmp_path):
     job = fixture_config("context-approval.yaml")["jobs"]["delivery_prod"]
-    context = {"AWS_ACCESS_KEY_ID": "ctx-key", "AWS_SECRET_ACCESS_KEY": "ctx-secret", "AWS_ACCOUNT_ID": "444455556666"}
+    context = {
+        "AWS_ACCESS_KEY_ID": "ctx-key",
+        "AWS_SECRET_ACCESS_KEY": "ctx-secret",
+        "AWS_ACCOUNT_ID": "444455556666",
+    }
     calls = argvs(run_job(job, tmp_path, {"CIRCLE_SHA1": SHA, **context}))
     registry = "444455556666.dkr.ecr.ap-southeast-2.amazonaws.com"
     tag = SHA[:12]
@@ -169,7 +177,11 @@ SEEN_BY_LATER_STEPS = {
 def test_oidc_mode_writes_the_token_file_and_exports_it_for_later_steps(tmp_path):
     job = fixture_config("oidc-single.yaml")["jobs"]["delivery_prod"]
     job = {**job, "steps": [*job["steps"], SEEN_BY_LATER_STEPS]}
-    variables = {"CIRCLE_SHA1": SHA, "CIRCLE_OIDC_TOKEN_V2": "header.payload.signature", "CIRCLE_BUILD_NUM": "42"}
+    variables = {
+        "CIRCLE_SHA1": SHA,
+        "CIRCLE_OIDC_TOKEN_V2": "header.payload.signature",
+        "CIRCLE_BUILD_NUM": "42",
+    }
     calls = argvs(run_job(job, tmp_path, variables))
 
     token_file = tmp_path / "home" / ".aws" / "circleci-oidc-token"
@@ -206,20 +218,36 @@ def test_oidc_mode_without_a_token_names_the_missing_context(tmp_path):
 def test_build_args_reach_docker_literally(tmp_path):
     job = fixture_config("oidc-single.yaml")["jobs"]["delivery_prod"]
     variables = {"CIRCLE_SHA1": SHA, "CIRCLE_OIDC_TOKEN_V2": "token"}
-    build = next(argv for argv in argvs(run_job(job, tmp_path, variables)) if argv[:2] == ["docker", "build"])
+    build = next(
+        argv for argv in argvs(run_job(job, tmp_path, variables)) if argv[:2] == ["docker", "build"]
+    )
     assert build[2:6] == [
         "--build-arg",
         "GO_VERSION=1.22",
         "--build-arg",
-        "GREETING=say \"hi\" & $(don't) `run` me; ok",
+        'GREETING=say "hi" & $(don\'t) `run` me; ok',
     ]
 
 
 def test_build_arg_substitutions_stay_text(tmp_path):
     profile = copy.deepcopy(FULL_PROFILE)
-    profile["delivery"]["images"][0]["build_args"] = {"A": "$(touch made-by-dollar)", "B": "`touch made-by-backtick`"}
+    profile["delivery"]["images"][0]["build_args"] = {
+        "A": "$(touch made-by-dollar)",
+        "B": "`touch made-by-backtick`",
+    }
     config = yaml.safe_load(render_config(validate_document(Document("p.yaml", profile)), "p.yaml"))
-    calls = argvs(run_job(config["jobs"]["delivery_stg"], tmp_path, {"CIRCLE_SHA1": SHA, "AWS_ACCOUNT_ID": "123456789012"}))
+    calls = argvs(
+        run_job(
+            config["jobs"]["delivery_stg"],
+            tmp_path,
+            {"CIRCLE_SHA1": SHA, "AWS_ACCOUNT_ID": "123456789012"},
+        )
+    )
     build = next(argv for argv in calls if argv[:2] == ["docker", "build"])
-    assert build[2:6] == ["--build-arg", "A=$(touch made-by-dollar)", "--build-arg", "B=`touch made-by-backtick`"]
+    assert build[2:6] == [
+        "--build-arg",
+        "A=$(touch made-by-dollar)",
+        "--build-arg",
+        "B=`touch made-by-backtick`",
+    ]
     assert not list(tmp_path.rglob("made-by-*"))

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import run_ciconf
 
 BASE = """\
@@ -50,16 +49,27 @@ CASES = {
     "root-scalar": Case(b"just some words\n", "the profile is a single value", "1:1"),
     "root-null": Case(b"~\n", "the profile is null", "1:1"),
     "tab-indentation": Case(
-        b"project: demo\ntest:\n\timage: cimg/python:3.12\n", "tab character; YAML indentation must use spaces", "3:1"
+        b"project: demo\ntest:\n\timage: cimg/python:3.12\n",
+        "tab character; YAML indentation must use spaces",
+        "3:1",
     ),
     "invalid-utf8": Case(b"project: caf\xe9\n", "invalid UTF-8 (byte 0xe9)", "1:13"),
     "duplicate-key": Case(
-        (BASE + "project: other\n").encode(), "duplicate key 'project' (first defined at line 1)", "5:1", "project"
+        (BASE + "project: other\n").encode(),
+        "duplicate key 'project' (first defined at line 1)",
+        "5:1",
+        "project",
     ),
     "two-documents": Case((BASE + "---\n" + BASE).encode(), "a single YAML document", "5:1"),
-    "deep-sequences": Case(b"[" * 10_000 + b"]" * 10_000 + b"\n", "nesting is deeper than 64 levels", "1:65"),
-    "deep-mappings": Case(b"{a: " * 10_000 + b"}" * 10_000 + b"\n", "nesting is deeper than 64 levels"),
-    "alias-bomb": Case(billion_laughs(), "aliases expand to more than 10,000 values (an alias bomb?)", "4:"),
+    "deep-sequences": Case(
+        b"[" * 10_000 + b"]" * 10_000 + b"\n", "nesting is deeper than 64 levels", "1:65"
+    ),
+    "deep-mappings": Case(
+        b"{a: " * 10_000 + b"}" * 10_000 + b"\n", "nesting is deeper than 64 levels"
+    ),
+    "alias-bomb": Case(
+        billion_laughs(), "aliases expand to more than 10,000 values (an alias bomb?)", "4:"
+    ),
     # valid YAML under the size limit, but far more than a profile needs: refused before validation
     "a-million-byte-list": Case(
         (BASE + "  artifacts: [" + ",".join(["a"] * 450_000) + "]\n").encode(),
@@ -72,7 +82,7 @@ CASES = {
     ),
     "self-alias": Case(b"&a [*a]\n", "alias *a is used before its anchor &a", "1:5"),
     "port-as-string": Case(
-        (BASE + "  wait_for:\n    - port: \"3306\"\n").encode(),
+        (BASE + '  wait_for:\n    - port: "3306"\n').encode(),
         "got a string ('3306'); write the number without quotes",
         "6:13",
         "test.wait_for[0].port",
@@ -119,7 +129,10 @@ CASES = {
         "accounts[0].credentials.access_key_var",
     ),
     "secret-in-environment": Case(
-        (BASE + "  environment:\n    AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n").encode(),
+        (
+            BASE
+            + "  environment:\n    AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+        ).encode(),
         "looks like a literal AWS credential",
         "6:28",
         "test.environment.AWS_SECRET_ACCESS_KEY",
@@ -132,10 +145,17 @@ CASES = {
         "test.command",
     ),
     "access-key-as-a-key": Case(
-        (BASE + "  AKIAIOSFODNN7EXAMPLE: x\n").encode(), "looks like a literal AWS credential", "5:3", "test"
+        (BASE + "  AKIAIOSFODNN7EXAMPLE: x\n").encode(),
+        "looks like a literal AWS credential",
+        "5:3",
+        "test",
     ),
     "context-mode-without-its-context": Case(
-        (BASE + DELIVERY + "accounts:\n  - name: stg\n    branch: main\n    credentials: {mode: context}\n").encode(),
+        (
+            BASE
+            + DELIVERY
+            + "accounts:\n  - name: stg\n    branch: main\n    credentials: {mode: context}\n"
+        ).encode(),
         "missing required key 'context'",
         "9:5",
         "accounts[0].credentials.context",
@@ -152,7 +172,10 @@ CASES = {
         "accounts[0].credentials.role_arn",
     ),
     "accounts-without-delivery": Case(
-        (BASE + "accounts:\n  - {name: stg, branch: main, credentials: {mode: context, context: aws}}\n").encode(),
+        (
+            BASE
+            + "accounts:\n  - {name: stg, branch: main, credentials: {mode: context, context: aws}}\n"
+        ).encode(),
         "accounts need a delivery section",
         "5:1",
         "accounts",
@@ -217,7 +240,9 @@ def python_object_cases(marker: Path) -> dict[str, Case]:
     call = f'["touch {marker}"]'
     return {
         "python-object-at-root": Case(
-            f"!!python/object/apply:os.system {call}\n".encode(), "tag !!python/object/apply:os.system is not allowed", "1:1"
+            f"!!python/object/apply:os.system {call}\n".encode(),
+            "tag !!python/object/apply:os.system is not allowed",
+            "1:1",
         ),
         "python-object-as-value": Case(
             f"project: !!python/object/apply:os.system {call}\n".encode(),
@@ -225,11 +250,18 @@ def python_object_cases(marker: Path) -> dict[str, Case]:
             "1:10",
         ),
         "python-object-new-in-list": Case(
-            (BASE + f"  setup:\n    - !!python/object/new:subprocess.check_call [[touch, {marker}]]\n").encode(),
+            (
+                BASE
+                + f"  setup:\n    - !!python/object/new:subprocess.check_call [[touch, {marker}]]\n"
+            ).encode(),
             "tag !!python/object/new:subprocess.check_call is not allowed",
             "6:7",
         ),
-        "python-name": Case(b"project: !!python/name:os.system\n", "tag !!python/name:os.system is not allowed", "1:10"),
+        "python-name": Case(
+            b"project: !!python/name:os.system\n",
+            "tag !!python/name:os.system is not allowed",
+            "1:10",
+        ),
     }
 
 
@@ -273,7 +305,10 @@ def test_bad_profile_is_refused_and_nothing_changes(tmp_path, name, command):
 
 
 @pytest.mark.parametrize("command", ["render", "check"])
-@pytest.mark.parametrize("name", ["python-object-at-root", "python-object-as-value", "python-object-new-in-list", "python-name"])
+@pytest.mark.parametrize(
+    "name",
+    ["python-object-at-root", "python-object-as-value", "python-object-new-in-list", "python-name"],
+)
 def test_python_tags_are_refused_and_never_run(tmp_path, name, command):
     marker = tmp_path / "pwned"
     case = python_object_cases(marker)[name]
@@ -291,14 +326,25 @@ def limit_memory(megabytes: int):
     return apply
 
 
-@pytest.mark.parametrize("name", ["alias-bomb", "deep-sequences", "deep-mappings", "a-million-byte-list", "a-hundred-thousand-keys"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "alias-bomb",
+        "deep-sequences",
+        "deep-mappings",
+        "a-million-byte-list",
+        "a-hundred-thousand-keys",
+    ],
+)
 def test_bombs_finish_fast_in_bounded_memory(tmp_path, name):
     profile = tmp_path / "profile.yaml"
     profile.write_bytes(CASES[name].content)
     started = time.monotonic()
     # 10 ** 10 'lol's or 10,000 frames of recursion would blow far past 1 GiB of address space
     result = run_ciconf("check", "profile.yaml", cwd=tmp_path, preexec_fn=limit_memory(1024))
-    assert time.monotonic() - started < 10  # about 1 s; before the value cap, 100,000 keys took 15 s
+    assert (
+        time.monotonic() - started < 10
+    )  # about 1 s; before the value cap, 100,000 keys took 15 s
     assert_refused(result, CASES[name])
 
 
@@ -313,13 +359,17 @@ def test_huge_file_is_refused_before_parsing(tmp_path, command):
     existing.write_bytes(PREVIOUS_CONFIG)
     before = snapshot_meta(tmp_path)
     option = "-o" if command == "render" else "--config"
-    result = run_ciconf(command, "profile.yaml", option, "config.yml", cwd=tmp_path, preexec_fn=limit_memory(1024))
+    result = run_ciconf(
+        command, "profile.yaml", option, "config.yml", cwd=tmp_path, preexec_fn=limit_memory(1024)
+    )
     assert_refused(result, Case(b"", "file is 30.0 MiB; the limit is 1 MiB"))
     assert snapshot_meta(tmp_path) == before
 
 
 def snapshot_meta(directory: Path) -> dict[str, tuple[int, int]]:
-    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns) for path in directory.iterdir()}
+    return {
+        path.name: (path.stat().st_size, path.stat().st_mtime_ns) for path in directory.iterdir()
+    }
 
 
 def test_missing_profile_is_one_line(tmp_path):
@@ -354,7 +404,9 @@ def test_newline_in_a_bad_profile_name_keeps_the_error_on_one_line(tmp_path):
     assert result.stderr.startswith("ciconf: error: bad\\nname.yaml:")
 
 
-@pytest.mark.parametrize("name", ["a-hundred-thousand-keys", "alias-bomb", "typo-in-key", "invalid-utf8", "empty"])
+@pytest.mark.parametrize(
+    "name", ["a-hundred-thousand-keys", "alias-bomb", "typo-in-key", "invalid-utf8", "empty"]
+)
 def test_cfn_refuses_bad_profiles_the_same_way(tmp_path, name):
     case = CASES[name]
     (tmp_path / "profile.yaml").write_bytes(case.content)

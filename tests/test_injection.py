@@ -15,7 +15,9 @@ import yaml
 
 from ciconf.cli import main
 
-LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/demo-prod/4f1a2b3c4d5e6f70/"
+LISTENER = (
+    "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/demo-prod/4f1a2b3c4d5e6f70/"
+)
 FULL_PROFILE: dict[str, Any] = {
     "project": "demo",
     "test": {
@@ -23,7 +25,11 @@ FULL_PROFILE: dict[str, Any] = {
         "services": [{"image": "cimg/postgres:16.1", "environment": {"POSTGRES_USER": "app"}}],
         "environment": {"APP_ENV": "test"},
         "resource_class": "large",
-        "cache": {"version": "v2", "lockfiles": ["requirements.txt", "api/poetry.lock"], "paths": ["~/.cache/pip", ".venv"]},
+        "cache": {
+            "version": "v2",
+            "lockfiles": ["requirements.txt", "api/poetry.lock"],
+            "paths": ["~/.cache/pip", ".venv"],
+        },
         "install": "pip install -r requirements.txt",
         "wait_for": [{"host": "127.0.0.1", "port": 5432}],
         "setup": ["python manage.py migrate"],
@@ -60,7 +66,11 @@ FULL_PROFILE: dict[str, Any] = {
                 "secret_key_var": "AWS_DEV_SECRET_KEY",
             },
         },
-        {"name": "stg", "branch": "release/next", "credentials": {"mode": "context", "context": "aws-stg"}},
+        {
+            "name": "stg",
+            "branch": "release/next",
+            "credentials": {"mode": "context", "context": "aws-stg"},
+        },
         {
             "name": "prod",
             "branch": "main",
@@ -221,10 +231,15 @@ def test_metacharacters_in_a_variable_name_are_refused(tmp_path, capsys, path, p
 
 @pytest.mark.parametrize(
     "path",
-    [("accounts", 0, "credentials", "account_id_var"), ("accounts", 0, "credentials", "secret_key_var")],
+    [
+        ("accounts", 0, "credentials", "account_id_var"),
+        ("accounts", 0, "credentials", "secret_key_var"),
+    ],
     ids=dotted,
 )
-def test_literal_keys_where_a_variable_name_belongs_are_refused_without_echo(tmp_path, capsys, path):
+def test_literal_keys_where_a_variable_name_belongs_are_refused_without_echo(
+    tmp_path, capsys, path
+):
     for secret in ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"):
         code, err = check(tmp_path, with_value(path, secret), capsys)
         assert code == 2
@@ -258,7 +273,11 @@ def test_circleci_pipeline_value_syntax_in_free_text_is_refused(tmp_path, capsys
     code, err = check(tmp_path, with_value(path, TEMPLATES[template]), capsys)
     assert code == 2
     (line,) = err.splitlines()
-    assert line.startswith("ciconf: error: ") and "profile.yaml:" in line and f": {dotted(path)}: " in line
+    assert (
+        line.startswith("ciconf: error: ")
+        and "profile.yaml:" in line
+        and f": {dotted(path)}: " in line
+    )
     at = TEMPLATES[template].index("<<") + 1
     assert f"'<<' at character {at}: CircleCI reads '<< … >>' as a pipeline value" in line
     assert "(expected text without '<<')" in line

@@ -65,7 +65,17 @@ def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values(
     result = lint("yaml_defects.yml")
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert rules_in(result.stdout) == ["CC203", "CC203", "CC203", "CC203", "CC201", "CC203", "CC202", "CC203", "CC203"]
+    assert rules_in(result.stdout) == [
+        "CC203",
+        "CC203",
+        "CC203",
+        "CC203",
+        "CC201",
+        "CC203",
+        "CC202",
+        "CC203",
+        "CC203",
+    ]
     assert lines[0] == (
         "yaml_defects.yml:8:39: CC203 MYSQL_ALLOW_EMPTY_PASSWORD: yes is read as the boolean true, so the "
         "variable is set to 'true'; quote it: MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'"
@@ -76,19 +86,24 @@ def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values(
     assert lines[4] == (
         "yaml_defects.yml:14:7: CC201 duplicate key 'DEBUG' (first at line 13); only one of them takes effect"
     )
-    assert lines[6].startswith("yaml_defects.yml:16:9: CC202 alias *checkout_step is used before its anchor")
+    assert lines[6].startswith(
+        "yaml_defects.yml:16:9: CC202 alias *checkout_step is used before its anchor"
+    )
     assert "VERBOSE: no is read as the boolean false" in lines[7]  # a run step's environment
     # written in an anchor outside any environment, merged into one: reported where it is written
-    assert lines[8].startswith("yaml_defects.yml:32:20: CC203 FORCE_RELEASE: ON is read as the boolean true")
+    assert lines[8].startswith(
+        "yaml_defects.yml:32:20: CC203 FORCE_RELEASE: ON is read as the boolean true"
+    )
 
 
 def test_duplicate_merge_keys_get_their_own_advice(tmp_path):
     config = tmp_path / "config.yml"
-    config.write_text(
-        "version: 2.1\na: &a {X: '1'}\nb: &b {Y: '2'}\nc:\n  <<: *a\n  <<: *b\n"
-    )
+    config.write_text("version: 2.1\na: &a {X: '1'}\nb: &b {Y: '2'}\nc:\n  <<: *a\n  <<: *b\n")
     result = run_ciconf("lint", config)
-    assert "6:3: CC201 duplicate merge key '<<' (first at line 5); merge several with `<<: [*a, *b]`" in result.stdout
+    assert (
+        "6:3: CC201 duplicate merge key '<<' (first at line 5); merge several with `<<: [*a, *b]`"
+        in result.stdout
+    )
 
 
 def test_alias_before_anchor_is_a_finding_for_lint_but_still_an_error_for_render(tmp_path):
@@ -108,10 +123,16 @@ def test_legacy_image_ecr_get_login_and_retired_remote_docker():
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == 3  # circleci/circleci-cli, the comment and get-login-password are fine
-    assert lines[0].startswith("legacy.yml:6:16: CC301 circleci/python:3 is a legacy CircleCI image")
+    assert lines[0].startswith(
+        "legacy.yml:6:16: CC301 circleci/python:3 is a legacy CircleCI image"
+    )
     assert lines[0].endswith("use cimg/python")
-    assert lines[1].startswith("legacy.yml:11:20: CC303 remote Docker version 20.10.18 is deprecated")
-    assert lines[2].startswith("legacy.yml:17:15: CC302 `aws ecr get-login` was removed in AWS CLI v2")
+    assert lines[1].startswith(
+        "legacy.yml:11:20: CC303 remote Docker version 20.10.18 is deprecated"
+    )
+    assert lines[2].startswith(
+        "legacy.yml:17:15: CC302 `aws ecr get-login` was removed in AWS CLI v2"
+    )
 
 
 def test_schema_findings_point_at_the_offending_key():
@@ -127,7 +148,9 @@ def test_schema_findings_point_at_the_offending_key():
 def test_profiles_are_recognised_by_folder_name_and_flag(tmp_path):
     result = lint("profiles/bad.yaml", "demo.ciconf.yaml")
     assert result.returncode == 1
-    assert result.stdout.startswith("profiles/bad.yaml:4:3: CP001 test.comand: unknown key 'comand'")
+    assert result.stdout.startswith(
+        "profiles/bad.yaml:4:3: CP001 test.comand: unknown key 'comand'"
+    )
     assert result.stdout.endswith("; did you mean 'command'?\n")
     assert len(result.stdout.splitlines()) == 1  # demo.ciconf.yaml is a valid profile
     elsewhere = tmp_path / "service.yml"
@@ -144,9 +167,9 @@ def test_json_format_lists_objects_sorted_like_the_text():
     assert result.returncode == 1
     findings = json.loads(result.stdout)
     assert [set(item) for item in findings] == [{"path", "line", "column", "rule", "message"}] * 6
-    assert [f"{f['path']}:{f['line']}:{f['column']}: {f['rule']} {f['message']}" for f in findings] == (
-        text.stdout.splitlines()
-    )
+    assert [
+        f"{f['path']}:{f['line']}:{f['column']}: {f['rule']} {f['message']}" for f in findings
+    ] == (text.stdout.splitlines())
 
 
 @pytest.mark.parametrize(
@@ -188,7 +211,22 @@ def test_list_rules_names_every_rule_once_with_its_summary():
     assert result.returncode == 0
     ids = [line.split()[0] for line in result.stdout.splitlines()]
     assert ids == sorted(set(ids))
-    assert ids == ["CC001", "CC101", "CC102", "CC103", "CC104", "CC105", "CC106", "CC201", "CC202", "CC203", "CC301", "CC302", "CC303", "CP001"]
+    assert ids == [
+        "CC001",
+        "CC101",
+        "CC102",
+        "CC103",
+        "CC104",
+        "CC105",
+        "CC106",
+        "CC201",
+        "CC202",
+        "CC203",
+        "CC301",
+        "CC302",
+        "CC303",
+        "CP001",
+    ]
     assert all(len(line.split(None, 2)) == 3 for line in result.stdout.splitlines())
 
 
@@ -208,7 +246,11 @@ def test_check_does_not_import_lint_or_jsonschema():
         "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'ciconf.lint'))))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]}
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]},
     )
     assert result.stdout.strip() == "[]", result.stderr
 
@@ -222,7 +264,11 @@ def test_lint_does_not_import_typer_or_pydantic_for_configs():
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pydantic', 'check_jsonschema'}))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]}
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "CICONF_CACHE_DIR": os.environ["CICONF_CACHE_DIR"]},
     )
     assert result.stdout.strip() == "0 []", result.stderr
 
@@ -247,7 +293,9 @@ def test_schema_validator_is_built_once_for_many_files():
     checker = quick_checker.cache_info()
     assert checker.misses == 1 and checker.hits >= 7  # every file is checked quickly first
     validator = circleci_validator.cache_info()
-    assert validator.misses == 1 and validator.hits >= 1  # built once, when a file has schema errors
+    assert (
+        validator.misses == 1 and validator.hits >= 1
+    )  # built once, when a file has schema errors
 
 
 def test_a_schema_valid_config_is_linted_without_jsonschema():
@@ -256,6 +304,8 @@ def test_a_schema_valid_config_is_linted_without_jsonschema():
         "import sys; from ciconf.lint.runner import lint_paths; "
         f"lint_paths([{str(LINT / 'clean.yml')!r}]); print('jsonschema' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=ROOT
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

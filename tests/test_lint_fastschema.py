@@ -28,19 +28,30 @@ def plain_validator():
     document = json.loads(schema_path().read_text(encoding="utf-8"))
     return extend(
         validator_for(document),
-        validators={"pattern": lint_schema._pattern, "patternProperties": lint_schema._pattern_properties},
+        validators={
+            "pattern": lint_schema._pattern,
+            "patternProperties": lint_schema._pattern_properties,
+        },
     )(document)
 
 
 def errors(validator, data) -> list[tuple[tuple, str]]:
-    return sorted((tuple(map(str, error.absolute_path)), error.message) for error in validator.iter_errors(data))
+    return sorted(
+        (tuple(map(str, error.absolute_path)), error.message)
+        for error in validator.iter_errors(data)
+    )
 
 
 def fixture_configs() -> list:
     configs = []
     for path in sorted((FIXTURES / "lint").glob("*.yml")):
         try:
-            doc = load_text(path.read_text(encoding="utf-8"), path.name, allow_duplicates=True, allow_undefined_aliases=True)
+            doc = load_text(
+                path.read_text(encoding="utf-8"),
+                path.name,
+                allow_duplicates=True,
+                allow_undefined_aliases=True,
+            )
         except Exception:
             continue  # broken.yml: not YAML
         configs.append(json_compatible(doc.data))
@@ -63,14 +74,49 @@ def test_cc001_errors_are_the_same_with_and_without_the_quick_check():
 
 KEYS = st.sampled_from(
     [
-        "version", "jobs", "workflows", "build", "docker", "image", "steps", "run", "command", "name",
-        "requires", "filters", "tags", "only", "branches", "environment", "executor", "executors", "machine",
-        "checkout", "save_cache", "key", "paths", "parameters", "type", "default", "matrix", "orbs", "when",
-        "resource_class", "working_directory", "setup_remote_docker", "persist_to_workspace", "root", "type",
+        "version",
+        "jobs",
+        "workflows",
+        "build",
+        "docker",
+        "image",
+        "steps",
+        "run",
+        "command",
+        "name",
+        "requires",
+        "filters",
+        "tags",
+        "only",
+        "branches",
+        "environment",
+        "executor",
+        "executors",
+        "machine",
+        "checkout",
+        "save_cache",
+        "key",
+        "paths",
+        "parameters",
+        "type",
+        "default",
+        "matrix",
+        "orbs",
+        "when",
+        "resource_class",
+        "working_directory",
+        "setup_remote_docker",
+        "persist_to_workspace",
+        "root",
+        "type",
     ]
 )
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from([2.1, 1.5, "2.1", "approval", "string", "x", ""]), KEYS
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([2.1, 1.5, "2.1", "approval", "string", "x", ""]),
+    KEYS,
 )
 DATA = st.recursive(
     SCALARS,
@@ -80,7 +126,11 @@ DATA = st.recursive(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.fixed_dictionaries({"version": st.sampled_from([2.1, "2.1", 2])}, optional={"jobs": DATA, "workflows": DATA}))
+@given(
+    st.fixed_dictionaries(
+        {"version": st.sampled_from([2.1, "2.1", 2])}, optional={"jobs": DATA, "workflows": DATA}
+    )
+)
 def test_cc001_errors_are_the_same_on_random_documents(data):
     data = json.loads(json.dumps(data))  # string keys, as json_compatible gives
     assert errors(circleci_validator(), data) == errors(plain_validator(), data)

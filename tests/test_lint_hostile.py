@@ -68,7 +68,13 @@ print(json.dumps({"cpu": min(times), "count": len(findings), "output": len(as_te
 
 def measure(name: str) -> dict:
     result = subprocess.run(
-        [sys.executable, "-c", MEASURE % {"bound": BOUND_SECONDS}, str(ROOT / "benchmarks" / "bench.py"), name],
+        [
+            sys.executable,
+            "-c",
+            MEASURE % {"bound": BOUND_SECONDS},
+            str(ROOT / "benchmarks" / "bench.py"),
+            name,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -106,7 +112,9 @@ def test_hostile_config_is_linted_fast_with_bounded_output(name):
 def test_hostile_configs_get_their_true_findings_counted(name, rule, count):
     from ciconf.lint.runner import lint_text
 
-    findings = [finding for finding in lint_text(CONFIGS[name], "x.yml", "circleci") if finding.rule == rule]
+    findings = [
+        finding for finding in lint_text(CONFIGS[name], "x.yml", "circleci") if finding.rule == rule
+    ]
     shown = min(count, 50)
     assert len(findings) == shown + (count > shown)
     if count > shown:
@@ -117,8 +125,14 @@ def test_the_cli_prints_a_few_kilobytes_for_eighty_thousand_findings(tmp_path):
     config = tmp_path / "config.yml"
     config.write_text(CONFIGS["2000x40-unknown-requires"])
     result = subprocess.run(
-        [sys.executable, "-m", "ciconf", "lint", str(config)], capture_output=True, text=True, timeout=120, env=cli_env()
+        [sys.executable, "-m", "ciconf", "lint", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env(),
     )
     assert result.returncode == 1
     assert len(result.stdout) < 20_000
-    assert result.stdout.splitlines()[-1].endswith("... and 79950 more CC101 findings in this file (only the first 50 of each rule are shown)")
+    assert result.stdout.splitlines()[-1].endswith(
+        "... and 79950 more CC101 findings in this file (only the first 50 of each rule are shown)"
+    )

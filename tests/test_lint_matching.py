@@ -38,7 +38,12 @@ def test_fills_matches_like_the_old_regex(name, required):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(["aws", "ecr", "get-login", "-password", " ", ";", "|", "#", "$", "x"]), max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["aws", "ecr", "get-login", "-password", " ", ";", "|", "#", "$", "x"]),
+        max_size=12,
+    ).map("".join)
+)
 def test_get_login_is_found_where_the_old_regex_found_it(line):
     old = OLD_GET_LOGIN.search(line)
     old_active = old is not None and "#" not in line[: old.start()].replace("$#", "")

@@ -13,7 +13,10 @@ def lint(*args: str):
 
 def located(stdout: str) -> list[tuple[str, str]]:
     """(line:col, rule) of each finding."""
-    return [(line.split(":")[1] + ":" + line.split(":")[2], line.split(": ", 1)[1].split()[0]) for line in stdout.splitlines()]
+    return [
+        (line.split(":")[1] + ":" + line.split(":")[2], line.split(": ", 1)[1].split()[0])
+        for line in stdout.splitlines()
+    ]
 
 
 # CircleCI, "Pipeline values and parameters" (https://circleci.com/docs/pipeline-variables/):
@@ -101,8 +104,12 @@ def test_tag_rule_reads_expression_filters_as_unknown_and_survives_cycles(tmp_pa
         "      - b: {name: two, requires: [one], filters: {tags: {only: /.*/}}}\n"
     )
     result = run_ciconf("lint", config)
-    assert result.stdout.endswith(": CC103 requires form a cycle in workflow 'w': one -> two -> one\n")
-    assert len(result.stdout.splitlines()) == 1  # no CC106: an expression filter is not read as "no tags"
+    assert result.stdout.endswith(
+        ": CC103 requires form a cycle in workflow 'w': one -> two -> one\n"
+    )
+    assert (
+        len(result.stdout.splitlines()) == 1
+    )  # no CC106: an expression filter is not read as "no tags"
 
 
 def test_legacy_images_reached_through_anchors_outside_docker_are_flagged_where_written():

@@ -20,7 +20,10 @@ def write(tmp_path, text: str):
 
 def undefined_jobs(count: int) -> str:
     jobs = "".join(f"      - missing{number}\n" for number in range(count))
-    return "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\nworkflows:\n  w:\n    jobs:\n" + jobs
+    return (
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\nworkflows:\n  w:\n    jobs:\n"
+        + jobs
+    )
 
 
 def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_path):
@@ -45,7 +48,10 @@ def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_p
     assert all(LINE.match(line) for line in lines), lines
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202e]", text.stdout)
     assert "CC102 workflow 'w' runs job 'deploy\\n x.yml:1:1: CC000 forged\\x1b[2J'" in lines[0]
-    assert "CC101 job 'b\\r\\n x.yml:1:1: CC000 forged' requires '\\n x.yml:1:1: CC000 forged\\u202e'" in lines[1]
+    assert (
+        "CC101 job 'b\\r\\n x.yml:1:1: CC000 forged' requires '\\n x.yml:1:1: CC000 forged\\u202e'"
+        in lines[1]
+    )
     assert [finding["message"] for finding in as_json] == [line.split(" ", 2)[2] for line in lines]
 
 
@@ -79,7 +85,9 @@ def test_no_summary_when_exactly_the_cap(tmp_path):
 
 def test_huge_names_are_cut_before_they_are_quoted(tmp_path):
     name = "n" * 200_000
-    config = write(tmp_path, f"version: 2.1\nworkflows:\n  w:\n    jobs:\n      - {name}\n      - b{name}\n")
+    config = write(
+        tmp_path, f"version: 2.1\nworkflows:\n  w:\n    jobs:\n      - {name}\n      - b{name}\n"
+    )
     result = run_ciconf("lint", config.name, cwd=tmp_path)
     assert result.returncode == 1
     assert 0 < len(result.stdout) < 2000
@@ -91,7 +99,9 @@ def test_capped_counts_what_it_leaves_out_and_escapes_what_it_keeps():
     kept = capped(iter(found), cap=3)
     assert [finding.message for finding in kept[:3]] == ["m1\\x1b", "m2\\x1b", "m3\\x1b"]
     assert (kept[3].line, kept[3].omitted, kept[3].stopped) == (4, 4, False)
-    assert capped(iter(found[:3]), cap=3) == [Finding("x.yml", n, 1, "CC999", f"m{n}\\x1b") for n in (1, 2, 3)]
+    assert capped(iter(found[:3]), cap=3) == [
+        Finding("x.yml", n, 1, "CC999", f"m{n}\\x1b") for n in (1, 2, 3)
+    ]
     stopped = capped(iter(found[:4]), cap=3, stopped=lambda: True)
     assert stopped[3].stopped and "... and more CC999 findings" in stopped[3].message
 
@@ -102,10 +112,16 @@ def test_quoted_cuts_first_then_escapes():
 
 
 def test_schema_findings_stop_after_the_cap_on_a_huge_invalid_config(tmp_path):
-    jobs = "".join(f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n" for number in range(400))
+    jobs = "".join(
+        f"  j{number}:\n    docker: [{{image: x}}]\n    stepz: [checkout]\n"
+        for number in range(400)
+    )
     config = write(tmp_path, "version: 2.1\njobs:\n" + jobs)
     findings = json.loads(run_ciconf("lint", "--format", "json", config.name, cwd=tmp_path).stdout)
     schema = [finding for finding in findings if finding["rule"] == "CC001"]
     assert len(schema) == CAP + 1
     assert schema[-1]["stopped"] is True and schema[-1]["omitted"] >= 1
-    assert schema[-1]["message"] == f"... and more CC001 findings in this file (the rule stops after the first {CAP})"
+    assert (
+        schema[-1]["message"]
+        == f"... and more CC001 findings in this file (the rule stops after the first {CAP})"
+    )

@@ -13,13 +13,38 @@ from ciconf.lint.runner import lint_text
 # Keys the rules look at, so that random documents reach their code paths.
 KEYS = st.sampled_from(
     [
-        "version", "jobs", "workflows", "requires", "environment", "matrix", "parameters", "name",
-        "type", "approval", "steps", "run", "command", "docker", "image", "setup_remote_docker",
-        "executors", "build", "test", "<<", "orb/job", "circleci/php:7", "aws ecr get-login",
+        "version",
+        "jobs",
+        "workflows",
+        "requires",
+        "environment",
+        "matrix",
+        "parameters",
+        "name",
+        "type",
+        "approval",
+        "steps",
+        "run",
+        "command",
+        "docker",
+        "image",
+        "setup_remote_docker",
+        "executors",
+        "build",
+        "test",
+        "<<",
+        "orb/job",
+        "circleci/php:7",
+        "aws ecr get-login",
     ]
 )
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10, 10_000), st.floats(allow_nan=False), KEYS, st.text(max_size=12)
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10_000),
+    st.floats(allow_nan=False),
+    KEYS,
+    st.text(max_size=12),
 )
 DATA = st.recursive(
     SCALARS,
@@ -29,7 +54,9 @@ DATA = st.recursive(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(KEYS, DATA, min_size=1, max_size=6), st.sampled_from(["circleci", "profile"]))
+@given(
+    st.dictionaries(KEYS, DATA, min_size=1, max_size=6), st.sampled_from(["circleci", "profile"])
+)
 def test_lint_returns_findings_for_any_mapping(data, kind):
     text = yaml.safe_dump(data, sort_keys=False)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import yaml
-
 from conftest import FIXTURES, ROOT, run_ciconf
 
 FIXTURE = FIXTURES / "lint" / "tag_release.yml"
@@ -14,10 +13,18 @@ def test_a_tag_job_requiring_a_job_without_tags_filter_is_reported_at_the_requir
     result = run_ciconf("lint", FIXTURE.name, cwd=FIXTURE.parent)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
-    assert [line.split(" job ")[0] for line in lines] == ["tag_release.yml:20:15: CC106", "tag_release.yml:26:15: CC106"]
-    assert "job 'hold' runs for git tags" in lines[0] and "requires 'test', which has no tags filter" in lines[0]
+    assert [line.split(" job ")[0] for line in lines] == [
+        "tag_release.yml:20:15: CC106",
+        "tag_release.yml:26:15: CC106",
+    ]
+    assert (
+        "job 'hold' runs for git tags" in lines[0]
+        and "requires 'test', which has no tags filter" in lines[0]
+    )
     # the approval in between does not hide the untagged job further up
-    assert "job 'deploy' runs for git tags" in lines[1] and "job 'test' has no tags filter" in lines[1]
+    assert (
+        "job 'deploy' runs for git tags" in lines[1] and "job 'test' has no tags filter" in lines[1]
+    )
 
 
 def test_the_fixed_config_is_clean(tmp_path):
@@ -31,7 +38,9 @@ def test_the_fixed_config_is_clean(tmp_path):
 
 
 def test_the_tag_release_example_renders_a_config_cc106_accepts(tmp_path):
-    rendered = run_ciconf("render", "profiles/examples/tag-release-promotion.yaml", "--stdout", cwd=ROOT)
+    rendered = run_ciconf(
+        "render", "profiles/examples/tag-release-promotion.yaml", "--stdout", cwd=ROOT
+    )
     config = tmp_path / "config.yml"
     config.write_text(rendered.stdout)
     assert run_ciconf("lint", config, cwd=ROOT).returncode == 0
@@ -41,4 +50,8 @@ def test_the_tag_release_example_renders_a_config_cc106_accepts(tmp_path):
     workflow["jobs"][0] = "test"
     config.write_text(yaml.safe_dump(data, sort_keys=False))
     result = run_ciconf("lint", config, cwd=ROOT)
-    assert result.returncode == 1 and "CC106 job 'qa_signoff' runs for git tags (filters.tags), but it requires 'test'" in result.stdout
+    assert (
+        result.returncode == 1
+        and "CC106 job 'qa_signoff' runs for git tags (filters.tags), but it requires 'test'"
+        in result.stdout
+    )

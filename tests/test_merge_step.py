@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
+from jobsim import run_job
 
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile
-from conftest import ROOT
-from jobsim import run_job
 
 CLEAN_GIT = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 
@@ -21,20 +21,30 @@ CLEAN_GIT = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
 def merge_command() -> str:
     path = str(ROOT / "profiles" / "ci-cd-example.yaml")
     job = yaml.safe_load(render_config(load_profile(path), path))["jobs"]["merge_test"]
-    (step,) = [s["run"] for s in job["steps"] if isinstance(s, dict) and "run" in s and "Merge" in s["run"]["name"]]
+    (step,) = [
+        s["run"]
+        for s in job["steps"]
+        if isinstance(s, dict) and "run" in s and "Merge" in s["run"]["name"]
+    ]
     return step["command"]
 
 
 def git(cwd: Path, *args: str, env: dict | None = None) -> str:
-    result = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
     return result.stdout.strip()
 
 
 def identity_env(home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(CLEAN_GIT, HOME=str(home))
-    env.update(GIT_AUTHOR_NAME="dev", GIT_AUTHOR_EMAIL="dev@example.invalid",
-               GIT_COMMITTER_NAME="dev", GIT_COMMITTER_EMAIL="dev@example.invalid")
+    env.update(
+        GIT_AUTHOR_NAME="dev",
+        GIT_AUTHOR_EMAIL="dev@example.invalid",
+        GIT_COMMITTER_NAME="dev",
+        GIT_COMMITTER_EMAIL="dev@example.invalid",
+    )
     return env
 
 
@@ -83,8 +93,13 @@ def test_merges_origin_develop_without_a_local_branch_or_identity(tmp_path, merg
     work, env = circleci_checkout(tmp_path, make_origin(tmp_path, "base\n"))
     with pytest.raises(subprocess.CalledProcessError):
         git(work, "merge", "--no-edit", "develop", env=env)  # the seed's command fails here
-    result = subprocess.run(["/bin/bash", "-eo", "pipefail", "-c", merge_command], cwd=work, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["/bin/bash", "-eo", "pipefail", "-c", merge_command],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (work / "develop.txt").read_text() == "from develop\n"
     assert len(git(work, "log", "-1", "--format=%P", env=env).split()) == 2  # a real merge commit
@@ -93,8 +108,13 @@ def test_merges_origin_develop_without_a_local_branch_or_identity(tmp_path, merg
 
 def test_conflict_fails_clearly_and_leaves_no_merge_in_progress(tmp_path, merge_command):
     work, env = circleci_checkout(tmp_path, make_origin(tmp_path, "develop edit\n"))
-    result = subprocess.run(["/bin/bash", "-eo", "pipefail", "-c", merge_command], cwd=work, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["/bin/bash", "-eo", "pipefail", "-c", merge_command],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     assert "merge_test: feature conflicts with develop" in result.stderr
     assert not (work / ".git" / "MERGE_HEAD").exists()
@@ -103,10 +123,24 @@ def test_conflict_fails_clearly_and_leaves_no_merge_in_progress(tmp_path, merge_
 def test_merge_step_issues_exactly_fetch_then_merge(tmp_path):
     path = str(ROOT / "profiles" / "ci-cd-example.yaml")
     job = yaml.safe_load(render_config(load_profile(path), path))["jobs"]["merge_test"]
-    merge_only = {"steps": [s for s in job["steps"] if isinstance(s, dict) and "Merge" in s.get("run", {}).get("name", "")]}
+    merge_only = {
+        "steps": [
+            s
+            for s in job["steps"]
+            if isinstance(s, dict) and "Merge" in s.get("run", {}).get("name", "")
+        ]
+    }
     calls = [call["argv"] for call in run_job(merge_only, tmp_path, {}, stubs=("git",))]
     assert calls == [
         ["git", "fetch", "--no-tags", "origin", "+refs/heads/develop:refs/remotes/origin/develop"],
-        ["git", "-c", "user.name=ciconf merge test", "-c", "user.email=merge-test@ciconf.invalid",
-         "merge", "--no-edit", "origin/develop"],
+        [
+            "git",
+            "-c",
+            "user.name=ciconf merge test",
+            "-c",
+            "user.email=merge-test@ciconf.invalid",
+            "merge",
+            "--no-edit",
+            "origin/develop",
+        ],
     ]

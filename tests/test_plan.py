@@ -7,8 +7,8 @@ Each rule cites the CircleCI documentation it comes from.
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, PROFILES
+
 from ciconf.errors import InputError
 from ciconf.plan.run import build_plan
 
@@ -17,7 +17,11 @@ PLAN = FIXTURES / "plan"
 
 def jobs(path, *, branch=None, tag=None, params=(), profile=False, workflow=None):
     """{job name: (runs, stage, reason)} of one workflow (the only one unless named)."""
-    plan = build_plan(str(path), None, branch, tag, params) if profile else build_plan(None, str(path), branch, tag, params)
+    plan = (
+        build_plan(str(path), None, branch, tag, params)
+        if profile
+        else build_plan(None, str(path), branch, tag, params)
+    )
     flows = {flow["name"]: flow for flow in plan.as_json()["workflows"]}
     flow = flows[workflow] if workflow else next(iter(flows.values()))
     return {job["name"]: (job["runs"], job["stage"], job["reason"]) for job in flow["jobs"]}
@@ -28,7 +32,9 @@ def runs(path, **kwargs):
 
 
 def workflows(path, **kwargs):
-    plan = build_plan(None, str(path), kwargs.get("branch"), kwargs.get("tag"), kwargs.get("params", ()))
+    plan = build_plan(
+        None, str(path), kwargs.get("branch"), kwargs.get("tag"), kwargs.get("params", ())
+    )
     return {flow["name"]: (flow["runs"], flow["reason"]) for flow in plan.as_json()["workflows"]}
 
 
@@ -47,17 +53,29 @@ def test_example_develop_push_tests_and_delivers_to_staging():
     plan = build_plan(str(EXAMPLE), None, "develop", None, ())
     stg, prod = plan.deliveries
     assert (stg.account, stg.runs, stg.images, stg.deploy_tag, stg.stack) == (
-        "stg", True, ["nginx", "web"], "stg", "ci-cd-example-stg-pipeline"
+        "stg",
+        True,
+        ["nginx", "web"],
+        "stg",
+        "ci-cd-example-stg-pipeline",
     )
     assert stg.registry == "$AWS_STG_ACCOUNT_ID.dkr.ecr.ap-northeast-1.amazonaws.com"
-    assert stg.pipeline == {"cluster": "example-stg", "service": "example-stg-web", "approval": False, "strategy": "rolling"}
+    assert stg.pipeline == {
+        "cluster": "example-stg",
+        "service": "example-stg-web",
+        "approval": False,
+        "strategy": "rolling",
+    }
     assert (prod.account, prod.runs) == ("prod", False)
 
 
 def test_example_feature_branch_runs_tests_and_the_merge_test_only():
     result = jobs(EXAMPLE, branch="feature/login", profile=True)
     assert {name: value[0] for name, value in result.items()} == {
-        "test": True, "merge_test": True, "delivery_stg": False, "delivery_prod": False,
+        "test": True,
+        "merge_test": True,
+        "delivery_stg": False,
+        "delivery_prod": False,
     }
     assert result["delivery_prod"][2] == "branches.only ('master') does not match 'feature/login'"
     assert [value[1] for value in result.values()] == [0, 0, 1, 1]
@@ -109,7 +127,10 @@ def test_a_branch_regex_must_match_the_whole_name():
 def test_ignore_beats_only():
     result = jobs(BRANCHES, branch="release/frozen")
     assert result["both"][0] is False
-    assert result["both"][2] == "branches.ignore 'release/frozen' matches 'release/frozen' (ignore beats only '/release\\/.*/')"
+    assert (
+        result["both"][2]
+        == "branches.ignore 'release/frozen' matches 'release/frozen' (ignore beats only '/release\\/.*/')"
+    )
     assert runs(BRANCHES, branch="release/1.0")["both"] is True
     assert runs(BRANCHES, branch="main")["both"] is True
 
@@ -165,16 +186,26 @@ def test_tag_job_with_an_untagged_upstream_never_runs():
 def test_a_tag_outside_the_release_pattern_stops_at_the_approval():
     result = runs(RELEASE, tag="v1.4.0-rc1")
     assert result == {
-        "build": True, "lint": False, "test": True, "docs": False,
-        "hold": False, "push-image": False, "publish": False,
+        "build": True,
+        "lint": False,
+        "test": True,
+        "docs": False,
+        "hold": False,
+        "push-image": False,
+        "publish": False,
     }
 
 
 def test_branch_push_ignores_tag_filters_and_honours_branch_filters():
     result = runs(RELEASE, branch="main")
     assert result == {
-        "build": True, "lint": True, "test": True, "docs": True,
-        "hold": False, "push-image": False, "publish": False,
+        "build": True,
+        "lint": True,
+        "test": True,
+        "docs": True,
+        "hold": False,
+        "push-image": False,
+        "publish": False,
     }
 
 
@@ -228,7 +259,10 @@ CONDITIONS = PLAN / "conditions.yml"
 def test_trigger_source_is_reported_never_guessed():
     result = workflows(CONDITIONS, branch="main")
     assert result["on-push"] == (None, "workflow when depends on pipeline.trigger_source")
-    assert result["nightly"] == (None, "workflow when depends on pipeline.schedule.name, pipeline.trigger_source")
+    assert result["nightly"] == (
+        None,
+        "workflow when depends on pipeline.schedule.name, pipeline.trigger_source",
+    )
 
 
 def test_trigger_source_given_as_a_param_decides():
@@ -238,10 +272,16 @@ def test_trigger_source_given_as_a_param_decides():
 
 
 def test_parameter_defaults_and_params():
-    assert workflows(CONDITIONS, branch="main")["deploy"] == (False, "workflow when: condition is false")
+    assert workflows(CONDITIONS, branch="main")["deploy"] == (
+        False,
+        "workflow when: condition is false",
+    )
     assert workflows(CONDITIONS, branch="main", params=["deploy=true"])["deploy"] == (True, None)
-    assert workflows(CONDITIONS, branch="main", params=["pipeline.parameters.target=prod"])["not-prod"] == (
-        False, "workflow unless: condition is true",
+    assert workflows(CONDITIONS, branch="main", params=["pipeline.parameters.target=prod"])[
+        "not-prod"
+    ] == (
+        False,
+        "workflow unless: condition is true",
     )
 
 
@@ -252,18 +292,31 @@ def test_branch_conditions_with_equal_and_matches():
 
 
 def test_scheduled_workflows_do_not_run_on_a_push():
-    assert workflows(CONDITIONS, branch="main")["scheduled"] == (False, "scheduled workflow (triggers:) does not run on a push")
+    assert workflows(CONDITIONS, branch="main")["scheduled"] == (
+        False,
+        "scheduled workflow (triggers:) does not run on a push",
+    )
 
 
 def test_expression_filters():
     # https://circleci.com/docs/guides/orchestrate/using-branch-filters/ ("Filter a job with an expression")
     result = jobs(CONDITIONS, branch="main", workflow="expressions")
     assert result["main-or-release"][0] is True
-    assert result["deploy-commit"] == (None, 0, "filter expression depends on pipeline.git.commit.subject")
+    assert result["deploy-commit"] == (
+        None,
+        0,
+        "filter expression depends on pipeline.git.commit.subject",
+    )
     assert runs(CONDITIONS, tag="release-7", workflow="expressions")["main-or-release"] is True
-    assert runs(CONDITIONS, branch="dev", workflow="expressions") == {"main-or-release": False, "deploy-commit": False}
+    assert runs(CONDITIONS, branch="dev", workflow="expressions") == {
+        "main-or-release": False,
+        "deploy-commit": False,
+    }
     given = ["pipeline.git.commit.subject=DEPLOY: now"]
-    assert runs(CONDITIONS, branch="main", workflow="expressions", params=given)["deploy-commit"] is True
+    assert (
+        runs(CONDITIONS, branch="main", workflow="expressions", params=given)["deploy-commit"]
+        is True
+    )
 
 
 # --- bad input -------------------------------------------------------------------------------------
@@ -276,7 +329,10 @@ def write(tmp_path, text):
 
 
 def test_an_invalid_user_regex_is_reported_with_its_location(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a:\n          filters:\n            branches:\n              only: /feature/(/\n")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a:\n          filters:\n            branches:\n              only: /feature/(/\n",
+    )
     with pytest.raises(InputError) as error:
         build_plan(None, str(path), "main", None, ())
     assert (error.value.line, error.value.column) == (8, 21)
@@ -294,19 +350,28 @@ def test_unknown_param_is_an_error_with_a_suggestion():
 
 
 def test_an_undeclared_pipeline_parameter_in_a_condition_is_an_error(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    when: << pipeline.parameters.nope >>\n    jobs: [a]\n")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    when: << pipeline.parameters.nope >>\n    jobs: [a]\n",
+    )
     with pytest.raises(InputError, match="no pipeline parameter 'nope' is declared"):
         build_plan(None, str(path), "main", None, ())
 
 
 def test_a_requires_cycle_is_an_error(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {requires: [b]}\n      - b: {requires: [a]}\n")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {requires: [b]}\n      - b: {requires: [a]}\n",
+    )
     with pytest.raises(InputError, match="requires cycle"):
         build_plan(None, str(path), "main", None, ())
 
 
 def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: '/(a|aa)*b/'}}}\n")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: '/(a|aa)*b/'}}}\n",
+    )
     with pytest.raises(InputError, match="limit is 1000"):
         build_plan(None, str(path), "a" * 1001, None, ())
 
@@ -317,7 +382,10 @@ def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
 def test_a_config_without_workflows_runs_its_build_job(tmp_path):
     # http://circleci.com/docs/2.0/configuration-reference/ : "The build job is the default job and
     # is required if you are not using Workflows."
-    path = write(tmp_path, "version: 2\njobs:\n  build:\n    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n")
+    path = write(
+        tmp_path,
+        "version: 2\njobs:\n  build:\n    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n",
+    )
     assert runs(path, branch="main") == {"build": True}
     assert runs(path, tag="v1") == {"build": None}  # not documented for tags: undecided
 
@@ -329,13 +397,23 @@ def test_setup_configs_are_flagged(tmp_path):
 
 
 def test_an_unmodelled_filter_kind_is_undecided_not_ignored(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: main}, pull_requests: {ignore: /.*/}}}\n")
-    assert jobs(path, branch="main")["a"] == (None, 0, "also filtered by filters.pull_requests, which ciconf does not model")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: main}, pull_requests: {ignore: /.*/}}}\n",
+    )
+    assert jobs(path, branch="main")["a"] == (
+        None,
+        0,
+        "also filtered by filters.pull_requests, which ciconf does not model",
+    )
     assert runs(path, branch="dev")["a"] is False  # the branch filter alone already decides
 
 
 def test_duplicate_keys_are_accepted_like_circleci_does(tmp_path):
-    path = write(tmp_path, "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      <<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n")
+    path = write(
+        tmp_path,
+        "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      <<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n",
+    )
     assert runs(path, branch="main") == {"j": True}
 
 
@@ -355,12 +433,23 @@ def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
         "sha": (None, 0, "branches filter depends on pipeline.git.revision"),
         "e2e": (False, 0, "job when: condition is false"),
     }
-    assert runs(path, branch="main", params=["release=prod", "run-e2e=true"]) == {"deploy": False, "sha": None, "e2e": True}
+    assert runs(path, branch="main", params=["release=prod", "run-e2e=true"]) == {
+        "deploy": False,
+        "sha": None,
+        "e2e": True,
+    }
 
 
 def test_an_expression_ciconf_does_not_understand_is_undecided(tmp_path):
-    path = write(tmp_path, "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: 'pipeline.git.branch =~ \"x\"'}\n")
-    assert jobs(path, branch="main")["a"] == (None, 0, "filter expression: expression not understood by ciconf (the character '=')")
+    path = write(
+        tmp_path,
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: 'pipeline.git.branch =~ \"x\"'}\n",
+    )
+    assert jobs(path, branch="main")["a"] == (
+        None,
+        0,
+        "filter expression: expression not understood by ciconf (the character '=')",
+    )
 
 
 @pytest.mark.parametrize(
@@ -368,9 +457,18 @@ def test_an_expression_ciconf_does_not_understand_is_undecided(tmp_path):
     [
         # https://circleci.com/docs/configuration-reference/#logic-statements : falsy are false, null,
         # 0, NaN, empty strings and statements with no arguments; everything else is truthy
-        (False, False), (None, False), (0, False), (float("nan"), False), ("", False), ({"and": []}, False),
-        ({"or": []}, False), (True, True), (42, True), ("a string", True),
-        ({"equal": [42, 42, 42]}, True), ({"equal": [True, 1]}, False),  # a YAML boolean is not the number 1
+        (False, False),
+        (None, False),
+        (0, False),
+        (float("nan"), False),
+        ("", False),
+        ({"and": []}, False),
+        ({"or": []}, False),
+        (True, True),
+        (42, True),
+        ("a string", True),
+        ({"equal": [42, 42, 42]}, True),
+        ({"equal": [True, 1]}, False),  # a YAML boolean is not the number 1
         ({"not": {"equal": ["a", "b"]}}, True),
         ({"matches": {"pattern": "^feature-.+$", "value": "feature-x"}}, True),
         ({"matches": {"pattern": "feature", "value": "feature-x"}}, False),  # a full match

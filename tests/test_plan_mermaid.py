@@ -14,13 +14,24 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import FIXTURES, every_valid_profile
+
 from ciconf.plan.mermaid import format_mermaid, label
 from ciconf.plan.run import build_plan
 
 PLAN = FIXTURES / "plan"
-HOSTILE_NAMES = ['say "hi"', "a#b;c", "<b>bold</b>", "x & y", "`tick`", "end", "a]b", "c --> d", "naïve ✓", "{{x}}"]
+HOSTILE_NAMES = [
+    'say "hi"',
+    "a#b;c",
+    "<b>bold</b>",
+    "x & y",
+    "`tick`",
+    "end",
+    "a]b",
+    "c --> d",
+    "naïve ✓",
+    "{{x}}",
+]
 
 # the subset of flowchart syntax ciconf writes; labels are quoted and free of raw syntax characters
 LABEL = r'"(?:[^"#<>&`\x00-\x1f]|#(?:quot|lt|gt|amp|\d+);)*"'
@@ -56,9 +67,17 @@ def grammar_problems(text: str) -> list[str]:
         elif kind == "node":
             nodes.add(match.group(1))
         elif kind == "edge":
-            problems += [f"line {number}: edge to undeclared node {node}" for node in match.groups() if node not in nodes]
+            problems += [
+                f"line {number}: edge to undeclared node {node}"
+                for node in match.groups()
+                if node not in nodes
+            ]
         elif kind == "class":
-            problems += [f"line {number}: class on undeclared node {node}" for node in match.group(1).split(",") if node not in nodes]
+            problems += [
+                f"line {number}: class on undeclared node {node}"
+                for node in match.group(1).split(",")
+                if node not in nodes
+            ]
         if kind in ("node", "subgraph") and match.group(1) == "end":
             problems.append(f"line {number}: 'end' used as an id")
     if depth:
@@ -68,7 +87,8 @@ def grammar_problems(text: str) -> list[str]:
 
 def hostile_config(tmp_path):
     entries = "\n".join(
-        f"      - step:\n          name: {json.dumps(name)}\n          context: {json.dumps(name)}" for name in HOSTILE_NAMES
+        f"      - step:\n          name: {json.dumps(name)}\n          context: {json.dumps(name)}"
+        for name in HOSTILE_NAMES
     )
     path = tmp_path / "hostile.yml"
     path.write_text(
@@ -88,11 +108,19 @@ def diagrams(tmp_path) -> dict[str, str]:
     found = {}
     for profile in every_valid_profile():
         for branch in ("main", "master", "develop"):
-            found[f"{profile.name} {branch}"] = format_mermaid(build_plan(str(profile), None, branch, None, ()))
+            found[f"{profile.name} {branch}"] = format_mermaid(
+                build_plan(str(profile), None, branch, None, ())
+            )
     for config in sorted(PLAN.glob("*.yml")):
-        found[f"{config.name} main"] = format_mermaid(build_plan(None, str(config), "main", None, ()))
-        found[f"{config.name} v1.4.0"] = format_mermaid(build_plan(None, str(config), None, "v1.4.0", ()))
-    found["hostile"] = format_mermaid(build_plan(None, str(hostile_config(tmp_path)), "main", None, ()))
+        found[f"{config.name} main"] = format_mermaid(
+            build_plan(None, str(config), "main", None, ())
+        )
+        found[f"{config.name} v1.4.0"] = format_mermaid(
+            build_plan(None, str(config), None, "v1.4.0", ())
+        )
+    found["hostile"] = format_mermaid(
+        build_plan(None, str(hostile_config(tmp_path)), "main", None, ())
+    )
     return found
 
 
@@ -102,7 +130,9 @@ def test_labels_escape_every_syntax_character():
 
 
 def test_the_grammar_check_catches_broken_diagrams():
-    assert grammar_problems('flowchart LR\n    a["x"]\n  a --> b\n') == ["line 3: edge to undeclared node b"]
+    assert grammar_problems('flowchart LR\n    a["x"]\n  a --> b\n') == [
+        "line 3: edge to undeclared node b"
+    ]
     assert grammar_problems('flowchart LR\n    a["say "hi""]\n')
     assert grammar_problems('flowchart LR\n  subgraph w["w"]\n')
 
@@ -125,7 +155,15 @@ def test_approvals_are_hexagons_and_skipped_jobs_are_greyed():
 
 
 def test_profiles_draw_each_account_pipeline():
-    text = format_mermaid(build_plan(str(FIXTURES.parent.parent / "profiles" / "ci-cd-example.yaml"), None, "master", None, ()))
+    text = format_mermaid(
+        build_plan(
+            str(FIXTURES.parent.parent / "profiles" / "ci-cd-example.yaml"),
+            None,
+            "master",
+            None,
+            (),
+        )
+    )
     assert '    a1ecr[("ECR nginx, web")]' in text
     assert "    a1cb --> a1ok" in text and "    a1ok --> a1ecs" in text  # prod's pipeline approval
     assert '  w0j3 -- "commit tag + prod" --> a1ecr' in text
@@ -135,11 +173,14 @@ def test_profiles_draw_each_account_pipeline():
 MERMAID_DIR = os.environ.get("CICONF_MERMAID_DIR")
 
 
-@pytest.mark.skipif(not MERMAID_DIR or not shutil.which("node"), reason="CICONF_MERMAID_DIR (npm mermaid + jsdom) not set")
+@pytest.mark.skipif(
+    not MERMAID_DIR or not shutil.which("node"),
+    reason="CICONF_MERMAID_DIR (npm mermaid + jsdom) not set",
+)
 def test_mermaid_itself_parses_every_diagram(all_diagrams):
     found = all_diagrams
-    names = list(found) + ["broken on purpose"]
-    texts = list(found.values()) + ['flowchart LR\n  a["x"] --> b[[[\n']
+    names = [*list(found), "broken on purpose"]
+    texts = [*list(found.values()), 'flowchart LR\n  a["x"] --> b[[[\n']
     done = subprocess.run(
         ["node", str(PLAN / "mermaid_parse.mjs"), MERMAID_DIR],
         input=json.dumps(texts),

@@ -67,7 +67,11 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
 
 @pytest.fixture(scope="module")
 def offline_env(tmp_path_factory) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PRE_COMMIT", "VIRTUALENV_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "PRE_COMMIT", "VIRTUALENV_"))
+    }
     env.update(
         PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")),
         VIRTUALENV_SYSTEM_SITE_PACKAGES="1",
@@ -135,7 +139,9 @@ def test_check_and_render_hooks_pass_in_sync_and_fail_on_drift(service, offline_
     assert "Failed" in check.stdout
     assert "-      - image: cimg/python:3.12" in check.stdout
     assert "+      - image: cimg/python:3.13" in check.stdout
-    assert "cimg/python:3.12" in (service / ".circleci/config.yml").read_text()  # check never writes
+    assert (
+        "cimg/python:3.12" in (service / ".circleci/config.yml").read_text()
+    )  # check never writes
 
     render = pre_commit(service, offline_env, "ciconf-render")
     assert render.returncode == 1
@@ -149,7 +155,11 @@ def test_check_and_render_hooks_pass_in_sync_and_fail_on_drift(service, offline_
 
 def test_lint_hook_reports_findings_in_a_hand_edited_config(service, offline_env):
     config = service / ".circleci/config.yml"
-    config.write_text(config.read_text().replace("      - test\n", "      - test:\n          requires: [build]\n"))
+    config.write_text(
+        config.read_text().replace("      - test\n", "      - test:\n          requires: [build]\n")
+    )
     result = pre_commit(service, offline_env, "ciconf-lint")
     assert result.returncode == 1
-    assert "CC101 job 'test' requires 'build', which is not a job of workflow 'demo'" in result.stdout
+    assert (
+        "CC101 job 'test' requires 'build', which is not a job of workflow 'demo'" in result.stdout
+    )

@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from ciconf.profile.plugins import SETTING, plugins_disabled
 from conftest import PROFILES, cli_env
+
+from ciconf.profile.plugins import SETTING, plugins_disabled
 
 COUNT_SCANS = """
 import importlib.metadata, sys

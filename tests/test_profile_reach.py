@@ -55,16 +55,25 @@ def render(text: str) -> dict:
 def test_a_machine_image_given_as_a_docker_image_is_an_error_not_a_guess():
     error = refused(BASE.replace("cimg/python:3.12", "ubuntu-2204:current"))
     assert where(error) == "3:10 test.image"
-    assert "machine image, not a Docker image" in error.message and "machine: {image: ubuntu-2204:current}" in error.message
+    assert (
+        "machine image, not a Docker image" in error.message
+        and "machine: {image: ubuntu-2204:current}" in error.message
+    )
 
 
 def test_delivery_executor_image_cannot_be_a_machine_image_either():
-    error = refused(BASE.replace("  region: eu-west-1\n", "  region: eu-west-1\n  executor_image: ubuntu-2204:current\n"))
+    error = refused(
+        BASE.replace(
+            "  region: eu-west-1\n", "  region: eu-west-1\n  executor_image: ubuntu-2204:current\n"
+        )
+    )
     assert where(error) == "7:19 delivery.executor_image" and "machine image" in error.message
 
 
 def test_a_docker_image_given_as_a_machine_is_refused():
-    error = refused(BASE.replace("  image: cimg/python:3.12\n", "  machine: {image: cimg/python:3.12}\n"))
+    error = refused(
+        BASE.replace("  image: cimg/python:3.12\n", "  machine: {image: cimg/python:3.12}\n")
+    )
     assert error.field == "test.machine.image" and "not a CircleCI machine image" in error.message
 
 
@@ -75,19 +84,31 @@ def test_an_unknown_step_kind_gets_a_did_you_mean():
 
 
 def test_a_step_with_two_kinds_is_refused():
-    error = refused(BASE + SMOKE.replace("      - run: curl -fsS https://demo.example.com/health",
-                                         "      - {run: make, checkout: {}}"))
+    error = refused(
+        BASE
+        + SMOKE.replace(
+            "      - run: curl -fsS https://demo.example.com/health",
+            "      - {run: make, checkout: {}}",
+        )
+    )
     assert error.field == "jobs.smoke.steps[0]" and "exactly one of" in error.message
 
 
 def test_an_unknown_job_in_requires_is_located_with_a_suggestion():
     error = refused(BASE + SMOKE.replace("[delivery_stg]", "[delivery_stag]"))
     assert where(error) == "16:16 jobs.smoke.requires[0]"
-    assert "'delivery_stag', which is not a job" in error.message and "did you mean 'delivery_stg'" in error.message
+    assert (
+        "'delivery_stag', which is not a job" in error.message
+        and "did you mean 'delivery_stg'" in error.message
+    )
 
 
 def test_a_requires_cycle_is_an_error_at_one_of_its_edges():
-    text = BASE + SMOKE + "  after:\n    image: cimg/base:2024.01\n    requires: [smoke]\n    steps: [echo]\n"
+    text = (
+        BASE
+        + SMOKE
+        + "  after:\n    image: cimg/base:2024.01\n    requires: [smoke]\n    steps: [echo]\n"
+    )
     error = refused(text.replace("[delivery_stg]", "[after]"))
     assert error.field in ("jobs.smoke.requires[0]", "jobs.after.requires[0]")
     assert "cycle" in error.message and "smoke" in error.message and "after" in error.message
@@ -105,7 +126,9 @@ def test_an_undeclared_orb_is_an_error_with_the_declared_one_suggested():
     assert "'slack/notify'" in error.message
 
 
-@pytest.mark.parametrize("reference", ["circleci/slack@volatile", "circleci/slack@4", "circleci/slack"])
+@pytest.mark.parametrize(
+    "reference", ["circleci/slack@volatile", "circleci/slack@4", "circleci/slack"]
+)
 def test_orbs_must_be_pinned_to_an_exact_version(reference):
     error = refused(BASE + f"orbs:\n  slack: {reference}\n")
     assert error.field == "orbs.slack" and "circleci/aws-cli@4.1.3" in error.message
@@ -113,7 +136,11 @@ def test_orbs_must_be_pinned_to_an_exact_version(reference):
 
 @pytest.mark.parametrize(
     ("tags", "says"),
-    [("[v*]", "is a glob"), ("['/v(/']", "not a valid regular expression"), ("['/" + "a" * 300 + "/']", "at most 200")],
+    [
+        ("[v*]", "is a glob"),
+        ("['/v(/']", "not a valid regular expression"),
+        ("['/" + "a" * 300 + "/']", "at most 200"),
+    ],
 )
 def test_tag_filters_are_tags_or_valid_patterns(tags, says):
     error = refused(BASE.replace("    branch: main\n", f"    tags: {tags}\n"))
@@ -131,7 +158,10 @@ def test_an_account_needs_a_trigger():
 
 
 def test_test_and_tests_are_exclusive_and_one_is_needed():
-    assert "not both" in refused(BASE + "tests:\n  unit: {image: cimg/base:2024.01, command: make}\n").message
+    assert (
+        "not both"
+        in refused(BASE + "tests:\n  unit: {image: cimg/base:2024.01, command: make}\n").message
+    )
     error = refused(BASE.replace("test:\n  image: cimg/python:3.12\n  command: pytest\n", ""))
     assert "missing required key 'test'" in error.message
 
@@ -143,7 +173,10 @@ def test_test_and_tests_are_exclusive_and_one_is_needed():
         ("  parallelism: 4\n  split: {glob: [tests/*.py]}\n", "needs test_results"),
         ("  branches: [main]\n", "gates_delivery: false"),
         ("  image: cimg/python:<< parameters.py >>\n", "declares no 'py'"),
-        ("  cache: {lockfiles: [a.lock], paths: [x]}\n  caches: [{lockfiles: [b.lock], paths: [y]}]\n", "not both"),
+        (
+            "  cache: {lockfiles: [a.lock], paths: [x]}\n  caches: [{lockfiles: [b.lock], paths: [y]}]\n",
+            "not both",
+        ),
         ("  machine: {image: ubuntu-2204:current}\n", "not both"),
     ],
 )
@@ -157,14 +190,21 @@ def test_test_job_rules(extra, says):
 
 
 def test_job_names_share_one_namespace():
-    error = refused(BASE + SMOKE.replace("  smoke:", "  delivery_stg:").replace("[delivery_stg]", "[test]"))
+    error = refused(
+        BASE + SMOKE.replace("  smoke:", "  delivery_stg:").replace("[delivery_stg]", "[test]")
+    )
     assert error.field == "jobs.delivery_stg" and "already used" in error.message
 
 
 def test_promotion_needs_a_known_building_account_whose_id_is_known():
-    two = BASE + "  - name: prod\n    tags: [v1.0.0]\n    promote_from: stgg\n    credentials: {mode: context, context: aws-prod}\n"
+    two = (
+        BASE
+        + "  - name: prod\n    tags: [v1.0.0]\n    promote_from: stgg\n    credentials: {mode: context, context: aws-prod}\n"
+    )
     error = refused(two)
-    assert error.field == "accounts[1].promote_from" and error.message.endswith("did you mean 'stg'?")
+    assert error.field == "accounts[1].promote_from" and error.message.endswith(
+        "did you mean 'stg'?"
+    )
     error = refused(two.replace("stgg", "stg"))
     assert "inside a CircleCI context" in error.message
 
@@ -179,9 +219,16 @@ def test_old_profiles_keep_meaning_what_they_meant():
 
 
 def test_bare_checkout_is_the_checkout_step_and_other_strings_are_commands():
-    data = render(BASE + SMOKE.replace("      - run: curl", "      - checkout\n      - add_ssh_keys\n      - run: curl"))
+    data = render(
+        BASE
+        + SMOKE.replace(
+            "      - run: curl", "      - checkout\n      - add_ssh_keys\n      - run: curl"
+        )
+    )
     steps = data["jobs"]["smoke"]["steps"]
-    assert steps[:2] == ["checkout", "add_ssh_keys"] and steps[2] == {"run": "curl -fsS https://demo.example.com/health"}
+    assert steps[:2] == ["checkout", "add_ssh_keys"] and steps[2] == {
+        "run": "curl -fsS https://demo.example.com/health"
+    }
 
 
 def test_every_step_kind_renders_as_the_circleci_step():
@@ -198,11 +245,22 @@ def test_every_step_kind_renders_as_the_circleci_step():
       - checkout: {path: src}
       - setup_remote_docker: {docker_layer_caching: true}
 """
-    data = render(BASE + SMOKE.replace("      - run: curl -fsS https://demo.example.com/health\n", steps))
+    data = render(
+        BASE + SMOKE.replace("      - run: curl -fsS https://demo.example.com/health\n", steps)
+    )
     assert data["jobs"]["smoke"]["steps"] == [
-        {"run": {"name": "Build", "command": "make", "working_directory": "app", "when": "always",
-                 "no_output_timeout": "20m", "shell": "/bin/bash -eo pipefail", "background": True,
-                 "environment": {"X": "1"}}},
+        {
+            "run": {
+                "name": "Build",
+                "command": "make",
+                "working_directory": "app",
+                "when": "always",
+                "no_output_timeout": "20m",
+                "shell": "/bin/bash -eo pipefail",
+                "background": True,
+                "environment": {"X": "1"},
+            }
+        },
         {"save_cache": {"key": 'v1-{{ checksum "a.lock" }}', "paths": ["node_modules"]}},
         {"restore_cache": {"keys": ['v1-{{ checksum "a.lock" }}', "v1-"]}},
         {"persist_to_workspace": {"root": ".", "paths": ["dist/*"]}},
@@ -225,20 +283,38 @@ def test_hooks_land_at_their_named_points():
     after_test: [echo after_test]
 """
     data = render(BASE.replace("  command: pytest\n", "  command: pytest\n" + hooks))
-    runs = [s["run"] if isinstance(s["run"], str) else s["run"]["name"] for s in data["jobs"]["test"]["steps"][1:]]
-    assert runs == ["echo before_install", "Install dependencies", "echo after_install", "echo before_test", "Test",
-                    "echo after_test"]
+    runs = [
+        s["run"] if isinstance(s["run"], str) else s["run"]["name"]
+        for s in data["jobs"]["test"]["steps"][1:]
+    ]
+    assert runs == [
+        "echo before_install",
+        "Install dependencies",
+        "echo after_install",
+        "echo before_test",
+        "Test",
+        "echo after_test",
+    ]
 
 
 def test_tags_only_account_never_delivers_on_a_branch_and_its_upstream_runs_on_the_tag():
     text = BASE.replace("    branch: main\n", "    tags: ['/^v.*/']\n    approval: true\n")
     data = render(text + "merge_test: {base: main}\n")
-    jobs = {next(iter(j)) if isinstance(j, dict) else j: (j[next(iter(j))] if isinstance(j, dict) else {})
-            for j in data["workflows"]["demo"]["jobs"]}
-    assert jobs["delivery_stg"]["filters"] == {"branches": {"ignore": "/.*/"}, "tags": {"only": ["/^v.*/"]}}
+    jobs = {
+        next(iter(j)) if isinstance(j, dict) else j: (
+            j[next(iter(j))] if isinstance(j, dict) else {}
+        )
+        for j in data["workflows"]["demo"]["jobs"]
+    }
+    assert jobs["delivery_stg"]["filters"] == {
+        "branches": {"ignore": "/.*/"},
+        "tags": {"only": ["/^v.*/"]},
+    }
     assert jobs["hold_stg"]["filters"] == jobs["delivery_stg"]["filters"]
     assert jobs["test"]["filters"] == {"tags": {"only": ["/^v.*/"]}}
-    assert jobs["merge_test"]["filters"]["tags"] == {"ignore": "/.*/"}  # merge tests never run for tags
+    assert jobs["merge_test"]["filters"]["tags"] == {
+        "ignore": "/.*/"
+    }  # merge tests never run for tags
 
 
 def test_a_job_without_triggers_follows_the_tags_of_what_it_requires():
@@ -251,7 +327,9 @@ def test_a_job_without_triggers_follows_the_tags_of_what_it_requires():
 def test_serialize_can_be_turned_off_or_renamed():
     off = render(BASE.replace("    branch: main\n", "    branch: main\n    serialize: false\n"))
     assert "serial-group" not in off["workflows"]["demo"]["jobs"][-1]["delivery_stg"]
-    named = render(BASE.replace("    branch: main\n", "    branch: main\n    serial_group: org/staging\n"))
+    named = render(
+        BASE.replace("    branch: main\n", "    branch: main\n    serial_group: org/staging\n")
+    )
     assert named["workflows"]["demo"]["jobs"][-1]["delivery_stg"]["serial-group"] == "org/staging"
 
 

@@ -26,13 +26,26 @@ ORBS = {"slack": "circleci/slack@4.13.3", "aws-cli": "circleci/aws-cli@4.1.3"}
 ORB_COMMANDS = ["slack/notify", "aws-cli/setup"]
 BRANCHES = ["main", "develop", "release/next", "/^release\\/.*/", "/^hotfix-.*/"]
 TAGS = ["v1.0.0", "/^v\\d+\\.\\d+\\.\\d+$/", "/^rc-.*/"]
-words = st.sampled_from(["make", "npm test", "echo 'it''s ok'", "curl -fsS https://example.com", "ls -la"])
+words = st.sampled_from(
+    ["make", "npm test", "echo 'it''s ok'", "curl -fsS https://example.com", "ls -la"]
+)
 
 
 @st.composite
 def steps(draw, orbs: list[str]):
-    kinds = ["string", "run", "save_cache", "restore_cache", "persist", "attach", "artifacts", "results",
-             "ssh", "checkout", "docker"] + (["orb"] if orbs else [])
+    kinds = [
+        "string",
+        "run",
+        "save_cache",
+        "restore_cache",
+        "persist",
+        "attach",
+        "artifacts",
+        "results",
+        "ssh",
+        "checkout",
+        "docker",
+    ] + (["orb"] if orbs else [])
     kind = draw(st.sampled_from(kinds))
     if kind == "string":
         return draw(words)
@@ -55,22 +68,35 @@ def steps(draw, orbs: list[str]):
             step["parameters"] = {"region": "eu-west-1", "debug": draw(st.booleans()), "retries": 3}
         return step
     return {
-        "save_cache": {"save_cache": {"key": 'v1-{{ checksum "a.lock" }}', "paths": ["node_modules"]}},
+        "save_cache": {
+            "save_cache": {"key": 'v1-{{ checksum "a.lock" }}', "paths": ["node_modules"]}
+        },
         "restore_cache": {"restore_cache": {"keys": ['v1-{{ checksum "a.lock" }}', "v1-"]}},
         "persist": {"persist_to_workspace": {"root": ".", "paths": ["dist/*"]}},
         "attach": {"attach_workspace": {"at": "/tmp/workspace"}},
         "artifacts": {"store_artifacts": {"path": "dist"}},
         "results": {"store_test_results": {"path": "reports"}},
-        "ssh": draw(st.sampled_from(["add_ssh_keys", {"add_ssh_keys": {"fingerprints": ["aa:" * 15 + "ff"]}}])),
+        "ssh": draw(
+            st.sampled_from(
+                ["add_ssh_keys", {"add_ssh_keys": {"fingerprints": ["aa:" * 15 + "ff"]}}]
+            )
+        ),
         "checkout": draw(st.sampled_from(["checkout", {"checkout": {"path": "src"}}])),
-        "docker": draw(st.sampled_from(["setup_remote_docker", {"setup_remote_docker": {"docker_layer_caching": True}}])),
+        "docker": draw(
+            st.sampled_from(
+                ["setup_remote_docker", {"setup_remote_docker": {"docker_layer_caching": True}}]
+            )
+        ),
     }[kind]
 
 
 @st.composite
 def executor(draw, job: dict) -> None:
     if draw(st.integers(0, 4)) == 0:
-        job["machine"] = {"image": "ubuntu-2204:current", "docker_layer_caching": draw(st.booleans())}
+        job["machine"] = {
+            "image": "ubuntu-2204:current",
+            "docker_layer_caching": draw(st.booleans()),
+        }
     else:
         job["image"] = draw(st.sampled_from(IMAGES))
         if draw(st.booleans()):
@@ -96,15 +122,20 @@ def a_test_job(draw, orbs: list[str]) -> dict:
         job["image"] = "cimg/python:<< parameters.py >>"
         job["matrix"] = {"parameters": {"py": draw(st.sampled_from([["3.11", "3.12"], ["3.12"]]))}}
     if draw(st.booleans()):
-        job["caches"] = [{"name": "deps", "lockfiles": ["a.lock"], "paths": ["node_modules"]},
-                         {"name": "tools", "lockfiles": ["tools/b.lock"], "paths": ["~/.tools"]}]
+        job["caches"] = [
+            {"name": "deps", "lockfiles": ["a.lock"], "paths": ["node_modules"]},
+            {"name": "tools", "lockfiles": ["tools/b.lock"], "paths": ["~/.tools"]},
+        ]
     if draw(st.booleans()):
         job["install"] = "npm ci"
     if draw(st.booleans()):
         job["parallelism"] = draw(st.integers(2, 8))
         job["test_results"] = "reports"
         if draw(st.booleans()):
-            job["split"] = {"glob": ["tests/**/*_test.py"], "by": draw(st.sampled_from(["timings", "name", "filesize"]))}
+            job["split"] = {
+                "glob": ["tests/**/*_test.py"],
+                "by": draw(st.sampled_from(["timings", "name", "filesize"])),
+            }
     hooks = {}
     for point in ("before_install", "after_install", "before_test", "after_test"):
         if draw(st.integers(0, 3)) == 0:
@@ -122,14 +153,26 @@ def a_test_job(draw, orbs: list[str]) -> dict:
 CREDENTIALS = [
     {"mode": "context", "context": "aws-ctx"},
     {"mode": "oidc", "role_arn": "arn:aws:iam::123456789012:role/deploy", "context": "aws-oidc"},
-    {"mode": "env-indirection", "account_id_var": "AWS_X_ID", "access_key_var": "AWS_X_KEY", "secret_key_var": "AWS_X_SECRET"},
+    {
+        "mode": "env-indirection",
+        "account_id_var": "AWS_X_ID",
+        "access_key_var": "AWS_X_KEY",
+        "secret_key_var": "AWS_X_SECRET",
+    },
 ]
 
 
 @st.composite
 def profiles(draw) -> dict:
     orbs = draw(st.lists(st.sampled_from(sorted(ORBS)), unique=True))
-    names = draw(st.lists(st.sampled_from(["unit", "integration", "browser", "lint"]), min_size=1, max_size=3, unique=True))
+    names = draw(
+        st.lists(
+            st.sampled_from(["unit", "integration", "browser", "lint"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
     profile: dict = {"project": "prop"}
     if orbs:
         profile["orbs"] = {alias: ORBS[alias] for alias in orbs}
@@ -141,12 +184,17 @@ def profiles(draw) -> dict:
         tests = names
     if draw(st.booleans()):
         profile["merge_test"] = {"base": "main", "ignore_branches": ["main"]}
-    profile["delivery"] = {"region": "eu-west-1", "images": [{"repository": "prop/api"}, {"repository": "prop/web"}]}
+    profile["delivery"] = {
+        "region": "eu-west-1",
+        "images": [{"repository": "prop/api"}, {"repository": "prop/web"}],
+    }
     if draw(st.booleans()):
         profile["delivery"]["machine"] = {"image": "ubuntu-2204:current"}
     if draw(st.booleans()):
-        profile["delivery"]["steps"] = {"before_build": draw(st.lists(steps(orbs), max_size=2)),
-                                        "after_push": draw(st.lists(steps(orbs), max_size=2))}
+        profile["delivery"]["steps"] = {
+            "before_build": draw(st.lists(steps(orbs), max_size=2)),
+            "after_push": draw(st.lists(steps(orbs), max_size=2)),
+        }
     accounts, jobs = [], list(tests)
     for index in range(draw(st.integers(1, 3))):
         account: dict = {"name": f"acct{index}", "credentials": draw(st.sampled_from(CREDENTIALS))}
@@ -154,18 +202,30 @@ def profiles(draw) -> dict:
         if trigger == "branch":
             account["branch"] = draw(st.sampled_from(["main", "develop"]))
         if trigger in ("branches", "both"):
-            account["branches"] = draw(st.lists(st.sampled_from(BRANCHES), min_size=1, max_size=2, unique=True))
+            account["branches"] = draw(
+                st.lists(st.sampled_from(BRANCHES), min_size=1, max_size=2, unique=True)
+            )
         if trigger in ("tags", "both"):
-            account["tags"] = draw(st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True))
+            account["tags"] = draw(
+                st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True)
+            )
         approval = draw(st.sampled_from(["none", "hold", "chain"]))
         if approval == "hold":
             account["approval"] = True
             jobs.append(f"hold_acct{index}")
         elif approval == "chain":
-            chain = [{"name": f"qa{index}"}, {"name": f"go{index}", "requires": draw(st.lists(st.sampled_from(jobs), max_size=1))}]
+            chain = [
+                {"name": f"qa{index}"},
+                {
+                    "name": f"go{index}",
+                    "requires": draw(st.lists(st.sampled_from(jobs), max_size=1)),
+                },
+            ]
             account["approvals"] = chain
             jobs += [f"qa{index}", f"go{index}"]
-        builders = [a for a in accounts if "promote_from" not in a and a["credentials"]["mode"] != "context"]
+        builders = [
+            a for a in accounts if "promote_from" not in a and a["credentials"]["mode"] != "context"
+        ]
         if builders and draw(st.booleans()):
             account["promote_from"] = draw(st.sampled_from(builders))["name"]
         if draw(st.booleans()):
@@ -207,7 +267,11 @@ def workflow_entries(data: dict) -> dict[str, dict]:
     return entries
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(profiles())
 def test_random_valid_profiles_render_schema_valid_lint_clean_portable_configs(profile):
     loaded = validate_document(Document("p.yaml", profile))

@@ -8,13 +8,14 @@ import json
 
 import pytest
 import yaml
-from jsonschema import Draft202012Validator
-
 from conftest import ROOT, every_valid_profile
+from jsonschema import Draft202012Validator
 
 SCHEMA = json.loads((ROOT / "schema" / "profile.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = Draft202012Validator(SCHEMA)
-EXAMPLE = yaml.safe_load((ROOT / "profiles" / "examples" / "tag-release-promotion.yaml").read_text())
+EXAMPLE = yaml.safe_load(
+    (ROOT / "profiles" / "examples" / "tag-release-promotion.yaml").read_text()
+)
 
 
 @pytest.mark.parametrize("profile", every_valid_profile(), ids=lambda p: p.name)
@@ -32,7 +33,16 @@ def test_every_valid_profile_matches_the_schema(profile):
         (("test", "machine"), {"image": "cimg/base:2024.01"}),
         (("test", "steps"), {"before_test": [{"rnu": "make"}]}),
         (("jobs",), {"Smoke Test": {"image": "cimg/base:2024.01", "steps": ["make"]}}),
-        (("tests",), {"unit": {"image": "cimg/base:2024.01", "command": "make", "split": {"glob": ["/abs/*.py"]}}}),
+        (
+            ("tests",),
+            {
+                "unit": {
+                    "image": "cimg/base:2024.01",
+                    "command": "make",
+                    "split": {"glob": ["/abs/*.py"]},
+                }
+            },
+        ),
     ],
 )
 def test_the_schema_refuses_what_the_grammar_refuses(change, value):
@@ -46,5 +56,11 @@ def test_the_schema_refuses_what_the_grammar_refuses(change, value):
 
 def test_steps_may_be_plain_strings_or_one_kind_mappings():
     data = copy.deepcopy(EXAMPLE)
-    data["test"]["steps"] = {"before_test": ["make lint", {"run": "make"}, {"run": {"command": "make", "when": "always"}}]}
+    data["test"]["steps"] = {
+        "before_test": [
+            "make lint",
+            {"run": "make"},
+            {"run": {"command": "make", "when": "always"}},
+        ]
+    }
     assert list(VALIDATOR.iter_errors(data)) == []

@@ -28,12 +28,18 @@ def test_ci_runs_the_readmes_test_command_in_a_fresh_venv():
     # CI runs the README's command verbatim, inside a virtualenv it made itself this run
     assert readme_command in ci_lines
     venv_line = next(i for i, line in enumerate(ci_lines) if line.startswith("python3 -m venv "))
-    activate = next(i for i, line in enumerate(ci_lines) if line.startswith("source ") and "bin/activate" in line)
+    activate = next(
+        i
+        for i, line in enumerate(ci_lines)
+        if line.startswith("source ") and "bin/activate" in line
+    )
     assert venv_line < activate < ci_lines.index(readme_command)
 
 
 def test_profile_example_in_readme_renders(tmp_path):
-    (example,) = [b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.S) if "project:" in b]
+    (example,) = [
+        b for b in re.findall(r"```yaml\n(.*?)```", README, flags=re.S) if "project:" in b
+    ]
     (tmp_path / "ciconf.yaml").write_text(example)
     result = run_ciconf("render", "--stdout", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -41,7 +47,9 @@ def test_profile_example_in_readme_renders(tmp_path):
 
 
 def test_error_example_in_readme_is_what_ciconf_prints(tmp_path):
-    (tmp_path / "ciconf.yaml").write_text("project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n")
+    (tmp_path / "ciconf.yaml").write_text(
+        "project: demo\ntest:\n  imgae: cimg/base:2024.01\n  command: make\n"
+    )
     printed = run_ciconf("check", cwd=tmp_path).stderr.strip()
     shown = next(line for line in README.splitlines() if line.startswith("ciconf: error:"))
     head, tail = shown.split("…")[0], shown.split("…")[-1]

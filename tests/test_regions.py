@@ -69,4 +69,7 @@ def test_a_region_with_shell_meaning_is_refused_by_its_format_first():
 
 def test_china_regions_are_named_as_unsupported():
     error = region_error("cn-north-1")
-    assert "AWS China regions are not supported yet" in error.message and error.field == "delivery.region"
+    assert (
+        "AWS China regions are not supported yet" in error.message
+        and error.field == "delivery.region"
+    )

@@ -8,6 +8,7 @@ import re
 
 import pytest
 import yaml
+from conftest import PROFILES, ROOT, all_profiles, every_valid_profile
 from ruamel.yaml import YAML
 
 from ciconf.circleci.build import build_config
@@ -16,7 +17,6 @@ from ciconf.profile.derive import plan
 from ciconf.profile.load import load_profile
 from ciconf.yamlkit.emit import expand
 from ciconf.yamlkit.load import load_text
-from conftest import PROFILES, ROOT, all_profiles, every_valid_profile
 
 EXAMPLE = "profiles/ci-cd-example.yaml"
 GOLDEN = ROOT / "tests" / "golden" / "ci-cd-example.config.yml"
@@ -70,8 +70,15 @@ def test_no_duplicate_keys_and_anchors_come_first(profile):
 
 def test_example_has_the_seeds_anchor_names_and_jobs():
     text = rendered()
-    for anchor in ("test_environment", "restore_cache", "install", "save_cache", "initialize", "test",
-                   "delivery_image"):
+    for anchor in (
+        "test_environment",
+        "restore_cache",
+        "install",
+        "save_cache",
+        "initialize",
+        "test",
+        "delivery_image",
+    ):
         assert f"&{anchor}\n" in text
     data = yaml.safe_load(text)
     assert list(data["jobs"]) == ["test", "merge_test", "delivery_stg", "delivery_prod"]

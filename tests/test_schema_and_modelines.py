@@ -23,7 +23,9 @@ def test_schema_output_is_deterministic_sorted_json_with_a_trailing_newline():
     first, second = run_ciconf("schema").stdout, run_ciconf("schema").stdout
     assert first == second
     assert first.endswith("}\n") and not first.endswith("\n\n")
-    assert first == json.dumps(json.loads(first), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert (
+        first == json.dumps(json.loads(first), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
     schema = json.loads(first)
     assert schema["title"] == "ciconf profile"
     # a profile has test (one job) or tests (several): the loader enforces one of the two

@@ -16,13 +16,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from jobsim import run_job
+from test_injection import FULL_PROFILE, KEY_FIELDS, VALUE_FIELDS, dotted, with_key, with_value
 
 from ciconf.circleci.render import render_config
 from ciconf.errors import InputError
 from ciconf.profile.load import validate_document
 from ciconf.yamlkit.load import Document
-from jobsim import run_job
-from test_injection import FULL_PROFILE, KEY_FIELDS, VALUE_FIELDS, dotted, with_key, with_value
 
 # Characters with no meaning to bash in any position of a word (a leading '-' is checked apart).
 SHELL_INERT = re.compile(r"[A-Za-z0-9_./@+:=,~-]+")
@@ -60,19 +60,27 @@ def validated(profile: dict):
 def test_any_text_in_a_shell_reaching_field_is_refused_or_inert(path, data):
     is_key = path in KEY_FIELDS
     seed = "PYTHON_VERSION" if is_key else value_at(path)
-    value = data.draw(st.one_of(near_valid(seed), st.text(ANY_CHARACTER, min_size=1, max_size=30)), label="value")
+    value = data.draw(
+        st.one_of(near_valid(seed), st.text(ANY_CHARACTER, min_size=1, max_size=30)), label="value"
+    )
     profile = with_key(path, value) if is_key else with_value(path, value)
     try:
         parsed = validated(profile)
     except InputError as error:
         message = str(error)
         assert "\r" not in message
-        for line in message.split("\n"):  # one located line per problem, nothing the value could forge
-            assert line.startswith("profile.yaml:") and (dotted(path) in line or "profile.yaml:" in line)
+        for line in message.split(
+            "\n"
+        ):  # one located line per problem, nothing the value could forge
+            assert line.startswith("profile.yaml:") and (
+                dotted(path) in line or "profile.yaml:" in line
+            )
         assert len(message.split("\n")) == len(error.problems)
         return
     event("accepted")  # --hypothesis-show-statistics: a good share of near-valid values pass
-    assert SHELL_INERT.fullmatch(value) and not value.startswith("-"), f"{dotted(path)} accepted {value!r}"
+    assert SHELL_INERT.fullmatch(value) and not value.startswith("-"), (
+        f"{dotted(path)} accepted {value!r}"
+    )
     config = yaml.safe_load(render_config(parsed, "profile.yaml"))
     assert config["version"] == 2.1
 
@@ -89,14 +97,27 @@ def assert_refused_template(profile: dict) -> None:
 
 def build_step(config: dict, repository: str) -> dict:
     job = config["jobs"]["delivery_stg"]
-    return next(s for s in job["steps"] if isinstance(s, dict) and s.get("run", {}).get("name") == f"{repository} image")
+    return next(
+        s
+        for s in job["steps"]
+        if isinstance(s, dict) and s.get("run", {}).get("name") == f"{repository} image"
+    )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     value=st.one_of(
         free_text(),
-        st.sampled_from(["$(touch pwned)", "`touch pwned`", "'; touch pwned; '", "x\ny\n", "\\", "<< pipeline.git.branch >>"]),
+        st.sampled_from(
+            [
+                "$(touch pwned)",
+                "`touch pwned`",
+                "'; touch pwned; '",
+                "x\ny\n",
+                "\\",
+                "<< pipeline.git.branch >>",
+            ]
+        ),
     )
 )
 def test_build_arg_values_reach_docker_unchanged_and_run_nothing(value):
@@ -110,7 +131,10 @@ def test_build_arg_values_reach_docker_unchanged_and_run_nothing(value):
         assume("literal AWS credential" not in str(error))  # random text can look like a secret key
         raise
     config = yaml.safe_load(render_config(parsed, "profile.yaml"))
-    job = {"environment": {"AWS_ACCOUNT_ID": "123456789012"}, "steps": [build_step(config, "team/api")]}
+    job = {
+        "environment": {"AWS_ACCOUNT_ID": "123456789012"},
+        "steps": [build_step(config, "team/api")],
+    }
     with tempfile.TemporaryDirectory() as directory:
         work = Path(directory)
         calls = run_job(job, work, {"CIRCLE_SHA1": SHA})

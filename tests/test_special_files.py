@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import PROFILES, cli_env, run_ciconf
 
 from ciconf import fsutil
-from conftest import PROFILES, cli_env, run_ciconf
 
 TIMEOUT = 30
 
@@ -53,7 +53,11 @@ def test_a_fifo_as_input_is_refused_at_once(project, args):
     refused(run_ciconf(*args, cwd=project), "fifo.yaml")
 
 
-@pytest.mark.parametrize("args", [["check", "folder.yaml"], ["render", "folder.yaml"], ["lint", "folder.yaml"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [["check", "folder.yaml"], ["render", "folder.yaml"], ["lint", "folder.yaml"]],
+    ids=" ".join,
+)
 def test_a_directory_as_input_is_refused(project, args):
     refused(run_ciconf(*args, cwd=project), "folder.yaml")
 
@@ -67,7 +71,11 @@ def test_check_refuses_a_special_config_whatever_the_cache_holds(project, config
     assert run_ciconf("check", cwd=project).returncode == 0  # the entry is there
     result = subprocess.run(
         [sys.executable, "-m", "ciconf", "check", "--config", config],
-        cwd=project, env=env, capture_output=True, text=True, timeout=TIMEOUT,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
     refused(result, config)
     assert "MiB" not in result.stderr
@@ -79,10 +87,18 @@ def test_lint_refuses_dev_zero_without_reading_it():
     assert "MiB" not in result.stderr
 
 
-@pytest.mark.parametrize("target", ["/dev/null", "/proc/self/fd/1", "/dev/stdout", "fifo.yaml", "folder.yaml"])
-@pytest.mark.parametrize("command", [["render"], ["schema"], ["cfn", "--account", "stg"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "target", ["/dev/null", "/proc/self/fd/1", "/dev/stdout", "fifo.yaml", "folder.yaml"]
+)
+@pytest.mark.parametrize(
+    "command", [["render"], ["schema"], ["cfn", "--account", "stg"]], ids=" ".join
+)
 def test_a_special_output_is_refused_and_left_as_it_is(project, target, command):
-    lasting = target in ("/dev/null", "fifo.yaml", "folder.yaml")  # the others name the child's stdout
+    lasting = target in (
+        "/dev/null",
+        "fifo.yaml",
+        "folder.yaml",
+    )  # the others name the child's stdout
     names = sorted(p.name for p in project.iterdir())
     before = os.stat(project / target) if lasting else None
     result = run_ciconf(*command, "-o", target, cwd=project)
@@ -90,19 +106,29 @@ def test_a_special_output_is_refused_and_left_as_it_is(project, target, command)
     assert result.stdout == ""
     if before is not None:
         after = os.stat(project / target)
-        assert (stat.S_IFMT(after.st_mode), after.st_ino) == (stat.S_IFMT(before.st_mode), before.st_ino)
+        assert (stat.S_IFMT(after.st_mode), after.st_ino) == (
+            stat.S_IFMT(before.st_mode),
+            before.st_ino,
+        )
     assert sorted(p.name for p in project.iterdir()) == names
 
 
 def test_render_to_dev_stdout_into_a_pipe_does_not_deadlock_and_stdout_is_the_way(project):
     reader = subprocess.Popen(
         [sys.executable, "-m", "ciconf", "render", "-o", "/dev/stdout"],
-        cwd=project, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     out, err = reader.communicate(timeout=TIMEOUT)
     assert reader.returncode == 2 and "use --stdout" in err and out == ""
     printed = run_ciconf("render", "--stdout", cwd=project)
-    assert printed.returncode == 0 and printed.stdout == (project / ".circleci" / "config.yml").read_text()
+    assert (
+        printed.returncode == 0
+        and printed.stdout == (project / ".circleci" / "config.yml").read_text()
+    )
 
 
 def test_a_symlink_to_a_regular_file_is_still_a_fine_input(project):
@@ -186,7 +212,12 @@ def test_dev_stdout_redirected_to_a_file_is_written_through_never_replaced(proje
     with open(project / "out.yml", "w") as out:
         result = subprocess.run(
             [sys.executable, "-m", "ciconf", "render", "-o", "/dev/stdout"],
-            cwd=project, env=cli_env(), stdout=out, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT,
+            cwd=project,
+            env=cli_env(),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
         )
     after = os.lstat("/dev/stdout")
     assert stat.S_ISLNK(after.st_mode) and after.st_ino == before.st_ino  # still the system's link

@@ -105,7 +105,10 @@ def _executor(job: Executor) -> dict:
     if job.machine is not None:
         env["machine"] = _machine(job.machine)
     else:
-        env["docker"] = [_container(job.image or ""), *(_container(s.image, s) for s in job.services)]
+        env["docker"] = [
+            _container(job.image or ""),
+            *(_container(s.image, s) for s in job.services),
+        ]
     if job.resource_class:
         env["resource_class"] = job.resource_class
     if job.working_directory:
@@ -162,7 +165,9 @@ def step(item: Step) -> Any:
     if kind == "setup_remote_docker":
         return _remote_docker(item.setup_remote_docker)
     value = getattr(item, kind)
-    settings = {key: _plain(val) for key, val in value if val is not None and val != [] and val is not False}
+    settings = {
+        key: _plain(val) for key, val in value if val is not None and val != [] and val is not False
+    }
     return {kind: settings} if settings else kind
 
 
@@ -225,7 +230,9 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
         suffix = f"_{snake(cache.name)}" if many and cache.name else ""
         shared("save_cache" + suffix, {"save_cache": {"key": key, "paths": list(cache.paths)}})
     hooks("after_install")
-    initialize = [commands.wait_for(w.host, w.port, w.timeout) for w in job.wait_for] + list(job.setup)
+    initialize = [commands.wait_for(w.host, w.port, w.timeout) for w in job.wait_for] + list(
+        job.setup
+    )
     if initialize:
         shared("initialize", _run("Initialize", commands.lines(initialize)))
     hooks("before_test")
@@ -249,7 +256,10 @@ def _report_steps(job: TestJob) -> list:
 def _test_jobs(fragments: Fragments, profile: Profile, name: str, job: TestJob) -> dict[str, dict]:
     environment = fragments.shared(f"{snake(name)}_environment", _executor(job))
     steps = _test_steps(fragments, profile.project, name, job)
-    after = [_shared_step(fragments, f"{_prefix(name)}after_test_{n}", s) for n, s in enumerate(job.steps.after_test, 1)]
+    after = [
+        _shared_step(fragments, f"{_prefix(name)}after_test_{n}", s)
+        for n, s in enumerate(job.steps.after_test, 1)
+    ]
     checkout = _checkout(job)
     jobs = {name: {MERGE: [environment], "steps": [checkout, *steps, *_report_steps(job), *after]}}
     merge = profile.merge_test
@@ -286,7 +296,9 @@ def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
     return executor, docker_steps
 
 
-def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict[tuple[str, bool], dict]:
+def _delivery_images(
+    fragments: Fragments, profile: Profile, plan: Plan
+) -> dict[tuple[str, bool], dict]:
     """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly one."""
     delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
     config = fragments.config
@@ -294,7 +306,10 @@ def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict
     before = [step(s) for s in profile.delivery.steps.before_build]  # type: ignore[union-attr]
     after = [step(s) for s in profile.delivery.steps.after_push]  # type: ignore[union-attr]
     login = _run("ECR login", commands.ecr_login(delivery.region))
-    build = [_run(f"{image.repository} image", commands.build_and_push(delivery, image)) for image in delivery.images]
+    build = [
+        _run(f"{image.repository} image", commands.build_and_push(delivery, image))
+        for image in delivery.images
+    ]
     build.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
     promote = [
         _run("Copy images", commands.promote_images(delivery)),
@@ -313,12 +328,20 @@ def _delivery_images(fragments: Fragments, profile: Profile, plan: Plan) -> dict
     by_kind: dict[tuple[str, bool], dict] = {}
     single_mode = len({mode for mode, _ in kinds}) == 1
     for mode, promotes in kinds:
-        account = next(a for a in plan.accounts if a.mode == mode and (a.promote_from is not None) == promotes)
+        account = next(
+            a for a in plan.accounts if a.mode == mode and (a.promote_from is not None) == promotes
+        )
         executor, docker_steps = _delivery_executor(delivery)
         credentials = _credentials_step(account)
         work = promote if promotes else build
         executor["steps"] = [
-            "checkout", *docker_steps, *([credentials] if credentials else []), login, *before, *work, *after
+            "checkout",
+            *docker_steps,
+            *([credentials] if credentials else []),
+            login,
+            *before,
+            *work,
+            *after,
         ]
         base = "promote_image" if promotes else "delivery_image"
         anchor = base if single_mode else f"{base}_{snake(mode)}"
@@ -347,7 +370,9 @@ def _delivery_environment(account: AccountPlan) -> dict:
 # --- custom jobs ----------------------------------------------------------------------------------
 
 
-def _custom_job(fragments: Fragments, name: str, job: CustomJob, shared_executors: set[str]) -> dict:
+def _custom_job(
+    fragments: Fragments, name: str, job: CustomJob, shared_executors: set[str]
+) -> dict:
     executor = _executor(job)
     key = json.dumps(executor, sort_keys=True)
     body: dict = {}

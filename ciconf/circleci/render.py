@@ -29,7 +29,9 @@ def header(profile_path: str, output_path: str | None) -> list[str]:
     ]
 
 
-def render_config(profile: Profile, profile_path: str, output_path: str | None = DEFAULT_OUTPUT) -> str:
+def render_config(
+    profile: Profile, profile_path: str, output_path: str | None = DEFAULT_OUTPUT
+) -> str:
     config = build_config(profile, derive_plan(profile))
     return dump(
         config.data,

@@ -8,14 +8,28 @@ from ciconf.profile.environment import Environment
 
 # TLS 1.3 and 1.2 only (AWS's recommended policy for new HTTPS listeners)
 SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
 # no egress at all unless a rule below adds it: an unreachable address stands in for the
 # default allow-all rule, which CloudFormation otherwise adds
 def no_egress() -> list[dict]:
-    return [{"CidrIp": "127.0.0.1/32", "IpProtocol": "-1", "Description": "no egress unless a rule adds it"}]
+    return [
+        {
+            "CidrIp": "127.0.0.1/32",
+            "IpProtocol": "-1",
+            "Description": "no egress unless a rule adds it",
+        }
+    ]
 
 
 def _ingress(port: int, cidr: str, why: str) -> dict:
-    return {"CidrIp": cidr, "IpProtocol": "tcp", "FromPort": port, "ToPort": port, "Description": why}
+    return {
+        "CidrIp": cidr,
+        "IpProtocol": "tcp",
+        "FromPort": port,
+        "ToPort": port,
+        "Description": why,
+    }
 
 
 def security_group(environment: Environment) -> dict:
@@ -73,7 +87,11 @@ def _not_found() -> list[dict]:
     return [
         {
             "Type": "fixed-response",
-            "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "Not found"},
+            "FixedResponseConfig": {
+                "StatusCode": "404",
+                "ContentType": "text/plain",
+                "MessageBody": "Not found",
+            },
         }
     ]
 
@@ -102,7 +120,11 @@ def http_listener() -> dict:
             "DefaultActions": [
                 {
                     "Type": "redirect",
-                    "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"},
+                    "RedirectConfig": {
+                        "Protocol": "HTTPS",
+                        "Port": "443",
+                        "StatusCode": "HTTP_301",
+                    },
                 }
             ],
         },
@@ -122,4 +144,7 @@ def resources(environment: Environment) -> dict:
 
 
 def dns_output() -> dict:
-    return {"Description": "Point your domain's DNS (CNAME or alias) here", "Value": get_att("LoadBalancer.DNSName")}
+    return {
+        "Description": "Point your domain's DNS (CNAME or alias) here",
+        "Value": get_att("LoadBalancer.DNSName"),
+    }

@@ -17,7 +17,11 @@ from ciconf.shell import buildspec as script
 
 
 def listeners(blue_green: BlueGreen) -> list[str]:
-    return [listener for listener in (blue_green.production_listener_arn, blue_green.test_listener_arn) if listener]
+    return [
+        listener
+        for listener in (blue_green.production_listener_arn, blue_green.test_listener_arn)
+        if listener
+    ]
 
 
 def _listener_rules(listener_arn: str) -> str:
@@ -50,7 +54,10 @@ def deployment_group(blue_green: BlueGreen, service_parameter: str) -> dict:
             "ApplicationName": ref("DeployApplication"),
             "ServiceRoleArn": get_att("CodeDeployRole.Arn"),
             "DeploymentConfigName": blue_green.deployment_config,
-            "DeploymentStyle": {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"},
+            "DeploymentStyle": {
+                "DeploymentType": "BLUE_GREEN",
+                "DeploymentOption": "WITH_TRAFFIC_CONTROL",
+            },
             "BlueGreenDeploymentConfiguration": {
                 "DeploymentReadyOption": {"ActionOnTimeout": "CONTINUE_DEPLOYMENT"},
                 "TerminateBlueInstancesOnDeploymentSuccess": {
@@ -59,7 +66,9 @@ def deployment_group(blue_green: BlueGreen, service_parameter: str) -> dict:
                 },
             },
             "AutoRollbackConfiguration": _rollback(blue_green),
-            "ECSServices": [{"ClusterName": ref("EcsClusterName"), "ServiceName": ref(service_parameter)}],
+            "ECSServices": [
+                {"ClusterName": ref("EcsClusterName"), "ServiceName": ref(service_parameter)}
+            ],
             "LoadBalancerInfo": {"TargetGroupPairInfoList": [pair]},
         },
     }
@@ -83,11 +92,18 @@ def codedeploy_role(blue_green: BlueGreen, service_parameter: str) -> dict:
     routes = listeners(blue_green)
     statements = [
         statement(
-            ["ecs:CreateTaskSet", "ecs:DeleteTaskSet", "ecs:DescribeServices", "ecs:UpdateServicePrimaryTaskSet"],
+            [
+                "ecs:CreateTaskSet",
+                "ecs:DeleteTaskSet",
+                "ecs:DescribeServices",
+                "ecs:UpdateServicePrimaryTaskSet",
+            ],
             [ecs_service(service_parameter), task_sets],
         ),
         statement(["elasticloadbalancing:ModifyListener"], routes),
-        statement(["elasticloadbalancing:ModifyRule"], [_listener_rules(route) for route in routes]),
+        statement(
+            ["elasticloadbalancing:ModifyRule"], [_listener_rules(route) for route in routes]
+        ),
         statement(
             [
                 "elasticloadbalancing:DescribeListeners",
@@ -131,7 +147,12 @@ def deploy_action(*, with_source_image: bool) -> dict:
         inputs.append({"Name": "SourceImage"})
     return {
         "Name": "BlueGreen",
-        "ActionTypeId": {"Category": "Deploy", "Owner": "AWS", "Provider": "CodeDeployToECS", "Version": "1"},
+        "ActionTypeId": {
+            "Category": "Deploy",
+            "Owner": "AWS",
+            "Provider": "CodeDeployToECS",
+            "Version": "1",
+        },
         "InputArtifacts": inputs,
         "Configuration": configuration,
         "RunOrder": 1,
@@ -144,8 +165,14 @@ def pipeline_permissions(blue_green: BlueGreen) -> list[dict]:
     group_arn = arn("codedeploy", "deploymentgroup:${DeployApplication}/${DeploymentGroup}")
     config_arn = arn("codedeploy", f"deploymentconfig:{blue_green.deployment_config}")
     return [
-        statement(["codedeploy:GetApplication", "codedeploy:GetApplicationRevision",
-                   "codedeploy:RegisterApplicationRevision"], [application_arn]),
+        statement(
+            [
+                "codedeploy:GetApplication",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+            ],
+            [application_arn],
+        ),
         statement(["codedeploy:CreateDeployment", "codedeploy:GetDeployment"], [group_arn]),
         statement(["codedeploy:GetDeploymentConfig"], [config_arn]),
         statement(["ecs:RegisterTaskDefinition"], ["*"]),

@@ -48,7 +48,11 @@ def repository_ids(delivery: DeliveryPlan) -> dict[str, str]:
     """Logical id of each repository's resource: Repository + its name in CamelCase (unique)."""
     ids: dict[str, str] = {}
     for number, image in enumerate(delivery.images, start=1):
-        camel = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", image.repository) if part)
+        camel = "".join(
+            part[:1].upper() + part[1:]
+            for part in re.split(r"[^A-Za-z0-9]+", image.repository)
+            if part
+        )
         logical = f"Repository{camel}"
         ids[image.repository] = logical if logical not in ids.values() else f"{logical}{number}"
     return ids
@@ -89,7 +93,11 @@ def lifecycle_policy(deploy_tag: str) -> str:
         {
             "rulePriority": 3,
             "description": f"Keep the newest {KEEP_IMAGES} commit images",
-            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": KEEP_IMAGES},
+            "selection": {
+                "tagStatus": "any",
+                "countType": "imageCountMoreThan",
+                "countNumber": KEEP_IMAGES,
+            },
             "action": {"type": "expire"},
         },
     ]
@@ -113,7 +121,10 @@ def repository(name: str, deploy_tag: str) -> dict:
             "EncryptionConfiguration": {"EncryptionType": "KMS"},  # the account's aws/ecr key
             "ImageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
             "ImageTagMutabilityExclusionFilters": [
-                {"ImageTagMutabilityExclusionFilterType": "WILDCARD", "ImageTagMutabilityExclusionFilterValue": deploy_tag}
+                {
+                    "ImageTagMutabilityExclusionFilterType": "WILDCARD",
+                    "ImageTagMutabilityExclusionFilterValue": deploy_tag,
+                }
             ],
             "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag)},
         },
@@ -125,7 +136,9 @@ def push_statements(delivery: DeliveryPlan) -> list[dict]:
     ids = repository_ids(delivery)
     return [
         statement([LOGIN_ACTION], ["*"]),
-        statement(PUSH_ACTIONS, [get_att(f"{ids[image.repository]}.Arn") for image in delivery.images]),
+        statement(
+            PUSH_ACTIONS, [get_att(f"{ids[image.repository]}.Arn") for image in delivery.images]
+        ),
     ]
 
 
@@ -145,13 +158,17 @@ def provider_arn(credentials: OidcCredentials) -> Tagged:
     assert credentials.org_id is not None
     if credentials.create_provider:
         return ref("CircleCiOidcProvider")
-    return sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(credentials.org_id)}")
+    return sub(
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(credentials.org_id)}"
+    )
 
 
 def role_trust(account: AccountPlan) -> dict:
     """Only CircleCI tokens of this organization and project (and branch) may assume the role."""
     credentials = account.credentials
-    assert isinstance(credentials, OidcCredentials) and credentials.org_id and credentials.project_id
+    assert (
+        isinstance(credentials, OidcCredentials) and credentials.org_id and credentials.project_id
+    )
     issuer = oidc_issuer(credentials.org_id)
     branch = account.branch if credentials.branch_only else None
     return policy(
@@ -161,7 +178,11 @@ def role_trust(account: AccountPlan) -> dict:
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
                 "StringEquals": {f"{issuer}:aud": credentials.org_id},
-                "StringLike": {f"{issuer}:sub": oidc_subject(credentials.org_id, credentials.project_id, branch)},
+                "StringLike": {
+                    f"{issuer}:sub": oidc_subject(
+                        credentials.org_id, credentials.project_id, branch
+                    )
+                },
             },
         }
     )
@@ -179,7 +200,9 @@ def deploy_role(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Description": f"CircleCI delivery job of {account.name}: pushes the images to ECR",
             "MaxSessionDuration": 3600,
             "AssumeRolePolicyDocument": role_trust(account),
-            "Policies": [{"PolicyName": "push-images", "PolicyDocument": policy(*push_statements(delivery))}],
+            "Policies": [
+                {"PolicyName": "push-images", "PolicyDocument": policy(*push_statements(delivery))}
+            ],
         },
     }
 
@@ -221,19 +244,29 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
 def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     outputs = {}
     for image, logical in zip(delivery.images, repository_ids(delivery).values()):
-        outputs[f"{logical}Uri"] = {"Description": f"docker push target of {image.repository}",
-                                    "Value": get_att(f"{logical}.RepositoryUri")}
+        outputs[f"{logical}Uri"] = {
+            "Description": f"docker push target of {image.repository}",
+            "Value": get_att(f"{logical}.RepositoryUri"),
+        }
     if wants_role(account):
-        outputs["DeployRoleArn"] = {"Description": "credentials.role_arn of the profile", "Value": get_att("DeployRole.Arn")}
+        outputs["DeployRoleArn"] = {
+            "Description": "credentials.role_arn of the profile",
+            "Value": get_att("DeployRole.Arn"),
+        }
     else:
-        outputs["DeliveryPolicyArn"] = {"Description": "Attach to the delivery job's IAM user or role",
-                                        "Value": ref("DeliveryPolicy")}
+        outputs["DeliveryPolicyArn"] = {
+            "Description": "Attach to the delivery job's IAM user or role",
+            "Value": ref("DeliveryPolicy"),
+        }
     return outputs
 
 
 def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) -> dict:
     ids = repository_ids(delivery)
-    resources: dict = {ids[image.repository]: repository(image.repository, account.deploy_tag) for image in delivery.images}
+    resources: dict = {
+        ids[image.repository]: repository(image.repository, account.deploy_tag)
+        for image in delivery.images
+    }
     credentials = account.credentials
     if wants_role(account):
         assert isinstance(credentials, OidcCredentials)
@@ -261,6 +294,8 @@ def notes(account: AccountPlan) -> list[str]:
                 f"it here; until then attach DeliveryPolicy to {credentials.role_arn}.",
             ]
         if not credentials.create_provider:
-            return [f"Uses the account's existing OIDC provider for {oidc_issuer(credentials.org_id)}."]
+            return [
+                f"Uses the account's existing OIDC provider for {oidc_issuer(credentials.org_id)}."
+            ]
         return []
     return ["Attach the DeliveryPolicy output to the IAM user whose keys the delivery job uses."]

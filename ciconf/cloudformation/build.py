@@ -53,7 +53,9 @@ def buildspec(delivery: DeliveryPlan, pipeline: Pipeline) -> str:
     traffic = traffic_service(delivery, pipeline)
     if traffic is not None:
         assert pipeline.blue_green is not None
-        commands = script.blue_green_script(delivery, services, traffic, appspec(pipeline.blue_green))
+        commands = script.blue_green_script(
+            delivery, services, traffic, appspec(pipeline.blue_green)
+        )
         files = [script.TASK_DEFINITION_TEMPLATE, script.APPSPEC]
     else:
         commands = script.rolling_script(delivery, services)
@@ -110,7 +112,9 @@ def build_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
         repositories = [ecr_repository(image.repository) for image in delivery.images]
         statements.append(statement(["ecr:DescribeImages"], repositories))
     # every service's current task definition: its containers are checked before the deploy
-    statements.append(statement(["ecs:DescribeServices"], [ecs_service(s.parameter) for s in services]))
+    statements.append(
+        statement(["ecs:DescribeServices"], [ecs_service(s.parameter) for s in services])
+    )
     statements.append(statement(["ecs:DescribeTaskDefinition"], ["*"]))
     return {
         "Type": "AWS::IAM::Role",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ciconf.cloudformation.alb import no_egress
-from ciconf.cloudformation.intrinsics import account_administers_key, get_att, policy, ref, statement, sub
+from ciconf.cloudformation.intrinsics import (
+    account_administers_key,
+    get_att,
+    policy,
+    ref,
+    statement,
+    sub,
+)
 from ciconf.cloudformation.network import private_subnets
 from ciconf.profile.environment import Database, Network
 
@@ -35,14 +42,20 @@ def wiring(database: Database) -> Wiring:
             "DB_DATABASE": database.name,
         },
         # read by ECS from the secret RDS manages (and rotates); never in the template
-        secrets={"DB_USERNAME": sub(SECRET + ":username::"), "DB_PASSWORD": sub(SECRET + ":password::")},
+        secrets={
+            "DB_USERNAME": sub(SECRET + ":username::"),
+            "DB_PASSWORD": sub(SECRET + ":password::"),
+        },
     )
 
 
 def secret_access() -> list[dict]:
     """For an execution role whose containers read the managed master secret."""
     return [
-        statement(["secretsmanager:GetSecretValue"], [get_att("DatabaseCluster.MasterUserSecret.SecretArn")]),
+        statement(
+            ["secretsmanager:GetSecretValue"],
+            [get_att("DatabaseCluster.MasterUserSecret.SecretArn")],
+        ),
         statement(["kms:Decrypt"], [get_att("DatabaseKey.Arn")]),
     ]
 
@@ -61,9 +74,16 @@ def parameter_family(database: Database) -> str:
 def _parameters(database: Database) -> dict:
     if database.engine == "aurora-mysql":
         # the seed's utf8mb4 settings, plus TLS-only connections
-        charset = {name: "utf8mb4" for name in (
-            "character_set_client", "character_set_connection", "character_set_database",
-            "character_set_results", "character_set_server")}
+        charset = {
+            name: "utf8mb4"
+            for name in (
+                "character_set_client",
+                "character_set_connection",
+                "character_set_database",
+                "character_set_results",
+                "character_set_server",
+            )
+        }
         return {**charset, "require_secure_transport": "ON"}
     return {"rds.force_ssl": "1"}
 
@@ -72,7 +92,9 @@ def _key() -> dict:
     return {
         "Type": "AWS::KMS::Key",
         "Properties": {
-            "Description": sub("Database storage, master secret and Performance Insights of ${AWS::StackName}"),
+            "Description": sub(
+                "Database storage, master secret and Performance Insights of ${AWS::StackName}"
+            ),
             "EnableKeyRotation": True,
             # RDS and Secrets Manager use the key through grants made for the callers IAM allows
             "KeyPolicy": policy(account_administers_key()),
@@ -83,12 +105,18 @@ def _key() -> dict:
 def _monitoring_role() -> dict:
     # AmazonRDSEnhancedMonitoringRole written out: RDS writes OS metrics to its own RDSOSMetrics group
     groups = sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*")
-    streams = sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*:log-stream:*")
+    streams = sub(
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*:log-stream:*"
+    )
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": policy(
-                {"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
             ),
             "Policies": [
                 {
@@ -96,7 +124,12 @@ def _monitoring_role() -> dict:
                     "PolicyDocument": policy(
                         statement(["logs:CreateLogGroup", "logs:PutRetentionPolicy"], [groups]),
                         statement(
-                            ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:PutLogEvents"],
+                            [
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogStreams",
+                                "logs:GetLogEvents",
+                                "logs:PutLogEvents",
+                            ],
                             [streams],
                         ),
                     ),

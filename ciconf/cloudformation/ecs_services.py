@@ -6,14 +6,32 @@ import re
 from dataclasses import dataclass
 
 from ciconf.cloudformation import database as db
-from ciconf.cloudformation.intrinsics import ecr_repository, get_att, policy, ref, statement, sub, trust
+from ciconf.cloudformation.intrinsics import (
+    ecr_repository,
+    get_att,
+    policy,
+    ref,
+    statement,
+    sub,
+    trust,
+)
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
 from ciconf.profile.derive import ImagePlan, registry_host
-from ciconf.profile.environment import Environment, EcsServiceSettings, SSM_PARAMETER_ARN, logical_name
+from ciconf.profile.environment import (
+    SSM_PARAMETER_ARN,
+    EcsServiceSettings,
+    Environment,
+    logical_name,
+)
 from ciconf.yamlkit.emit import Tagged
 
 DELIVERED = "ImagesDelivered"  # the condition (and parameter) that lifts desired counts above 0
-STRATEGIES = {"rolling": "ROLLING", "blue-green": "BLUE_GREEN", "linear": "LINEAR", "canary": "CANARY"}
+STRATEGIES = {
+    "rolling": "ROLLING",
+    "blue-green": "BLUE_GREEN",
+    "linear": "LINEAR",
+    "canary": "CANARY",
+}
 CATCH_ALL = "/*"
 
 
@@ -40,7 +58,9 @@ class ServicePlan:
         return None if target is None else self.settings.ports[target.container]
 
 
-def plans(environment: Environment, containers: dict[str, list[str]], images: tuple[ImagePlan, ...]) -> list[ServicePlan]:
+def plans(
+    environment: Environment, containers: dict[str, list[str]], images: tuple[ImagePlan, ...]
+) -> list[ServicePlan]:
     """The services in profile order; a catch-all path rule goes after every specific one."""
     by_container = {image.container: image for image in images}
     found = []
@@ -89,7 +109,9 @@ def execution_role(services: list[ServicePlan], database: bool) -> dict:
     One role for the stack's services, because the pipeline passes one execution role
     (its TaskExecutionRoleArn parameter) to every task definition it registers.
     """
-    repositories = dict.fromkeys(image.repository for service in services for image in service.images)
+    repositories = dict.fromkeys(
+        image.repository for service in services for image in service.images
+    )
     statements = [
         statement(["ecr:GetAuthorizationToken"], ["*"]),
         statement(
@@ -98,11 +120,14 @@ def execution_role(services: list[ServicePlan], database: bool) -> dict:
         ),
         statement(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [sub("${%sLogGroup.Arn}" % service.id) for service in services],
+            [sub(f"${{{service.id}LogGroup.Arn}}") for service in services],
         ),
     ]
     references = {
-        arn_ for service in services for names in service.settings.secrets.values() for arn_ in names.values()
+        arn_
+        for service in services
+        for names in service.settings.secrets.values()
+        for arn_ in names.values()
     }
     parameters = sorted(r for r in references if re.fullmatch(SSM_PARAMETER_ARN, r))
     secrets = sorted({_secret_resource(r) for r in references if r not in parameters})
@@ -116,21 +141,28 @@ def execution_role(services: list[ServicePlan], database: bool) -> dict:
         "Type": "AWS::IAM::Role",
         "Properties": {
             "AssumeRolePolicyDocument": _ecs_tasks_trust(),
-            "Policies": [{"PolicyName": "pull-log-and-read-secrets", "PolicyDocument": policy(*statements)}],
+            "Policies": [
+                {"PolicyName": "pull-log-and-read-secrets", "PolicyDocument": policy(*statements)}
+            ],
         },
     }
 
 
 def task_role() -> dict:
     # what the application itself may call: nothing until you attach policies (the role is exported)
-    return {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": _ecs_tasks_trust()}}
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {"AssumeRolePolicyDocument": _ecs_tasks_trust()},
+    }
 
 
 def _pairs(values: dict, key: str) -> list[dict]:
     return [{"Name": name, key: values[name]} for name in sorted(values)]
 
 
-def container(service: ServicePlan, image: ImagePlan, region: str, deploy_tag: str, database: db.Wiring | None) -> dict:
+def container(
+    service: ServicePlan, image: ImagePlan, region: str, deploy_tag: str, database: db.Wiring | None
+) -> dict:
     settings = service.settings
     name = image.container
     registry = registry_host("${AWS::AccountId}", region)
@@ -163,7 +195,9 @@ def container(service: ServicePlan, image: ImagePlan, region: str, deploy_tag: s
     return definition
 
 
-def task_definition(service: ServicePlan, region: str, deploy_tag: str, database: db.Wiring | None) -> dict:
+def task_definition(
+    service: ServicePlan, region: str, deploy_tag: str, database: db.Wiring | None
+) -> dict:
     settings = service.settings
     return {
         "Type": "AWS::ECS::TaskDefinition",
@@ -184,15 +218,20 @@ def task_definition(service: ServicePlan, region: str, deploy_tag: str, database
 
 
 def _rule(source: str, port: int, why: str) -> dict:
-    return {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "SourceSecurityGroupId": ref(source),
-            "Description": why}
+    return {
+        "IpProtocol": "tcp",
+        "FromPort": port,
+        "ToPort": port,
+        "SourceSecurityGroupId": ref(source),
+        "Description": why,
+    }
 
 
 def security_group(service: ServicePlan) -> dict:
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Properties": {
-            "GroupDescription": sub("${AWS::StackName} %s tasks" % service.name),
+            "GroupDescription": sub(f"${{AWS::StackName}} {service.name} tasks"),
             "VpcId": ref("Vpc"),
             "SecurityGroupEgress": [
                 {
@@ -224,7 +263,10 @@ def load_balancer_paths(service: ServicePlan) -> dict:
         },
     }
     return {
-        f"{service.id}FromLoadBalancer": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": ingress},
+        f"{service.id}FromLoadBalancer": {
+            "Type": "AWS::EC2::SecurityGroupIngress",
+            "Properties": ingress,
+        },
         f"LoadBalancerTo{service.id}": egress,
     }
 
@@ -244,7 +286,9 @@ def target_group(service: ServicePlan) -> dict:
             "HealthyThresholdCount": 2,
             "UnhealthyThresholdCount": 3,
             "Matcher": {"HttpCode": "200-399"},
-            "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}],
+            "TargetGroupAttributes": [
+                {"Key": "deregistration_delay.timeout_seconds", "Value": "30"}
+            ],
         },
     }
 
@@ -264,7 +308,8 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
             "Type": "forward",
             "ForwardConfig": {
                 "TargetGroups": [
-                    {"TargetGroupArn": ref(group), "Weight": weight} for group, weight in zip(groups, (1, 0))
+                    {"TargetGroupArn": ref(group), "Weight": weight}
+                    for group, weight in zip(groups, (1, 0))
                 ]
             },
         }
@@ -275,7 +320,12 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
         "Properties": {
             "ListenerArn": ref(listener),
             "Priority": priority,
-            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(service.settings.load_balancer.paths)}}],
+            "Conditions": [
+                {
+                    "Field": "path-pattern",
+                    "PathPatternConfig": {"Values": list(service.settings.load_balancer.paths)},
+                }
+            ],
             "Actions": [action],
         },
     }
@@ -288,7 +338,9 @@ def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
     groups, listeners and rules.
     """
     listeners = [ref("HttpsListener")] + ([ref("TestListener")] if test_listener else [])
-    rules = [ref(f"{service.id}ListenerRule")] + ([ref(f"{service.id}TestListenerRule")] if test_listener else [])
+    rules = [ref(f"{service.id}ListenerRule")] + (
+        [ref(f"{service.id}TestListenerRule")] if test_listener else []
+    )
     statements = [
         statement(
             [
@@ -311,7 +363,9 @@ def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
         "Properties": {
             # AWS's documented trust for the ECS infrastructure role (no source conditions)
             "AssumeRolePolicyDocument": trust("ecs.amazonaws.com"),
-            "Policies": [{"PolicyName": "blue-green-traffic", "PolicyDocument": policy(*statements)}],
+            "Policies": [
+                {"PolicyName": "blue-green-traffic", "PolicyDocument": policy(*statements)}
+            ],
         },
     }
 
@@ -329,8 +383,14 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
                         "Namespace": "AWS/ApplicationELB",
                         "MetricName": "HTTPCode_Target_5XX_Count",
                         "Dimensions": [
-                            {"Name": "TargetGroup", "Value": get_att(f"{group}.TargetGroupFullName")},
-                            {"Name": "LoadBalancer", "Value": get_att("LoadBalancer.LoadBalancerFullName")},
+                            {
+                                "Name": "TargetGroup",
+                                "Value": get_att(f"{group}.TargetGroupFullName"),
+                            },
+                            {
+                                "Name": "LoadBalancer",
+                                "Value": get_att("LoadBalancer.LoadBalancerFullName"),
+                            },
                         ],
                     },
                     "Period": 60,
@@ -355,17 +415,26 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
 
 def _deployment(service: ServicePlan) -> dict:
     settings = service.settings.deployment
-    configuration: dict = {"Strategy": STRATEGIES[settings.strategy], "MinimumHealthyPercent": 100,
-                           "MaximumPercent": 200}
+    configuration: dict = {
+        "Strategy": STRATEGIES[settings.strategy],
+        "MinimumHealthyPercent": 100,
+        "MaximumPercent": 200,
+    }
     if not service.blue_green:
         configuration["DeploymentCircuitBreaker"] = {"Enable": True, "Rollback": True}
     if settings.bake_minutes is not None:
         configuration["BakeTimeInMinutes"] = settings.bake_minutes
     if settings.strategy == "linear":
-        linear = {"StepPercent": settings.step_percent, "StepBakeTimeInMinutes": settings.step_bake_minutes}
+        linear = {
+            "StepPercent": settings.step_percent,
+            "StepBakeTimeInMinutes": settings.step_bake_minutes,
+        }
         configuration["LinearConfiguration"] = {k: v for k, v in linear.items() if v is not None}
     if settings.strategy == "canary":
-        canary = {"CanaryPercent": settings.canary_percent, "CanaryBakeTimeInMinutes": settings.canary_bake_minutes}
+        canary = {
+            "CanaryPercent": settings.canary_percent,
+            "CanaryBakeTimeInMinutes": settings.canary_bake_minutes,
+        }
         configuration["CanaryConfiguration"] = {k: v for k, v in canary.items() if v is not None}
     alarms: list = list(settings.alarms)
     if settings.target_5xx_alarm is not None:
@@ -449,7 +518,9 @@ def resources(
     }
     for service in services:
         sid = service.id
-        found[f"{sid}LogGroup"] = log_group(f"{LOG_PREFIX}ecs/{service.name}", environment.log_retention_days)
+        found[f"{sid}LogGroup"] = log_group(
+            f"{LOG_PREFIX}ecs/{service.name}", environment.log_retention_days
+        )
         found[f"{sid}TaskDefinition"] = task_definition(service, region, deploy_tag, wiring)
         found[f"{sid}SecurityGroup"] = security_group(service)
         if service.port is not None:
@@ -459,7 +530,9 @@ def resources(
             found[f"{sid}ListenerRule"] = listener_rule(service, "HttpsListener", service.priority)
             if service.blue_green:
                 if test:
-                    found[f"{sid}TestListenerRule"] = listener_rule(service, "TestListener", service.priority)
+                    found[f"{sid}TestListenerRule"] = listener_rule(
+                        service, "TestListener", service.priority
+                    )
                 found[f"{sid}InfrastructureRole"] = infrastructure_role(service, test)
             threshold = service.settings.deployment.target_5xx_alarm
             if threshold is not None:

@@ -8,7 +8,8 @@ service names are the pipeline's own, and the outputs are exported under stable 
 from __future__ import annotations
 
 from ciconf.circleci.render import display_path
-from ciconf.cloudformation import alb, database as db, ecs_services, network
+from ciconf.cloudformation import alb, ecs_services, network
+from ciconf.cloudformation import database as db
 from ciconf.cloudformation.ecs_services import DELIVERED, ServicePlan
 from ciconf.cloudformation.intrinsics import get_att, ref
 from ciconf.cloudformation.render import DEFAULT_DIR
@@ -80,7 +81,9 @@ def _output(description: str, value, export: str | None = None) -> dict:
 
 def _outputs(prefix: str, environment: Environment, services: list[ServicePlan]) -> dict:
     outputs = {
-        "ClusterName": _output("ECS cluster (the pipeline's EcsClusterName)", ref("Cluster"), f"{prefix}-cluster"),
+        "ClusterName": _output(
+            "ECS cluster (the pipeline's EcsClusterName)", ref("Cluster"), f"{prefix}-cluster"
+        ),
         "VpcId": _output("The VPC", ref("Vpc"), f"{prefix}-vpc"),
         "PrivateSubnetIds": _output(
             "Private subnets (tasks, database)",
@@ -88,7 +91,9 @@ def _outputs(prefix: str, environment: Environment, services: list[ServicePlan])
             f"{prefix}-private-subnets",
         ),
         "LoadBalancerDnsName": alb.dns_output(),
-        "HttpsListenerArn": _output("HTTPS listener", ref("HttpsListener"), f"{prefix}-https-listener"),
+        "HttpsListenerArn": _output(
+            "HTTPS listener", ref("HttpsListener"), f"{prefix}-https-listener"
+        ),
         "TaskExecutionRoleArn": _output(
             "Execution role of the services' tasks (the pipeline's TaskExecutionRoleArn)",
             get_att("TaskExecutionRole.Arn"),
@@ -109,7 +114,9 @@ def _outputs(prefix: str, environment: Environment, services: list[ServicePlan])
         )
     if environment.database is not None:
         outputs["DatabaseEndpoint"] = _output(
-            "Database writer endpoint", get_att("DatabaseCluster.Endpoint.Address"), f"{prefix}-database-endpoint"
+            "Database writer endpoint",
+            get_att("DatabaseCluster.Endpoint.Address"),
+            f"{prefix}-database-endpoint",
         )
         outputs["DatabaseSecretArn"] = _output(
             "Secret holding the database master user and password (managed by RDS)",
@@ -128,13 +135,17 @@ def environment_stack(plan: Plan, account: AccountPlan, environment: Environment
     """The template as data; `environment` must have passed `check_account` (names exist)."""
     delivery = plan.delivery
     if delivery is None or account.pipeline is None:
-        raise ValueError(f"account {account.name} needs delivery and pipeline sections for an environment")
+        raise ValueError(
+            f"account {account.name} needs delivery and pipeline sections for an environment"
+        )
     containers = service_containers(account, _containers(plan))
     services = ecs_services.plans(environment, containers, delivery.images)
     resources = network.resources(environment.network, environment.log_retention_days)
     resources.update(alb.resources(environment))
     resources.update(
-        ecs_services.resources(environment, services, account.pipeline.cluster, delivery.region, account.deploy_tag)
+        ecs_services.resources(
+            environment, services, account.pipeline.cluster, delivery.region, account.deploy_tag
+        )
     )
     if environment.database is not None:
         clients = [(service.id, f"{service.id}SecurityGroup") for service in services]
@@ -164,7 +175,7 @@ def check_account(doc: Document, plan: Plan, index: int, account: Account) -> No
     if not found:
         return
     first = found[0]
-    path = ("accounts", index) + first.path
+    path = ("accounts", index, *first.path)
     mark = doc.mark_for(path)
     raise InputError(
         doc.source,
@@ -200,12 +211,16 @@ def header(profile_path: str, account: AccountPlan, project: str) -> list[str]:
     ]
 
 
-def render_environment(plan: Plan, account: AccountPlan, environment: Environment, profile_path: str) -> str:
+def render_environment(
+    plan: Plan, account: AccountPlan, environment: Environment, profile_path: str
+) -> str:
     template = environment_stack(plan, account, environment)
     return dump(template, header=header(profile_path, account, plan.project), spacing=(0, 1))
 
 
-def environment_stacks_for(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
+def environment_stacks_for(
+    doc: Document, plan: Plan, directory: str = DEFAULT_DIR
+) -> list[tuple[str, str]]:
     """(file, text) of every account's environment stack, like the pipeline side's stacks list.
 
     Pure (reads and writes nothing), for `ciconf cfn --all` to write and `ciconf check` to compare.
@@ -216,4 +231,3 @@ def environment_stacks_for(doc: Document, plan: Plan, directory: str = DEFAULT_D
         (path, render_environment(plan, account, environment, doc.source))
         for account, environment, path in environment_targets(doc, profile, plan, directory)
     ]
-

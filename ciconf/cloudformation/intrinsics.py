@@ -71,7 +71,9 @@ def skip_checkov(*checks: tuple[str, str]) -> dict:
 
 def trust(service: str) -> dict:
     """Assume-role policy for one AWS service principal."""
-    return policy({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+    return policy(
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    )
 
 
 def pass_task_roles() -> dict:

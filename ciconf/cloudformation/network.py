@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 
-from ciconf.cloudformation.intrinsics import account_administers_key, arn, get_att, policy, ref, statement, sub
+from ciconf.cloudformation.intrinsics import (
+    account_administers_key,
+    arn,
+    get_att,
+    policy,
+    ref,
+    statement,
+    sub,
+)
 from ciconf.profile.environment import Network
 from ciconf.yamlkit.emit import Tagged
 
@@ -39,7 +47,13 @@ def public_subnets(network: Network) -> list[Tagged]:
 
 def log_key() -> dict:
     """One rotating key for every log group of the stack (flow logs, container logs)."""
-    logs_use = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    logs_use = [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+    ]
     return {
         "Type": "AWS::KMS::Key",
         "Properties": {
@@ -56,7 +70,11 @@ def log_key() -> dict:
                     "Action": logs_use,
                     "Resource": "*",
                     "Condition": {
-                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": arn("logs", f"log-group:{LOG_PREFIX}*")}
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": arn(
+                                "logs", f"log-group:{LOG_PREFIX}*"
+                            )
+                        }
                     },
                 },
             ),
@@ -96,7 +114,12 @@ def _flow_log_role() -> dict:
                     "PolicyName": "flow-logs",
                     "PolicyDocument": policy(
                         statement(
-                            ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"], [group, streams]
+                            [
+                                "logs:CreateLogStream",
+                                "logs:DescribeLogStreams",
+                                "logs:PutLogEvents",
+                            ],
+                            [group, streams],
                         )
                     ),
                 }
@@ -136,7 +159,10 @@ def resources(network: Network, retention_days: int) -> dict:
                 "DeliverLogsPermissionArn": get_att("FlowLogRole.Arn"),
             },
         },
-        "InternetGateway": {"Type": "AWS::EC2::InternetGateway", "Properties": {"Tags": _name("igw")}},
+        "InternetGateway": {
+            "Type": "AWS::EC2::InternetGateway",
+            "Properties": {"Tags": _name("igw")},
+        },
         "InternetGatewayAttachment": {
             "Type": "AWS::EC2::VPCGatewayAttachment",
             "Properties": {"VpcId": ref("Vpc"), "InternetGatewayId": ref("InternetGateway")},
@@ -168,7 +194,10 @@ def resources(network: Network, retention_days: int) -> dict:
         }
         found[f"PublicSubnet{i}RouteTableAssociation"] = {
             "Type": "AWS::EC2::SubnetRouteTableAssociation",
-            "Properties": {"SubnetId": ref(f"PublicSubnet{i}"), "RouteTableId": ref("PublicRouteTable")},
+            "Properties": {
+                "SubnetId": ref(f"PublicSubnet{i}"),
+                "RouteTableId": ref("PublicRouteTable"),
+            },
         }
         if _nat(network, i) == i:
             found[f"NatAddress{i}"] = {
@@ -209,6 +238,9 @@ def resources(network: Network, retention_days: int) -> dict:
         }
         found[f"PrivateSubnet{i}RouteTableAssociation"] = {
             "Type": "AWS::EC2::SubnetRouteTableAssociation",
-            "Properties": {"SubnetId": ref(f"PrivateSubnet{i}"), "RouteTableId": ref(f"PrivateRouteTable{i}")},
+            "Properties": {
+                "SubnetId": ref(f"PrivateSubnet{i}"),
+                "RouteTableId": ref(f"PrivateRouteTable{i}"),
+            },
         }
     return found

@@ -10,11 +10,13 @@ from ciconf.cloudformation.intrinsics import (
     ecs_service,
     get_att,
     pass_task_roles,
-    pipeline as pipeline_arn,
     policy,
     ref,
     statement,
     trust,
+)
+from ciconf.cloudformation.intrinsics import (
+    pipeline as pipeline_arn,
 )
 from ciconf.cloudformation.services import all_services, rolling_services, traffic_service
 from ciconf.cloudformation.storage import artifact_access
@@ -25,7 +27,12 @@ from ciconf.profile.models import Pipeline
 def _action(name: str, category: str, provider: str, configuration: dict, **extra) -> dict:
     action = {
         "Name": name,
-        "ActionTypeId": {"Category": category, "Owner": "AWS", "Provider": provider, "Version": "1"},
+        "ActionTypeId": {
+            "Category": category,
+            "Owner": "AWS",
+            "Provider": provider,
+            "Version": "1",
+        },
     }
     if configuration:
         action["Configuration"] = configuration
@@ -78,7 +85,9 @@ def stages(delivery: DeliveryPlan, account: AccountPlan, pipeline: Pipeline) -> 
     )
     result = [{"Name": "Source", "Actions": [source]}, {"Name": "Build", "Actions": [build]}]
     if pipeline.approval:
-        result.append({"Name": "Approve", "Actions": [_action("Approve", "Approval", "Manual", {})]})
+        result.append(
+            {"Name": "Approve", "Actions": [_action("Approve", "Approval", "Manual", {})]}
+        )
     result.append({"Name": "Deploy", "Actions": deploy_actions(delivery, pipeline)})
     return result
 
@@ -104,9 +113,14 @@ def _rolling_permissions(services: tuple[ServicePlan, ...]) -> list[dict]:
     """What the ECS deploy action calls (documented for the ECS standard deploy action)."""
     tasks = arn("ecs", "task/${EcsClusterName}/*")
     return [
-        statement(["ecs:DescribeServices", "ecs:UpdateService"], [ecs_service(s.parameter) for s in services]),
+        statement(
+            ["ecs:DescribeServices", "ecs:UpdateService"],
+            [ecs_service(s.parameter) for s in services],
+        ),
         statement(["ecs:DescribeTasks"], [tasks]),
-        statement(["ecs:ListTasks"], ["*"], Condition={"ArnEquals": {"ecs:cluster": ecs_cluster()}}),
+        statement(
+            ["ecs:ListTasks"], ["*"], Condition={"ArnEquals": {"ecs:cluster": ecs_cluster()}}
+        ),
         statement(["ecs:TagResource"], [arn("ecs", "task-definition/*")]),
         statement(["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], ["*"]),
         pass_task_roles(),
@@ -117,7 +131,9 @@ def pipeline_role(delivery: DeliveryPlan, pipeline: Pipeline) -> dict:
     statements = [
         *artifact_access(),
         statement(["ecr:DescribeImages"], [ecr_repository(delivery.source.repository)]),
-        statement(["codebuild:BatchGetBuilds", "codebuild:StartBuild"], [get_att("BuildProject.Arn")]),
+        statement(
+            ["codebuild:BatchGetBuilds", "codebuild:StartBuild"], [get_att("BuildProject.Arn")]
+        ),
     ]
     if pipeline.blue_green is not None:
         statements += bluegreen.pipeline_permissions(pipeline.blue_green)
@@ -155,7 +171,9 @@ def push_rule(delivery: DeliveryPlan, account: AccountPlan) -> dict:
                 },
             },
             "State": "ENABLED",
-            "Targets": [{"Id": "pipeline", "Arn": pipeline_arn(), "RoleArn": get_att("PushRuleRole.Arn")}],
+            "Targets": [
+                {"Id": "pipeline", "Arn": pipeline_arn(), "RoleArn": get_att("PushRuleRole.Arn")}
+            ],
         },
     }
 
@@ -168,7 +186,9 @@ def push_rule_role() -> dict:
             "Policies": [
                 {
                     "PolicyName": "start-pipeline",
-                    "PolicyDocument": policy(statement(["codepipeline:StartPipelineExecution"], [pipeline_arn()])),
+                    "PolicyDocument": policy(
+                        statement(["codepipeline:StartPipelineExecution"], [pipeline_arn()])
+                    ),
                 }
             ],
         },

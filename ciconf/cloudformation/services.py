@@ -15,7 +15,11 @@ def traffic_service(delivery: DeliveryPlan, pipeline: Pipeline) -> ServicePlan |
     if pipeline.blue_green is None:
         return None
     container = pipeline.blue_green.container
-    return next(s for s in all_services(delivery, pipeline) if any(i.container == container for i in s.images))
+    return next(
+        s
+        for s in all_services(delivery, pipeline)
+        if any(i.container == container for i in s.images)
+    )
 
 
 def rolling_services(delivery: DeliveryPlan, pipeline: Pipeline) -> tuple[ServicePlan, ...]:

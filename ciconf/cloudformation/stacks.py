@@ -19,7 +19,9 @@ DEFAULT_DIR = render.DEFAULT_DIR
 
 def all_stacks(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
     """(file, text) of every stack of every account; pure. Bad input raises one located InputError."""
-    return render.stacks_for(doc, plan, directory) + environment.environment_stacks_for(doc, plan, directory)
+    return render.stacks_for(doc, plan, directory) + environment.environment_stacks_for(
+        doc, plan, directory
+    )
 
 
 def cfn_outputs(
@@ -40,7 +42,13 @@ def cfn_outputs(
         return everything + environment.environment_stacks_for(doc, plan, directory or DEFAULT_DIR)
     if stack != "environment":
         return render.cfn_outputs(
-            doc, plan, account=account, stack=stack, output=output, stdout=stdout, directory=directory
+            doc,
+            plan,
+            account=account,
+            stack=stack,
+            output=output,
+            stdout=stdout,
+            directory=directory,
         )
     picked = render.find_account(plan, account, doc.source)
     for path, text in environment.environment_stacks_for(doc, plan):

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from ciconf.cloudformation.intrinsics import account_administers_key, arn, get_att, policy, ref, skip_checkov, statement, sub
+from ciconf.cloudformation.intrinsics import (
+    account_administers_key,
+    arn,
+    get_att,
+    policy,
+    ref,
+    skip_checkov,
+    statement,
+    sub,
+)
 
 LOG_GROUP_NAME = "/aws/codebuild/${AWS::StackName}"
 ARTIFACT_DAYS = 30  # artifacts only matter while an execution runs or is retried
@@ -47,7 +56,11 @@ def artifact_key() -> dict:
                     "Action": sorted(logs_use),
                     "Resource": "*",
                     "Condition": {
-                        "ArnEquals": {"kms:EncryptionContext:aws:logs:arn": arn("logs", f"log-group:{LOG_GROUP_NAME}")}
+                        "ArnEquals": {
+                            "kms:EncryptionContext:aws:logs:arn": arn(
+                                "logs", f"log-group:{LOG_GROUP_NAME}"
+                            )
+                        }
                     },
                 },
             ),
@@ -141,7 +154,8 @@ def artifact_access() -> list[dict]:
             ["s3:GetBucketLocation", "s3:GetBucketVersioning"], [get_att("ArtifactBucket.Arn")]
         ),
         statement(
-            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], [sub("${ArtifactBucket.Arn}/*")]
+            ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            [sub("${ArtifactBucket.Arn}/*")],
         ),
         statement(KEY_USE, [get_att("ArtifactKey.Arn")]),
     ]

@@ -15,7 +15,12 @@ TEMPLATE_VERSION = "2010-09-09"
 
 def _parameters(delivery: DeliveryPlan, settings: Pipeline) -> dict:
     def name(description: str, default: str) -> dict:
-        return {"Type": "String", "Default": default, "AllowedPattern": ECS_NAME_PATTERN, "Description": description}
+        return {
+            "Type": "String",
+            "Default": default,
+            "AllowedPattern": ECS_NAME_PATTERN,
+            "Description": description,
+        }
 
     def role(description: str) -> dict:
         return {"Type": "String", "AllowedPattern": ROLE_ARN_PATTERN, "Description": description}
@@ -23,9 +28,15 @@ def _parameters(delivery: DeliveryPlan, settings: Pipeline) -> dict:
     parameters = {"EcsClusterName": name("ECS cluster running the services", settings.cluster)}
     for service in all_services(delivery, settings):
         containers = ", ".join(image.container for image in service.images)
-        parameters[service.parameter] = name(f"ECS service the pipeline deploys (containers {containers})", service.name)
-    parameters["TaskExecutionRoleArn"] = role("The task definitions' execution role (the deploy passes it to ECS)")
-    parameters["TaskRoleArn"] = role("The task definitions' task role (repeat the execution role if there is none)")
+        parameters[service.parameter] = name(
+            f"ECS service the pipeline deploys (containers {containers})", service.name
+        )
+    parameters["TaskExecutionRoleArn"] = role(
+        "The task definitions' execution role (the deploy passes it to ECS)"
+    )
+    parameters["TaskRoleArn"] = role(
+        "The task definitions' task role (repeat the execution role if there is none)"
+    )
     return parameters
 
 
@@ -54,9 +65,13 @@ def _resources(delivery: DeliveryPlan, account: AccountPlan, settings: Pipeline)
     }
     traffic = traffic_service(delivery, settings)
     if settings.blue_green is not None and traffic is not None:
-        resources["CodeDeployRole"] = bluegreen.codedeploy_role(settings.blue_green, traffic.parameter)
+        resources["CodeDeployRole"] = bluegreen.codedeploy_role(
+            settings.blue_green, traffic.parameter
+        )
         resources["DeployApplication"] = bluegreen.application()
-        resources["DeploymentGroup"] = bluegreen.deployment_group(settings.blue_green, traffic.parameter)
+        resources["DeploymentGroup"] = bluegreen.deployment_group(
+            settings.blue_green, traffic.parameter
+        )
     resources["PipelineRole"] = pipeline.pipeline_role(delivery, settings)
     resources["Pipeline"] = pipeline.pipeline_resource(delivery, account, settings)
     resources["PushRuleRole"] = pipeline.push_rule_role()
@@ -67,11 +82,17 @@ def _resources(delivery: DeliveryPlan, account: AccountPlan, settings: Pipeline)
 def _outputs(settings: Pipeline) -> dict:
     outputs = {
         "PipelineName": {"Description": "The pipeline", "Value": ref("Pipeline")},
-        "ArtifactBucketName": {"Description": "Pipeline artifacts (expire after a month)", "Value": ref("ArtifactBucket")},
+        "ArtifactBucketName": {
+            "Description": "Pipeline artifacts (expire after a month)",
+            "Value": ref("ArtifactBucket"),
+        },
         "BuildLogGroupName": {"Description": "CodeBuild logs", "Value": ref("BuildLogGroup")},
     }
     if settings.blue_green is not None:
-        outputs["DeploymentGroupName"] = {"Description": "CodeDeploy deployment group", "Value": ref("DeploymentGroup")}
+        outputs["DeploymentGroupName"] = {
+            "Description": "CodeDeploy deployment group",
+            "Value": ref("DeploymentGroup"),
+        }
     return outputs
 
 

@@ -7,7 +7,7 @@ the fast entry point (ciconf/entry.py) reaches it without typer or pydantic.
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from ciconf.errors import InputError
 
@@ -24,7 +24,7 @@ DESCRIPTION = (
 
 
 def lint(
-    paths: Optional[Sequence[str]] = None,
+    paths: Sequence[str] | None = None,
     profile: bool = False,
     format: str = "text",
     list_rules: bool = False,

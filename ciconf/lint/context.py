@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ciconf.lint.findings import CAP, Finding
 from ciconf.yamlkit.load import Document, Mark
@@ -29,7 +30,9 @@ class LintContext:
     text: str
     doc: Document
     lines: list[str] = field(init=False)
-    memo: dict[Any, Any] = field(default_factory=dict)  # what several rules read (ciconf.lint.workflows)
+    memo: dict[Any, Any] = field(
+        default_factory=dict
+    )  # what several rules read (ciconf.lint.workflows)
     reported: Counter = field(default_factory=Counter)  # findings made so far, per rule
 
     def __post_init__(self) -> None:
@@ -40,7 +43,10 @@ class LintContext:
         return self.doc.data
 
     def finding(
-        self, rule: str, mark: Mark | None | Callable[[], Mark | None], message: str | Callable[[], str]
+        self,
+        rule: str,
+        mark: Mark | Callable[[], Mark | None] | None,
+        message: str | Callable[[], str],
     ) -> Finding:
         """A finding of `rule` at `mark`. A callable message (or mark) is only called when the
         finding will be shown (findings.CAP) or is the first left out: hostile configs make many
@@ -85,7 +91,7 @@ class LintContext:
                 node, path = stack.pop()
                 items = node.items() if isinstance(node, dict) else enumerate(node)
                 for key, value in items:
-                    here = path + (key,)
+                    here = (*path, key)
                     mark = marks.get(here)
                     if mark is None:
                         continue  # merged in, or not written here
@@ -101,9 +107,9 @@ class LintContext:
         """The loaded value at a written path (None when the path no longer resolves)."""
         node = self.doc.data
         for part in path:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            if (isinstance(node, dict) and part in node) or (
+                isinstance(node, list) and isinstance(part, int) and part < len(node)
+            ):
                 node = node[part]
             else:
                 return None
@@ -114,7 +120,9 @@ class LintContext:
         if not 0 < mark.line <= len(self.lines):
             return None
         line = self.lines[mark.line - 1]
-        start = mark.column - 1  # read from here only: a flow mapping may hold a whole job on one line
+        start = (
+            mark.column - 1
+        )  # read from here only: a flow mapping may hold a whole job on one line
         if line.startswith("&", start):  # an anchor on the value: skip its name
             anchor = ANCHOR.match(line, start)
             if anchor is None:

@@ -16,18 +16,40 @@ The answers follow jsonschema's draft-7 rules exactly for the keywords below; `p
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ANNOTATIONS = frozenset(
     {
-        "$schema", "$id", "$comment", "title", "description", "markdownDescription", "default",
-        "examples", "definitions", "readOnly", "writeOnly", "format", "contentMediaType",
-        "contentEncoding", "then", "else",  # then/else are read with `if`
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "markdownDescription",
+        "default",
+        "examples",
+        "definitions",
+        "readOnly",
+        "writeOnly",
+        "format",
+        "contentMediaType",
+        "contentEncoding",
+        "then",
+        "else",  # then/else are read with `if`
     }
 )
 # Draft-7 keywords not implemented here: a schema using one gets "don't know".
 UNSUPPORTED = frozenset(
-    {"uniqueItems", "contains", "dependencies", "additionalItems", "multipleOf", "exclusiveMinimum", "exclusiveMaximum"}
+    {
+        "uniqueItems",
+        "contains",
+        "dependencies",
+        "additionalItems",
+        "multipleOf",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+    }
 )
 
 
@@ -55,7 +77,14 @@ def _type_ok(name: str, value: Any) -> bool:
     raise Unknown(name)
 
 
-_PYTHON_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,), "null": (type(None),), "number": (int, float)}
+_PYTHON_TYPES = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "number": (int, float),
+}
 
 
 def _python_types(names: Any) -> tuple[type, ...] | None:
@@ -82,7 +111,9 @@ class Quick:
         self.find = find  # find(pattern, text): the ECMA-262 `pattern` test
         self.memo: dict[tuple[int, int], tuple[bool | None, Any, Any]] = {}
         self.refs: dict[str, Any] = {}
-        self.plans: dict[int, list] = {}  # id(schema) -> its checks, for as long as the validator lives
+        self.plans: dict[
+            int, list
+        ] = {}  # id(schema) -> its checks, for as long as the validator lives
         self.keep: list = []  # the planned schemas, so that no id in `plans` is ever reused
 
     def forget(self) -> None:
@@ -109,10 +140,7 @@ class Quick:
             self.keep.append(schema)  # its id stays its own
         kind = type(value)
         if kind is not dict and kind is not list and not isinstance(value, (dict, list)):
-            for check, argument in plan:  # a scalar: not remembered (cheaper to check again)
-                if not check(self, argument, value, schema):
-                    return False
-            return True
+            return all(check(self, argument, value, schema) for check, argument in plan)
         key = (id(schema), id(value))
         known = self.memo.get(key)
         if known is None:
@@ -120,7 +148,11 @@ class Quick:
                 answer: bool | None = self._check(schema, value)
             except Unknown:
                 answer = None
-            known = self.memo[key] = (answer, schema, value)  # the objects stay alive with their ids
+            known = self.memo[key] = (
+                answer,
+                schema,
+                value,
+            )  # the objects stay alive with their ids
         if known[0] is None:
             raise Unknown("remembered")
         return known[0]
@@ -159,7 +191,9 @@ class Quick:
         """`type` with the JSON types as Python types (None: one needs a closer look)."""
         if accepted is None:
             return self._type(schema["type"], value, schema)
-        return isinstance(value, accepted) and not (isinstance(value, bool) and bool not in accepted)
+        return isinstance(value, accepted) and not (
+            isinstance(value, bool) and bool not in accepted
+        )
 
     def _resolve(self, ref: str) -> Any:
         if ref not in self.refs:
@@ -244,7 +278,9 @@ class Quick:
         properties = schema.get("properties", {})
         patterns = "|".join(schema.get("patternProperties", {}))
         extras = [
-            name for name in value if name not in properties and not (patterns and re.search(patterns, name))
+            name
+            for name in value
+            if name not in properties and not (patterns and re.search(patterns, name))
         ]
         if isinstance(argument, dict):
             return all(self._valid(argument, value[name]) for name in extras)

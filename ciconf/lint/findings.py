@@ -10,8 +10,8 @@ summary finding that counts the rest.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ciconf.errors import printable
 
@@ -34,7 +34,13 @@ class Finding:
         return f"{printable(self.path)}:{self.line}:{self.column}: {self.rule} {self.message}"
 
     def as_dict(self) -> dict:
-        fields = {"path": self.path, "line": self.line, "column": self.column, "rule": self.rule, "message": self.message}
+        fields = {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "message": self.message,
+        }
         if self.omitted:
             fields["omitted"] = self.omitted
         if self.stopped:
@@ -59,10 +65,14 @@ def escaped(finding: Finding) -> Finding:
         message = printable(message)
     if message is finding.message:
         return finding
-    return Finding(finding.path, finding.line, finding.column, finding.rule, message, finding.omitted)
+    return Finding(
+        finding.path, finding.line, finding.column, finding.rule, message, finding.omitted
+    )
 
 
-def capped(found: Iterable[Finding], cap: int = CAP, stopped: Callable[[], bool] = lambda: False) -> list[Finding]:
+def capped(
+    found: Iterable[Finding], cap: int = CAP, stopped: Callable[[], bool] = lambda: False
+) -> list[Finding]:
     """The first `cap` findings (in the order the rule found them, which is file order), escaped,
     plus one summary finding at the first one left out, counting those left out.
 

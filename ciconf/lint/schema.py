@@ -11,9 +11,10 @@ import datetime
 import functools
 import json
 import re
+from collections.abc import Iterator
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ciconf.errors import InputError
 from ciconf.lint.fastschema import Quick
@@ -105,7 +106,9 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterat
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_properties(validator: Any, properties: dict, instance: Any, schema: Any) -> Iterator[Any]:
+def _pattern_properties(
+    validator: Any, properties: dict, instance: Any, schema: Any
+) -> Iterator[Any]:
     if not validator.is_type(instance, "object"):
         return
     for pattern, subschema in properties.items():
@@ -115,7 +118,9 @@ def _pattern_properties(validator: Any, properties: dict, instance: Any, schema:
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
+def _additional_properties(
+    validator: Any, allowed: Any, instance: Any, schema: Any
+) -> Iterator[Any]:
     """jsonschema's draft-7 `additionalProperties`, visiting the extra keys in the config's order
     (jsonschema uses a set, whose order changes from run to run): lint shows the first findings
     (findings.CAP), which must be the same ones every time."""
@@ -125,7 +130,11 @@ def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: 
         return
     properties = schema.get("properties", {})
     patterns = "|".join(schema.get("patternProperties", {}))
-    extras = [name for name in instance if name not in properties and not (patterns and re.search(patterns, name))]
+    extras = [
+        name
+        for name in instance
+        if name not in properties and not (patterns and re.search(patterns, name))
+    ]
     if validator.is_type(allowed, "object"):
         for extra in extras:
             yield from validator.descend(instance[extra], allowed, path=extra)
@@ -137,7 +146,9 @@ def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: 
             yield ValidationError(f"{joined} {verb} not match any of the regexes: {listed}")
         else:
             names = ", ".join(repr(extra) for extra in sorted(extras, key=str))
-            yield ValidationError(f"Additional properties are not allowed ({names} {'was' if len(extras) == 1 else 'were'} unexpected)")
+            yield ValidationError(
+                f"Additional properties are not allowed ({names} {'was' if len(extras) == 1 else 'were'} unexpected)"
+            )
 
 
 def json_compatible(value: Any) -> Any:
@@ -172,7 +183,9 @@ class _Sharing:
             value = value.isoformat()
         if isinstance(value, float):
             return value, (float, repr(value))
-        if value is None or isinstance(value, (str, int)):  # int covers bool: the type tells them apart
+        if value is None or isinstance(
+            value, (str, int)
+        ):  # int covers bool: the type tells them apart
             return value, (type(value), value)
         return value, ("object", id(value))  # not from the YAML loader; kept as it is, never merged
 

@@ -12,7 +12,7 @@ answer is the one `difflib.get_close_matches` gives.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 MAX_LENGTH = 100
 MAX_COMPARED = 200

@@ -16,8 +16,8 @@ rules stay quiet about it instead of guessing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.yamlkit.load import Document, Mark
@@ -138,7 +138,9 @@ class _Index:
         self.by_name: dict[str, list[Entry]] = {}
         self.matrix_by_job: dict[str, list[Entry]] = {}
         self.by_alias: dict[str, list[Entry]] = {}
-        self.matrix_names: dict[str, list[Entry]] = {}  # plain matrix names: `name-...` is generated
+        self.matrix_names: dict[
+            str, list[Entry]
+        ] = {}  # plain matrix names: `name-...` is generated
         self.templates: dict[tuple[str, ...], list[Entry]] = {}
         self.memo: dict[str, Resolved] = {}
         for entry in entries:
@@ -190,7 +192,9 @@ class _Index:
                 dash = required.find("-", dash + 1)
         for parts, entries in self.templates.items():
             scanned = len(required) if len(parts) > 2 else 0  # middle parts are searched for
-            if not self.budget.spend(len(parts[0]) + len(parts[-1]) + scanned + len(parts) + len(entries)):
+            if not self.budget.spend(
+                len(parts[0]) + len(parts[-1]) + scanned + len(parts) + len(entries)
+            ):
                 return False
             if fills(parts, required):
                 for entry in entries:
@@ -235,12 +239,12 @@ def _workflows(ctx: LintContext, budget: Budget) -> Iterator[Workflow]:
 
 def _entries(ctx: LintContext, path: tuple, items: list) -> Iterator[Entry]:
     for index, item in enumerate(items):
-        here = path + (index,)
+        here = (*path, index)
         if isinstance(item, str):
             yield Entry(item, item, ctx.doc.mark_for(here), path=here)
         elif isinstance(item, dict) and len(item) == 1:
             job, options = next(iter(item.items()))
-            yield _entry(ctx, here + (job,), str(job), options if isinstance(options, dict) else {})
+            yield _entry(ctx, (*here, job), str(job), options if isinstance(options, dict) else {})
 
 
 def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
@@ -258,7 +262,7 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
     if isinstance(matrix, dict) and isinstance(matrix.get("alias"), str):
         entry.matrix_alias = matrix["alias"]
     requires = options.get("requires")
-    where = path + ("requires",)
+    where = (*path, "requires")
     doc, found = ctx.doc, entry.requires
     for index, required in enumerate(requires if isinstance(requires, list) else []):
         if type(required) is not str:
@@ -266,7 +270,7 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
                 required = next(iter(required))
             if not isinstance(required, str):
                 continue
-        found.append(Requirement(required, where + (index,), doc))
+        found.append(Requirement(required, (*where, index), doc))
     return entry
 
 

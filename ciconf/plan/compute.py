@@ -10,7 +10,7 @@ from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
-from ciconf.plan.values import Unknown, Values, pipeline_lookup, fill, render_scalar
+from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
 from ciconf.plan.where import Where
 from ciconf.yamlkit.load import Document
 
@@ -22,13 +22,18 @@ def declared_parameters(doc: Document) -> dict[str, dict]:
         return {}
     if not isinstance(parameters, dict):
         raise Where(doc, ("parameters",)).error("expected a mapping of pipeline parameters")
-    return {str(name): definition if isinstance(definition, dict) else {} for name, definition in parameters.items()}
+    return {
+        str(name): definition if isinstance(definition, dict) else {}
+        for name, definition in parameters.items()
+    }
 
 
 def plan_config(doc: Document, values: Values) -> Plan:
     data = doc.data
     if not isinstance(data, dict):
-        raise Where(doc, ()).error("a CircleCI config is a mapping", expected="version:, jobs:, workflows:")
+        raise Where(doc, ()).error(
+            "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
+        )
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
     if isinstance(workflows, dict):
@@ -51,7 +56,10 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     if not isinstance(jobs, dict) or "build" not in jobs:
         return []
     if values.push.is_tag:
-        decision = Decision(None, "a config without workflows runs its build job; whether it does for tags is not documented")
+        decision = Decision(
+            None,
+            "a config without workflows runs its build job; whether it does for tags is not documented",
+        )
     else:
         decision = Decision.yes()
     job = JobPlan("build", "build", decision.runs, 0, False, [], decision.reason, [])
@@ -63,7 +71,11 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
         raise where.at("jobs").error("a workflow needs a list of jobs")
-    nodes = [node for index, entry in enumerate(entries) for node in _nodes(entry, values, where.at("jobs", index))]
+    nodes = [
+        node
+        for index, entry in enumerate(entries)
+        for node in _nodes(entry, values, where.at("jobs", index))
+    ]
     resolve(nodes)
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
@@ -92,7 +104,11 @@ def _workflow_outcome(condition: Decision, jobs: list[JobPlan]) -> tuple[bool | 
     if any(job.runs for job in jobs):
         return condition.runs, condition.reason
     if any(job.runs is None for job in jobs):
-        return None, condition.reason or "every job that could run depends on values the push does not decide"
+        return (
+            None,
+            condition.reason
+            or "every job that could run depends on values the push does not decide",
+        )
     return False, "no job runs (every job is filtered out)"
 
 
@@ -124,7 +140,9 @@ def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
         if not isinstance(options, dict):
             raise where.error(f"expected the job's options as a mapping, got {shown(options)}")
     else:
-        raise where.error("a workflow job is a name or a one-key mapping", expected="- build or - build: {...}")
+        raise where.error(
+            "a workflow job is a name or a one-key mapping", expected="- build or - build: {...}"
+        )
     job = render_scalar(job)
     nodes = []
     for instance in expand(job, _fill_pipeline(options, values), where):
@@ -150,7 +168,9 @@ def _own(options: dict, values: Values, where: Where) -> Decision:
     decision = job_filter(options.get("filters"), values, where.at("filters"))
     if decision.runs is False:
         return decision
-    condition = _condition({key: options[key] for key in ("when", "unless") if key in options}, values, where, "job")
+    condition = _condition(
+        {key: options[key] for key in ("when", "unless") if key in options}, values, where, "job"
+    )
     if condition.runs is False or (condition.runs is None and decision.runs is True):
         return condition
     return decision
@@ -208,6 +228,13 @@ def _statuses(statuses: Any, where: Where) -> tuple[str, ...]:
     if statuses is None:
         return ("success",)
     listed = [statuses] if isinstance(statuses, str) else statuses
-    if not isinstance(listed, list) or not listed or not all(isinstance(item, str) and item in STATUSES for item in listed):
-        raise where.error(f"unknown job status {shown(statuses)}", expected="one or a list of " + ", ".join(STATUSES))
+    if (
+        not isinstance(listed, list)
+        or not listed
+        or not all(isinstance(item, str) and item in STATUSES for item in listed)
+    ):
+        raise where.error(
+            f"unknown job status {shown(statuses)}",
+            expected="one or a list of " + ", ".join(STATUSES),
+        )
     return tuple(listed)

@@ -14,7 +14,8 @@ reported, never guessed.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ciconf.errors import shown
 from ciconf.plan.regex import full_match
@@ -43,7 +44,10 @@ def evaluate(statement: Any, values: Values, where: Where, depth: int = 0) -> bo
         return truthy(fill(statement, pipeline_lookup(values)))
     if len(statement) != 1 or next(iter(statement)) not in OPERATORS:
         keys = ", ".join(map(str, statement)) or "nothing"
-        raise where.error(f"a logic statement has one key, got {shown(keys)}", expected="one of " + ", ".join(OPERATORS))
+        raise where.error(
+            f"a logic statement has one key, got {shown(keys)}",
+            expected="one of " + ", ".join(OPERATORS),
+        )
     operator, argument = next(iter(statement.items()))
     here = where.at(operator)
     if operator == "not":
@@ -52,14 +56,19 @@ def evaluate(statement: Any, values: Values, where: Where, depth: int = 0) -> bo
     if operator == "matches":
         return _matches(argument, values, here)
     if not isinstance(argument, list):
-        raise here.error(f"{operator} takes a list", expected="a list of logic statements or values")
+        raise here.error(
+            f"{operator} takes a list", expected="a list of logic statements or values"
+        )
     if operator == "equal":
         return _equal(_fill_all(argument, values))
-    results = [_try(lambda item=item, index=index: evaluate(item, values, here.at(index), depth + 1)) for index, item in enumerate(argument)]
+    results = [
+        _try(lambda item=item, index=index: evaluate(item, values, here.at(index), depth + 1))
+        for index, item in enumerate(argument)
+    ]
     return _combine(operator, results)
 
 
-def _try(thunk: Callable[[], bool]) -> "bool | Unknown":
+def _try(thunk: Callable[[], bool]) -> bool | Unknown:
     try:
         return thunk()
     except Unknown as unknown:
@@ -212,14 +221,22 @@ class _Parser:
         while self.peek() == "or":
             self.take()
             results.append(_try(self.and_expr))
-        return results[0] if len(results) == 1 and not isinstance(results[0], Unknown) else _combine("or", results)
+        return (
+            results[0]
+            if len(results) == 1 and not isinstance(results[0], Unknown)
+            else _combine("or", results)
+        )
 
     def and_expr(self) -> Any:
         results = [_try(self.unary)]
         while self.peek() == "and":
             self.take()
             results.append(_try(self.unary))
-        return results[0] if len(results) == 1 and not isinstance(results[0], Unknown) else _combine("and", results)
+        return (
+            results[0]
+            if len(results) == 1 and not isinstance(results[0], Unknown)
+            else _combine("and", results)
+        )
 
     def unary(self) -> Any:
         if self.peek() == "not":
@@ -263,7 +280,9 @@ class _Parser:
 def evaluate_expression(text: str, values: Values, where: Where) -> bool:
     """An expression filter's truth; Unknown (with a note) when it cannot be decided or understood."""
     if len(text) > MAX_EXPRESSION:
-        raise where.error(f"the filter expression is {len(text)} characters long; the limit is {MAX_EXPRESSION}")
+        raise where.error(
+            f"the filter expression is {len(text)} characters long; the limit is {MAX_EXPRESSION}"
+        )
     try:
         return truthy(_Parser(_tokens(text), values).parse())
     except _NotUnderstood as problem:

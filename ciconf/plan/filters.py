@@ -35,7 +35,7 @@ class Decision:
     reason: str | None = None
 
     @staticmethod
-    def yes() -> "Decision":
+    def yes() -> Decision:
         return Decision(True)
 
 
@@ -75,14 +75,25 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
     key = "tags" if push.is_tag else "branches"
     if spec is None:
         if push.is_tag:
-            return Decision(False, "no tags filter (a tag push runs only jobs whose tags filter allows it)")
+            return Decision(
+                False, "no tags filter (a tag push runs only jobs whose tags filter allows it)"
+            )
         return Decision.yes()
     if not isinstance(spec, dict):
         raise where.error(f"expected a mapping with only: and/or ignore:, got {shown(spec)}")
     unknown = set(spec) - {"only", "ignore"}
     if unknown:
-        raise where.at(sorted(map(str, unknown))[0]).error("unknown filter key", expected="only or ignore")
-    templated = sorted({name for value in spec.values() for item, _ in _items(value, where) for name in TEMPLATE.findall(item)})
+        raise where.at(sorted(map(str, unknown))[0]).error(
+            "unknown filter key", expected="only or ignore"
+        )
+    templated = sorted(
+        {
+            name
+            for value in spec.values()
+            for item, _ in _items(value, where)
+            for name in TEMPLATE.findall(item)
+        }
+    )
     if templated:  # values the push decides were filled in already; these are unknown
         return Decision(None, f"{key} filter depends on {', '.join(templated)}")
     if push.is_tag and "only" not in spec and "ignore" not in spec:
@@ -92,14 +103,21 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
         only = _items(spec["only"], where.at("only"))
         only_hit = _matching(only, push.name)
         if only_hit is None:
-            listed = ", ".join(quoted(item) for item, _ in only[:3]) + (", ..." if len(only) > 3 else "")
-            return Decision(False, f"{key}.only ({listed}) does not match {quoted(push.name)}{_literal_hint(only)}")
+            listed = ", ".join(quoted(item) for item, _ in only[:3]) + (
+                ", ..." if len(only) > 3 else ""
+            )
+            return Decision(
+                False,
+                f"{key}.only ({listed}) does not match {quoted(push.name)}{_literal_hint(only)}",
+            )
     if "ignore" in spec:
         ignore = _items(spec["ignore"], where.at("ignore"))
         ignore_hit = _matching(ignore, push.name)
         if ignore_hit is not None:
             beats = f" (ignore beats only {quoted(only_hit)})" if only_hit is not None else ""
-            return Decision(False, f"{key}.ignore {quoted(ignore_hit)} matches {quoted(push.name)}{beats}")
+            return Decision(
+                False, f"{key}.ignore {quoted(ignore_hit)} matches {quoted(push.name)}{beats}"
+            )
     return Decision.yes()
 
 
@@ -110,13 +128,17 @@ def job_filter(filters: Any, values: Values, where: Where) -> Decision:
         return ref_filter(None, push, where)
     if isinstance(filters, str):
         try:
-            return Decision(True) if evaluate_expression(filters, values, where) else Decision(
-                False, f"filter expression {quoted(filters)} is false"
+            return (
+                Decision(True)
+                if evaluate_expression(filters, values, where)
+                else Decision(False, f"filter expression {quoted(filters)} is false")
             )
         except Unknown as unknown:
             return undecided(unknown, "filter expression")
     if not isinstance(filters, dict):
-        raise where.error(f"expected a mapping (branches:, tags:) or an expression, got {shown(filters)}")
+        raise where.error(
+            f"expected a mapping (branches:, tags:) or an expression, got {shown(filters)}"
+        )
     key = "tags" if push.is_tag else "branches"
     decision = ref_filter(filters.get(key), push, where.at(key))
     extra = sorted(map(str, set(filters) - {"branches", "tags"}))
@@ -128,5 +150,9 @@ def job_filter(filters: Any, values: Values, where: Where) -> Decision:
 
 def undecided(unknown: Unknown, what: str) -> Decision:
     if unknown.names:
-        return Decision(None, f"{what} depends on {', '.join(sorted(unknown.names))}" + (f" ({unknown.note})" if unknown.note else ""))
+        return Decision(
+            None,
+            f"{what} depends on {', '.join(sorted(unknown.names))}"
+            + (f" ({unknown.note})" if unknown.note else ""),
+        )
     return Decision(None, f"{what}: {unknown.note or 'cannot be decided'}")

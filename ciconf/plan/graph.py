@@ -45,7 +45,9 @@ def resolve(nodes: list[Node]) -> None:
             by_group.setdefault(node.group, []).append(node.name)
     for node in nodes:
         for requirement in node.requires:
-            requirement.targets = by_name.get(requirement.name) or by_group.get(requirement.name, [])
+            requirement.targets = by_name.get(requirement.name) or by_group.get(
+                requirement.name, []
+            )
 
 
 def order(nodes: list[Node]) -> list[Node]:
@@ -68,7 +70,9 @@ def order(nodes: list[Node]) -> list[Node]:
     if len(done) < len(nodes):
         finished = {id(node) for node in done}
         stuck = next(node for node in nodes if id(node) not in finished)
-        raise stuck.where.error(f"{stuck.name!r} is part of a requires cycle; CircleCI rejects the config")
+        raise stuck.where.error(
+            f"{stuck.name!r} is part of a requires cycle; CircleCI rejects the config"
+        )
     return done
 
 
@@ -78,7 +82,10 @@ def _requirement(node: Node, requirement: Requirement, upstream: Node) -> Decisi
     if upstream.decision.runs is False:
         why = f" ({upstream.decision.reason})" if upstream.decision.reason else ""
         if allows_not_run:
-            return Decision(None, f"requires {upstream.name} to be not_run, and it is filtered out{why}: whether CircleCI counts that as not_run is not documented")
+            return Decision(
+                None,
+                f"requires {upstream.name} to be not_run, and it is filtered out{why}: whether CircleCI counts that as not_run is not documented",
+            )
         return Decision(False, f"upstream {upstream.name} does not run{why}")
     if upstream.decision.runs is None:
         return Decision(None, f"upstream {upstream.name}: {upstream.decision.reason}")
@@ -98,7 +105,12 @@ def decide(nodes: list[Node]) -> list[Node]:
         verdicts = [node.own]
         for requirement in node.requires:
             if not requirement.targets:
-                verdicts.append(Decision(False, f"requires {requirement.name!r}, which is no job in this workflow (CircleCI rejects the config)"))
+                verdicts.append(
+                    Decision(
+                        False,
+                        f"requires {requirement.name!r}, which is no job in this workflow (CircleCI rejects the config)",
+                    )
+                )
             for target in requirement.targets:
                 verdicts.append(_requirement(node, requirement, by_name[target]))
         node.decision = _first(verdicts, False) or _first(verdicts, None) or Decision.yes()

@@ -34,7 +34,11 @@ def expand(job: str, options: dict, where: Where) -> list[Instance]:
         name = options.get("name", job)
         return [Instance(render_scalar(name), options, None)]
     where = where.at("matrix")
-    if not isinstance(matrix, dict) or not isinstance(matrix.get("parameters"), dict) or not matrix["parameters"]:
+    if (
+        not isinstance(matrix, dict)
+        or not isinstance(matrix.get("parameters"), dict)
+        or not matrix["parameters"]
+    ):
         raise where.error("a matrix needs parameters:", expected="parameters: {name: [values...]}")
     parameters = matrix["parameters"]
     for key, choices in parameters.items():
@@ -47,7 +51,9 @@ def expand(job: str, options: dict, where: Where) -> list[Instance]:
     for key in keys:
         count *= len(parameters[key])
     if count > MAX_COMBINATIONS:
-        raise where.error(f"the matrix has {count} combinations; ciconf plans at most {MAX_COMBINATIONS}")
+        raise where.error(
+            f"the matrix has {count} combinations; ciconf plans at most {MAX_COMBINATIONS}"
+        )
     excluded = _excluded(matrix.get("exclude"), where.at("exclude"))
     alias = render_scalar(matrix.get("alias", job))
     instances = []

@@ -60,7 +60,9 @@ def _shape(job: JobPlan) -> str:
     return "{{" + label(text) + "}}" if job.approval else "[" + label(text) + "]"
 
 
-def _account(index: int, delivery: Delivery, job_node: str | None, styles: dict[str, list[str]]) -> list[str]:
+def _account(
+    index: int, delivery: Delivery, job_node: str | None, styles: dict[str, list[str]]
+) -> list[str]:
     prefix = f"a{index}"
     title = f"account {delivery.account} ({delivery.region})"
     lines = [f"  subgraph {prefix}[{label(title)}]"]
@@ -72,7 +74,9 @@ def _account(index: int, delivery: Delivery, job_node: str | None, styles: dict[
         steps = [("cb", f"CodeBuild (pins {delivery.source}:{delivery.deploy_tag} by digest)")]
         if pipeline["approval"]:
             steps.append(("ok", "manual approval"))
-        steps.append(("ecs", f"ECS {pipeline['cluster']}/{pipeline['service']} ({pipeline['strategy']})"))
+        steps.append(
+            ("ecs", f"ECS {pipeline['cluster']}/{pipeline['service']} ({pipeline['strategy']})")
+        )
         previous = ecr
         for suffix, text in steps:
             node = f"{prefix}{suffix}"

@@ -78,7 +78,10 @@ class Delivery:
             "approval_job": self.hold,
             "region": self.region,
             "registry": self.registry,
-            "images": [{"repository": name, "tags": [self.commit_tag, self.deploy_tag]} for name in self.images],
+            "images": [
+                {"repository": name, "tags": [self.commit_tag, self.deploy_tag]}
+                for name in self.images
+            ],
             "commit_tag": self.commit_tag,
             "deploy_tag": self.deploy_tag,
             "pipeline_source": self.source,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ciconf.circleci.render import render_config
 from ciconf.plan.model import Delivery, Plan
-from ciconf.profile.derive import AccountPlan, DeliveryPlan, plan as derive_plan, registry_host
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, registry_host
+from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile
 from ciconf.profile.models import Profile
 

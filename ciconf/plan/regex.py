@@ -20,7 +20,7 @@ MAX_PATTERN_LENGTH = 1000
 
 
 @lru_cache(maxsize=512)
-def _compiled(pattern: str) -> "re.Pattern[str] | str":
+def _compiled(pattern: str) -> re.Pattern[str] | str:
     try:
         return re.compile(pattern)
     except re.error as error:
@@ -29,9 +29,11 @@ def _compiled(pattern: str) -> "re.Pattern[str] | str":
         return "nested too deeply"
 
 
-def compile_user_regex(pattern: str, where: Where) -> "re.Pattern[str]":
+def compile_user_regex(pattern: str, where: Where) -> re.Pattern[str]:
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise where.error(f"regular expression is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}")
+        raise where.error(
+            f"regular expression is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}"
+        )
     compiled = _compiled(pattern)
     if isinstance(compiled, str):
         raise where.error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from ciconf.errors import InputError, closest, shown
 
@@ -18,14 +18,22 @@ def parse_params(params: Sequence[str]) -> dict[str, str]:
     for item in params:
         key, equals, value = item.partition("=")
         if not equals or not key:
-            raise InputError("--param", f"{shown(item)} is not KEY=VALUE", expected="for example deploy=true")
+            raise InputError(
+                "--param", f"{shown(item)} is not KEY=VALUE", expected="for example deploy=true"
+            )
         if key in found:
             raise InputError("--param", f"{shown(key)} is given twice")
         found[key] = value
     return found
 
 
-def build_plan(profile: Optional[str], config: Optional[str], branch: Optional[str], tag: Optional[str], params: Sequence[str]):
+def build_plan(
+    profile: str | None,
+    config: str | None,
+    branch: str | None,
+    tag: str | None,
+    params: Sequence[str],
+):
     """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
     from ciconf.plan.compute import declared_parameters, plan_config
     from ciconf.plan.values import build_values, check_ref
@@ -68,17 +76,22 @@ def format_plan(plan, fmt: str) -> str:
 
 
 def plan_command(
-    profile: Optional[str],
-    config: Optional[str],
-    branch: Optional[str],
-    tag: Optional[str],
+    profile: str | None,
+    config: str | None,
+    branch: str | None,
+    tag: str | None,
     fmt: str = "text",
     params: Sequence[str] = (),
 ) -> int:
     """Print the plan for one push; 0 when computed, 2 on bad input (message on stderr)."""
     try:
         if fmt not in FORMATS:
-            raise InputError("--format", f"unknown format {shown(fmt)}", expected=" or ".join(FORMATS), suggestion=closest(fmt, FORMATS))
+            raise InputError(
+                "--format",
+                f"unknown format {shown(fmt)}",
+                expected=" or ".join(FORMATS),
+                suggestion=closest(fmt, FORMATS),
+            )
         output = format_plan(build_plan(profile, config, branch, tag, params), fmt)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)

@@ -13,13 +13,17 @@ def _state(runs: bool | None) -> str:
 def format_text(plan: Plan) -> str:
     lines = [f"plan for {printable(plan.push)}: {printable(plan.source)}"]
     if plan.setup:
-        lines.append("setup config: its workflows run first, then continue with another config (not planned)")
+        lines.append(
+            "setup config: its workflows run first, then continue with another config (not planned)"
+        )
     if not plan.workflows:
         lines.append("no workflows")
     for workflow in plan.workflows:
-        lines += [""] + _workflow(workflow)
+        lines += ["", *_workflow(workflow)]
     if plan.deliveries is not None:
-        lines += ["", "deliveries:"] + [line for delivery in plan.deliveries for line in _delivery(delivery)]
+        lines += ["", "deliveries:"] + [
+            line for delivery in plan.deliveries for line in _delivery(delivery)
+        ]
         if not plan.deliveries:
             lines.append("  none (the profile has no delivery section)")
     return "\n".join(lines) + "\n"

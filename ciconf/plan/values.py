@@ -9,8 +9,9 @@ it is reported as "depends on ...", never guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ciconf.errors import InputError, closest, printable, shown
 
@@ -64,9 +65,13 @@ def check_ref(kind: str, name: str) -> Push:
     if not name:
         raise InputError(f"--{kind}", "the name is empty", expected=f"a git {kind} name")
     if len(name) > MAX_REF_LENGTH:
-        raise InputError(f"--{kind}", f"the name is {len(name)} characters long; the limit is {MAX_REF_LENGTH}")
+        raise InputError(
+            f"--{kind}", f"the name is {len(name)} characters long; the limit is {MAX_REF_LENGTH}"
+        )
     if not name.isprintable():
-        raise InputError(f"--{kind}", f"{shown(name)} holds control characters", expected=f"a git {kind} name")
+        raise InputError(
+            f"--{kind}", f"{shown(name)} holds control characters", expected=f"a git {kind} name"
+        )
     return Push(kind, name)
 
 
@@ -83,7 +88,9 @@ class Unknown(Exception):
 class Values:
     push: Push
     known: dict[str, Any] = field(default_factory=dict)
-    declared: dict[str, dict] = field(default_factory=dict)  # pipeline parameter name -> its definition
+    declared: dict[str, dict] = field(
+        default_factory=dict
+    )  # pipeline parameter name -> its definition
     source: str = "config"
 
     def lookup(self, name: str) -> Any:
@@ -93,7 +100,7 @@ class Values:
         if name.startswith(PARAMETERS) and name[len(PARAMETERS) :] not in self.declared:
             raise InputError(
                 self.source,
-                f"{name} is used but no pipeline parameter {name[len(PARAMETERS):]!r} is declared",
+                f"{name} is used but no pipeline parameter {name[len(PARAMETERS) :]!r} is declared",
                 suggestion=closest(name[len(PARAMETERS) :], self.declared),
             )
         if name == "pipeline.git.branch" and self.push.is_tag:
@@ -101,7 +108,9 @@ class Values:
         raise Unknown([name])
 
 
-def build_values(push: Push, declared: dict[str, dict], params: dict[str, str], source: str) -> Values:
+def build_values(
+    push: Push, declared: dict[str, dict], params: dict[str, str], source: str
+) -> Values:
     """Values known for this push: the push itself, declared defaults, then --param overrides."""
     values = Values(push, declared=declared, source=source)
     if push.is_tag:
@@ -132,7 +141,9 @@ def _param_target(key: str, declared: dict[str, dict]) -> tuple[str, Any]:
     raise InputError(
         "--param",
         f"{shown(key)} is neither a declared pipeline parameter nor a pipeline value",
-        expected=("one of " + ", ".join(sorted(declared)) + " or ") if declared else "a pipeline value such as pipeline.trigger_source",
+        expected=("one of " + ", ".join(sorted(declared)) + " or ")
+        if declared
+        else "a pipeline value such as pipeline.trigger_source",
         suggestion=closest(bare, choices),
     )
 
@@ -151,7 +162,12 @@ def _typed(key: str, raw: str, definition: Any) -> Any:
     if kind == "enum":
         allowed = [str(item) for item in definition.get("enum", [])]
         if raw not in allowed:
-            raise InputError("--param", f"{key}={shown(raw)}", expected="one of " + ", ".join(allowed), suggestion=closest(raw, allowed))
+            raise InputError(
+                "--param",
+                f"{key}={shown(raw)}",
+                expected="one of " + ", ".join(allowed),
+                suggestion=closest(raw, allowed),
+            )
     return raw
 
 

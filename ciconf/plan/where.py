@@ -22,11 +22,13 @@ class Where:
     doc: Document
     path: tuple
 
-    def at(self, *more: Any) -> "Where":
+    def at(self, *more: Any) -> Where:
         return Where(self.doc, self.path + tuple(more))
 
     def error(self, message: str, **extra: Any) -> InputError:
-        mark = self.doc.value_marks.get(self.path) or self.doc.mark_for(self.path)  # the value, not its key
+        mark = self.doc.value_marks.get(self.path) or self.doc.mark_for(
+            self.path
+        )  # the value, not its key
         return InputError(
             self.doc.source,
             message,

@@ -62,7 +62,9 @@ class AccountPlan:
     tags: tuple[str, ...] = ()  # tag filters
     serial_group: str | None = None
     promote_from: str | None = None  # the account whose images this one copies
-    source_account_id: str | None = None  # that account's id: a literal, or $VAR naming a project variable
+    source_account_id: str | None = (
+        None  # that account's id: a literal, or $VAR naming a project variable
+    )
 
     @property
     def mode(self) -> str:
@@ -83,7 +85,7 @@ class DeliveryPlan:
     @property
     def deploy_tag_order(self) -> tuple[ImagePlan, ...]:
         others = tuple(image for image in self.images if image is not self.source)
-        return others + (self.source,)
+        return (*others, self.source)
 
     @property
     def commit_tag_pattern(self) -> str:
@@ -169,7 +171,9 @@ def plan(profile: Profile) -> Plan:
             machine=profile.delivery.machine,
             remote_docker=profile.delivery.remote_docker,
         )
-    accounts = tuple(_account(profile.project, account, profile.accounts) for account in profile.accounts)
+    accounts = tuple(
+        _account(profile.project, account, profile.accounts) for account in profile.accounts
+    )
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
 
 
@@ -195,15 +199,24 @@ def service_plans(delivery: DeliveryPlan, pipeline: Pipeline) -> tuple[ServicePl
     """
     if pipeline.services is None:
         assert pipeline.service is not None  # the model requires one of the two
-        return (ServicePlan(pipeline.service, "EcsServiceName", "ECS_SERVICE", "imagedefinitions.json",
-                            delivery.images),)
+        return (
+            ServicePlan(
+                pipeline.service,
+                "EcsServiceName",
+                "ECS_SERVICE",
+                "imagedefinitions.json",
+                delivery.images,
+            ),
+        )
     return tuple(
         ServicePlan(
             name=service.name,
             parameter=f"EcsService{service.key}Name",
             env_var=f"ECS_SERVICE_{snake(service.key)}".upper(),
             definitions_file=f"imagedefinitions-{service.name}.json",
-            images=tuple(image for image in delivery.images if image.container in service.containers),
+            images=tuple(
+                image for image in delivery.images if image.container in service.containers
+            ),
         )
         for service in pipeline.services
     )

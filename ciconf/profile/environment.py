@@ -50,15 +50,45 @@ CertificateArn = _grammar(
     "an ACM certificate ARN like arn:aws:acm:ap-northeast-1:123456789012:certificate/<uuid>",
 )
 AlarmName = _grammar(r"[A-Za-z0-9_.:/#+=@ -]{1,255}", "a CloudWatch alarm name")
-PathPattern = _grammar(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*")
-HealthCheckPath = _grammar(r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health")
+PathPattern = _grammar(
+    r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*"
+)
+HealthCheckPath = _grammar(
+    r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health"
+)
 InstanceClass = _grammar(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.medium")
-DatabaseName = _grammar(r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'")
-EngineVersion = _grammar(r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6")
+DatabaseName = _grammar(
+    r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'"
+)
+EngineVersion = _grammar(
+    r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6"
+)
 
 Port = Annotated[int, Field(ge=1, le=65535)]
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 # Fargate task sizes: CPU units -> the memory sizes (MiB) AWS accepts with it
 FARGATE_MEMORY = {
     256: (512, 1024, 2048),
@@ -87,8 +117,12 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 class Network(_Model):
     """The VPC: public subnets (load balancer, NAT) and private subnets (tasks, database), one each per AZ."""
 
-    cidr: Cidr = Field("10.0.0.0/16", description="VPC network, /16 to /20; subnets are /24s inside it")
-    availability_zones: Literal[2, 3] = Field(3, description="How many availability zones the subnets span")
+    cidr: Cidr = Field(
+        "10.0.0.0/16", description="VPC network, /16 to /20; subnets are /24s inside it"
+    )
+    availability_zones: Literal[2, 3] = Field(
+        3, description="How many availability zones the subnets span"
+    )
     nat: Literal["per-az", "single"] = Field(
         "per-az",
         description="per-az: one NAT gateway per zone (a zone outage leaves the others online); "
@@ -96,20 +130,27 @@ class Network(_Model):
     )
 
     @model_validator(mode="after")
-    def _room_for_subnets(self) -> "Network":
+    def _room_for_subnets(self) -> Network:
         prefix = ipaddress.IPv4Network(self.cidr).prefixlen
         if not 16 <= prefix <= 20:
-            raise ValueError(f"cidr must be a /16 to /20 network (room for the /24 subnets), got /{prefix}")
+            raise ValueError(
+                f"cidr must be a /16 to /20 network (room for the /24 subnets), got /{prefix}"
+            )
         return self
 
 
 class LoadBalancerTarget(_Model):
     """Where the load balancer sends this service's requests."""
 
-    container: EcsName = Field(description="The container that receives the traffic (one of the images' containers)")
+    container: EcsName = Field(
+        description="The container that receives the traffic (one of the images' containers)"
+    )
     health_check_path: HealthCheckPath = "/"
     paths: list[PathPattern] = Field(
-        default_factory=lambda: ["/*"], min_length=1, max_length=5, description="Path patterns routed to the service"
+        default_factory=lambda: ["/*"],
+        min_length=1,
+        max_length=5,
+        description="Path patterns routed to the service",
     )
 
 
@@ -122,16 +163,27 @@ class Deployment(_Model):
         "ECS native blue/green, shifting load balancer traffic all at once, in steps, or a canary first",
     )
     bake_minutes: int | None = Field(
-        None, ge=0, le=1440, description="blue-green/linear/canary: minutes both revisions run after the shift (AWS default 15)"
+        None,
+        ge=0,
+        le=1440,
+        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS default 15)",
     )
-    step_percent: float | None = Field(None, ge=3, le=100, description="linear: traffic shifted per step (default 10)")
-    step_bake_minutes: int | None = Field(None, ge=0, le=1440, description="linear: minutes between steps (default 6)")
-    canary_percent: float | None = Field(None, ge=0.1, le=100, description="canary: traffic shifted first (default 5)")
+    step_percent: float | None = Field(
+        None, ge=3, le=100, description="linear: traffic shifted per step (default 10)"
+    )
+    step_bake_minutes: int | None = Field(
+        None, ge=0, le=1440, description="linear: minutes between steps (default 6)"
+    )
+    canary_percent: float | None = Field(
+        None, ge=0.1, le=100, description="canary: traffic shifted first (default 5)"
+    )
     canary_bake_minutes: int | None = Field(
         None, ge=0, le=1440, description="canary: minutes before the rest shifts (default 10)"
     )
     alarms: list[AlarmName] = Field(
-        default_factory=list, max_length=10, description="Existing CloudWatch alarms; ALARM during a deployment rolls it back"
+        default_factory=list,
+        max_length=10,
+        description="Existing CloudWatch alarms; ALARM during a deployment rolls it back",
     )
     target_5xx_alarm: int | None = Field(
         None,
@@ -140,7 +192,7 @@ class Deployment(_Model):
     )
 
     @model_validator(mode="after")
-    def _settings_fit_strategy(self) -> "Deployment":
+    def _settings_fit_strategy(self) -> Deployment:
         used = {
             "linear": ("step_percent", "step_bake_minutes"),
             "canary": ("canary_percent", "canary_bake_minutes"),
@@ -161,11 +213,16 @@ class Deployment(_Model):
 class EcsServiceSettings(_Model):
     """One ECS service of the pipeline: its task size, ports, traffic, configuration and deployment."""
 
-    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(256, description="Fargate CPU units of a task")
+    cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
+        256, description="Fargate CPU units of a task"
+    )
     memory: int = Field(512, description="MiB of a task; must fit the CPU (Fargate's table)")
-    desired_count: int = Field(2, ge=1, le=1000, description="Tasks once images are delivered (see images_delivered)")
+    desired_count: int = Field(
+        2, ge=1, le=1000, description="Tasks once images are delivered (see images_delivered)"
+    )
     ports: dict[EcsName, Port] = Field(
-        default_factory=dict, description="Container -> the port it listens on (containers without one take no traffic)"
+        default_factory=dict,
+        description="Container -> the port it listens on (containers without one take no traffic)",
     )
     load_balancer: LoadBalancerTarget | None = Field(
         None, description="Route load balancer traffic to one container (its port from `ports`)"
@@ -174,12 +231,13 @@ class EcsServiceSettings(_Model):
         default_factory=dict, description="Container -> plain environment variables (never secrets)"
     )
     secrets: dict[EcsName, dict[EnvName, SecretArn]] = Field(
-        default_factory=dict, description="Container -> variables read from SSM or Secrets Manager by ARN at start"
+        default_factory=dict,
+        description="Container -> variables read from SSM or Secrets Manager by ARN at start",
     )
     deployment: Deployment = Field(default_factory=Deployment)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "EcsServiceSettings":
+    def _consistent(self) -> EcsServiceSettings:
         if self.memory not in FARGATE_MEMORY[self.cpu]:
             sizes = FARGATE_MEMORY[self.cpu]
             raise ValueError(
@@ -191,13 +249,19 @@ class EcsServiceSettings(_Model):
                 f"load_balancer.container {self.load_balancer.container!r} needs a port in `ports`"
             )
         if self.deployment.strategy != "rolling" and self.load_balancer is None:
-            raise ValueError(f"strategy {self.deployment.strategy} shifts load balancer traffic: set load_balancer")
+            raise ValueError(
+                f"strategy {self.deployment.strategy} shifts load balancer traffic: set load_balancer"
+            )
         if self.deployment.target_5xx_alarm is not None and self.load_balancer is None:
-            raise ValueError("target_5xx_alarm watches the service's target group: set load_balancer")
+            raise ValueError(
+                "target_5xx_alarm watches the service's target group: set load_balancer"
+            )
         for container, names in self.secrets.items():
             clash = sorted(set(names) & set(self.environment.get(container, {})))
             if clash:
-                raise ValueError(f"{container}: {', '.join(clash)} is both a secret and a plain variable")
+                raise ValueError(
+                    f"{container}: {', '.join(clash)} is both a secret and a plain variable"
+                )
         return self
 
 
@@ -205,9 +269,13 @@ class Database(_Model):
     """An Aurora cluster in the private subnets, reachable only from the services' tasks."""
 
     engine: Literal["aurora-mysql", "aurora-postgresql"] = "aurora-mysql"
-    engine_version: EngineVersion | None = Field(None, description="Default: 8.0.mysql_aurora.3.10.1 or 16.9")
+    engine_version: EngineVersion | None = Field(
+        None, description="Default: 8.0.mysql_aurora.3.10.1 or 16.9"
+    )
     instance_class: InstanceClass = "db.t4g.medium"
-    instances: int = Field(2, ge=1, le=15, description="Writer plus readers; 2 or more fail over to another zone")
+    instances: int = Field(
+        2, ge=1, le=15, description="Writer plus readers; 2 or more fail over to another zone"
+    )
     name: DatabaseName = Field("app", description="The database created in the cluster")
     backup_retention_days: int = Field(7, ge=1, le=35)
     containers: list[EcsName] = Field(
@@ -220,7 +288,9 @@ class TestListener(_Model):
     """A second HTTPS port where blue/green services show their new revision before the shift."""
 
     port: Port = 8443
-    cidrs: list[Cidr] = Field(min_length=1, max_length=20, description="Who may reach the test port")
+    cidrs: list[Cidr] = Field(
+        min_length=1, max_length=20, description="Who may reach the test port"
+    )
 
 
 class Environment(_Model):
@@ -228,19 +298,26 @@ class Environment(_Model):
 
     network: Network = Field(default_factory=Network)
     certificate_arn: CertificateArn | None = Field(
-        None, description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM certificate)"
+        None,
+        description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM certificate)",
     )
-    log_retention_days: int = Field(30, description="Days the VPC flow logs and container logs are kept")
+    log_retention_days: int = Field(
+        30, description="Days the VPC flow logs and container logs are kept"
+    )
     services: dict[EcsName, EcsServiceSettings] = Field(
         min_length=1, description="Keyed by the ECS service names of the account's pipeline"
     )
     database: Database | None = None
-    test_listener: TestListener | None = Field(None, description="Test traffic port for blue/green services")
+    test_listener: TestListener | None = Field(
+        None, description="Test traffic port for blue/green services"
+    )
 
     @model_validator(mode="after")
-    def _valid(self) -> "Environment":
+    def _valid(self) -> Environment:
         if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(f"log_retention_days must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+            raise ValueError(
+                f"log_retention_days must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}"
+            )
         seen: dict[str, str] = {}
         for name, service in self.services.items():
             for path in service.load_balancer.paths if service.load_balancer else []:
@@ -249,7 +326,9 @@ class Environment(_Model):
                 seen[path] = name
         logical = [logical_name(name) for name in self.services]
         if len(set(logical)) != len(logical):
-            raise ValueError("service names must differ in more than '-' and '_' (they name the stack's resources)")
+            raise ValueError(
+                "service names must differ in more than '-' and '_' (they name the stack's resources)"
+            )
         return self
 
 
@@ -295,7 +374,9 @@ class Problem:
 
 
 def _unknown(path: tuple, kind: str, name: str, known: list[str]) -> Problem:
-    return Problem(path, f"{name!r} is not one of the {kind}", ", ".join(known) or "none", closest(name, known))
+    return Problem(
+        path, f"{name!r} is not one of the {kind}", ", ".join(known) or "none", closest(name, known)
+    )
 
 
 def problems(account, containers: list[str]) -> list[Problem]:
@@ -304,13 +385,22 @@ def problems(account, containers: list[str]) -> list[Problem]:
     if environment is None:
         return []
     if account.pipeline is None:
-        return [Problem(("environment",), "an environment needs the account's pipeline section (cluster and service names)",
-                        "pipeline: {cluster: ..., service: ...}")]
+        return [
+            Problem(
+                ("environment",),
+                "an environment needs the account's pipeline section (cluster and service names)",
+                "pipeline: {cluster: ..., service: ...}",
+            )
+        ]
     if account.pipeline.strategy != "rolling":
-        return [Problem(("pipeline", "strategy"),
-                        "the environment's services deploy through ECS (rolling or ECS blue/green); CodeDeploy "
-                        "blue/green services are not generated",
-                        "strategy: rolling, with environment.services.<name>.deployment.strategy: blue-green")]
+        return [
+            Problem(
+                ("pipeline", "strategy"),
+                "the environment's services deploy through ECS (rolling or ECS blue/green); CodeDeploy "
+                "blue/green services are not generated",
+                "strategy: rolling, with environment.services.<name>.deployment.strategy: blue-green",
+            )
+        ]
     found: list[Problem] = []
     wanted = service_containers(account, containers)
     for name, service in environment.services.items():
@@ -319,10 +409,25 @@ def problems(account, containers: list[str]) -> list[Problem]:
             found.append(_unknown(base, "pipeline's ECS services", name, list(wanted)))
             continue
         own = wanted[name]
-        for field, named in (("ports", service.ports), ("environment", service.environment), ("secrets", service.secrets)):
-            found += [_unknown(base + (field, c), "service's containers", c, own) for c in named if c not in own]
+        for field, named in (
+            ("ports", service.ports),
+            ("environment", service.environment),
+            ("secrets", service.secrets),
+        ):
+            found += [
+                _unknown((*base, field, c), "service's containers", c, own)
+                for c in named
+                if c not in own
+            ]
     database = environment.database
     for index, container in enumerate(database.containers if database else []):
         if container not in containers:
-            found.append(_unknown(("environment", "database", "containers", index), "images' containers", container, containers))
+            found.append(
+                _unknown(
+                    ("environment", "database", "containers", index),
+                    "images' containers",
+                    container,
+                    containers,
+                )
+            )
     return found

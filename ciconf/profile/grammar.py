@@ -8,7 +8,8 @@ can be placed in a command without changing its meaning.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Callable
+from collections.abc import Callable
+from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -56,19 +57,23 @@ def _image_problem(value: str) -> str | None:
     if value.startswith("circleci/"):
         return (
             f"{value!r} is a deprecated circleci/* image; use the cimg/* convenience image "
-            f"(for example {'cimg/' + value.split('/', 1)[1].split('-')[0]!r})"
+            f"(for example {'cimg/' + value.split('/', 1)[1].split('-', maxsplit=1)[0]!r})"
         )
     return None
 
 
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
-check_env_name = _checker(_ENV_NAME, "a POSIX environment variable name like AWS_STG_ACCOUNT_ID", _not_a_key)
+check_env_name = _checker(
+    _ENV_NAME, "a POSIX environment variable name like AWS_STG_ACCOUNT_ID", _not_a_key
+)
 check_project = _checker(
-    r"[a-z][a-z0-9-]{0,38}[a-z0-9]", "a lowercase project name: letters, digits and '-' (2-40 chars)"
+    r"[a-z][a-z0-9-]{0,38}[a-z0-9]",
+    "a lowercase project name: letters, digits and '-' (2-40 chars)",
 )
 check_account_name = _checker(
-    r"[a-z][a-z0-9_]{0,19}", "a short lowercase account name like stg or prod (letters, digits, '_')"
+    r"[a-z][a-z0-9_]{0,19}",
+    "a short lowercase account name like stg or prod (letters, digits, '_')",
 )
 _check_region_format = _checker(
     r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest"
@@ -77,7 +82,9 @@ _check_region_format = _checker(
 )
 
 
-def problem(message: str, expected: str | None = None, suggestion: str | None = None) -> PydanticCustomError:
+def problem(
+    message: str, expected: str | None = None, suggestion: str | None = None
+) -> PydanticCustomError:
     """A validation error the profile loader shows as `message (expected …); did you mean '…'?`."""
     context = {"message": message, "expected": expected, "suggestion": suggestion}
     return PydanticCustomError("ciconf_value", "{message}", context)
@@ -108,8 +115,12 @@ check_ecr_repository = _checker(
     r"(?=.{2,256}\Z)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*",
     "an ECR repository name: lowercase letters, digits and . _ - separated by /",
 )
-check_image_tag = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker image tag (letters, digits, _ . -)")
-check_branch = _checker(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}", "a git branch name", _git_ref_problem)
+check_image_tag = _checker(
+    r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker image tag (letters, digits, _ . -)"
+)
+check_branch = _checker(
+    r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}", "a git branch name", _git_ref_problem
+)
 check_rel_path = _checker(
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
     "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no leading '-')",
@@ -127,7 +138,9 @@ check_docker_image = _checker(
 check_host = _checker(
     r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", "a host name or IPv4 address like 127.0.0.1"
 )
-check_context = _checker(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "a CircleCI context name (letters, digits, _ . -)")
+check_context = _checker(
+    r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "a CircleCI context name (letters, digits, _ . -)"
+)
 ROLE_ARN_PATTERN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
 ECS_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,254}"
 
@@ -138,9 +151,7 @@ check_role_arn = _checker(
 check_resource_class = _checker(
     r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
 )
-check_ecs_name = _checker(
-    ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)"
-)
+check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)")
 check_listener_arn = _checker(
     r"arn:aws(?:-[a-z]+)*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/(?:app|net)/"
     r"[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}",
@@ -259,7 +270,9 @@ check_container_image = _checker(
     "a Docker image reference like cimg/php:8.3",
     _machine_image_as_docker,
 )
-_check_machine_pattern = _checker(MACHINE_IMAGE_PATTERN, "a CircleCI machine image like ubuntu-2204:current")
+_check_machine_pattern = _checker(
+    MACHINE_IMAGE_PATTERN, "a CircleCI machine image like ubuntu-2204:current"
+)
 
 
 def check_machine_image(value: str) -> str:
@@ -277,7 +290,9 @@ def check_docker_image_lenient(value: str) -> bool:
 
 
 JOB_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-check_job_name = _checker(JOB_NAME_PATTERN, "a job name: lowercase letters, digits, '_' and '-' (up to 40)")
+check_job_name = _checker(
+    JOB_NAME_PATTERN, "a job name: lowercase letters, digits, '_' and '-' (up to 40)"
+)
 ORB_REF_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}@[0-9]+\.[0-9]+\.[0-9]+"
 
 
@@ -295,15 +310,25 @@ def check_orb_ref(value: str) -> str:
 
 
 ORB_ALIAS_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-check_orb_alias = _checker(ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'")
+check_orb_alias = _checker(
+    ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'"
+)
 ORB_ITEM_PATTERN = ORB_ALIAS_PATTERN + r"/[a-z][a-z0-9_-]{0,63}"
 check_orb_item = _checker(ORB_ITEM_PATTERN, "an orb command or job like aws-cli/setup")
 PARAMETER_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
-check_parameter_name = _checker(PARAMETER_NAME_PATTERN, "a parameter name: letters, digits, '_' and '-'")
+check_parameter_name = _checker(
+    PARAMETER_NAME_PATTERN, "a parameter name: letters, digits, '_' and '-'"
+)
 MATRIX_VALUE_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}"
-check_matrix_value = _checker(MATRIX_VALUE_PATTERN, "a matrix value like 8.3 (letters, digits, _ . -)")
-GLOB_PATTERN = r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+*?{},\[\]!][A-Za-z0-9_.@+*?{},\[\]!/-]{0,499}"
-check_glob = _checker(GLOB_PATTERN, "a relative glob like tests/**/*_test.py (no '..', no spaces or quotes)")
+check_matrix_value = _checker(
+    MATRIX_VALUE_PATTERN, "a matrix value like 8.3 (letters, digits, _ . -)"
+)
+GLOB_PATTERN = (
+    r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+*?{},\[\]!][A-Za-z0-9_.@+*?{},\[\]!/-]{0,499}"
+)
+check_glob = _checker(
+    GLOB_PATTERN, "a relative glob like tests/**/*_test.py (no '..', no spaces or quotes)"
+)
 check_timeout = _checker(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]", "a duration like 20m, 1.5h or 90s")
 check_fingerprint = _checker(
     r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?",
@@ -375,7 +400,9 @@ def check_tag_filter(value: str) -> str:
 def patterned(check: Callable[[str], str], pattern: str) -> type:
     """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf refuses."""
     return Annotated[  # type: ignore[return-value]
-        str, AfterValidator(check), WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"})
+        str,
+        AfterValidator(check),
+        WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"}),
     ]
 
 
@@ -389,7 +416,9 @@ ParameterName = patterned(check_parameter_name, PARAMETER_NAME_PATTERN)
 MatrixValue = patterned(check_matrix_value, MATRIX_VALUE_PATTERN)
 Glob = patterned(check_glob, GLOB_PATTERN)
 Timeout = patterned(check_timeout, r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
-Fingerprint = patterned(check_fingerprint, r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?")
+Fingerprint = patterned(
+    check_fingerprint, r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?"
+)
 CacheKey = constrained(check_cache_key)
 SerialGroup = constrained(check_serial_group)
 Shell = constrained(check_shell)

@@ -28,7 +28,9 @@ def load_profile(path: str) -> Profile:
 
 def load_profile_document(path: str) -> tuple[Document, Profile]:
     """The profile and the document it came from (for messages that point into the file)."""
-    doc = load_text(read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES)
+    doc = load_text(
+        read_text(path, max_bytes=PROFILE_MAX_BYTES), path, max_nodes=PROFILE_MAX_VALUES
+    )
     return doc, validate_document(doc)
 
 
@@ -57,7 +59,9 @@ def validate_document(doc: Document) -> Profile:
             profile = Profile.model_validate(doc.data)
     except ValidationError as error:
         located, unexplained = _located(error, doc, {path for path, _ in secrets})
-        raise InputError.collect([problem for _, problem in secrets] + located, unexplained) from None
+        raise InputError.collect(
+            [problem for _, problem in secrets] + located, unexplained
+        ) from None
     if secrets:
         raise InputError.collect([problem for _, problem in secrets])
     return profile
@@ -84,12 +88,22 @@ def _literal_secrets(doc: Document) -> list[tuple[tuple, InputError]]:
             for key, item in value.items():
                 if isinstance(key, str) and _holds_credential(key):
                     # name the mapping, not the key: the field name would repeat the secret
-                    found.append((path + (key,), _credential_error(doc, path, doc.key_marks.get(path + (key,)))))
-                stack.append((path + (key,), item))
+                    found.append(
+                        (
+                            (*path, key),
+                            _credential_error(doc, path, doc.key_marks.get((*path, key))),
+                        )
+                    )
+                stack.append(((*path, key), item))
         elif isinstance(value, list):
-            stack.extend((path + (index,), item) for index, item in enumerate(value))
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
         elif isinstance(value, str) and _holds_credential(value):
-            found.append((path, _credential_error(doc, path, doc.value_marks.get(path) or doc.mark_for(path))))
+            found.append(
+                (
+                    path,
+                    _credential_error(doc, path, doc.value_marks.get(path) or doc.mark_for(path)),
+                )
+            )
     return found
 
 
@@ -124,7 +138,11 @@ def dotted(path: tuple) -> str:
         if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
             text += f".{part}" if text else part
         else:
-            text += f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f"[{shown(part)}]"
+            text += (
+                f"[{part}]"
+                if isinstance(part, int) and not isinstance(part, bool)
+                else f"[{shown(part)}]"
+            )
     return text or "(root)"
 
 
@@ -142,10 +160,9 @@ def _data_path(loc: tuple, data: Any) -> tuple[tuple, bool]:
             annotation = _union_member(annotation, part)
             continue
         annotation = _step(annotation, part)
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and index == len(loc) - 1:
@@ -216,7 +233,9 @@ def _union_member(annotation: Any, tag: Any) -> Any:
 MAX_EXPLAINED = 100
 
 
-def _located(error: ValidationError, doc: Document, secret_paths: set[tuple]) -> tuple[list[InputError], int]:
+def _located(
+    error: ValidationError, doc: Document, secret_paths: set[tuple]
+) -> tuple[list[InputError], int]:
     """The first validation problems in file order as located InputErrors, and how many more there are.
 
     No problem is reported about a path that holds a secret: its message could repeat it."""
@@ -258,7 +277,7 @@ def _without_echoes(problems: list) -> list:
             guesses += 1  # a guess only where it can matter, and a bounded number of them
             model = _model_at(loc[:-1])
             guess = closest(str(loc[-1]), list(model.model_fields) if model else [])
-            typos.add(loc[:-1] + (guess,))
+            typos.add((*loc[:-1], guess))
     return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
@@ -335,16 +354,24 @@ def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | N
             hint = "; quote the value to keep it a string"
         return _got(value) + hint, "a string", None
     if kind == "int_type" and isinstance(value, str):
-        hint = "; write the number without quotes" if quoted and isinstance(_plain(value), int) else ""
+        hint = (
+            "; write the number without quotes" if quoted and isinstance(_plain(value), int) else ""
+        )
         return _got(value) + hint, "a whole number", None
     if kind == "bool_type" and isinstance(value, str):
-        hint = "; write true or false without quotes" if quoted and isinstance(_plain(value), bool) else ""
+        hint = (
+            "; write true or false without quotes"
+            if quoted and isinstance(_plain(value), bool)
+            else ""
+        )
         return _got(value) + hint, "true or false", None
     if kind == "string_pattern_mismatch":
         return _got(value), f"text matching {ctx.get('pattern')}", None
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        options = [part.strip(" '\"") for part in expected.replace(" or ", ",").split(",") if part.strip()]
+        options = [
+            part.strip(" '\"") for part in expected.replace(" or ", ",").split(",") if part.strip()
+        ]
         return f"unknown value {shown(value)}", expected, closest(str(value), options)
     if kind == "union_tag_invalid":
         options = [part.strip(" '\"") for part in str(ctx.get("expected_tags", "")).split(",")]
@@ -354,14 +381,37 @@ def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | N
             closest(str(ctx.get("tag")), options),
         )
     if kind == "union_tag_not_found":
-        return f"missing key {_discriminator(item)!r}", "one of env-indirection, context, oidc", None
+        return (
+            f"missing key {_discriminator(item)!r}",
+            "one of env-indirection, context, oidc",
+            None,
+        )
     if kind in ("too_short", "too_long"):
-        got = f"got an empty {type(value).__name__}" if value in ([], {}) else f"got {len(value)} items"
-        bound = f"at least {ctx.get('min_length')}" if kind == "too_short" else f"at most {ctx.get('max_length')}"
-        return got, f"{bound} item{'s' if (ctx.get('min_length') or ctx.get('max_length')) != 1 else ''}", None
+        got = (
+            f"got an empty {type(value).__name__}"
+            if value in ([], {})
+            else f"got {len(value)} items"
+        )
+        bound = (
+            f"at least {ctx.get('min_length')}"
+            if kind == "too_short"
+            else f"at most {ctx.get('max_length')}"
+        )
+        return (
+            got,
+            f"{bound} item{'s' if (ctx.get('min_length') or ctx.get('max_length')) != 1 else ''}",
+            None,
+        )
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return _got(value), item["msg"].lower().removeprefix("input should be "), None
     message = item["msg"].removeprefix("Value error, ")
-    if kind in ("int_type", "bool_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+    if kind in (
+        "int_type",
+        "bool_type",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+    ):
         return _got(value), message.lower().removeprefix("input should be "), None
     return message, None, None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -32,9 +32,9 @@ from ciconf.profile.grammar import (
     CacheKey,
     CachePath,
     Command,
+    ContainerImage,
     ContextName,
     DeploymentConfigName,
-    ContainerImage,
     EcrRepository,
     EcsName,
     EnvName,
@@ -71,8 +71,30 @@ DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ALARM_NAME_PATTERN = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$"
 # the values CloudWatch Logs accepts for RetentionInDays
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 class Model(BaseModel):
@@ -99,28 +121,35 @@ class Service(Model):
 class RemoteDocker(Model):
     """Docker for `docker build` inside a docker job (CircleCI's setup_remote_docker)."""
 
-    docker_layer_caching: bool = Field(False, description="Reuse image layers between jobs (a paid option)")
-    version: Annotated[str, Field(pattern=r"^(?:default|edge|[0-9]{1,4}(?:\.[0-9]{1,4}){1,2})$")] | None = Field(
-        None, description="Remote Docker version (default: CircleCI's current one)"
+    docker_layer_caching: bool = Field(
+        False, description="Reuse image layers between jobs (a paid option)"
     )
+    version: (
+        Annotated[str, Field(pattern=r"^(?:default|edge|[0-9]{1,4}(?:\.[0-9]{1,4}){1,2})$")] | None
+    ) = Field(None, description="Remote Docker version (default: CircleCI's current one)")
 
 
 class Machine(Model):
     """A full VM with Docker installed: pick it to build images or run docker compose natively."""
 
     image: MachineImage = Field(description="A CircleCI machine image like ubuntu-2204:current")
-    docker_layer_caching: bool = Field(False, description="Reuse image layers between jobs (a paid option)")
+    docker_layer_caching: bool = Field(
+        False, description="Reuse image layers between jobs (a paid option)"
+    )
 
 
 class Cache(Model):
     """Dependency cache: restored before install, saved after it."""
 
-    name: JobName | None = Field(None, description="Tells several caches of one job apart (part of the key)")
+    name: JobName | None = Field(
+        None, description="Tells several caches of one job apart (part of the key)"
+    )
     version: Annotated[str, Field(pattern=r"^v[0-9]+$")] = Field(
         "v1", description="Bump to throw the cache away (v1, v2...)"
     )
     lockfiles: list[RelPath] = Field(
-        min_length=1, description="Files whose checksums key the cache, relative to the job's working_directory"
+        min_length=1,
+        description="Files whose checksums key the cache, relative to the job's working_directory",
     )
     paths: list[CachePath] = Field(min_length=1, description="Directories to cache (~/ allowed)")
 
@@ -139,7 +168,9 @@ class WaitFor(Model):
 class RunStep(Model):
     command: Command = Field(description="Shell command (bash -eo pipefail)")
     name: StepName | None = None
-    working_directory: RelPath | None = Field(None, description="Relative to the job's working directory")
+    working_directory: RelPath | None = Field(
+        None, description="Relative to the job's working directory"
+    )
     background: bool = False
     when: Literal["always", "on_success", "on_fail"] | None = None
     no_output_timeout: Timeout | None = Field(None, description="e.g. 20m")
@@ -178,7 +209,9 @@ class StoreTestResults(Model):
 
 
 class AddSshKeys(Model):
-    fingerprints: list[Fingerprint] = Field(default_factory=list, description="Default: every key of the project")
+    fingerprints: list[Fingerprint] = Field(
+        default_factory=list, description="Default: every key of the project"
+    )
 
 
 class Checkout(Model):
@@ -186,8 +219,17 @@ class Checkout(Model):
 
 
 STEP_KINDS = (
-    "run", "save_cache", "restore_cache", "persist_to_workspace", "attach_workspace", "store_artifacts",
-    "store_test_results", "add_ssh_keys", "checkout", "setup_remote_docker", "orb",
+    "run",
+    "save_cache",
+    "restore_cache",
+    "persist_to_workspace",
+    "attach_workspace",
+    "store_artifacts",
+    "store_test_results",
+    "add_ssh_keys",
+    "checkout",
+    "setup_remote_docker",
+    "orb",
 )
 _NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
 
@@ -206,7 +248,9 @@ class Step(Model):
 
     model_config = ConfigDict(title="Step", json_schema_extra=_string_or_step)
 
-    run: RunStep | None = Field(None, description="A command, or {command, name, working_directory, ...}")
+    run: RunStep | None = Field(
+        None, description="A command, or {command, name, working_directory, ...}"
+    )
     save_cache: SaveCache | None = None
     restore_cache: RestoreCache | None = None
     persist_to_workspace: PersistToWorkspace | None = None
@@ -216,8 +260,10 @@ class Step(Model):
     add_ssh_keys: AddSshKeys | None = None
     checkout: Checkout | None = None
     setup_remote_docker: RemoteDocker | None = None
-    orb: OrbItem | None = Field(None, description="An orb command, e.g. aws-cli/setup (the orb must be declared)")
-    parameters: dict[ParameterName, Union[Text, int, bool]] = Field(
+    orb: OrbItem | None = Field(
+        None, description="An orb command, e.g. aws-cli/setup (the orb must be declared)"
+    )
+    parameters: dict[ParameterName, Text | int | bool] = Field(
         default_factory=dict, description="The orb command's parameters"
     )
 
@@ -228,21 +274,27 @@ class Step(Model):
             # `- checkout` means what it means in CircleCI; any other string is a command
             return {value: {}} if value in _NO_ARGUMENT_STEPS else {"run": {"command": value}}
         if isinstance(value, dict):
-            value = {key: ({} if key in _NO_ARGUMENT_STEPS and item is None else item) for key, item in value.items()}
+            value = {
+                key: ({} if key in _NO_ARGUMENT_STEPS and item is None else item)
+                for key, item in value.items()
+            }
             if isinstance(value.get("run"), str):
                 value["run"] = {"command": value["run"]}
         return value
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "Step":
+    def _one_kind(self) -> Step:
         kinds = [kind for kind in STEP_KINDS if getattr(self, kind) is not None]
         if len(kinds) != 1:
             raise ValueError(
-                "a step is a command or a mapping with exactly one of " + ", ".join(STEP_KINDS)
+                "a step is a command or a mapping with exactly one of "
+                + ", ".join(STEP_KINDS)
                 + (f"; this one has {', '.join(kinds)}" if kinds else "")
             )
         if self.parameters and self.orb is None:
-            raise ValueError("parameters belong to an orb step ({orb: name/command, parameters: ...})")
+            raise ValueError(
+                "parameters belong to an orb step ({orb: name/command, parameters: ...})"
+            )
         return self
 
     @property
@@ -256,14 +308,20 @@ class TestSteps(Model):
     before_install: list[Step] = Field(default_factory=list)
     after_install: list[Step] = Field(default_factory=list)
     before_test: list[Step] = Field(default_factory=list)
-    after_test: list[Step] = Field(default_factory=list, description="Run after the test command (and its uploads)")
+    after_test: list[Step] = Field(
+        default_factory=list, description="Run after the test command (and its uploads)"
+    )
 
 
 class DeliverySteps(Model):
     """Custom steps at named points of the delivery jobs."""
 
-    before_build: list[Step] = Field(default_factory=list, description="After credentials and ECR login")
-    after_push: list[Step] = Field(default_factory=list, description="After every image and deploy tag is pushed")
+    before_build: list[Step] = Field(
+        default_factory=list, description="After credentials and ECR login"
+    )
+    after_push: list[Step] = Field(
+        default_factory=list, description="After every image and deploy tag is pushed"
+    )
 
 
 # --- jobs ---------------------------------------------------------------------------------------
@@ -273,22 +331,31 @@ class Executor(Model):
     """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""
 
     image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
-    services: list[Service] = Field(default_factory=list, description="Docker executor: service containers")
+    services: list[Service] = Field(
+        default_factory=list, description="Docker executor: service containers"
+    )
     environment: Environment = Field(default_factory=dict)
     resource_class: ResourceClass | None = None
-    remote_docker: RemoteDocker | None = Field(None, description="Docker executor: Docker for docker build")
+    remote_docker: RemoteDocker | None = Field(
+        None, description="Docker executor: Docker for docker build"
+    )
     machine: Machine | None = Field(None, description="Machine executor (instead of image)")
     working_directory: RelPath | None = Field(
-        None, description="Run in this folder of the repository (a monorepo service); checkout stays at the root"
+        None,
+        description="Run in this folder of the repository (a monorepo service); checkout stays at the root",
     )
 
     @model_validator(mode="after")
-    def _one_executor(self) -> "Executor":
+    def _one_executor(self) -> Executor:
         if self.machine is not None:
             if "image" in self.model_fields_set:
-                raise ValueError("a job runs on a Docker image or a machine, not both: remove image or machine")
+                raise ValueError(
+                    "a job runs on a Docker image or a machine, not both: remove image or machine"
+                )
             if self.services or self.remote_docker:
-                raise ValueError("services and remote_docker are Docker executor options; a machine runs Docker itself")
+                raise ValueError(
+                    "services and remote_docker are Docker executor options; a machine runs Docker itself"
+                )
         return self
 
 
@@ -310,13 +377,19 @@ class Matrix(Model):
 
 
 class TestJob(Executor):
-    image: ParameterisedImage | None = Field(None, description="Primary image, e.g. cimg/php:8.3-browsers")
+    image: ParameterisedImage | None = Field(
+        None, description="Primary image, e.g. cimg/php:8.3-browsers"
+    )
     cache: Cache | None = None
-    caches: list[Cache] = Field(default_factory=list, description="Several caches (instead of cache), each with a name")
+    caches: list[Cache] = Field(
+        default_factory=list, description="Several caches (instead of cache), each with a name"
+    )
     install: Command | None = Field(None, description="Dependency install command")
     wait_for: list[WaitFor] = Field(default_factory=list)
     setup: list[Command] = Field(default_factory=list, description="Commands run before the tests")
-    command: Command = Field(description="The test command; with split, it reads the file list on stdin")
+    command: Command = Field(
+        description="The test command; with split, it reads the file list on stdin"
+    )
     artifacts: list[RelPath] = Field(default_factory=list)
     test_results: RelPath | None = None
     parallelism: int = Field(1, ge=1, le=256, description="Identical containers running this job")
@@ -324,13 +397,16 @@ class TestJob(Executor):
     matrix: Matrix | None = None
     steps: TestSteps = Field(default_factory=TestSteps, description="Custom steps at named points")
     gates_delivery: bool = Field(True, description="Deliveries wait for this job")
-    merge_test: bool = Field(True, description="Also run it merged with the base branch (see merge_test)")
+    merge_test: bool = Field(
+        True, description="Also run it merged with the base branch (see merge_test)"
+    )
     branches: list[BranchFilter] = Field(
-        default_factory=list, description="Only on these branches (a job that gates delivery runs everywhere)"
+        default_factory=list,
+        description="Only on these branches (a job that gates delivery runs everywhere)",
     )
 
     @model_validator(mode="after")
-    def _test_job(self) -> "TestJob":
+    def _test_job(self) -> TestJob:
         if self.image is None and self.machine is None:
             raise ValueError("a test job needs an executor: image (Docker) or machine")
         if self.cache is not None and self.caches:
@@ -339,11 +415,17 @@ class TestJob(Executor):
         if len(self.caches) > 1 and (None in names or len(set(names)) != len(names)):
             raise ValueError("several caches need a name each, all different")
         if self.split is not None and self.parallelism < 2:
-            raise ValueError("split spreads tests over parallel containers: set parallelism to 2 or more")
+            raise ValueError(
+                "split spreads tests over parallel containers: set parallelism to 2 or more"
+            )
         if self.split is not None and self.split.by == "timings" and self.test_results is None:
-            raise ValueError("split by timings needs test_results: CircleCI learns the timings from them")
+            raise ValueError(
+                "split by timings needs test_results: CircleCI learns the timings from them"
+            )
         if self.branches and self.gates_delivery:
-            raise ValueError("a job that gates delivery runs on every branch; set gates_delivery: false to filter it")
+            raise ValueError(
+                "a job that gates delivery runs on every branch; set gates_delivery: false to filter it"
+            )
         _parameters_known(self, self.matrix)
         return self
 
@@ -351,22 +433,30 @@ class TestJob(Executor):
         return [self.cache] if self.cache is not None else list(self.caches)
 
 
-def _parameters_known(job: "Executor", matrix: Matrix | None) -> None:
+def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
     declared = set(matrix.parameters) if matrix else set()
-    texts = [job.image or "", *(service.image for service in job.services), *job.environment.values()]
+    texts = [
+        job.image or "",
+        *(service.image for service in job.services),
+        *job.environment.values(),
+    ]
     for field in ("install", "command"):
         texts.append(getattr(job, field, None) or "")
     texts += list(getattr(job, "setup", []))
     for text in texts:
         for name in PARAMETER_REFERENCE.findall(text):
             if name not in declared:
-                raise ValueError(f"<< parameters.{name} >> is used but the job's matrix declares no {name!r}")
+                raise ValueError(
+                    f"<< parameters.{name} >> is used but the job's matrix declares no {name!r}"
+                )
     if matrix is None:
         return
     for name, values in matrix.parameters.items():
         for value in values:
             for image in [job.image or "", *(service.image for service in job.services)]:
-                check_container_image(PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image))
+                check_container_image(
+                    PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image)
+                )
 
 
 class MergeTest(Model):
@@ -383,7 +473,8 @@ class Image(Model):
     context: RelPath = "."
     build_args: dict[EnvName, Text] = Field(default_factory=dict)
     container: EcsName | None = Field(
-        None, description="ECS container this image deploys to (default: the repository's last part)"
+        None,
+        description="ECS container this image deploys to (default: the repository's last part)",
     )
 
     @property
@@ -398,18 +489,26 @@ class Delivery(Model):
         6, ge=4, le=40, description="The commit tag is the first N characters of CIRCLE_SHA1"
     )
     pipeline_source: EcrRepository | None = Field(
-        None, description="Repository whose deploy tag starts the pipeline (default: the last image)"
+        None,
+        description="Repository whose deploy tag starts the pipeline (default: the last image)",
     )
-    executor_image: ContainerImage = Field(DEFAULT_DELIVERY_IMAGE, description="Docker image of the delivery jobs")
-    machine: Machine | None = Field(None, description="Run the delivery jobs on a machine instead of executor_image")
+    executor_image: ContainerImage = Field(
+        DEFAULT_DELIVERY_IMAGE, description="Docker image of the delivery jobs"
+    )
+    machine: Machine | None = Field(
+        None, description="Run the delivery jobs on a machine instead of executor_image"
+    )
     remote_docker: RemoteDocker | None = Field(
-        None, description="Options of the Docker the docker executor builds with (docker_layer_caching, version)"
+        None,
+        description="Options of the Docker the docker executor builds with (docker_layer_caching, version)",
     )
     resource_class: ResourceClass | None = None
-    steps: DeliverySteps = Field(default_factory=DeliverySteps, description="Custom steps at named points")
+    steps: DeliverySteps = Field(
+        default_factory=DeliverySteps, description="Custom steps at named points"
+    )
 
     @model_validator(mode="after")
-    def _known_source(self) -> "Delivery":
+    def _known_source(self) -> Delivery:
         names = [image.repository for image in self.images]
         if len(set(names)) != len(names):
             raise ValueError("each image needs its own repository")
@@ -417,8 +516,12 @@ class Delivery(Model):
         if len(set(containers)) != len(containers):
             raise ValueError("each image needs its own ECS container name (set 'container')")
         if self.pipeline_source is not None and self.pipeline_source not in names:
-            raise ValueError(f"pipeline_source {self.pipeline_source!r} is not one of the images {names}")
-        if self.machine is not None and ("executor_image" in self.model_fields_set or self.remote_docker):
+            raise ValueError(
+                f"pipeline_source {self.pipeline_source!r} is not one of the images {names}"
+            )
+        if self.machine is not None and (
+            "executor_image" in self.model_fields_set or self.remote_docker
+        ):
             raise ValueError("delivery runs on executor_image (Docker) or machine, not both")
         return self
 
@@ -441,7 +544,9 @@ class ContextCredentials(Model):
 
 def _circleci_id(value: str) -> str:
     if not re.fullmatch(UUID_PATTERN, value):
-        raise ValueError(f"expected a CircleCI id, a lowercase UUID like 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}")
+        raise ValueError(
+            f"expected a CircleCI id, a lowercase UUID like 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}"
+        )
     return value
 
 
@@ -456,10 +561,12 @@ class OidcCredentials(Model):
     role_arn: RoleArn
     context: ContextName
     org_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
-        None, description="CircleCI organization ID (Organization Settings > Overview): issuer and audience"
+        None,
+        description="CircleCI organization ID (Organization Settings > Overview): issuer and audience",
     )
     project_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
-        None, description="CircleCI project ID (Project Settings > Overview): the trust's sub condition"
+        None,
+        description="CircleCI project ID (Project Settings > Overview): the trust's sub condition",
     )
     branch_only: bool = Field(
         True, description="Trust only tokens of jobs on the account's branch (the token's vcs-ref)"
@@ -469,14 +576,14 @@ class OidcCredentials(Model):
     )
 
     @model_validator(mode="after")
-    def _both_ids(self) -> "OidcCredentials":
+    def _both_ids(self) -> OidcCredentials:
         if (self.org_id is None) != (self.project_id is None):
             raise ValueError("org_id and project_id go together: the trust needs both")
         return self
 
 
 Credentials = Annotated[
-    Union[EnvIndirection, ContextCredentials, OidcCredentials], Field(discriminator="mode")
+    EnvIndirection | ContextCredentials | OidcCredentials, Field(discriminator="mode")
 ]
 
 
@@ -499,13 +606,15 @@ class BlueGreen(Model):
     termination_wait_minutes: int = Field(
         5, ge=0, le=2880, description="Minutes the old (blue) tasks keep running after the shift"
     )
-    alarms: Annotated[list[Annotated[str, Field(pattern=ALARM_NAME_PATTERN)]], Field(max_length=10)] = Field(
+    alarms: Annotated[
+        list[Annotated[str, Field(pattern=ALARM_NAME_PATTERN)]], Field(max_length=10)
+    ] = Field(
         default_factory=list,
         description="CloudWatch alarms that stop the deployment and roll it back while they are in ALARM",
     )
 
     @model_validator(mode="after")
-    def _two_groups(self) -> "BlueGreen":
+    def _two_groups(self) -> BlueGreen:
         if self.target_groups[0] == self.target_groups[1]:
             raise ValueError("target_groups must name two different target groups")
         if len(set(self.alarms)) != len(self.alarms):
@@ -520,8 +629,10 @@ class Pipeline(Model):
     service: EcsName | None = Field(
         None, description="The one ECS service running every image (or list them under services)"
     )
-    services: list["EcsService"] | None = Field(
-        None, min_length=1, description="Several ECS services; each image's container runs in exactly one"
+    services: list[EcsService] | None = Field(
+        None,
+        min_length=1,
+        description="Several ECS services; each image's container runs in exactly one",
     )
     approval: bool = Field(
         False,
@@ -530,17 +641,23 @@ class Pipeline(Model):
     )
     strategy: Literal["rolling", "blue-green"] = "rolling"
     blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
-    build_timeout_minutes: int = Field(10, ge=5, le=480, description="CodeBuild timeout of the deploy-files build")
+    build_timeout_minutes: int = Field(
+        10, ge=5, le=480, description="CodeBuild timeout of the deploy-files build"
+    )
     log_retention_days: int = Field(30, description="Days CloudWatch Logs keeps the build logs")
 
     @model_validator(mode="after")
-    def _strategy_settings(self) -> "Pipeline":
+    def _strategy_settings(self) -> Pipeline:
         if self.strategy == "blue-green" and self.blue_green is None:
-            raise ValueError("strategy blue-green needs a blue_green section (listener, target groups...)")
+            raise ValueError(
+                "strategy blue-green needs a blue_green section (listener, target groups...)"
+            )
         if self.strategy == "rolling" and self.blue_green is not None:
             raise ValueError("blue_green settings are only used with strategy: blue-green")
         if (self.service is None) == (self.services is None):
-            raise ValueError("name the ECS service with either service (one service) or services (several)")
+            raise ValueError(
+                "name the ECS service with either service (one service) or services (several)"
+            )
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             raise ValueError(
                 f"log_retention_days {self.log_retention_days} is not a CloudWatch Logs retention "
@@ -552,11 +669,15 @@ class Pipeline(Model):
                 raise ValueError("each entry of services needs its own name")
             keys = [service.key for service in self.services]
             if len(set(keys)) != len(keys):
-                raise ValueError("service names must differ in more than '-' and '_' (they name template parameters)")
+                raise ValueError(
+                    "service names must differ in more than '-' and '_' (they name template parameters)"
+                )
             containers = [name for service in self.services for name in service.containers]
             twice = sorted({name for name in containers if containers.count(name) > 1})
             if twice:
-                raise ValueError(f"container {twice[0]!r} is listed in two services; each runs in exactly one")
+                raise ValueError(
+                    f"container {twice[0]!r} is listed in two services; each runs in exactly one"
+                )
         return self
 
 
@@ -565,7 +686,8 @@ class EcsService(Model):
 
     name: EcsName = Field(description="ECS service name (the default of its template parameter)")
     containers: list[EcsName] = Field(
-        min_length=1, description="Containers (the images' container names) this service's task definition runs"
+        min_length=1,
+        description="Containers (the images' container names) this service's task definition runs",
     )
 
     @property
@@ -579,21 +701,27 @@ class Approval(Model):
 
     name: JobName = Field(description="The approval job's name in the workflow, e.g. qa_signoff")
     requires: list[JobName] = Field(
-        default_factory=list, description="Further jobs it waits for, e.g. another account's delivery_stg"
+        default_factory=list,
+        description="Further jobs it waits for, e.g. another account's delivery_stg",
     )
 
 
 class Account(Model):
     name: AccountName
-    branch: SingleBranch | None = Field(None, description="Deliver from this branch (or use branches / tags)")
+    branch: SingleBranch | None = Field(
+        None, description="Deliver from this branch (or use branches / tags)"
+    )
     branches: list[BranchFilter] = Field(
-        default_factory=list, description="Deliver from these branches; /regex/ for patterns like /^release\\/.*/"
+        default_factory=list,
+        description="Deliver from these branches; /regex/ for patterns like /^release\\/.*/",
     )
     tags: list[TagFilter] = Field(
-        default_factory=list, description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/"
+        default_factory=list,
+        description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/",
     )
     deploy_tag: ImageTag | None = Field(
-        None, description="Tag the account's pipeline watches, pushed after the commit tags (default: name)"
+        None,
+        description="Tag the account's pipeline watches, pushed after the commit tags (default: name)",
     )
     credentials: Credentials
     approval: bool = Field(
@@ -604,25 +732,33 @@ class Account(Model):
     approvals: list[Approval] = Field(
         default_factory=list, description="An approval chain (instead of approval: true), in order"
     )
-    requires: list[JobName] = Field(default_factory=list, description="Further jobs the delivery waits for")
-    promote_from: AccountName | None = Field(
-        None, description="Copy the images this commit already pushed to that account (by digest) instead of building"
+    requires: list[JobName] = Field(
+        default_factory=list, description="Further jobs the delivery waits for"
     )
-    serialize: bool = Field(True, description="One delivery to this account at a time (CircleCI serial-group)")
+    promote_from: AccountName | None = Field(
+        None,
+        description="Copy the images this commit already pushed to that account (by digest) instead of building",
+    )
+    serialize: bool = Field(
+        True, description="One delivery to this account at a time (CircleCI serial-group)"
+    )
     serial_group: SerialGroup | None = Field(
         None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
     )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
     environment: AccountEnvironment | None = Field(
-        None, description="The account's VPC, load balancer, ECS services and database (docs/environment.md)"
+        None,
+        description="The account's VPC, load balancer, ECS services and database (docs/environment.md)",
     )
 
     @model_validator(mode="after")
-    def _triggers(self) -> "Account":
+    def _triggers(self) -> Account:
         if self.branch is not None and self.branches:
             raise ValueError("give branch or branches, not both")
         if self.branch is None and not self.branches and not self.tags:
-            raise ValueError("an account delivers from a branch, branches or tags: give at least one")
+            raise ValueError(
+                "an account delivers from a branch, branches or tags: give at least one"
+            )
         if self.approval and self.approvals:
             raise ValueError("give approval: true or an approvals chain, not both")
         if self.promote_from == self.name:
@@ -637,25 +773,38 @@ class Account(Model):
 class CustomJob(Executor):
     """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""
 
-    steps: list[Step] = Field(default_factory=list, description="The job's steps (add checkout yourself)")
-    orb_job: OrbItem | None = Field(None, description="Run an orb's job instead of steps, e.g. slack/notify")
-    parameters: dict[ParameterName, Union[Text, int, bool]] = Field(
+    steps: list[Step] = Field(
+        default_factory=list, description="The job's steps (add checkout yourself)"
+    )
+    orb_job: OrbItem | None = Field(
+        None, description="Run an orb's job instead of steps, e.g. slack/notify"
+    )
+    parameters: dict[ParameterName, Text | int | bool] = Field(
         default_factory=dict, description="The orb job's parameters"
     )
     parallelism: int = Field(1, ge=1, le=256)
     requires: list[JobName] = Field(
-        default_factory=list, description="Jobs it waits for: test jobs, delivery_<account>, hold_<account>, others"
+        default_factory=list,
+        description="Jobs it waits for: test jobs, delivery_<account>, hold_<account>, others",
     )
     branches: list[BranchFilter] = Field(default_factory=list, description="Only on these branches")
-    tags: list[TagFilter] = Field(default_factory=list, description="On these git tags (only tags when no branches are given)")
-    context: list[ContextName] = Field(default_factory=list, description="CircleCI contexts it reads secrets from")
-    approval: bool = Field(False, description="Hold for a manual approval (hold_<name>) before it runs")
+    tags: list[TagFilter] = Field(
+        default_factory=list, description="On these git tags (only tags when no branches are given)"
+    )
+    context: list[ContextName] = Field(
+        default_factory=list, description="CircleCI contexts it reads secrets from"
+    )
+    approval: bool = Field(
+        False, description="Hold for a manual approval (hold_<name>) before it runs"
+    )
 
     @model_validator(mode="after")
-    def _steps_or_orb(self) -> "CustomJob":
+    def _steps_or_orb(self) -> CustomJob:
         if self.orb_job is not None:
             if self.steps or self.image or self.machine or self.services:
-                raise ValueError("an orb job brings its own executor and steps: remove steps/image/machine")
+                raise ValueError(
+                    "an orb job brings its own executor and steps: remove steps/image/machine"
+                )
         else:
             if not self.steps:
                 raise ValueError("a job needs steps (or orb_job)")
@@ -708,7 +857,9 @@ class Profile(Model):
         json_schema_extra=NAMED_KEYS_ONLY,
     )
     jobs: dict[JobName, CustomJob] = Field(
-        default_factory=dict, description="Your own jobs, placed by requires", json_schema_extra=NAMED_KEYS_ONLY
+        default_factory=dict,
+        description="Your own jobs, placed by requires",
+        json_schema_extra=NAMED_KEYS_ONLY,
     )
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
@@ -719,28 +870,62 @@ class Profile(Model):
         return {"test": self.test} if self.test is not None else dict(self.tests)
 
     def workflow_nodes(self) -> list[WorkflowNode]:
-        nodes = [WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
-                 for name, job in self.test_jobs.items()]
+        nodes = [
+            WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+            for name, job in self.test_jobs.items()
+        ]
         gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
         for index, account in enumerate(self.accounts):
             here = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
             previous = gating
-            chain = account.approvals or ([Approval(name=hold_job_name(account.name))] if account.approval else [])
+            chain = account.approvals or (
+                [Approval(name=hold_job_name(account.name))] if account.approval else []
+            )
             for number, approval in enumerate(chain):
-                refs = tuple((name, here + ("approvals", number, "requires", i)) for i, name in enumerate(approval.requires))
-                loc = here + ("approvals", number, "name") if account.approvals else here + ("approval",)
-                nodes.append(WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc))
+                refs = tuple(
+                    (name, (*here, "approvals", number, "requires", i))
+                    for i, name in enumerate(approval.requires)
+                )
+                loc = (
+                    (*here, "approvals", number, "name")
+                    if account.approvals
+                    else (*here, "approval")
+                )
+                nodes.append(
+                    WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc)
+                )
                 previous = ((approval.name, ()),)
-            refs = tuple((name, here + ("requires", i)) for i, name in enumerate(account.requires))
-            nodes.append(WorkflowNode(delivery_job_name(account.name), "delivery", previous + refs + self._promote_edge(index), *triggers, here))
+            refs = tuple((name, (*here, "requires", i)) for i, name in enumerate(account.requires))
+            nodes.append(
+                WorkflowNode(
+                    delivery_job_name(account.name),
+                    "delivery",
+                    previous + refs + self._promote_edge(index),
+                    *triggers,
+                    here,
+                )
+            )
         for name, job in self.jobs.items():
             here = ("jobs", name)
-            refs = tuple((required, here + ("requires", i)) for i, required in enumerate(job.requires))
+            refs = tuple(
+                (required, (*here, "requires", i)) for i, required in enumerate(job.requires)
+            )
             if job.approval:
-                nodes.append(WorkflowNode(hold_job_name(name), "approval", refs, tuple(job.branches), tuple(job.tags), here + ("approval",)))
+                nodes.append(
+                    WorkflowNode(
+                        hold_job_name(name),
+                        "approval",
+                        refs,
+                        tuple(job.branches),
+                        tuple(job.tags),
+                        (*here, "approval"),
+                    )
+                )
                 refs = ((hold_job_name(name), ()),)
-            nodes.append(WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here))
+            nodes.append(
+                WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here)
+            )
         return nodes
 
     def _test_loc(self, name: str) -> tuple:
@@ -755,7 +940,7 @@ class Profile(Model):
         return ((delivery_job_name(source.name), ("accounts", index, "promote_from")),)
 
     @model_validator(mode="after")
-    def _one_test_section(self) -> "Profile":
+    def _one_test_section(self) -> Profile:
         if self.test is not None and self.tests:
             _fail(("tests",), "give test (one job) or tests (several), not both", self.tests)
         if self.test is None and not self.tests:
@@ -763,7 +948,7 @@ class Profile(Model):
         return self
 
     @model_validator(mode="after")
-    def _workflow_is_sound(self) -> "Profile":
+    def _workflow_is_sound(self) -> Profile:
         nodes = self.workflow_nodes()
         self._names_unique(nodes)
         known = {node.name for node in nodes}
@@ -772,7 +957,16 @@ class Profile(Model):
                 if required not in known:
                     message = f"requires {required!r}, which is not a job of this workflow"
                     guess = closest(required, known - {node.name})
-                    _fail(loc, message + (f"; did you mean {guess!r}?" if guess else f" (jobs: {', '.join(sorted(known))})"), required)
+                    _fail(
+                        loc,
+                        message
+                        + (
+                            f"; did you mean {guess!r}?"
+                            if guess
+                            else f" (jobs: {', '.join(sorted(known))})"
+                        ),
+                        required,
+                    )
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
@@ -782,7 +976,11 @@ class Profile(Model):
         taken = {merge_job_name(name) for name in self.test_jobs}
         for node in nodes:
             if node.name in taken:
-                _fail(node.loc, f"job name {node.name!r} is already used (test jobs, merge_<test>, delivery_<account>, hold_<job>, approvals and jobs share one namespace)", node.name)
+                _fail(
+                    node.loc,
+                    f"job name {node.name!r} is already used (test jobs, merge_<test>, delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
+                    node.name,
+                )
             taken.add(node.name)
 
     def _orbs_declared(self) -> None:
@@ -790,21 +988,31 @@ class Profile(Model):
             alias = reference.split("/", 1)[0]
             if alias not in self.orbs:
                 guess = closest(alias, list(self.orbs))
-                hint = f"; did you mean {guess + '/' + reference.split('/', 1)[1]!r}?" if guess else ""
-                _fail(loc, f"{reference!r} comes from orb {alias!r}, which is not declared under orbs{hint}", reference)
+                hint = (
+                    f"; did you mean {guess + '/' + reference.split('/', 1)[1]!r}?" if guess else ""
+                )
+                _fail(
+                    loc,
+                    f"{reference!r} comes from orb {alias!r}, which is not declared under orbs{hint}",
+                    reference,
+                )
 
     def _orb_references(self):
         def in_steps(steps: list[Step], loc: tuple):
             for index, step in enumerate(steps):
                 if step.orb is not None:
-                    yield loc + (index, "orb"), step.orb
+                    yield (*loc, index, "orb"), step.orb
 
         for name, job in self.test_jobs.items():
             for point in TestSteps.model_fields:
-                yield from in_steps(getattr(job.steps, point), self._test_loc(name) + ("steps", point))
+                yield from in_steps(
+                    getattr(job.steps, point), (*self._test_loc(name), "steps", point)
+                )
         if self.delivery is not None:
             for point in DeliverySteps.model_fields:
-                yield from in_steps(getattr(self.delivery.steps, point), ("delivery", "steps", point))
+                yield from in_steps(
+                    getattr(self.delivery.steps, point), ("delivery", "steps", point)
+                )
         for name, job in self.jobs.items():
             yield from in_steps(job.steps, ("jobs", name, "steps"))
             if job.orb_job is not None:
@@ -818,16 +1026,31 @@ class Profile(Model):
             loc = ("accounts", index, "promote_from")
             if account.promote_from not in names:
                 guess = closest(account.promote_from, names)
-                _fail(loc, f"{account.promote_from!r} is not an account" + (f"; did you mean {guess!r}?" if guess else ""), account.promote_from)
+                _fail(
+                    loc,
+                    f"{account.promote_from!r} is not an account"
+                    + (f"; did you mean {guess!r}?" if guess else ""),
+                    account.promote_from,
+                )
             source = self.accounts[names.index(account.promote_from)]
             if source.promote_from is not None:
-                _fail(loc, f"{source.name!r} promotes too; promote from the account that builds ({source.promote_from!r})", account.promote_from)
+                _fail(
+                    loc,
+                    f"{source.name!r} promotes too; promote from the account that builds ({source.promote_from!r})",
+                    account.promote_from,
+                )
             if isinstance(source.credentials, ContextCredentials):
-                _fail(loc, f"{source.name!r} keeps its account id inside a CircleCI context, so another account's job cannot name its registry; use oidc or env-indirection credentials for it", account.promote_from)
+                _fail(
+                    loc,
+                    f"{source.name!r} keeps its account id inside a CircleCI context, so another account's job cannot name its registry; use oidc or env-indirection credentials for it",
+                    account.promote_from,
+                )
 
     @field_validator("accounts")
     @classmethod
-    def _traffic_container_is_delivered(cls, accounts: list[Account], info: ValidationInfo) -> list[Account]:
+    def _traffic_container_is_delivered(
+        cls, accounts: list[Account], info: ValidationInfo
+    ) -> list[Account]:
         delivery = info.data.get("delivery")
         if delivery is None:
             return accounts
@@ -873,7 +1096,9 @@ class Profile(Model):
 def _fail(loc: tuple, message: str, value: object) -> None:
     """Raise a validation error located at `loc` (from the profile's root), so it names the line to fix."""
     error = InitErrorDetails(
-        type=PydanticCustomError("value_error", "{detail}", {"detail": message}), loc=loc, input=value
+        type=PydanticCustomError("value_error", "{detail}", {"detail": message}),
+        loc=loc,
+        input=value,
     )
     raise ValidationError.from_exception_data("Profile", [error])
 
@@ -896,7 +1121,7 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
                 continue
             required, loc = step
             if state.get(required) == 1:
-                cycle = path[path.index(required):] + [required]
+                cycle = [*path[path.index(required) :], required]
                 where = loc or next((l for n in cycle for r, l in edges[n] if l and r in cycle), ())
                 _fail(where, "requires form a cycle: " + " -> ".join(reversed(cycle)), required)
             if required in edges and not state.get(required):

@@ -9,8 +9,8 @@ on every commit. The models are internal to ciconf, so no plugin has business ob
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 SETTING = "PYDANTIC_DISABLE_PLUGINS"
 

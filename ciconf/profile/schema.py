@@ -12,4 +12,6 @@ from ciconf.profile.models import Profile
 
 
 def profile_schema_text() -> str:
-    return json.dumps(Profile.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(Profile.model_json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )

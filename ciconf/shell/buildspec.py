@@ -45,7 +45,7 @@ def read_source(delivery: DeliveryPlan) -> str:
         "# <account>.dkr.ecr.<region>.amazonaws.com, the registry the delivery job pushed to",
         f"registry=\"$(jq -r '.ImageURI' {IMAGE_DETAIL} | cut -d/ -f1)\"",
         f"source_digest=\"$(jq -r '.ImageDigest' {IMAGE_DETAIL})\"",
-        f"source_uri=\"${{registry}}/{delivery.source.repository}@${{source_digest}}\"",
+        f'source_uri="${{registry}}/{delivery.source.repository}@${{source_digest}}"',
         'echo "ciconf: deploying ${source_uri}"',
     )
 
@@ -61,7 +61,7 @@ def read_commit_tag(delivery: DeliveryPlan) -> str:
         f"  '.ImageTags // [] | .[] | select(test($pattern))' {IMAGE_DETAIL})",
         'if [[ "${#commit_tags[@]}" -eq 0 ]]; then',
         "  # imageDetail.json may list only the watched tag: ask ECR for every tag of this digest",
-        f'  mapfile -t commit_tags < <(aws ecr describe-images --registry-id "${{registry_id}}" \\',
+        '  mapfile -t commit_tags < <(aws ecr describe-images --registry-id "${registry_id}" \\',
         f'    --repository-name {literal(source)} --image-ids "imageDigest=${{source_digest}}" --output json \\',
         f"    | jq -r --arg pattern {pattern} '.imageDetails[0].imageTags // [] | .[] | select(test($pattern))')",
         "fi",
@@ -89,7 +89,7 @@ def pin_function() -> str:
     """`pin REPOSITORY`: the registry URI of REPOSITORY at the commit tag, by digest."""
     return lines(
         "pin() {",
-        "  local repository=\"$1\" digest",
+        '  local repository="$1" digest',
         '  if ! digest="$(aws ecr describe-images --registry-id "${registry_id}" \\',
         '      --repository-name "${repository}" --image-ids "imageTag=${commit_tag}" \\',
         "      --query 'imageDetails[0].imageDigest' --output text)" + '" \\',
@@ -100,7 +100,7 @@ def pin_function() -> str:
             " every image at the commit tag before the deploy tag. Was it deleted or never pushed?"
         ),
         "  fi",
-        '  printf \'%s\\n\' "${registry}/${repository}@${digest}"',
+        "  printf '%s\\n' \"${registry}/${repository}@${digest}\"",
         "}",
     )
 
@@ -123,14 +123,16 @@ def task_definition_functions() -> str:
     that every problem can be reported in one message."""
     return lines(
         "fetch_task_definition() {",
-        '  task_definition="$(aws ecs describe-services --cluster "${' + CLUSTER_VAR + '}" --services "$1" \\',
+        '  task_definition="$(aws ecs describe-services --cluster "${'
+        + CLUSTER_VAR
+        + '}" --services "$1" \\',
         "    --query 'services[0].taskDefinition' --output text)\"",
         '  [[ -n "${task_definition}" && "${task_definition}" != None ]] || return 1',
         '  aws ecs describe-task-definition --task-definition "${task_definition}" \\',
         '    --query taskDefinition --output json > "$2"',
         "}",
         "has_container() {",
-        "  jq -e --arg name \"$2\" 'any(.containerDefinitions[]; .name == $name)' \"$1\" > /dev/null",
+        '  jq -e --arg name "$2" \'any(.containerDefinitions[]; .name == $name)\' "$1" > /dev/null',
         "}",
     )
 
@@ -154,7 +156,11 @@ def verify_services(services: tuple[ServicePlan, ...]) -> str:
                 f"  has_container {file} {literal(image.container)} \\",
                 f'    || problems+=("container {image.container} is not in ${{task_definition}} (service {name})")',
             ]
-        out += ["else", f'  problems+=("ECS service {name} not found in cluster ${{{CLUSTER_VAR}}}")', "fi"]
+        out += [
+            "else",
+            f'  problems+=("ECS service {name} not found in cluster ${{{CLUSTER_VAR}}}")',
+            "fi",
+        ]
     out += [
         'if [[ "${#problems[@]}" -gt 0 ]]; then',
         "  printf -v joined '%s; ' \"${problems[@]}\"",
@@ -174,7 +180,9 @@ def write_image_definitions(service: ServicePlan, delivery: DeliveryPlan) -> str
     objects = []
     for image in service.images:
         number = delivery.images.index(image) + 1
-        args.append(f'  --arg name_{number} {literal(image.container)} --arg uri_{number} "${{uri_{number}}}" \\')
+        args.append(
+            f'  --arg name_{number} {literal(image.container)} --arg uri_{number} "${{uri_{number}}}" \\'
+        )
         objects.append(f"{{name: $name_{number}, imageUri: $uri_{number}}}")
     args.append(f"  {literal('[' + ', '.join(objects) + ']')} > {service.definitions_file}")
     return lines(args, f"cat {service.definitions_file}")
@@ -229,7 +237,10 @@ def write_appspec(appspec_yaml: str) -> str:
 
 
 def blue_green_script(
-    delivery: DeliveryPlan, services: tuple[ServicePlan, ...], traffic: ServicePlan, appspec_yaml: str
+    delivery: DeliveryPlan,
+    services: tuple[ServicePlan, ...],
+    traffic: ServicePlan,
+    appspec_yaml: str,
 ) -> str:
     """taskdef.json and appspec.yaml for the traffic service; definitions files for the others."""
     placeholder = delivery.source in traffic.images

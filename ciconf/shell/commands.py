@@ -8,7 +8,7 @@ CircleCI's default shell, ``/bin/bash -eo pipefail``.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from ciconf.profile.derive import COMMIT_SHA_VAR, DeliveryPlan, ImagePlan, registry_host
 
@@ -77,7 +77,7 @@ def merge_base(base: str) -> str:
 def _resolve(var: str) -> str:
     # The job environment holds a *name* such as $AWS_STG_ACCOUNT_ID (CircleCI does not expand
     # variables there); eval turns the name into the project variable's value.
-    return f"$(eval \"printf '%s' \\\"${{{var}}}\\\"\")"
+    return f'$(eval "printf \'%s\' \\"${{{var}}}\\"")'
 
 
 def credentials_env_indirection() -> str:
@@ -101,7 +101,7 @@ def credentials_oidc() -> str:
         "# The AWS CLI exchanges this token for the role in AWS_ROLE_ARN on every call.",
         'token_file="${HOME}/.aws/circleci-oidc-token"',
         'mkdir -p "${HOME}/.aws"',
-        f'printf \'%s\' "${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}"'
+        f"printf '%s' \"${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}\""
         ' > "${token_file}"',
         "{",
         '  echo "export AWS_WEB_IDENTITY_TOKEN_FILE=${token_file}"',
@@ -123,7 +123,7 @@ def ecr_login(region: str) -> str:
 
 
 def commit_tag(length: int) -> str:
-    return f"{IMAGE_TAG_VAR}=\"${{{COMMIT_SHA_VAR}:0:{length}}}\""
+    return f'{IMAGE_TAG_VAR}="${{{COMMIT_SHA_VAR}:0:{length}}}"'
 
 
 def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
@@ -242,7 +242,10 @@ def promote_deploy_tags(delivery: DeliveryPlan) -> str:
     target = expanding(f"${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}")
     commit = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
     retag = f"docker buildx imagetools create --tag {target} {commit}"
-    head = [commit_tag(delivery.commit_tag_length), f"registry={expanding(_registry(delivery.region))}"]
+    head = [
+        commit_tag(delivery.commit_tag_length),
+        f"registry={expanding(_registry(delivery.region))}",
+    ]
     comment = f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it goes last."
     if len(order) == 1:
         return lines(head, comment, f"repository={literal(source)}", retag)

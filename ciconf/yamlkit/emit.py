@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from yaml.resolver import Resolver
@@ -148,7 +149,11 @@ def _literal(text: str, indent: int) -> list[str]:
     # an indented first line would set the block's indentation: say it explicitly instead
     indicator = "2" if first.startswith((" ", "\t")) else ""
     pad = " " * indent
-    return [f"|{indicator}{chomping}", *(pad + line if line else "" for line in lines), *[""] * (trailing - 1)]
+    return [
+        f"|{indicator}{chomping}",
+        *(pad + line if line else "" for line in lines),
+        *[""] * (trailing - 1),
+    ]
 
 
 class _Writer:

@@ -80,7 +80,9 @@ class Document:
     key_marks: dict[Path, Mark] = field(default_factory=dict)
     duplicates: list[DuplicateKey] = field(default_factory=list)
     undefined_aliases: list[UndefinedAlias] = field(default_factory=list)
-    anchor_paths: dict[str, Path] = field(default_factory=dict)  # where each anchor was (last) defined
+    anchor_paths: dict[str, Path] = field(
+        default_factory=dict
+    )  # where each anchor was (last) defined
     alias_paths: list[tuple[str, Path]] = field(default_factory=list)  # where each alias was used
     quoted: set[Path] = field(default_factory=set)  # values written in quotes ('3306', "yes")
 
@@ -165,7 +167,18 @@ _UNDEFINED = None  # what an alias to a not-yet-defined anchor reads as, when th
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "is_list", "path", "anchor", "start", "key", "key_mark", "size", "merges", "explicit")
+    __slots__ = (
+        "anchor",
+        "explicit",
+        "is_list",
+        "key",
+        "key_mark",
+        "merges",
+        "path",
+        "size",
+        "start",
+        "value",
+    )
 
     def __init__(self, value: Any, path: Path, anchor: str | None, start: Mark) -> None:
         self.value = value
@@ -217,7 +230,9 @@ class _LimitError(InputError):
     """A bound of ours (depth, values) was passed: reported even when the parser failed later on."""
 
 
-def _limit_before_error(error: yaml.MarkedYAMLError, text: str, source: str, options: dict) -> InputError | None:
+def _limit_before_error(
+    error: yaml.MarkedYAMLError, text: str, source: str, options: dict
+) -> InputError | None:
     """Our own limit, if one is passed before the point where the parser gave up.
 
     libyaml scans ahead of the events it has delivered: ``[[[[…`` fails inside libyaml at its own
@@ -274,7 +289,9 @@ def _build_from(
     """The loop of _build: one event at a time (None after the last), the common cases inline."""
     doc = Document(source, None)
     value_marks, key_marks = doc.value_marks, doc.key_marks
-    resolved: dict[str, Any] = {}  # plain scalar text -> its value ('yes' 80,000 times is one lookup)
+    resolved: dict[
+        str, Any
+    ] = {}  # plain scalar text -> its value ('yes' 80,000 times is one lookup)
     anchors: dict[str, tuple[Any, int]] = {}
     stack: list[_Frame] = []
     total = 0
@@ -298,7 +315,7 @@ def _build_from(
         frame = stack[-1]
         frame.size += size
         if frame.is_list:
-            path = frame.path + (len(frame.value),)
+            path = (*frame.path, len(frame.value))
             frame.value.append(value)
             value_marks[path] = mark
             return
@@ -317,7 +334,9 @@ def _build_from(
             if "<<" in frame.explicit and not allow_duplicates:
                 raise _duplicate_error(frame, "<<", mark)
             if "<<" in frame.explicit:
-                doc.duplicates.append(DuplicateKey(frame.path, "<<", frame.explicit["<<"], frame.key_mark or mark))
+                doc.duplicates.append(
+                    DuplicateKey(frame.path, "<<", frame.explicit["<<"], frame.key_mark or mark)
+                )
             frame.explicit["<<"] = frame.key_mark or mark
             frame.merges.extend(sources)
             return
@@ -333,13 +352,13 @@ def _build_from(
             doc.duplicates.append(DuplicateKey(frame.path, key, explicit[key], key_mark))
         explicit[key] = key_mark
         frame.value[key] = value
-        path = frame.path + (key,)
+        path = (*frame.path, key)
         key_marks[path] = key_mark
         value_marks[path] = mark
 
     def _duplicate_error(frame: _Frame, key: Any, mark: Mark) -> InputError:
         first = frame.explicit[key]
-        where = ".".join(str(p) for p in frame.path + (key,))
+        where = ".".join(str(p) for p in (*frame.path, key))
         return InputError(
             source,
             f"duplicate key {key!r} (first defined at line {first.line})",
@@ -353,8 +372,8 @@ def _build_from(
             return ()
         frame = stack[-1]
         if frame.is_list:
-            return frame.path + (len(frame.value),)
-        return frame.path + (frame.key,) if frame.key is not _NO_KEY else frame.path
+            return (*frame.path, len(frame.value))
+        return (*frame.path, frame.key) if frame.key is not _NO_KEY else frame.path
 
     scalar_event = yaml.ScalarEvent
     while (event := next_event()) is not None:
@@ -364,7 +383,9 @@ def _build_from(
             if total > max_nodes:
                 raise limit(f"the file holds more than {max_nodes:,} values", event)
             tag = event.tag
-            if (tag is None or tag == "!") and event.implicit[0]:  # plain: resolved from its text alone
+            if (tag is None or tag == "!") and event.implicit[
+                0
+            ]:  # plain: resolved from its text alone
                 plain = event.value
                 if _NO_WILDCARD and plain and plain[0] not in _IMPLICIT_FIRST:
                     value = plain
@@ -417,14 +438,20 @@ def _build_from(
             doc.alias_paths.append((event.anchor, current_path()))
             if event.anchor not in anchors:
                 if not allow_undefined_aliases:
-                    raise fail(f"alias *{event.anchor} is used before its anchor &{event.anchor}", event)
-                doc.undefined_aliases.append(UndefinedAlias(current_path(), event.anchor, _mark(event)))
+                    raise fail(
+                        f"alias *{event.anchor} is used before its anchor &{event.anchor}", event
+                    )
+                doc.undefined_aliases.append(
+                    UndefinedAlias(current_path(), event.anchor, _mark(event))
+                )
                 attach(_UNDEFINED, 1, event, _mark(event))
                 continue
             value, size = anchors[event.anchor]
             total += size
             if total > max_nodes:
-                raise limit(f"aliases expand to more than {max_nodes:,} values (an alias bomb?)", event)
+                raise limit(
+                    f"aliases expand to more than {max_nodes:,} values (an alias bomb?)", event
+                )
             attach(value, size, event, _mark(event))
     if not root_set:
         raise InputError(source, "the file has no YAML content", expected="a YAML mapping")

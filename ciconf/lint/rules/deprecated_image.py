@@ -6,7 +6,8 @@ Only the legacy language and database images are flagged; other images under `ci
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding
@@ -78,12 +79,20 @@ def _image_values(ctx: LintContext) -> set[tuple]:
         if isinstance(value, dict):
             for key, item in value.items():
                 where = _written_at(ctx, merges, written, key)
-                if docker_item and key == "image" and isinstance(item, str) and item.startswith("circleci/"):
-                    if where is not None:
-                        found.add(where)
+                if (
+                    docker_item
+                    and key == "image"
+                    and isinstance(item, str)
+                    and item.startswith("circleci/")
+                ) and where is not None:
+                    found.add(where)
                 if key == "docker" and isinstance(item, list):
-                    base = anchored.get(id(item), where)  # an anchored list: its items are written there
-                    stack.extend((element, _child(base, index), True) for index, element in enumerate(item))
+                    base = anchored.get(
+                        id(item), where
+                    )  # an anchored list: its items are written there
+                    stack.extend(
+                        (element, _child(base, index), True) for index, element in enumerate(item)
+                    )
                 elif isinstance(item, (dict, list)):
                     stack.append((item, where, False))
         elif isinstance(value, list):
@@ -92,19 +101,21 @@ def _image_values(ctx: LintContext) -> set[tuple]:
 
 
 def _child(written: tuple | None, index: int) -> tuple | None:
-    return None if written is None else written + (index,)
+    return None if written is None else (*written, index)
 
 
-def _written_at(ctx: LintContext, merges: dict[tuple, list[tuple]], written: tuple | None, key: Any) -> tuple | None:
+def _written_at(
+    ctx: LintContext, merges: dict[tuple, list[tuple]], written: tuple | None, key: Any
+) -> tuple | None:
     """The written path of `key` of the mapping written at `written`: there, or in the first
     merged anchor that has it (explicit keys win over merged ones, earlier merges over later)."""
     if written is None:
         return None
-    here = written + (key,)
+    here = (*written, key)
     if here in ctx.doc.value_marks:
         return here
     for source in merges.get(written, ()):
-        there = source + (key,)
+        there = (*source, key)
         if there in ctx.doc.value_marks:
             return there
     return None
@@ -135,4 +146,9 @@ def _merge_sources(ctx: LintContext) -> dict[tuple, list[tuple]]:
     return found
 
 
-RULE = Rule(ID, "deprecated-image", "a legacy circleci/ convenience image (deprecated, no longer updated)", check)
+RULE = Rule(
+    ID,
+    "deprecated-image",
+    "a legacy circleci/ convenience image (deprecated, no longer updated)",
+    check,
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding
@@ -78,4 +78,9 @@ def _line_of_call(ctx: LintContext, mark: Mark, command: str) -> Mark:
     return mark
 
 
-RULE = Rule(ID, "ecr-get-login", "`aws ecr get-login` (removed in AWS CLI v2) instead of get-login-password", check)
+RULE = Rule(
+    ID,
+    "ecr-get-login",
+    "`aws ecr get-login` (removed in AWS CLI v2) instead of get-login-password",
+    check,
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.errors import InputError
 from ciconf.lint.context import LintContext
@@ -24,4 +24,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(ID, mark, problem.detail())
 
 
-RULE = Rule(ID, "invalid-profile", "a ciconf profile that does not validate (render would refuse it)", check, frozenset({PROFILE}))
+RULE = Rule(
+    ID,
+    "invalid-profile",
+    "a ciconf profile that does not validate (render would refuse it)",
+    check,
+    frozenset({PROFILE}),
+)

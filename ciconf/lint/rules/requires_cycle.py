@@ -7,7 +7,7 @@ One finding per group of jobs caught in cycles (a strongly connected component o
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
@@ -30,7 +30,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             entries = [workflow.entries[node] for node in loop if node < size]
             first, through = entries[0], found.names[loop[1] - size]
             link = next(r for r in first.requires if r.name == through)
-            yield ctx.finding(ID, link.mark, f"requires form a cycle in workflow {quoted(workflow.name)}: {_loop(entries)}")
+            yield ctx.finding(
+                ID,
+                link.mark,
+                f"requires form a cycle in workflow {quoted(workflow.name)}: {_loop(entries)}",
+            )
 
 
 def _one_cycle(found: Graph, group: list[int]) -> list[int]:
@@ -58,8 +62,8 @@ def _one_cycle(found: Graph, group: list[int]) -> list[int]:
 def _loop(entries: list) -> str:
     names = [entry.name for entry in entries]
     if len(names) > SHOWN_IN_LOOP:
-        names = names[: SHOWN_IN_LOOP - 1] + [f"... ({len(entries) - SHOWN_IN_LOOP + 1} more)"]
-    return " -> ".join(names + [entries[0].name])
+        names = [*names[: SHOWN_IN_LOOP - 1], f"... ({len(entries) - SHOWN_IN_LOOP + 1} more)"]
+    return " -> ".join([*names, entries[0].name])
 
 
 def components(edges: list[list[int]]) -> list[list[int]]:
@@ -110,4 +114,6 @@ def components(edges: list[list[int]]) -> list[list[int]]:
     return found
 
 
-RULE = Rule(ID, "requires-cycle", "workflow jobs require each other in a circle and can never start", check)
+RULE = Rule(
+    ID, "requires-cycle", "workflow jobs require each other in a circle and can never start", check
+)

@@ -6,7 +6,7 @@ CircleCI rejects such a workflow when the pipeline starts; the schema cannot see
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
@@ -29,7 +29,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 if names is None and ctx.shown(ID):
                     names = Suggestions(entry.name for entry in workflow.entries)
                 yield ctx.finding(
-                    ID, lambda: required.mark, lambda: _message(workflow, entry, required.name, names)
+                    ID,
+                    lambda: required.mark,
+                    lambda: _message(workflow, entry, required.name, names),
                 )
 
 
@@ -39,4 +41,6 @@ def _message(workflow: Workflow, entry: Entry, required: str, names: Suggestions
     return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 
 
-RULE = Rule(ID, "requires-unknown-job", "a workflow job requires a job that is not in that workflow", check)
+RULE = Rule(
+    ID, "requires-unknown-job", "a workflow job requires a job that is not in that workflow", check
+)

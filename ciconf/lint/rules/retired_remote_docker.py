@@ -9,14 +9,16 @@ environment. Versions are matched on those majors, so every patch release of the
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
 
 ID = "CC303"
-RETIRED = re.compile(r"(17|18)\.\d+\.\d+(-ce)?|19\.03\.\d+|20\.10\.\d+|23\.0\.\d+|docker(17|18|19|20|23)")
+RETIRED = re.compile(
+    r"(17|18)\.\d+\.\d+(-ce)?|19\.03\.\d+|20\.10\.\d+|23\.0\.\d+|docker(17|18|19|20|23)"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -35,4 +37,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
 
 
-RULE = Rule(ID, "retired-remote-docker", "setup_remote_docker is pinned to a Docker version CircleCI retired", check)
+RULE = Rule(
+    ID,
+    "retired-remote-docker",
+    "setup_remote_docker is pinned to a Docker version CircleCI retired",
+    check,
+)

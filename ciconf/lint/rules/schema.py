@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext, dotted
 from ciconf.lint.findings import Finding
@@ -30,7 +31,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if undefined and any(path[:length] in undefined for length in range(len(path) + 1)):
                 continue  # already reported as CC202; its null value is a consequence
             last = not ctx.shown(ID)  # the first one that will not be shown
-            yield ctx.finding(ID, ctx.doc.mark_for(_loaded_path(path, ctx.data, keys)), _message(path, error))
+            yield ctx.finding(
+                ID, ctx.doc.mark_for(_loaded_path(path, ctx.data, keys)), _message(path, error)
+            )
             if last:  # validating the rest of a huge invalid config would only be counted
                 ctx.stop(ID)
                 return

@@ -15,7 +15,8 @@ through which the blocking job is reached.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
@@ -45,7 +46,7 @@ def runs_for_tags(entry: Entry) -> bool | None:
 
 
 def _given(value: Any) -> bool:
-    return isinstance(value, str) and value != "" or isinstance(value, list) and bool(value)
+    return (isinstance(value, str) and value != "") or (isinstance(value, list) and bool(value))
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -62,7 +63,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             for required, node in zip(entry.requires, found.edges[number]):
                 culprit = blocker[node]
                 if culprit is not None:
-                    yield ctx.finding(ID, required.mark, lambda: _message(entry, required.name, entries[culprit]))
+                    yield ctx.finding(
+                        ID, required.mark, lambda: _message(entry, required.name, entries[culprit])
+                    )
                     break
 
 

@@ -7,7 +7,8 @@ and commands.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
@@ -27,7 +28,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         orb = reference.split("/", 1)[0]
         if orb in declared or is_templated(reference):
             continue
-        message = f"{quoted(reference)} comes from orb {quoted(orb)}, which is not declared under orbs"
+        message = (
+            f"{quoted(reference)} comes from orb {quoted(orb)}, which is not declared under orbs"
+        )
         suggestion = suggestions.closest(orb) if ctx.shown(ID) else None
         if suggestion:
             message += f"; did you mean {quoted(suggestion)}?"
@@ -52,7 +55,7 @@ def _references(data: dict) -> Iterator[tuple[tuple, str]]:
             if isinstance(executor, str) and "/" in executor:
                 yield where, executor
             if isinstance(body, dict):
-                yield from _steps(path + ("steps",), body.get("steps"))
+                yield from _steps((*path, "steps"), body.get("steps"))
     for name, workflow in _mapping(data.get("workflows")).items():
         jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
         for index, entry in enumerate(jobs if isinstance(jobs, list) else []):
@@ -63,24 +66,29 @@ def _references(data: dict) -> Iterator[tuple[tuple, str]]:
                 continue
             job, options = next(iter(entry.items()))
             if isinstance(job, str) and "/" in job:
-                yield path + (job,), job
+                yield (*path, job), job
             for hook in ("pre-steps", "post-steps"):
                 if isinstance(options, dict):
-                    yield from _steps(path + (job, hook), options.get(hook))
+                    yield from _steps((*path, job, hook), options.get(hook))
 
 
 def _steps(path: tuple, steps: Any) -> Iterator[tuple[tuple, str]]:
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         if isinstance(step, str) and "/" in step:
-            yield path + (index,), step
+            yield (*path, index), step
         elif isinstance(step, dict) and len(step) == 1:
             name = next(iter(step))
             if isinstance(name, str) and "/" in name:
-                yield path + (index, name), name
+                yield (*path, index, name), name
 
 
 def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-RULE = Rule(ID, "undeclared-orb", "a job, executor or step comes from an orb that is not declared under orbs", check)
+RULE = Rule(
+    ID,
+    "undeclared-orb",
+    "a job, executor or step comes from an orb that is not declared under orbs",
+    check,
+)

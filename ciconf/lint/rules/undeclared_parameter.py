@@ -13,7 +13,8 @@ Inline orbs (`orbs: {name: {jobs: ...}}`) are checked like the config's own elem
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import NAME_LIMIT, Finding, quoted
@@ -43,7 +44,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             name = match.group(2)
             if match.group(1):
                 if pipeline is not None and name not in pipeline.names:
-                    yield ctx.finding(ID, mark, lambda: _message("pipeline.parameters.", name, pipeline))
+                    yield ctx.finding(
+                        ID, mark, lambda: _message("pipeline.parameters.", name, pipeline)
+                    )
                 continue
             scope = _scope(data, path, scopes)
             if scope is not None and name not in scope.names:

@@ -6,7 +6,7 @@ in the workflow; neither needs an entry under `jobs:`.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
@@ -23,11 +23,18 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     suggestions: Suggestions | None = None
     for workflow in workflows(ctx):
         for entry in workflow.entries:
-            if entry.approval or "/" in entry.job or entry.job in defined or is_templated(entry.job):
+            if (
+                entry.approval
+                or "/" in entry.job
+                or entry.job in defined
+                or is_templated(entry.job)
+            ):
                 continue
             if ctx.shown(ID):
                 suggestions = suggestions or Suggestions(defined)
-            yield ctx.finding(ID, entry.mark, lambda: _message(workflow.name, entry.job, suggestions))
+            yield ctx.finding(
+                ID, entry.mark, lambda: _message(workflow.name, entry.job, suggestions)
+            )
 
 
 def _message(workflow: str, job: str, suggestions: Suggestions | None) -> str:
@@ -36,4 +43,9 @@ def _message(workflow: str, job: str, suggestions: Suggestions | None) -> str:
     return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 
 
-RULE = Rule(ID, "undefined-job", "a workflow runs a job that is not defined (nor an orb job or an approval)", check)
+RULE = Rule(
+    ID,
+    "undefined-job",
+    "a workflow runs a job that is not defined (nor an orb job or an approval)",
+    check,
+)

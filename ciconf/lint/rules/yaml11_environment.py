@@ -10,7 +10,8 @@ run steps, anchors), once where it is written.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ciconf.lint.context import LintContext
 from ciconf.lint.findings import NAME_LIMIT, Finding
@@ -18,7 +19,9 @@ from ciconf.lint.rule import Rule
 
 ID = "CC203"
 YAML12_START = re.compile(r"[-+.0-9]")  # how a text that YAML 1.2 reads as a number starts
-YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+")
+YAML12_NUMBER = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+|0x[0-9a-fA-F]+"
+)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
