@@ -183,7 +183,10 @@ def in_sync(config: str, path: str, count: int) -> str:
     stacks = count - 1
     if stacks <= 0:
         return f"ciconf: {config} is in sync with {path}"
-    return f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are in sync with {path}"
+    return (
+        f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are "
+        f"in sync with {path}"
+    )
 
 
 def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
@@ -308,6 +311,7 @@ def cfn(
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         say(
-            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it"
+            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack "
+            "was written for it"
         )
     return OK

@@ -127,7 +127,8 @@ def render(
     exit_nonzero_on_change: bool = typer.Option(
         False,
         "--exit-nonzero-on-change",
-        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
+        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you "
+        "can stage it).",
     ),
     stacks_dir: Path = _stacks_dir_option(),
 ) -> None:
@@ -207,7 +208,8 @@ def cfn(
     stack: str = typer.Option(
         "pipeline",
         "--stack",
-        help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or environment "
+        help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or "
+        "environment "
         "(VPC, load balancer, ECS services).",
     ),
     output: Path | None = typer.Option(
@@ -228,7 +230,8 @@ def cfn(
         None, "--dir", help="With --all: the directory to write to."
     ),
 ) -> None:
-    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC, load
+    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC,
+    load
     balancer, ECS services) or pipeline (ECR -> CodeBuild -> ECS)."""
     if every == (account is not None):
         _usage("give either --account NAME or --all")
@@ -305,7 +308,8 @@ def run() -> None:
     run_entry()
 
 
-# --- the table ciconf/entry.py parses with ----------------------------------------------------------
+# --- the table ciconf/entry.py parses with
+# ----------------------------------------------------------
 
 
 def fast_spec() -> dict[str, dict[str, Any]]:

@@ -131,7 +131,8 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def temporary_name(base: str) -> str:
-    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer lives."""
+    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer
+    lives."""
     random = os.urandom(5).hex()[:8]
     return f".{base}.{os.getpid()}.{random}.tmp"
 

@@ -14,7 +14,8 @@ from ciconf.profile.load import load_profile_document
 
 
 def environment_accounts() -> list[tuple[Path, str]]:
-    """(profile, account) for every account with an environment section, bundled and fixture profiles."""
+    """(profile, account) for every account with an environment section, bundled and fixture
+    profiles."""
     found = []
     for profile in every_valid_profile():
         doc, loaded = load_profile_document(str(profile))

@@ -1,4 +1,5 @@
-"""Every stack the profile generates is listed (stacks.all_stacks), so a changed region makes them all stale."""
+"""Every stack the profile generates is listed (stacks.all_stacks), so a changed region makes them
+all stale."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def test_stacks_for_refuses_an_image_in_no_service_with_a_located_error(tmp_path
         stacks_for(doc, derive_plan(loaded))
     line = broken.splitlines().index("      services:") + 1
     assert str(raised.value).endswith(
-        f"ciconf.yaml:{line}:7: accounts[0].pipeline.services: container 'scheduler' runs in none of the services; "
+        f"ciconf.yaml:{line}:7: accounts[0].pipeline.services: container 'scheduler' runs "
+        "in none of the services; "
         "list it under one service's containers"
     )

@@ -94,7 +94,8 @@ LINE_CHARACTERS = st.one_of(
 
 @st.composite
 def multi_line(draw) -> str:
-    """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing newlines."""
+    """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing
+    newlines."""
     lines = draw(st.lists(st.text(LINE_CHARACTERS, max_size=12), min_size=1, max_size=5))
     indents = draw(
         st.lists(
@@ -186,7 +187,8 @@ def test_text_a_literal_block_cannot_hold_is_quoted(value):
 
 
 def test_multi_line_commands_render_as_literal_blocks():
-    """A '|' block in a profile's install/setup/command becomes a literal block, not a quoted string."""
+    """A '|' block in a profile's install/setup/command becomes a literal block, not a quoted
+    string."""
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import parse_profile
 

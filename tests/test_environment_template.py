@@ -250,7 +250,8 @@ def test_secrets_are_references_and_only_those_can_be_read():
     ]
     assert granted["ecr:BatchGetImage"] == [
         {
-            "!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/proxy"
+            "!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:"
+            "repository/shop/proxy"
         },
         {"!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/app"},
     ]

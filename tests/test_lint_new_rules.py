@@ -29,13 +29,17 @@ def test_undeclared_parameters_are_flagged_in_their_own_scope_and_pipeline_value
     result = lint("parameters.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "parameters.yml:21:14: CC105 << parameters.whom >> names no parameter of command 'greet': 'whom' is not "
+        "parameters.yml:21:14: CC105 << parameters.whom >> names no parameter of command "
+        "'greet': 'whom' is not "
         "under its parameters; did you mean 'who'?",
-        "parameters.yml:29:22: CC105 << parameters.versoin >> names no parameter of job 'build': 'versoin' is not "
+        "parameters.yml:29:22: CC105 << parameters.versoin >> names no parameter of job "
+        "'build': 'versoin' is not "
         "under its parameters; did you mean 'version'?",
-        "parameters.yml:32:14: CC105 << pipeline.parameters.deplyo >> names no pipeline parameter: 'deplyo' is not "
+        "parameters.yml:32:14: CC105 << pipeline.parameters.deplyo >> names no pipeline "
+        "parameter: 'deplyo' is not "
         "declared under the top-level parameters; did you mean 'deploy'?",
-        "parameters.yml:37:14: CC105 << parameters.anything >> names no parameter of job 'plain': 'anything' is not "
+        "parameters.yml:37:14: CC105 << parameters.anything >> names no parameter of job "
+        "'plain': 'anything' is not "
         "under its parameters",
     ]
 
@@ -76,15 +80,22 @@ def test_tag_jobs_whose_upstream_has_no_tags_filter_are_flagged_directly_and_tra
     result = lint("tags.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "tags.yml:22:22: CC106 job 'hold' runs for git tags (filters.tags), but it requires 'test', which has no "
-        "tags filter that lets tags through, so CircleCI never runs 'hold' for a tag; give 'test' a tags filter "
+        "tags.yml:22:22: CC106 job 'hold' runs for git tags (filters.tags), but it "
+        "requires 'test', which has no "
+        "tags filter that lets tags through, so CircleCI never runs 'hold' for a tag; "
+        "give 'test' a tags filter "
         "as well",
-        "tags.yml:25:22: CC106 job 'release' runs for git tags (filters.tags), but upstream of its requirement "
-        "'hold', job 'test' has no tags filter that lets tags through, so CircleCI never runs 'release' for a tag; "
+        "tags.yml:25:22: CC106 job 'release' runs for git tags (filters.tags), but "
+        "upstream of its requirement "
+        "'hold', job 'test' has no tags filter that lets tags through, so CircleCI never "
+        "runs 'release' for a tag; "
         "give 'test' a tags filter as well",
-        # `ignore: /.*/` lets no tag through; `ignore: /^nightly-.*/` lets the others through (not flagged)
-        "tags.yml:50:22: CC106 job 'release' runs for git tags (filters.tags), but it requires 'test', which has no "
-        "tags filter that lets tags through, so CircleCI never runs 'release' for a tag; give 'test' a tags filter "
+        # `ignore: /.*/` lets no tag through; `ignore: /^nightly-.*/` lets the others through (not
+        # flagged)
+        "tags.yml:50:22: CC106 job 'release' runs for git tags (filters.tags), but it "
+        "requires 'test', which has no "
+        "tags filter that lets tags through, so CircleCI never runs 'release' for a tag; "
+        "give 'test' a tags filter "
         "as well",
     ]
 

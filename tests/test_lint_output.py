@@ -21,8 +21,8 @@ def write(tmp_path, text: str):
 def undefined_jobs(count: int) -> str:
     jobs = "".join(f"      - missing{number}\n" for number in range(count))
     return (
-        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\nworkflows:\n  w:\n    jobs:\n"
-        + jobs
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: "
+        "[checkout]}\nworkflows:\n  w:\n    jobs:\n" + jobs
     )
 
 
@@ -63,7 +63,8 @@ def test_findings_are_capped_per_rule_with_one_summary_line(tmp_path):
     assert len(lines) == CAP + 1
     assert all(" CC102 workflow 'w' runs job 'missing" in line for line in lines[:CAP])
     assert lines[CAP] == (
-        f"config.yml:{7 + CAP}:9: CC102 ... and 70 more CC102 findings in this file (only the first {CAP} of "
+        f"config.yml:{7 + CAP}:9: CC102 ... and 70 more CC102 findings in this file (only "
+        f"the first {CAP} of "
         "each rule are shown)"
     )
 

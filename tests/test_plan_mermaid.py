@@ -93,7 +93,8 @@ def hostile_config(tmp_path):
     path = tmp_path / "hostile.yml"
     path.write_text(
         "version: 2.1\njobs:\n  step: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
-        f'workflows:\n  "wf \\"q\\" #1":\n    jobs:\n{entries}\n      - step:\n          name: last\n'
+        f'workflows:\n  "wf \\"q\\" #1":\n    jobs:\n{entries}\n      - step:\n          '
+        "name: last\n"
         f"          type: approval\n          requires: {json.dumps(HOSTILE_NAMES)}\n"
     )
     return path

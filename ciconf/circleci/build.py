@@ -40,7 +40,8 @@ class Config:
     _used: set[str] = field(default_factory=set)
 
     def name(self, obj: Any, anchor: str) -> Any:
-        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets a '_'."""
+        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets
+        a '_'."""
         while anchor in self._used:
             anchor += "_"
         self._used.add(anchor)
@@ -179,7 +180,8 @@ def _plain(value: Any) -> Any:
 
 
 def _prefix(name: str) -> str:
-    """Anchor names of job `test` keep the seed's names (install, test ...); others get the job's name."""
+    """Anchor names of job `test` keep the seed's names (install, test ...); others get the job's
+    name."""
     return "" if name == "test" else f"{snake(name)}_"
 
 
@@ -299,7 +301,8 @@ def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
 def _delivery_images(
     fragments: Fragments, profile: Profile, plan: Plan
 ) -> dict[tuple[str, bool], dict]:
-    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly one."""
+    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly
+    one."""
     delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
     config = fragments.config
     kinds = sorted({(account.mode, account.promote_from is not None) for account in plan.accounts})

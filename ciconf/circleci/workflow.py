@@ -40,7 +40,8 @@ def _topological(nodes: list[WorkflowNode]) -> list[WorkflowNode]:
 
 
 def tag_filters(nodes: list[WorkflowNode]) -> dict[str, list[str]]:
-    """Each job's tag patterns: its own (or, for a custom job without triggers, its upstream's), plus
+    """Each job's tag patterns: its own (or, for a custom job without triggers, its upstream's),
+    plus
     those of every job downstream of it."""
     order = _topological(nodes)
     own: dict[str, list[str]] = {}

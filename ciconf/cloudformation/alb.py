@@ -1,4 +1,5 @@
-"""The internet-facing load balancer: HTTPS with the certificate parameter, HTTP redirected to HTTPS."""
+"""The internet-facing load balancer: HTTPS with the certificate parameter, HTTP redirected to
+HTTPS."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def security_group(environment: Environment) -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_260",
-                "Port 80 is open so that plain-HTTP visitors get the listener's 301 redirect to HTTPS; "
+                "Port 80 is open so that plain-HTTP visitors get the listener's 301 "
+                "redirect to HTTPS; "
                 "no request on port 80 is forwarded to a task.",
             )
         ),
@@ -64,8 +66,10 @@ def load_balancer(environment: Environment) -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_91",
-                "Access logs need an S3 bucket whose policy admits the region's Elastic Load Balancing "
-                "account; this stack does not create one. Requests are visible in the target groups' "
+                "Access logs need an S3 bucket whose policy admits the region's Elastic "
+                "Load Balancing "
+                "account; this stack does not create one. Requests are visible in the "
+                "target groups' "
                 "metrics and the containers' logs.",
             )
         ),

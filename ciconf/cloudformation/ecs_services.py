@@ -1,4 +1,5 @@
-"""The ECS cluster and, per service of the pipeline, its task definition, roles, target groups and service."""
+"""The ECS cluster and, per service of the pipeline, its task definition, roles, target groups and
+service."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def _ecs_tasks_trust() -> dict:
 
 
 def _secret_resource(value_from: str) -> str:
-    """The IAM resource of a secret reference: SSM parameters as given, secrets without the JSON key part."""
+    """The IAM resource of a secret reference: SSM parameters as given, secrets without the JSON key
+    part."""
     if re.fullmatch(SSM_PARAMETER_ARN, value_from):
         return value_from
     head = ":".join(value_from.split(":")[:7])  # arn:aws:secretsmanager:region:account:secret:name
@@ -239,7 +241,8 @@ def security_group(service: ServicePlan) -> dict:
                     "IpProtocol": "tcp",
                     "FromPort": 443,
                     "ToPort": 443,
-                    "Description": "HTTPS to AWS APIs (ECR, logs, secrets) and the internet through NAT",
+                    "Description": "HTTPS to AWS APIs (ECR, logs, secrets) and the internet "
+                    "through NAT",
                 }
             ],
         },
@@ -403,7 +406,9 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmDescription": f"{service.name}: target 5xx responses; rolls back an ECS deployment in progress",
+            "AlarmDescription": f"{service.name}: target 5xx responses; rolls back an ECS "
+            "deployment in "
+            "progress",
             "Metrics": metrics,
             "EvaluationPeriods": 1,
             "Threshold": threshold,

@@ -159,7 +159,9 @@ def push_rule(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return {
         "Type": "AWS::Events::Rule",
         "Properties": {
-            "Description": f"Start the pipeline when {delivery.source.repository}:{account.deploy_tag} is pushed",
+            "Description": "Start the pipeline when "
+            f"{delivery.source.repository}:{account.deploy_tag} "
+            "is pushed",
             "EventPattern": {
                 "source": ["aws.ecr"],
                 "detail-type": ["ECR Image Action"],

@@ -1,4 +1,5 @@
-"""Which stacks a profile generates, where they go, and their YAML (with a header naming the command)."""
+"""Which stacks a profile generates, where they go, and their YAML (with a header naming the
+command)."""
 
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def check_services(doc: Document, plan: Plan) -> None:
             raise _located(
                 doc,
                 ("accounts", index, "pipeline", "services"),
-                f"container {missing[0]!r} runs in none of the services; list it under one service's containers",
+                f"container {missing[0]!r} runs in none of the services; list it under "
+                "one service's containers",
             )
 
 
@@ -191,7 +193,8 @@ def cfn_outputs(
     stdout: bool,
     directory: str | None,
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
+    write."""
     check_services(doc, plan)
     if account is None:
         chosen = all_targets(doc, plan, directory or DEFAULT_DIR)

@@ -65,7 +65,8 @@ def template_parts(text: str) -> list[str] | None:
 
 
 def is_templated(text: str) -> bool:
-    """Names built from `<< ... >>` (pipeline parameters, matrix values) are only known at run time."""
+    """Names built from `<< ... >>` (pipeline parameters, matrix values) are only known at run
+    time."""
     return OPEN in text and template_parts(text) is not None
 
 

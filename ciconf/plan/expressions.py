@@ -193,7 +193,8 @@ def _word(word: str) -> tuple[str, Any]:
 
 class _Parser:
     """or_expr := and_expr ('or' and_expr)* ; and_expr := unary ('and' unary)* ;
-    unary := 'not' unary | comparison ; comparison := atom (op atom)? ; atom := '(' or_expr ')' | value"""
+    unary := 'not' unary | comparison ; comparison := atom (op atom)? ;
+    atom := '(' or_expr ')' | value"""
 
     def __init__(self, tokens: list[tuple[str, Any]], values: Values) -> None:
         self.tokens = tokens
@@ -278,7 +279,8 @@ class _Parser:
 
 
 def evaluate_expression(text: str, values: Values, where: Where) -> bool:
-    """An expression filter's truth; Unknown (with a note) when it cannot be decided or understood."""
+    """An expression filter's truth; Unknown (with a note) when it cannot be decided or
+    understood."""
     if len(text) > MAX_EXPRESSION:
         raise where.error(
             f"the filter expression is {len(text)} characters long; the limit is {MAX_EXPRESSION}"

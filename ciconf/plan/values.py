@@ -129,7 +129,8 @@ def build_values(
 
 
 def _param_target(key: str, declared: dict[str, dict]) -> tuple[str, Any]:
-    """`--param KEY=...`: a declared pipeline parameter (`x` or `pipeline.parameters.x`) or a pipeline value."""
+    """`--param KEY=...`: a declared pipeline parameter (`x` or `pipeline.parameters.x`) or a
+    pipeline value."""
     bare = key[len(PARAMETERS) :] if key.startswith(PARAMETERS) else key
     if bare in declared and (key == bare or key.startswith(PARAMETERS)):
         return PARAMETERS + bare, declared[bare]

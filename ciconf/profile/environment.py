@@ -42,8 +42,10 @@ SECRET_ARN = (
 )
 SecretArn = _grammar(
     f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
-    "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret ARN "
-    "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally :json-key:version-stage:version-id)",
+    "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets "
+    "Manager secret ARN "
+    "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
+    ":json-key:version-stage:version-id)",
 )
 CertificateArn = _grammar(
     _PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
@@ -115,7 +117,7 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 class Network(_Model):
-    """The VPC: public subnets (load balancer, NAT) and private subnets (tasks, database), one each per AZ."""
+    """The VPC: public subnets (load balancer, NAT) and private subnets (tasks, database), one each per AZ."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cidr: Cidr = Field(
         "10.0.0.0/16", description="VPC network, /16 to /20; subnets are /24s inside it"
@@ -126,7 +128,8 @@ class Network(_Model):
     nat: Literal["per-az", "single"] = Field(
         "per-az",
         description="per-az: one NAT gateway per zone (a zone outage leaves the others online); "
-        "single: one NAT gateway for all zones (cheaper, one zone's failure cuts every zone's egress)",
+        "single: one NAT gateway for all zones (cheaper, one zone's failure cuts every "
+        "zone's egress)",
     )
 
     @model_validator(mode="after")
@@ -159,14 +162,17 @@ class Deployment(_Model):
 
     strategy: Literal["rolling", "blue-green", "linear", "canary"] = Field(
         "rolling",
-        description="rolling: replace tasks in place (circuit breaker with rollback); blue-green, linear, canary: "
-        "ECS native blue/green, shifting load balancer traffic all at once, in steps, or a canary first",
+        description="rolling: replace tasks in place (circuit breaker with rollback); blue-green, "
+        "linear, canary: "
+        "ECS native blue/green, shifting load balancer traffic all at once, in steps, or "
+        "a canary first",
     )
     bake_minutes: int | None = Field(
         None,
         ge=0,
         le=1440,
-        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS default 15)",
+        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS "
+        "default 15)",
     )
     step_percent: float | None = Field(
         None, ge=3, le=100, description="linear: traffic shifted per step (default 10)"
@@ -188,7 +194,8 @@ class Deployment(_Model):
     target_5xx_alarm: int | None = Field(
         None,
         ge=1,
-        description="Also create an alarm on the target group's 5xx responses (this many within a minute) that rolls back",
+        description="Also create an alarm on the target group's 5xx responses (this many within a "
+        "minute) that rolls back",
     )
 
     @model_validator(mode="after")
@@ -211,7 +218,7 @@ class Deployment(_Model):
 
 
 class EcsServiceSettings(_Model):
-    """One ECS service of the pipeline: its task size, ports, traffic, configuration and deployment."""
+    """One ECS service of the pipeline: its task size, ports, traffic, configuration and deployment."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
         256, description="Fargate CPU units of a task"
@@ -241,7 +248,8 @@ class EcsServiceSettings(_Model):
         if self.memory not in FARGATE_MEMORY[self.cpu]:
             sizes = FARGATE_MEMORY[self.cpu]
             raise ValueError(
-                f"memory {self.memory} does not fit cpu {self.cpu} on Fargate (expected {sizes[0]} to {sizes[-1]}"
+                f"memory {self.memory} does not fit cpu {self.cpu} on Fargate (expected "
+                f"{sizes[0]} to {sizes[-1]}"
                 f" in steps of {sizes[1] - sizes[0]})"
             )
         if self.load_balancer is not None and self.load_balancer.container not in self.ports:
@@ -250,7 +258,8 @@ class EcsServiceSettings(_Model):
             )
         if self.deployment.strategy != "rolling" and self.load_balancer is None:
             raise ValueError(
-                f"strategy {self.deployment.strategy} shifts load balancer traffic: set load_balancer"
+                f"strategy {self.deployment.strategy} shifts load balancer traffic: set "
+                "load_balancer"
             )
         if self.deployment.target_5xx_alarm is not None and self.load_balancer is None:
             raise ValueError(
@@ -280,7 +289,9 @@ class Database(_Model):
     backup_retention_days: int = Field(7, ge=1, le=35)
     containers: list[EcsName] = Field(
         default_factory=list,
-        description="Containers given DB_HOST, DB_PORT, DB_DATABASE, and DB_USERNAME/DB_PASSWORD from the managed secret",
+        description="Containers given DB_HOST, DB_PORT, DB_DATABASE, and DB_USERNAME/DB_PASSWORD "
+        "from "
+        "the managed secret",
     )
 
 
@@ -299,7 +310,8 @@ class Environment(_Model):
     network: Network = Field(default_factory=Network)
     certificate_arn: CertificateArn | None = Field(
         None,
-        description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM certificate)",
+        description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM "
+        "certificate)",
     )
     log_retention_days: int = Field(
         30, description="Days the VPC flow logs and container logs are kept"
@@ -327,7 +339,8 @@ class Environment(_Model):
         logical = [logical_name(name) for name in self.services]
         if len(set(logical)) != len(logical):
             raise ValueError(
-                "service names must differ in more than '-' and '_' (they name the stack's resources)"
+                "service names must differ in more than '-' and '_' (they name the "
+                "stack's resources)"
             )
         return self
 
@@ -347,7 +360,8 @@ def _pipeline_services(account) -> list | None:
 
 
 def service_names(account) -> list[str]:
-    """The ECS service names the account's pipeline deploys to (the keys environment.services uses)."""
+    """The ECS service names the account's pipeline deploys to (the keys environment.services
+    uses)."""
     if account.pipeline is None:
         return []
     several = _pipeline_services(account)
@@ -396,9 +410,11 @@ def problems(account, containers: list[str]) -> list[Problem]:
         return [
             Problem(
                 ("pipeline", "strategy"),
-                "the environment's services deploy through ECS (rolling or ECS blue/green); CodeDeploy "
+                "the environment's services deploy through ECS (rolling or ECS "
+                "blue/green); CodeDeploy "
                 "blue/green services are not generated",
-                "strategy: rolling, with environment.services.<name>.deployment.strategy: blue-green",
+                "strategy: rolling, with environment.services.<name>.deployment.strategy: "
+                "blue-green",
             )
         ]
     found: list[Problem] = []

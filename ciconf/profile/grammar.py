@@ -94,7 +94,8 @@ def check_region(value: str) -> str:
     """The shape of a region, and then a region AWS actually has (ciconf/profile/regions.py)."""
     if value in CHINA:
         raise problem(
-            f"AWS China regions are not supported yet ({shown(value)}): their registries live under amazonaws.com.cn",
+            f"AWS China regions are not supported yet ({shown(value)}): their registries "
+            "live under amazonaws.com.cn",
             "a region of the aws or aws-us-gov partition",
         )
     try:
@@ -123,11 +124,13 @@ check_branch = _checker(
 )
 check_rel_path = _checker(
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
-    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no leading '-')",
+    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no "
+    "leading '-')",
 )
 check_cache_path = _checker(
     r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
-    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, no '..', no leading '-')",
+    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, "
+    "no '..', no leading '-')",
 )
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
@@ -169,7 +172,8 @@ check_deployment_config = _checker(
 
 
 def _no_pipeline_template(value: str) -> str:
-    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may start one.
+    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may
+    start one.
 
     A pipeline value such as << pipeline.git.branch >> lands inside ciconf's shell quoting, so a
     branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
@@ -178,7 +182,8 @@ def _no_pipeline_template(value: str) -> str:
     at = value.find("<<")
     if at >= 0:
         raise problem(
-            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value and substitutes it"
+            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value "
+            "and substitutes it"
             " before the shell runs, past any quoting; use the environment variable CircleCI sets"
             " (such as $CIRCLE_BRANCH) and move heredocs into a script in the repository",
             "text without '<<'",
@@ -304,7 +309,8 @@ def check_orb_ref(value: str) -> str:
         )
     if not re.fullmatch(ORB_REF_PATTERN, value):
         raise ValueError(
-            f"expected an orb pinned to an exact version like circleci/aws-cli@4.1.3, got {shown(value)}"
+            "expected an orb pinned to an exact version like circleci/aws-cli@4.1.3, got "
+            f"{shown(value)}"
         )
     return value
 
@@ -336,7 +342,8 @@ check_fingerprint = _checker(
 )
 check_cache_key = _checker(
     r"[A-Za-z0-9_.{}\" /<>:-]{1,500}",
-    'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in templates)',
+    'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in '
+    "templates)",
 )
 check_serial_group = _checker(
     r"[A-Za-z0-9_.:/<> -]{0,511}[A-Za-z0-9_.:/>-]",
@@ -364,7 +371,8 @@ def _regex_problem(value: str) -> str | None:
 
 
 def _is_checked_pattern(value: str, name: str) -> bool:
-    """True for a valid /pattern/; a too-long value or a bad pattern raises; False for a plain name."""
+    """True for a valid /pattern/; a too-long value or a bad pattern raises; False for a plain
+    name."""
     if len(value) > REF_FILTER_MAX:
         raise ValueError(f"expected {name} or /pattern/ of at most {REF_FILTER_MAX} characters")
     if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
@@ -380,7 +388,8 @@ def check_branch_filter(value: str) -> str:
         return value
     if any(char in value for char in "*?[") or value.startswith("/"):
         raise ValueError(
-            f"{shown(value)} is neither a branch name nor a pattern; write a pattern between slashes, "
+            f"{shown(value)} is neither a branch name nor a pattern; write a pattern "
+            "between slashes, "
             "like /^release\\/.*/"
         )
     return check_branch(value)
@@ -391,14 +400,16 @@ def check_tag_filter(value: str) -> str:
         return value
     if any(char in value for char in "*?["):
         raise ValueError(
-            f"{shown(value)} is a glob; CircleCI matches tags with a regular expression between slashes, "
+            f"{shown(value)} is a glob; CircleCI matches tags with a regular expression "
+            "between slashes, "
             "like /^v\\d+\\.\\d+\\.\\d+$/"
         )
     return check_git_tag(value)
 
 
 def patterned(check: Callable[[str], str], pattern: str) -> type:
-    """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf refuses."""
+    """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf
+    refuses."""
     return Annotated[  # type: ignore[return-value]
         str,
         AfterValidator(check),
@@ -431,7 +442,8 @@ PARAMETER_REFERENCE = re.compile(r"<< *parameters\.([A-Za-z_][A-Za-z0-9_-]{0,63}
 
 
 def check_parameterised_image(value: str) -> str:
-    """A container image where matrix parameters may stand for parts (cimg/php:<< parameters.php >>)."""
+    """A container image where matrix parameters may stand for parts (cimg/php:<< parameters.php
+    >>)."""
     if len(value) > 500:
         raise ValueError("expected a Docker image reference of at most 500 characters")
     check_container_image(PARAMETER_REFERENCE.sub("0", value))
@@ -445,7 +457,8 @@ def check_single_branch(value: str) -> str:
     """`branch:` is one literal branch; a glob or pattern there gets the keys that express it."""
     if any(char in value for char in "*?[") or (value.startswith("/") and value.endswith("/")):
         raise ValueError(
-            f"expected one branch name, got the pattern {shown(value)}; write branches: [/^release\\/.*/] "
+            f"expected one branch name, got the pattern {shown(value)}; write branches: "
+            "[/^release\\/.*/] "
             "for branch patterns, or tags: [/^v\\d+\\.\\d+\\.\\d+$/] to deliver on git tags"
         )
     return check_branch(value)

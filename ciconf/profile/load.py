@@ -44,7 +44,8 @@ def parse_profile_document(text: str, source: str) -> tuple[Document, Profile]:
 
 
 def validate_document(doc: Document) -> Profile:
-    """The validated profile, or one InputError that lists every problem found (see InputError.collect)."""
+    """The validated profile, or one InputError that lists every problem found (see
+    InputError.collect)."""
     if not isinstance(doc.data, dict):
         raise InputError(
             doc.source,
@@ -132,7 +133,8 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,59}")
 
 
 def dotted(path: tuple) -> str:
-    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the message."""
+    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the
+    message."""
     text = ""
     for part in path:
         if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
@@ -229,14 +231,16 @@ def _union_member(annotation: Any, tag: Any) -> Any:
     return None
 
 
-# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are counted.
+# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are
+# counted.
 MAX_EXPLAINED = 100
 
 
 def _located(
     error: ValidationError, doc: Document, secret_paths: set[tuple]
 ) -> tuple[list[InputError], int]:
-    """The first validation problems in file order as located InputErrors, and how many more there are.
+    """The first validation problems in file order as located InputErrors, and how many more there
+    are.
 
     No problem is reported about a path that holds a secret: its message could repeat it."""
     problems = []
@@ -329,7 +333,8 @@ def _got(value: Any) -> str:
 
 
 def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:
-    """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the file."""
+    """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the
+    file."""
     kind = item["type"]
     value = item.get("input")
     ctx = item.get("ctx") or {}

@@ -49,7 +49,8 @@ Path = tuple  # of str keys and int indexes
 
 
 class Mark(NamedTuple):
-    """A position; a tuple because one is made for every value (a frozen dataclass costs 3x more)."""
+    """A position; a tuple because one is made for every value (a frozen dataclass costs 3x
+    more)."""
 
     line: int  # 1-based
     column: int  # 1-based
@@ -123,7 +124,8 @@ def load_file(path: str, **options: Any) -> Document:
 
 
 def short_tag(tag: str) -> str:
-    """A tag as the user wrote it: '!!python/object' rather than 'tag:yaml.org,2002:python/object'."""
+    """A tag as the user wrote it: '!!python/object' rather than
+    'tag:yaml.org,2002:python/object'."""
     return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
 
 
