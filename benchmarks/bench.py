@@ -422,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CICONF_CACHE_DIR"] = str(
             cwd / "cache"
         )  # children inherit it; ~/.cache stays clean
-        inputs = build_inputs(cwd)
+        build_inputs(cwd)
         config = "example.config.yml"
         if run(ciconf("render", "example.yaml", "-o", config), cwd).returncode != 0:
             raise SystemExit("bench: could not render the example profile")
@@ -473,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     for label in medians:
         ratios = [
             f"{mine[label] / ref:>8.2f}" if ref else f"{'':>8}"
-            for mine, ref in zip((medians, cpu), baseline)
+            for mine, ref in zip((medians, cpu), baseline, strict=True)
         ]
         print(f"{label:<28}{medians[label]:>8.3f}{ratios[0]}{cpu[label]:>8.3f}{ratios[1]}")
     print(
@@ -501,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def verdicts(
+def verdicts(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     medians: dict[str, float],
     peak: float,
     anchored: int,

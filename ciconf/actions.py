@@ -278,7 +278,7 @@ def schema(output: Path | None) -> int:
     return OK
 
 
-def cfn(
+def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: Path | None,
     account: str | None,
     output: Path | None,

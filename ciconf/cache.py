@@ -21,6 +21,7 @@ cache off. A missing, refused, unreadable or unwritable cache only costs a rende
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -230,10 +231,8 @@ def store(entry: str | None, files: Files) -> None:
             os.close(fd)
         os.replace(temporary, entry, src_dir_fd=folder, dst_dir_fd=folder)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary, dir_fd=folder)  # the file we created, nothing else
-        except OSError:
-            pass
     finally:
         os.close(folder)
 

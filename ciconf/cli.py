@@ -202,7 +202,7 @@ def schema(
 
 
 @app.command(short_help="Write the CloudFormation pipeline stack of one account, or of all.")
-def cfn(
+def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     account: str | None = typer.Option(None, "--account", help="Account whose stack to write."),
     stack: str = typer.Option(
@@ -251,7 +251,7 @@ def cfn(
 
 
 @app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
-def plan(
+def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     config: Path | None = typer.Option(
         None,

@@ -195,7 +195,7 @@ def sweep_stale_temporaries(directory: str, base: str, now: float | None = None)
             continue
         if (
             not stat.S_ISREG(info.st_mode)
-            or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)()
+            or info.st_uid != getattr(os, "getuid", lambda info=info: info.st_uid)()
             or info.st_mtime > limit
             or _running(pid)
         ):

@@ -39,7 +39,7 @@ def _repositories(template: dict) -> dict[str, dict]:
 def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, account):
     template = load_template(render(profile, account, "bootstrap"))
     deploy_tag = {"stg": "stg", "prod": "prod"}[account]
-    for name, repository in _repositories(template).items():
+    for repository in _repositories(template).values():
         # never deleted with the stack, nor replaced into an empty repository
         assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
         properties = repository["Properties"]

@@ -24,7 +24,7 @@ def _expected(workdir) -> dict[str, str]:
 
 
 def test_region_change_makes_every_stack_stale_and_rewriting_fixes_them(tmp_path):
-    profile, stale, old, new = region_drift_scenario(tmp_path)
+    _, stale, old, new = region_drift_scenario(tmp_path)
     assert stale == [
         "cloudformation/ci-cd-example-prod-bootstrap.yaml",
         "cloudformation/ci-cd-example-prod-environment.yaml",
@@ -44,7 +44,7 @@ def test_region_change_makes_every_stack_stale_and_rewriting_fixes_them(tmp_path
 
 
 def test_stacks_for_is_pure_and_deterministic(tmp_path):
-    profile, stale, _, _ = region_drift_scenario(tmp_path)
+    _, stale, _, _ = region_drift_scenario(tmp_path)
     before = {path: (tmp_path / path).read_bytes() for path in stale}
     assert _expected(tmp_path) == _expected(tmp_path)
     assert {path: (tmp_path / path).read_bytes() for path in stale} == before  # nothing written

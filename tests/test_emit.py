@@ -102,7 +102,9 @@ def multi_line(draw) -> str:
             st.sampled_from(["", "", " ", "  ", "\t"]), min_size=len(lines), max_size=len(lines)
         )
     )
-    return "\n".join(i + line for i, line in zip(indents, lines)) + "\n" * draw(st.integers(0, 3))
+    return "\n".join(i + line for i, line in zip(indents, lines, strict=True)) + "\n" * draw(
+        st.integers(0, 3)
+    )
 
 
 @settings(max_examples=300, deadline=None)

@@ -116,8 +116,8 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         assert balancer["Scheme"] == "internet-facing" and balancer["Type"] == "application"
         assert not set(balancer_subnets(balancer)) & set(private)
         listeners = {
-            l["Port"]: l
-            for l in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
+            listener["Port"]: listener
+            for listener in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
                 "Listeners"
             ]
         }

@@ -464,7 +464,7 @@ def test_database_is_private_encrypted_managed_and_snapshotted(
     ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
 )
 def test_pipeline_finds_the_cluster_and_service_it_deploys_to(profile, account):
-    model, plan_account = settings(profile, account)
+    model, _ = settings(profile, account)
     environment = env_template(profile, account)
     pipeline = load_template(render(profile, account))
     cluster = environment["Resources"]["Cluster"]["Properties"]

@@ -190,7 +190,7 @@ def test_mermaid_itself_parses_every_diagram(all_diagrams):
         timeout=120,
         check=True,
     )
-    results = dict(zip(names, json.loads(done.stdout)))
+    results = dict(zip(names, json.loads(done.stdout), strict=True))
     assert results.pop("broken on purpose")["ok"] is False  # the parser does reject bad input
     assert {name: result for name, result in results.items() if not result["ok"]} == {}
     assert {result["type"] for result in results.values()} == {"flowchart-v2"}

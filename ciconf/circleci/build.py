@@ -320,7 +320,9 @@ def _delivery_images(
     ]
     if len(kinds) > 1:
         config.name(login, "ecr_login")
-        for item, name in zip(build, [*(image.anchor for image in delivery.images), "deploy_tag"]):
+        for item, name in zip(
+            build, [*(image.anchor for image in delivery.images), "deploy_tag"], strict=True
+        ):
             config.name(item, name)
         config.name(promote[0], "copy_images")
         config.name(promote[1], "promote_deploy_tag")

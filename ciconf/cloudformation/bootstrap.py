@@ -251,7 +251,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
 
 def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     outputs = {}
-    for image, logical in zip(delivery.images, repository_ids(delivery).values()):
+    # images sharing a repository share its resource: the ids may be fewer than the images
+    for image, logical in zip(delivery.images, repository_ids(delivery).values(), strict=False):
         outputs[f"{logical}Uri"] = {
             "Description": f"docker push target of {image.repository}",
             "Value": get_att(f"{logical}.RepositoryUri"),

@@ -312,7 +312,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
             "ForwardConfig": {
                 "TargetGroups": [
                     {"TargetGroupArn": ref(group), "Weight": weight}
-                    for group, weight in zip(groups, (1, 0))
+                    for group, weight in zip(groups, (1, 0), strict=True)
                 ]
             },
         }

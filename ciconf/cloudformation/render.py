@@ -183,7 +183,7 @@ def stacks_for(
     ]
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,

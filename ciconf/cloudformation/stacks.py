@@ -25,7 +25,7 @@ def all_stacks(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[
     )
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,

@@ -268,7 +268,7 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
     for index, required in enumerate(requires if isinstance(requires, list) else []):
         if type(required) is not str:
             if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
-                required = next(iter(required))
+                required = next(iter(required))  # noqa: PLW2901 - the job it names
             if not isinstance(required, str):
                 continue
         found.append(Requirement(required, (*where, index), doc))

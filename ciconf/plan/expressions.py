@@ -170,7 +170,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     return tokens
 
 
-def _word(word: str) -> tuple[str, Any]:
+def _word(word: str) -> tuple[str, Any]:  # noqa: PLR0911 - one return per case, read as a table
     if word == "starts-with":
         return ("op", word)
     if word in ("and", "or", "not"):

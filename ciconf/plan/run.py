@@ -75,7 +75,7 @@ def format_plan(plan, fmt: str) -> str:
     return format_text(plan)
 
 
-def plan_command(
+def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,

@@ -332,7 +332,7 @@ def _got(value: Any) -> str:
     return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({shown(value)})"
 
 
-def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:
+def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:  # noqa: PLR0911, PLR0912 - one branch per case, read as a table
     """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the
     file."""
     kind = item["type"]

@@ -459,7 +459,10 @@ def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
         for value in values:
             for image in [job.image or "", *(service.image for service in job.services)]:
                 check_container_image(
-                    PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image)
+                    PARAMETER_REFERENCE.sub(
+                        lambda m, value=value, name=name: value if m.group(1) == name else "0",
+                        image,
+                    )
                 )
 
 
@@ -1137,11 +1140,11 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
     """Depth-first search (iterative: the graph comes from user input) for a requires cycle."""
     edges = {node.name: node.requires for node in nodes}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in edges:
+    for start, requires in edges.items():
         if state.get(start):
             continue
         path: list[str] = [start]
-        stack = [iter(edges[start])]
+        stack = [iter(requires)]
         state[start] = 1
         while stack:
             step = next(stack[-1], None)
@@ -1152,7 +1155,9 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
             required, loc = step
             if state.get(required) == 1:
                 cycle = [*path[path.index(required) :], required]
-                where = loc or next((l for n in cycle for r, l in edges[n] if l and r in cycle), ())
+                where = loc or next(
+                    (at for n in cycle for r, at in edges[n] if at and r in cycle), ()
+                )
                 _fail(where, "requires form a cycle: " + " -> ".join(reversed(cycle)), required)
             if required in edges and not state.get(required):
                 state[required] = 1

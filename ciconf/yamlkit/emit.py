@@ -102,7 +102,7 @@ def _double_quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def scalar(value: Any, in_flow: bool = False) -> str:
+def scalar(value: Any, in_flow: bool = False) -> str:  # noqa: PLR0911 - one return per case, read as a table
     """One-line YAML text for a scalar."""
     if value is None:
         return "null"
@@ -201,7 +201,7 @@ class _Writer:
         self.emitted.add(key)
         return f"&{name}", False
 
-    def _inline(self, value: Any) -> str | None:
+    def _inline(self, value: Any) -> str | None:  # noqa: PLR0911 - one return per case, read as a table
         """Text that fits after 'key: ' or '- ', or None when the value needs block lines."""
         if isinstance(value, Tagged):
             inner = self._inline(value.value)
@@ -253,10 +253,14 @@ class _Writer:
             self.lines.append(f"{prefix} {value.tag}")
             self.block(value.value, indent + 2)
             return
-        if isinstance(value, Tagged) and isinstance(value.value, str) and "\n" in value.value:
-            if _literal_ok(value.value):
-                self._literal_block(f"{prefix} {value.tag}", value.value, indent)
-                return
+        if (
+            isinstance(value, Tagged)
+            and isinstance(value.value, str)
+            and "\n" in value.value
+            and _literal_ok(value.value)
+        ):
+            self._literal_block(f"{prefix} {value.tag}", value.value, indent)
+            return
         inline = self._inline(value)
         if inline is not None:
             if isinstance(value, Flow):

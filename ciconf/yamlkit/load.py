@@ -198,7 +198,7 @@ class _Frame:
 _NO_KEY = object()
 
 
-def load_text(
+def load_text(  # noqa: PLR0913 - argument objects come later (issue 18)
     text: str,
     source: str,
     *,
@@ -255,7 +255,7 @@ def _limit_before_error(
     return None
 
 
-def _build(
+def _build(  # noqa: PLR0913 - argument objects come later (issue 18)
     text: str,
     source: str,
     *,
@@ -279,7 +279,7 @@ def _build(
         loader.dispose()
 
 
-def _build_from(
+def _build_from(  # noqa: PLR0912, PLR0913, PLR0915 - one pass over the node tree; splitting it costs speed (benchmarks)
     next_event: Any,
     source: str,
     *,

@@ -60,7 +60,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for number, entry in enumerate(entries):
             if allows[number] is not True:
                 continue
-            for required, node in zip(entry.requires, found.edges[number]):
+            for required, node in zip(entry.requires, found.edges[number], strict=True):
                 culprit = blocker[node]
                 if culprit is not None:
                     yield ctx.finding(

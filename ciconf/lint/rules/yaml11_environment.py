@@ -31,7 +31,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if environment is None:
             continue
         name = path[-1]
-        value = environment[name] if name in environment else None  # as ctx.value_at(path)
+        value = environment.get(name)  # as ctx.value_at(path)
         if isinstance(value, str) and not YAML12_START.match(value):
             continue  # text that no YAML reads as anything else: skip reading the source
         token = ctx.source_token(mark)
