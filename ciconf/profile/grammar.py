@@ -215,32 +215,32 @@ def _no_nul_value(value: str) -> str:
     return _no_pipeline_template(value)
 
 
-def constrained(check: Callable[[str], str]) -> type:
-    return Annotated[str, AfterValidator(check)]  # type: ignore[return-value]
+# The checked string types are plain `Annotated` aliases (not built by a function) so that mypy
+# reads every profile field as a `str`.
 
 
-EnvName = constrained(check_env_name)
-ProjectName = constrained(check_project)
-AccountName = constrained(check_account_name)
-Region = constrained(check_region)
-AccountId = constrained(check_account_id)
-EcrRepository = constrained(check_ecr_repository)
-ImageTag = constrained(check_image_tag)
-Branch = constrained(check_branch)
-RelPath = constrained(check_rel_path)
-CachePath = constrained(check_cache_path)
-DockerImage = constrained(check_docker_image)
-Host = constrained(check_host)
-ContextName = constrained(check_context)
-RoleArn = constrained(check_role_arn)
-ResourceClass = constrained(check_resource_class)
-EcsName = constrained(check_ecs_name)
-Label = constrained(check_job_label)
-ListenerArn = constrained(check_listener_arn)
-TargetGroupName = constrained(check_target_group)
-DeploymentConfigName = constrained(check_deployment_config)
-Command = constrained(_no_nul)
-Text = constrained(_no_nul_value)
+EnvName = Annotated[str, AfterValidator(check_env_name)]
+ProjectName = Annotated[str, AfterValidator(check_project)]
+AccountName = Annotated[str, AfterValidator(check_account_name)]
+Region = Annotated[str, AfterValidator(check_region)]
+AccountId = Annotated[str, AfterValidator(check_account_id)]
+EcrRepository = Annotated[str, AfterValidator(check_ecr_repository)]
+ImageTag = Annotated[str, AfterValidator(check_image_tag)]
+Branch = Annotated[str, AfterValidator(check_branch)]
+RelPath = Annotated[str, AfterValidator(check_rel_path)]
+CachePath = Annotated[str, AfterValidator(check_cache_path)]
+DockerImage = Annotated[str, AfterValidator(check_docker_image)]
+Host = Annotated[str, AfterValidator(check_host)]
+ContextName = Annotated[str, AfterValidator(check_context)]
+RoleArn = Annotated[str, AfterValidator(check_role_arn)]
+ResourceClass = Annotated[str, AfterValidator(check_resource_class)]
+EcsName = Annotated[str, AfterValidator(check_ecs_name)]
+Label = Annotated[str, AfterValidator(check_job_label)]
+ListenerArn = Annotated[str, AfterValidator(check_listener_arn)]
+TargetGroupName = Annotated[str, AfterValidator(check_target_group)]
+DeploymentConfigName = Annotated[str, AfterValidator(check_deployment_config)]
+Command = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(_no_nul_value)]
 
 
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
@@ -407,35 +407,45 @@ def check_tag_filter(value: str) -> str:
     return check_git_tag(value)
 
 
-def patterned(check: Callable[[str], str], pattern: str) -> type:
-    """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf
+def _pattern_schema(pattern: str) -> WithJsonSchema:
+    """The JSON Schema of a checked string that carries its grammar, so editors flag what ciconf
     refuses."""
-    return Annotated[  # type: ignore[return-value]
-        str,
-        AfterValidator(check),
-        WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"}),
-    ]
+    return WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"})
 
 
-ContainerImage = patterned(check_container_image, r"[a-z0-9][!-~]*")
-MachineImage = patterned(check_machine_image, MACHINE_IMAGE_PATTERN)
-JobName = patterned(check_job_name, JOB_NAME_PATTERN)
-OrbRef = patterned(check_orb_ref, ORB_REF_PATTERN)
-OrbAlias = patterned(check_orb_alias, ORB_ALIAS_PATTERN)
-OrbItem = patterned(check_orb_item, ORB_ITEM_PATTERN)
-ParameterName = patterned(check_parameter_name, PARAMETER_NAME_PATTERN)
-MatrixValue = patterned(check_matrix_value, MATRIX_VALUE_PATTERN)
-Glob = patterned(check_glob, GLOB_PATTERN)
-Timeout = patterned(check_timeout, r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
-Fingerprint = patterned(
-    check_fingerprint, r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?"
-)
-CacheKey = constrained(check_cache_key)
-SerialGroup = constrained(check_serial_group)
-Shell = constrained(check_shell)
-StepName = constrained(check_step_name)
-BranchFilter = patterned(check_branch_filter, REF_FILTER_PATTERN)
-TagFilter = patterned(check_tag_filter, REF_FILTER_PATTERN)
+ContainerImage = Annotated[
+    str, AfterValidator(check_container_image), _pattern_schema(r"[a-z0-9][!-~]*")
+]
+MachineImage = Annotated[
+    str, AfterValidator(check_machine_image), _pattern_schema(MACHINE_IMAGE_PATTERN)
+]
+JobName = Annotated[str, AfterValidator(check_job_name), _pattern_schema(JOB_NAME_PATTERN)]
+OrbRef = Annotated[str, AfterValidator(check_orb_ref), _pattern_schema(ORB_REF_PATTERN)]
+OrbAlias = Annotated[str, AfterValidator(check_orb_alias), _pattern_schema(ORB_ALIAS_PATTERN)]
+OrbItem = Annotated[str, AfterValidator(check_orb_item), _pattern_schema(ORB_ITEM_PATTERN)]
+ParameterName = Annotated[
+    str, AfterValidator(check_parameter_name), _pattern_schema(PARAMETER_NAME_PATTERN)
+]
+MatrixValue = Annotated[
+    str, AfterValidator(check_matrix_value), _pattern_schema(MATRIX_VALUE_PATTERN)
+]
+Glob = Annotated[str, AfterValidator(check_glob), _pattern_schema(GLOB_PATTERN)]
+Timeout = Annotated[
+    str, AfterValidator(check_timeout), _pattern_schema(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
+]
+Fingerprint = Annotated[
+    str,
+    AfterValidator(check_fingerprint),
+    _pattern_schema(r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?"),
+]
+CacheKey = Annotated[str, AfterValidator(check_cache_key)]
+SerialGroup = Annotated[str, AfterValidator(check_serial_group)]
+Shell = Annotated[str, AfterValidator(check_shell)]
+StepName = Annotated[str, AfterValidator(check_step_name)]
+BranchFilter = Annotated[
+    str, AfterValidator(check_branch_filter), _pattern_schema(REF_FILTER_PATTERN)
+]
+TagFilter = Annotated[str, AfterValidator(check_tag_filter), _pattern_schema(REF_FILTER_PATTERN)]
 
 # `<< parameters.php >>` in an image, a command or an environment value of a matrix job
 PARAMETER_REFERENCE = re.compile(r"<< *parameters\.([A-Za-z_][A-Za-z0-9_-]{0,63}) *>>")
@@ -450,7 +460,9 @@ def check_parameterised_image(value: str) -> str:
     return value
 
 
-ParameterisedImage = patterned(check_parameterised_image, r"[a-z0-9<][ -~]*")
+ParameterisedImage = Annotated[
+    str, AfterValidator(check_parameterised_image), _pattern_schema(r"[a-z0-9<][ -~]*")
+]
 
 
 def check_single_branch(value: str) -> str:
@@ -464,4 +476,6 @@ def check_single_branch(value: str) -> str:
     return check_branch(value)
 
 
-SingleBranch = patterned(check_single_branch, r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
+SingleBranch = Annotated[
+    str, AfterValidator(check_single_branch), _pattern_schema(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
+]
