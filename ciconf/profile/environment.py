@@ -23,7 +23,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
-def _grammar(pattern: str, expected: str):
+def _grammar(pattern: str, expected: str) -> AfterValidator:
+    """The validator of a string type, written `Annotated[str, _grammar(...)]` so mypy reads it."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -31,7 +32,7 @@ def _grammar(pattern: str, expected: str):
             raise ValueError(f"expected {expected}, got {shown(value)}")
         return value
 
-    return Annotated[str, AfterValidator(check)]
+    return AfterValidator(check)
 
 
 _PARTITION = r"arn:aws(?:-[a-z]+)*"
@@ -40,31 +41,43 @@ SECRET_ARN = (
     _PARTITION + r":secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}"
     r"(?::[A-Za-z0-9_.-]*:[A-Za-z0-9_.-]*:[A-Za-z0-9_.-]*)?"
 )
-SecretArn = _grammar(
-    f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
-    "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets "
-    "Manager secret ARN "
-    "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
-    ":json-key:version-stage:version-id)",
-)
-CertificateArn = _grammar(
-    _PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
-    "an ACM certificate ARN like arn:aws:acm:ap-northeast-1:123456789012:certificate/<uuid>",
-)
-AlarmName = _grammar(r"[A-Za-z0-9_.:/#+=@ -]{1,255}", "a CloudWatch alarm name")
-PathPattern = _grammar(
-    r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*"
-)
-HealthCheckPath = _grammar(
-    r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health"
-)
-InstanceClass = _grammar(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.medium")
-DatabaseName = _grammar(
-    r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'"
-)
-EngineVersion = _grammar(
-    r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6"
-)
+SecretArn = Annotated[
+    str,
+    _grammar(
+        f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
+        "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets "
+        "Manager secret ARN "
+        "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
+        ":json-key:version-stage:version-id)",
+    ),
+]
+CertificateArn = Annotated[
+    str,
+    _grammar(
+        _PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
+        "an ACM certificate ARN like arn:aws:acm:ap-northeast-1:123456789012:certificate/<uuid>",
+    ),
+]
+AlarmName = Annotated[str, _grammar(r"[A-Za-z0-9_.:/#+=@ -]{1,255}", "a CloudWatch alarm name")]
+PathPattern = Annotated[
+    str, _grammar(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*")
+]
+HealthCheckPath = Annotated[
+    str, _grammar(r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health")
+]
+InstanceClass = Annotated[
+    str, _grammar(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.medium")
+]
+DatabaseName = Annotated[
+    str,
+    _grammar(r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'"),
+]
+EngineVersion = Annotated[
+    str,
+    _grammar(
+        r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6"
+    ),
+]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 LOG_RETENTION_DAYS = (

@@ -21,7 +21,9 @@ AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 
 
-def _checker(pattern: str, expected: str, extra: Callable[[str], str | None] | None = None):
+def _checker(
+    pattern: str, expected: str, extra: Callable[[str], str | None] | None = None
+) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
