@@ -8,7 +8,9 @@ Each action returns its exit code; an InputError propagates to the caller.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
@@ -241,7 +243,7 @@ def _visible(line: str) -> str:
     return body.translate(_CONTROL) + line[len(body) :]
 
 
-def use_color(choice: str, stream) -> bool:
+def use_color(choice: str, stream: TextIO) -> bool:
     """--color always/never; auto: a terminal, unless NO_COLOR is set (https://no-color.org)."""
     import os
 
@@ -253,7 +255,7 @@ def use_color(choice: str, stream) -> bool:
     return bool(isatty and isatty())
 
 
-def painter(choice: str, stream):
+def painter(choice: str, stream: TextIO) -> Callable[[str], str]:
     """A function that colours one diff line (identity when colour is off)."""
     if not use_color(choice, stream):
         return lambda line: line

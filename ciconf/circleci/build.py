@@ -13,11 +13,15 @@ from typing import Any
 from ciconf.circleci.workflow import workflow_jobs
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
+    Cache,
     CustomJob,
     EnvIndirection,
     Executor,
+    Machine,
     OidcCredentials,
     Profile,
+    RemoteDocker,
+    Service,
     Step,
     TestJob,
     merge_job_name,
@@ -78,7 +82,7 @@ def _run(name: str, command: str) -> dict:
 # --- executors ------------------------------------------------------------------------------------
 
 
-def _container(image: str, service=None) -> dict:
+def _container(image: str, service: Service | None = None) -> dict:
     container: dict = {"image": image}
     if service is not None:
         if service.name:
@@ -92,7 +96,7 @@ def _container(image: str, service=None) -> dict:
     return container
 
 
-def _machine(machine) -> dict:
+def _machine(machine: Machine) -> dict:
     """A machine executor: its image and, when asked, Docker layer caching."""
     out: dict = {"image": machine.image}
     if machine.docker_layer_caching:
@@ -129,7 +133,7 @@ def _checkout(job: Executor) -> Any:
     return {"checkout": {"path": PROJECT_ROOT}} if job.working_directory else "checkout"
 
 
-def _remote_docker(options) -> Any:
+def _remote_docker(options: RemoteDocker | None) -> Any:
     if options is None or (not options.docker_layer_caching and options.version is None):
         return "setup_remote_docker"
     settings: dict = {}
@@ -185,7 +189,7 @@ def _prefix(name: str) -> str:
     return "" if name == "test" else f"{snake(name)}_"
 
 
-def _cache_key(project: str, job_name: str, job: TestJob, cache) -> tuple[str, str]:
+def _cache_key(project: str, job_name: str, job: TestJob, cache: Cache) -> tuple[str, str]:
     parts = [cache.version, project]
     if job_name != "test":
         parts.append(job_name)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciconf.profile.derive import Plan
-from ciconf.profile.models import Profile, WorkflowNode, merge_job_name
+from ciconf.profile.derive import AccountPlan, Plan
+from ciconf.profile.models import CustomJob, Profile, WorkflowNode, merge_job_name
 
 ALL = "/.*/"
 
@@ -129,7 +129,7 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
     return jobs[:first_other] + merges + jobs[first_other:]
 
 
-def _context(account, custom) -> list[str]:
+def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
     if account is not None:
         context = getattr(account.credentials, "context", None)
         return [context] if context else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ciconf.cloudformation import bluegreen
 from ciconf.cloudformation.intrinsics import (
     arn,
@@ -24,7 +26,7 @@ from ciconf.profile.derive import AccountPlan, DeliveryPlan, ServicePlan
 from ciconf.profile.models import Pipeline
 
 
-def _action(name: str, category: str, provider: str, configuration: dict, **extra) -> dict:
+def _action(name: str, category: str, provider: str, configuration: dict, **extra: Any) -> dict:
     action = {
         "Name": name,
         "ActionTypeId": {

@@ -64,7 +64,7 @@ def _located(
     message: str,
     expected: str | None = None,
     suggestion: str | None = None,
-):
+) -> InputError:
     mark = doc.mark_for(path)
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
         "."

@@ -9,7 +9,7 @@ it is reported as "depends on ...", never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,7 +187,7 @@ def render_scalar(value: Any) -> str:
     return str(value)
 
 
-def fill(value: Any, lookup) -> Any:
+def fill(value: Any, lookup: Callable[[str], Any]) -> Any:
     """`value` with `<< name >>` templates replaced; a lone template keeps the value's type.
 
     `lookup(name)` returns the value, or raises Unknown; names it does not handle (matrix,
@@ -218,7 +218,7 @@ def fill(value: Any, lookup) -> Any:
     return filled
 
 
-def pipeline_lookup(values: Values):
+def pipeline_lookup(values: Values) -> Callable[[str], Any]:
     """A `fill` lookup that resolves pipeline.* names and leaves the others as written."""
 
     def lookup(name: str) -> Any:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ciconf.errors import closest, shown
 from ciconf.profile.grammar import EcsName, EnvName, Text
+
+if TYPE_CHECKING:  # models imports this module
+    from ciconf.profile.models import Account
 
 
 class _Model(BaseModel):
@@ -366,13 +369,13 @@ def logical_name(name: str) -> str:
 # --- what the environment shares with the pipeline -------------------------------------------
 
 
-def _pipeline_services(account) -> list | None:
+def _pipeline_services(account: Account) -> list | None:
     # `pipeline.services` (several services, each naming its containers) where the model has it
     pipeline = account.pipeline
     return getattr(pipeline, "services", None) if pipeline is not None else None
 
 
-def service_names(account) -> list[str]:
+def service_names(account: Account) -> list[str]:
     """The ECS service names the account's pipeline deploys to (the keys environment.services
     uses)."""
     if account.pipeline is None:
@@ -381,7 +384,7 @@ def service_names(account) -> list[str]:
     return [service.name for service in several] if several else [account.pipeline.service]
 
 
-def service_containers(account, containers: list[str]) -> dict[str, list[str]]:
+def service_containers(account: Account, containers: list[str]) -> dict[str, list[str]]:
     """Service name -> the delivered containers its task runs, in delivery order.
 
     One service runs every delivered container; with several, each runs the ones it lists.
@@ -406,7 +409,7 @@ def _unknown(path: tuple, kind: str, name: str, known: list[str]) -> Problem:
     )
 
 
-def problems(account, containers: list[str]) -> list[Problem]:
+def problems(account: Account, containers: list[str]) -> list[Problem]:
     """What the environment section names that the pipeline and the images do not have."""
     environment = account.environment
     if environment is None:

@@ -7,6 +7,7 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -1022,8 +1023,8 @@ class Profile(Model):
                     reference,
                 )
 
-    def _orb_references(self):
-        def in_steps(steps: list[Step], loc: tuple):
+    def _orb_references(self) -> Iterator[tuple[tuple, str]]:
+        def in_steps(steps: list[Step], loc: tuple) -> Iterator[tuple[tuple, str]]:
             for index, step in enumerate(steps):
                 if step.orb is not None:
                     yield (*loc, index, "orb"), step.orb
@@ -1038,10 +1039,10 @@ class Profile(Model):
                 yield from in_steps(
                     getattr(self.delivery.steps, point), ("delivery", "steps", point)
                 )
-        for name, job in self.jobs.items():
-            yield from in_steps(job.steps, ("jobs", name, "steps"))
-            if job.orb_job is not None:
-                yield ("jobs", name, "orb_job"), job.orb_job
+        for name, custom in self.jobs.items():
+            yield from in_steps(custom.steps, ("jobs", name, "steps"))
+            if custom.orb_job is not None:
+                yield ("jobs", name, "orb_job"), custom.orb_job
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]

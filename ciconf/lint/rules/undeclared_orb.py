@@ -15,6 +15,7 @@ from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
 from ciconf.lint.suggest import Suggestions
 from ciconf.lint.workflows import is_templated
+from ciconf.yamlkit.load import Mark
 
 ID = "CC104"
 
@@ -37,7 +38,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         yield ctx.finding(ID, _mark(ctx, path), message)
 
 
-def _mark(ctx: LintContext, path: tuple):
+def _mark(ctx: LintContext, path: tuple) -> Mark | None:
     """At the name: the value of `executor:`, else the step or job key (or the list item)."""
     if path[-1] in ("executor", "name"):
         return ctx.doc.value_marks.get(path) or ctx.doc.mark_for(path)
