@@ -243,4 +243,6 @@ def temporary_name(entry: str) -> str:
 
 def matches(files: Files | None, digest_of: Callable[[str], str | None]) -> bool:
     """True when every remembered file still has the remembered digest (`digest_of(path)`)."""
-    return bool(files) and all(digest_of(path) == digest for path, digest in files)
+    if not files:
+        return False
+    return all(digest_of(path) == digest for path, digest in files)

@@ -118,8 +118,9 @@ def _executor(job: Executor) -> dict:
         env["resource_class"] = job.resource_class
     if job.working_directory:
         env["working_directory"] = f"{PROJECT_ROOT}/{job.working_directory}"
-    if getattr(job, "parallelism", 1) > 1:
-        env["parallelism"] = job.parallelism
+    parallelism = getattr(job, "parallelism", 1)  # test jobs only
+    if parallelism > 1:
+        env["parallelism"] = parallelism
     matrix = getattr(job, "matrix", None)
     if matrix is not None:
         env["parameters"] = {name: {"type": "string"} for name in matrix.parameters}
@@ -152,6 +153,7 @@ def step(item: Step) -> Any:
     kind = item.kind
     if kind == "run":
         run = item.run
+        assert run is not None  # a step of kind "run" has its run options
         command = commands.user_command(run.command)
         options: dict = {}
         if run.name:
@@ -406,9 +408,9 @@ def _executor_uses(profile: Profile) -> set[str]:
     for job in profile.test_jobs.values():
         key = json.dumps(_executor(job), sort_keys=True)
         counts[key] = counts.get(key, 0) + 2
-    for job in profile.jobs.values():
-        if job.orb_job is None:
-            key = json.dumps(_executor(job), sort_keys=True)
+    for custom in profile.jobs.values():
+        if custom.orb_job is None:
+            key = json.dumps(_executor(custom), sort_keys=True)
             counts[key] = counts.get(key, 0) + 1
     return {key for key, count in counts.items() if count > 1}
 
@@ -424,9 +426,9 @@ def build_config(profile: Profile, plan: Plan) -> Config:
         executor = delivery_images[(account.mode, account.promote_from is not None)]
         jobs[account.job] = {MERGE: [executor], "environment": _delivery_environment(account)}
     shared_executors = _executor_uses(profile)
-    for name, job in profile.jobs.items():
-        if job.orb_job is None:
-            jobs[name] = _custom_job(fragments, name, job, shared_executors)
+    for name, custom in profile.jobs.items():
+        if custom.orb_job is None:
+            jobs[name] = _custom_job(fragments, name, custom, shared_executors)
 
     data: dict[str, Any] = {"version": CONFIG_VERSION}
     if profile.orbs:

@@ -39,8 +39,9 @@ def security_group(environment: Environment) -> dict:
         _ingress(80, "0.0.0.0/0", "HTTP from the internet, answered with a redirect to HTTPS"),
     ]
     test = environment.test_listener
-    for cidr in test.cidrs if test else []:
-        ingress.append(_ingress(test.port, cidr, "blue/green test traffic"))
+    if test is not None:
+        for cidr in test.cidrs:
+            ingress.append(_ingress(test.port, cidr, "blue/green test traffic"))
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Metadata": skip_checkov(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ciconf.cloudformation import database as db
 from ciconf.cloudformation.intrinsics import (
@@ -252,6 +253,7 @@ def security_group(service: ServicePlan) -> dict:
 def load_balancer_paths(service: ServicePlan) -> dict:
     """The ALB may reach this service's traffic port, and nothing else may."""
     port = service.port
+    assert port is not None  # only services behind the load balancer get these rules
     ingress = {"GroupId": ref(f"{service.id}SecurityGroup")}
     ingress.update(_rule("LoadBalancerSecurityGroup", port, "from the load balancer"))
     egress = {
@@ -276,6 +278,7 @@ def load_balancer_paths(service: ServicePlan) -> dict:
 
 def target_group(service: ServicePlan) -> dict:
     target = service.settings.load_balancer
+    assert target is not None  # only services behind the load balancer get a target group
     return {
         "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
         "Properties": {
@@ -305,6 +308,9 @@ def target_groups(service: ServicePlan) -> list[str]:
 
 def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
     groups = target_groups(service)
+    target = service.settings.load_balancer
+    assert target is not None  # only services behind the load balancer get a listener rule
+    action: dict[str, Any]
     if service.blue_green:
         # both groups on the rule; ECS moves the weights during a deployment
         action = {
@@ -326,7 +332,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
             "Conditions": [
                 {
                     "Field": "path-pattern",
-                    "PathPatternConfig": {"Values": list(service.settings.load_balancer.paths)},
+                    "PathPatternConfig": {"Values": list(target.paths)},
                 }
             ],
             "Actions": [action],

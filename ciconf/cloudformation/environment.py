@@ -8,6 +8,8 @@ service names are the pipeline's own, and the outputs are exported under stable 
 
 from __future__ import annotations
 
+from typing import Any
+
 from ciconf.circleci.render import display_path
 from ciconf.cloudformation import alb, ecs_services, network
 from ciconf.cloudformation import database as db
@@ -77,7 +79,7 @@ def _region_rule(region: str) -> dict:
     }
 
 
-def _output(description: str, value, export: str | None = None) -> dict:
+def _output(description: str, value: Any, export: str | None = None) -> dict:
     found = {"Description": description, "Value": value}
     if export is not None:
         found["Export"] = {"Name": export}

@@ -27,7 +27,7 @@ from ciconf.profile.models import Pipeline
 
 
 def _action(name: str, category: str, provider: str, configuration: dict, **extra: Any) -> dict:
-    action = {
+    action: dict[str, Any] = {
         "Name": name,
         "ActionTypeId": {
             "Category": category,

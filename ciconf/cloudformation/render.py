@@ -197,7 +197,9 @@ def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     write."""
     check_services(doc, plan)
     if account is None:
-        chosen = all_targets(doc, plan, directory or DEFAULT_DIR)
+        chosen: list[tuple[AccountPlan, str, str | None]] = [
+            *all_targets(doc, plan, directory or DEFAULT_DIR)
+        ]
     else:
         picked = find_account(plan, account, doc.source)
         if stack == "pipeline":

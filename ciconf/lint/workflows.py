@@ -167,8 +167,8 @@ class _Index:
 
     def _resolve(self, required: str) -> Resolved:
         if not self.generated:  # plain names only (the common case): one lookup
-            found = self.by_name.get(required)
-            return Resolved(tuple(found)) if found else NOTHING
+            named = self.by_name.get(required)
+            return Resolved(tuple(named)) if named else NOTHING
         found: dict[int, Entry] = {}
         for entry in self.by_name.get(required, ()):
             found[id(entry)] = entry

@@ -133,6 +133,7 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
 
 
 def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+    options: Any
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:

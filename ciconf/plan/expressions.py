@@ -13,6 +13,7 @@ reported, never guessed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -62,13 +63,14 @@ def evaluate(statement: Any, values: Values, where: Where, depth: int = 0) -> bo
     if operator == "equal":
         return _equal(_fill_all(argument, values))
     results = [
-        _try(lambda item=item, index=index: evaluate(item, values, here.at(index), depth + 1))
+        _try(functools.partial(evaluate, item, values, here.at(index), depth + 1))
         for index, item in enumerate(argument)
     ]
     return _combine(operator, results)
 
 
-def _try(thunk: Callable[[], bool]) -> bool | Unknown:
+def _try(thunk: Callable[[], Any]) -> Any:
+    """What `thunk` returns, or the Unknown it raised."""
     try:
         return thunk()
     except Unknown as unknown:
@@ -95,7 +97,8 @@ def merged(unknowns: list[Unknown]) -> Unknown:
 
 def _fill_all(items: list, values: Values) -> list:
     """Every item with its templates filled; Unknown naming all the values still missing."""
-    filled, names = [], set()
+    filled: list = []
+    names: set[str] = set()
     for item in items:
         try:
             filled.append(fill(item, pipeline_lookup(values)))

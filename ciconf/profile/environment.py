@@ -18,6 +18,7 @@ from ciconf.errors import closest, shown
 from ciconf.profile.grammar import EcsName, EnvName, Text
 
 if TYPE_CHECKING:  # models imports this module
+    from ciconf.profile.derive import AccountPlan
     from ciconf.profile.models import Account
 
 
@@ -369,22 +370,27 @@ def logical_name(name: str) -> str:
 # --- what the environment shares with the pipeline -------------------------------------------
 
 
-def _pipeline_services(account: Account) -> list | None:
+def _pipeline_services(account: Account | AccountPlan) -> list | None:
     # `pipeline.services` (several services, each naming its containers) where the model has it
     pipeline = account.pipeline
     return getattr(pipeline, "services", None) if pipeline is not None else None
 
 
-def service_names(account: Account) -> list[str]:
+def service_names(account: Account | AccountPlan) -> list[str]:
     """The ECS service names the account's pipeline deploys to (the keys environment.services
     uses)."""
     if account.pipeline is None:
         return []
     several = _pipeline_services(account)
-    return [service.name for service in several] if several else [account.pipeline.service]
+    if several:
+        return [service.name for service in several]
+    assert account.pipeline.service is not None  # validated: `service` when not `services`
+    return [account.pipeline.service]
 
 
-def service_containers(account: Account, containers: list[str]) -> dict[str, list[str]]:
+def service_containers(
+    account: Account | AccountPlan, containers: list[str]
+) -> dict[str, list[str]]:
     """Service name -> the delivered containers its task runs, in delivery order.
 
     One service runs every delivered container; with several, each runs the ones it lists.

@@ -9,6 +9,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ciconf.errors import InputError, closest, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
@@ -285,7 +286,7 @@ def _without_echoes(problems: list) -> list:
     return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
-def _discriminator(item: dict) -> str:
+def _discriminator(item: ErrorDetails) -> str:
     return str((item.get("ctx") or {}).get("discriminator", "mode")).strip("'\"")
 
 
@@ -332,7 +333,7 @@ def _got(value: Any) -> str:
     return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({shown(value)})"
 
 
-def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:  # noqa: PLR0911, PLR0912 - one branch per case, read as a table
+def _explain(item: ErrorDetails, quoted: bool = False) -> tuple[str, str | None, str | None]:  # noqa: PLR0911, PLR0912 - one branch per case, read as a table
     """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the
     file."""
     kind = item["type"]

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
@@ -106,7 +107,7 @@ class Model(BaseModel):
 
 Environment = dict[EnvName, Text]
 # for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
-NAMED_KEYS_ONLY = {"additionalProperties": False}
+NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
 
 class Service(Model):
@@ -461,7 +462,7 @@ def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
             for image in [job.image or "", *(service.image for service in job.services)]:
                 check_container_image(
                     PARAMETER_REFERENCE.sub(
-                        lambda m, value=value, name=name: value if m.group(1) == name else "0",
+                        lambda m: value if m.group(1) == name else "0",  # noqa: B023 - called here
                         image,
                     )
                 )
@@ -852,7 +853,8 @@ def hold_job_name(job: str) -> str:
 
 @dataclass(frozen=True)
 class WorkflowNode:
-    """One job of the workflow graph (merge variants aside): what it requires and its own triggers."""  # noqa: E501 - pydantic makes this docstring the schema's description
+    """One job of the workflow graph (merge variants aside): what it requires and its own
+    triggers."""
 
     name: str
     kind: Literal["test", "approval", "delivery", "custom"]
@@ -896,16 +898,18 @@ class Profile(Model):
             WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
             for name, job in self.test_jobs.items()
         ]
-        gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
+        gating: tuple[tuple[str, tuple], ...] = tuple(
+            (name, ()) for name, job in self.test_jobs.items() if job.gates_delivery
+        )
         for index, account in enumerate(self.accounts):
-            here = ("accounts", index)
+            here: tuple = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
             )
             for number, approval in enumerate(chain):
-                refs = tuple(
+                refs: tuple[tuple[str, tuple], ...] = tuple(
                     (name, (*here, "approvals", number, "requires", i))
                     for i, name in enumerate(approval.requires)
                 )

@@ -213,7 +213,7 @@ def load_text(  # noqa: PLR0913 - argument objects come later (issue 18)
     in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
     ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
     """
-    options = dict(
+    options: dict[str, Any] = dict(
         max_depth=max_depth,
         max_nodes=max_nodes,
         allow_duplicates=allow_duplicates,

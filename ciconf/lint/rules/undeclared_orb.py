@@ -49,9 +49,11 @@ def _references(data: dict) -> Iterator[tuple[tuple, str]]:
     """(path, name) of every orb reference in the places CircleCI resolves them."""
     for section in ("jobs", "commands"):
         for name, body in _mapping(data.get(section)).items():
-            path = (section, name)
+            path: tuple = (section, name)
             executor = body.get("executor") if isinstance(body, dict) else None
-            where = path + (("executor", "name") if isinstance(executor, dict) else ("executor",))
+            where: tuple = path + (
+                ("executor", "name") if isinstance(executor, dict) else ("executor",)
+            )
             executor = executor.get("name") if isinstance(executor, dict) else executor
             if isinstance(executor, str) and "/" in executor:
                 yield where, executor
