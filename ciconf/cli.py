@@ -209,8 +209,7 @@ def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
         "pipeline",
         "--stack",
         help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or "
-        "environment "
-        "(VPC, load balancer, ECS services).",
+        "environment (VPC, load balancer, ECS services).",
     ),
     output: Path | None = typer.Option(
         None,

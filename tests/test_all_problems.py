@@ -43,29 +43,24 @@ def refused(tmp_path, text: str) -> list[str]:
 def test_every_problem_is_listed_in_file_order(tmp_path):
     assert refused(tmp_path, BROKEN) == [
         "profile.yaml:1:10: project: expected a lowercase project name: letters, digits "
-        "and '-' (2-40 chars), "
-        "got 'Demo'",
+        "and '-' (2-40 chars), got 'Demo'",
         "profile.yaml:3:3: test.imgae: unknown key 'imgae' (expected one of image, "
         "services, environment, "
         "resource_class, remote_docker, machine, working_directory, cache, caches, "
         "install, wait_for, setup, "
         "command, artifacts, test_results, parallelism, split, matrix, steps, "
-        "gates_delivery, merge_test, "
-        "branches); did you mean 'image'?",
+        "gates_delivery, merge_test, branches); did you mean 'image'?",
         "profile.yaml:6:14: test.wait_for[0].port: got a string ('3306'); write the "
-        "number without quotes "
-        "(expected a whole number)",
+        "number without quotes (expected a whole number)",
         "profile.yaml:6:31: test.wait_for[0].timeout: got a string ('60s') (expected a "
         "whole number)",
         "profile.yaml:8:12: merge_test.enabled: got a string ('yes'); write true or false "
-        "without quotes "
-        "(expected true or false)",
+        "without quotes (expected true or false)",
         "profile.yaml:10:11: delivery.region: unknown AWS region 'eu-west-9' (expected a "
         "region of the aws or "
         "aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?",
         "profile.yaml:15:25: accounts[0].credentials.mode: unknown mode 'odic' (expected "
-        "one of env-indirection, "
-        "context, oidc); did you mean 'oidc'?",
+        "one of env-indirection, context, oidc); did you mean 'oidc'?",
     ]
 
 

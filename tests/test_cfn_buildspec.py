@@ -111,8 +111,7 @@ def test_rolling_definitions_name_every_container_pinned_by_digest(tmp_path, stg
     calls = (tmp_path / "stub" / "calls.log").read_text().splitlines()
     assert calls == [
         "ecr describe-images --registry-id 123456789012 --repository-name nginx "
-        "--image-ids imageTag=0a1b2c "
-        "--query imageDetails[0].imageDigest --output text",
+        "--image-ids imageTag=0a1b2c --query imageDetails[0].imageDigest --output text",
         # the rolling build checks the service's current task definition before writing anything
         "ecs describe-services --cluster example-stg --services example-stg-web "
         "--query services[0].taskDefinition --output text",

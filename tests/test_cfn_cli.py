@@ -51,8 +51,7 @@ def test_unknown_account_suggests_the_closest(tmp_path):
     message = _fails(tmp_path, "--account", "prd")
     assert message == (
         "ciconf: error: ciconf.yaml: --account: no account named 'prd' (expected one of "
-        "stg, prod); "
-        "did you mean 'prod'?"
+        "stg, prod); did you mean 'prod'?"
     )
 
 

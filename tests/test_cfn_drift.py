@@ -81,6 +81,5 @@ def test_stacks_for_refuses_an_image_in_no_service_with_a_located_error(tmp_path
     line = broken.splitlines().index("      services:") + 1
     assert str(raised.value).endswith(
         f"ciconf.yaml:{line}:7: accounts[0].pipeline.services: container 'scheduler' runs "
-        "in none of the services; "
-        "list it under one service's containers"
+        "in none of the services; list it under one service's containers"
     )

@@ -91,8 +91,7 @@ def test_lint_keeps_its_options_and_exit_codes(tmp_path):
     config = tmp_path / "config.yml"
     config.write_text(
         "version: 2.1\njobs:\n  a:\n    docker: [{image: circleci/python:3.8}]\n    "
-        "steps: [checkout]\n"
-        "workflows:\n  w:\n    jobs: [a, b]\n"
+        "steps: [checkout]\nworkflows:\n  w:\n    jobs: [a, b]\n"
     )
     found = run_ciconf("lint", "--format", "json", config)
     assert found.returncode == 1 and json.loads(found.stdout)

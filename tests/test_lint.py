@@ -44,8 +44,7 @@ def test_workflow_rules_unknown_requires_undefined_job_and_cycle():
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "workflow_defects.yml:19:22: CC101 job 'build' requires 'tset', which is not a "
-        "job of workflow "
-        "'main'; did you mean 'test'?",
+        "job of workflow 'main'; did you mean 'test'?",
         "workflow_defects.yml:22:9: CC102 workflow 'main' runs job 'deploy', which is not "
         "defined under jobs",
         "workflow_defects.yml:26:22: CC103 requires form a cycle in workflow 'loop': "
@@ -62,8 +61,7 @@ def test_orb_references_need_their_orb_declared():
         "orbs.yml:13:9: CC104 'slack/notify' comes from orb 'slack', which is not "
         "declared under orbs",
         "orbs.yml:21:9: CC104 'aws-ecs/deploy_service_update' comes from orb 'aws-ecs', "
-        "which is not "
-        "declared under orbs; did you mean 'aws-ecr'?",
+        "which is not declared under orbs; did you mean 'aws-ecr'?",
     ]
 
 
@@ -148,8 +146,7 @@ def test_schema_findings_point_at_the_offending_key():
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         "schema_defects.yml:9:9: CC001 jobs.build.steps[1].attach_workspace: Additional "
-        "properties are "
-        "not allowed ('if' was unexpected)",
+        "properties are not allowed ('if' was unexpected)",
         "version2.yml:1:1: CC001 version: 2 is not one of ['2.1', 2.1]",
     ]
 
@@ -249,8 +246,7 @@ def test_default_path_is_the_circleci_config(tmp_path):
 
 def test_check_does_not_import_lint_or_jsonschema():
     probe = (
-        "import sys\n"
-        "from ciconf.cli import main\n"
+        "import sys\nfrom ciconf.cli import main\n"
         "main(['check', 'profiles/ciconf.yaml', '--config', '.circleci/config.yml'])\n"
         "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'ciconf.lint'))))\n"
     )
@@ -266,8 +262,7 @@ def test_check_does_not_import_lint_or_jsonschema():
 
 def test_lint_does_not_import_typer_or_pydantic_for_configs():
     probe = (
-        "import sys\n"
-        "sys.argv = ['ciconf', 'lint', '.circleci/config.yml']\n"
+        "import sys\nsys.argv = ['ciconf', 'lint', '.circleci/config.yml']\n"
         "from ciconf.entry import run\n"
         "try:\n    run()\nexcept SystemExit as done:\n    code = done.code\n"
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', "

@@ -29,12 +29,8 @@ def undefined_jobs(count: int) -> str:
 def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_path):
     config = write(
         tmp_path,
-        "version: 2.1\n"
-        "jobs:\n"
-        "  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
-        "workflows:\n"
-        "  w:\n"
-        "    jobs:\n"
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
+        "workflows:\n  w:\n    jobs:\n"
         '      - "deploy\\n x.yml:1:1: CC000 forged\\e[2J"\n'
         "      - b:\n"
         '          name: "b\\r\\n x.yml:1:1: CC000 forged"\n'

@@ -435,8 +435,7 @@ def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
     path = write(
         tmp_path,
         "version: 2.1\nparameters:\n  release: {type: string, default: main}\n  run-e2e: "
-        "{type: boolean, default: false}\n"
-        "workflows:\n  w:\n    jobs:\n"
+        "{type: boolean, default: false}\nworkflows:\n  w:\n    jobs:\n"
         "      - deploy: {filters: {branches: {only: << pipeline.parameters.release >>}}}\n"
         "      - sha: {filters: {branches: {only: << pipeline.git.revision >>}}}\n"
         "      - e2e: {when: << pipeline.parameters.run-e2e >>}\n",

@@ -54,8 +54,7 @@ def test_a_well_formed_region_aws_does_not_have_is_refused_with_a_did_you_mean()
     error = region_error("eu-west-9")
     assert str(error) == (
         "p.yaml:4:11: delivery.region: unknown AWS region 'eu-west-9' (expected a region "
-        "of the aws or "
-        "aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?"
+        "of the aws or aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?"
     )
 
 

@@ -48,8 +48,7 @@ def security_group(environment: Environment) -> dict:
             (
                 "CKV_AWS_260",
                 "Port 80 is open so that plain-HTTP visitors get the listener's 301 "
-                "redirect to HTTPS; "
-                "no request on port 80 is forwarded to a task.",
+                "redirect to HTTPS; no request on port 80 is forwarded to a task.",
             )
         ),
         "Properties": {
@@ -70,8 +69,7 @@ def load_balancer(environment: Environment) -> dict:
                 "Access logs need an S3 bucket whose policy admits the region's Elastic "
                 "Load Balancing "
                 "account; this stack does not create one. Requests are visible in the "
-                "target groups' "
-                "metrics and the containers' logs.",
+                "target groups' metrics and the containers' logs.",
             )
         ),
         "Properties": {

@@ -228,8 +228,7 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), delivery.region]),
                     "AssertDescription": f"Deploy this stack in {delivery.region}, where the "
-                    "delivery job "
-                    "pushes.",
+                    "delivery job pushes.",
                 }
             ]
         }
@@ -241,8 +240,7 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::AccountId"), owner]),
                     "AssertDescription": f"Deploy this stack in account {owner}, the account of "
-                    "the profile's "
-                    "role_arn.",
+                    "the profile's role_arn.",
                 }
             ]
         }
@@ -287,8 +285,7 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery "
-        "job's "
-        "access",
+        "job's access",
         "Rules": _rules(delivery, account),
         "Resources": resources,
         "Outputs": _outputs(delivery, account),

@@ -413,8 +413,7 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
             "AlarmDescription": f"{service.name}: target 5xx responses; rolls back an ECS "
-            "deployment in "
-            "progress",
+            "deployment in progress",
             "Metrics": metrics,
             "EvaluationPeriods": 1,
             "Threshold": threshold,

@@ -57,9 +57,7 @@ def _parameters(environment: Environment) -> dict:
             "AllowedValues": ["false", "true"],
             "Default": "false",
             "Description": "true once the delivery job has pushed this account's deploy tag of "
-            "every "
-            "image; "
-            "until then each service runs 0 tasks (there is nothing to pull)",
+            "every image; until then each service runs 0 tasks (there is nothing to pull)",
         },
     }
 

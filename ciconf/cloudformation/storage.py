@@ -78,8 +78,7 @@ def artifact_bucket() -> dict:
                 "Holds only pipeline artifacts (expiring after 30 days) that this stack's "
                 "roles write and "
                 "read; server access logs would need a second bucket. Audit object access "
-                "with CloudTrail "
-                "S3 data events if required: they are not recorded by default.",
+                "with CloudTrail S3 data events if required: they are not recorded by default.",
             )
         ),
         "Properties": {

@@ -48,8 +48,7 @@ def _region_rule(region: str) -> dict:
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), region]),
                     "AssertDescription": f"Deploy this stack in {region}, where the delivery job "
-                    "pushes the "
-                    "images.",
+                    "pushes the images.",
                 }
             ]
         }

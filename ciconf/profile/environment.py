@@ -50,8 +50,7 @@ SecretArn = Annotated[
     _grammar(
         f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
         "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets "
-        "Manager secret ARN "
-        "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
+        "Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
         ":json-key:version-stage:version-id)",
     ),
 ]
@@ -266,8 +265,7 @@ class EcsServiceSettings(_Model):
             sizes = FARGATE_MEMORY[self.cpu]
             raise ValueError(
                 f"memory {self.memory} does not fit cpu {self.cpu} on Fargate (expected "
-                f"{sizes[0]} to {sizes[-1]}"
-                f" in steps of {sizes[1] - sizes[0]})"
+                f"{sizes[0]} to {sizes[-1]} in steps of {sizes[1] - sizes[0]})"
             )
         if self.load_balancer is not None and self.load_balancer.container not in self.ports:
             raise ValueError(
@@ -307,8 +305,7 @@ class Database(_Model):
     containers: list[EcsName] = Field(
         default_factory=list,
         description="Containers given DB_HOST, DB_PORT, DB_DATABASE, and DB_USERNAME/DB_PASSWORD "
-        "from "
-        "the managed secret",
+        "from the managed secret",
     )
 
 
@@ -433,8 +430,7 @@ def problems(account: Account, containers: list[str]) -> list[Problem]:
             Problem(
                 ("pipeline", "strategy"),
                 "the environment's services deploy through ECS (rolling or ECS "
-                "blue/green); CodeDeploy "
-                "blue/green services are not generated",
+                "blue/green); CodeDeploy blue/green services are not generated",
                 "strategy: rolling, with environment.services.<name>.deployment.strategy: "
                 "blue-green",
             )

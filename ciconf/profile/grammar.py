@@ -391,8 +391,7 @@ def check_branch_filter(value: str) -> str:
     if any(char in value for char in "*?[") or value.startswith("/"):
         raise ValueError(
             f"{shown(value)} is neither a branch name nor a pattern; write a pattern "
-            "between slashes, "
-            "like /^release\\/.*/"
+            "between slashes, like /^release\\/.*/"
         )
     return check_branch(value)
 
@@ -403,8 +402,7 @@ def check_tag_filter(value: str) -> str:
     if any(char in value for char in "*?["):
         raise ValueError(
             f"{shown(value)} is a glob; CircleCI matches tags with a regular expression "
-            "between slashes, "
-            "like /^v\\d+\\.\\d+\\.\\d+$/"
+            "between slashes, like /^v\\d+\\.\\d+\\.\\d+$/"
         )
     return check_git_tag(value)
 

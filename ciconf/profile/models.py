@@ -345,8 +345,7 @@ class Executor(Model):
     working_directory: RelPath | None = Field(
         None,
         description="Run in this folder of the repository (a monorepo service); checkout stays "
-        "at the "
-        "root",
+        "at the root",
     )
 
     @model_validator(mode="after")
@@ -745,8 +744,7 @@ class Account(Model):
     approval: bool = Field(
         False,
         description="An approval in CircleCI: a hold_<account> job before the images are built and "
-        "pushed "
-        "(pipeline.approval is the other kind: a CodePipeline stage after the push, "
+        "pushed (pipeline.approval is the other kind: a CodePipeline stage after the push, "
         "before the ECS deploy)",
     )
     approvals: list[Approval] = Field(
@@ -758,8 +756,7 @@ class Account(Model):
     promote_from: AccountName | None = Field(
         None,
         description="Copy the images this commit already pushed to that account (by digest) "
-        "instead "
-        "of building",
+        "instead of building",
     )
     serialize: bool = Field(
         True, description="One delivery to this account at a time (CircleCI serial-group)"
@@ -1006,8 +1003,7 @@ class Profile(Model):
                 _fail(
                     node.loc,
                     f"job name {node.name!r} is already used (test jobs, merge_<test>, "
-                    "delivery_<account>, hold_<job>, approvals and jobs share one "
-                    "namespace)",
+                    "delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
                     node.name,
                 )
             taken.add(node.name)
