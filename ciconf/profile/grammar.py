@@ -69,8 +69,9 @@ _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 check_env_name = _checker(
     _ENV_NAME, "a POSIX environment variable name like AWS_STG_ACCOUNT_ID", _not_a_key
 )
+PROJECT_PATTERN = r"[a-z][a-z0-9-]{0,38}[a-z0-9]"
 check_project = _checker(
-    r"[a-z][a-z0-9-]{0,38}[a-z0-9]",
+    PROJECT_PATTERN,
     "a lowercase project name: letters, digits and '-' (2-40 chars)",
 )
 check_account_name = _checker(
@@ -222,7 +223,6 @@ def _no_nul_value(value: str) -> str:
 
 
 EnvName = Annotated[str, AfterValidator(check_env_name)]
-ProjectName = Annotated[str, AfterValidator(check_project)]
 AccountName = Annotated[str, AfterValidator(check_account_name)]
 Region = Annotated[str, AfterValidator(check_region)]
 AccountId = Annotated[str, AfterValidator(check_account_id)]
@@ -413,6 +413,7 @@ def _pattern_schema(pattern: str) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"})
 
 
+ProjectName = Annotated[str, AfterValidator(check_project), _pattern_schema(PROJECT_PATTERN)]
 ContainerImage = Annotated[
     str, AfterValidator(check_container_image), _pattern_schema(r"[a-z0-9][!-~]*")
 ]

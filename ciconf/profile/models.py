@@ -861,8 +861,17 @@ class WorkflowNode:
     loc: tuple  # where the job is declared in the profile
 
 
+# what _one_test_section enforces, for editors: exactly one of a `test` job and a non-empty `tests`
+ONE_TEST_SECTION: JsonDict = {
+    "oneOf": [
+        {"required": ["test"], "properties": {"test": {"type": "object"}}},
+        {"required": ["tests"], "properties": {"tests": {"minProperties": 1}}},
+    ]
+}
+
+
 class Profile(Model):
-    model_config = ConfigDict(title="ciconf profile")
+    model_config = ConfigDict(title="ciconf profile", json_schema_extra=ONE_TEST_SECTION)
 
     project: ProjectName
     test: TestJob | None = Field(None, description="The one test job, named test (or use tests)")
