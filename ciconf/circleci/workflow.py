@@ -47,7 +47,7 @@ def tag_filters(nodes: list[WorkflowNode]) -> dict[str, list[str]]:
     own: dict[str, list[str]] = {}
     for node in order:
         tags = list(node.tags)
-        if node.kind == "custom" and not node.tags and not node.branches:
+        if node.kind == "custom" and not (node.tags or node.branches or node.ignored):
             for required, _ in node.requires:
                 tags += own.get(required, [])
         own[node.name] = _unique(tags)
@@ -63,10 +63,15 @@ def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _filters(branches: tuple[str, ...], tags: list[str], own_tags: bool) -> dict | None:
+def _filters(node: WorkflowNode, tags: list[str], own_tags: bool) -> dict | None:
+    # CircleCI reads `only` before `ignore`: a branch runs when it matches only and not ignore
+    # (https://circleci.com/docs/reference/configuration-reference/#filters)
     filters: dict = {}
+    branches: dict = {"only": list(node.branches)} if node.branches else {}
+    if node.ignored:
+        branches["ignore"] = list(node.ignored)
     if branches:
-        filters["branches"] = {"only": list(branches)}
+        filters["branches"] = branches
     elif own_tags:
         filters["branches"] = {"ignore": ALL}  # tags only: never on a branch push
     if tags:
@@ -97,7 +102,7 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
             matrix = _matrix(profile, node.name)
             if matrix:
                 options["matrix"] = matrix
-            filters = _filters(node.branches, tags[node.name], False)
+            filters = _filters(node, tags[node.name], False)
             if filters:
                 options["filters"] = filters
             jobs.append(_entry(node.name, options))
@@ -114,7 +119,7 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
         context = _context(account, custom)
         if context:
             options["context"] = context
-        filters = _filters(node.branches, tags[node.name], bool(node.tags))
+        filters = _filters(node, tags[node.name], bool(node.tags))
         if filters:
             options["filters"] = filters
         if account is not None and account.serial_group:
@@ -144,8 +149,9 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
     if merge is None or not merge.enabled or not job.merge_test or job.branches:
         return []
     filters: dict = {"tags": {"ignore": ALL}}
-    if merge.ignore_branches:
-        filters = {"branches": {"ignore": list(merge.ignore_branches)}, **filters}
+    ignored = _unique([*merge.ignore_branches, *job.ignore_branches])
+    if ignored:
+        filters = {"branches": {"ignore": ignored}, **filters}
     options: dict = {}
     if matrix:
         options["matrix"] = {"parameters": {k: list(v) for k, v in matrix["parameters"].items()}}

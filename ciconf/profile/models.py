@@ -408,6 +408,11 @@ class TestJob(Executor):
         default_factory=list,
         description="Only on these branches (a job that gates delivery runs everywhere)",
     )
+    ignore_branches: list[BranchFilter] = Field(
+        default_factory=list,
+        description="Never on these branches, names or /patterns/ (CircleCI branches.ignore; "
+        "needs gates_delivery: false)",
+    )
 
     @model_validator(mode="after")
     def _test_job(self) -> TestJob:
@@ -426,7 +431,7 @@ class TestJob(Executor):
             raise ValueError(
                 "split by timings needs test_results: CircleCI learns the timings from them"
             )
-        if self.branches and self.gates_delivery:
+        if (self.branches or self.ignore_branches) and self.gates_delivery:
             raise ValueError(
                 "a job that gates delivery runs on every branch; set gates_delivery: "
                 "false to filter it"
@@ -731,6 +736,11 @@ class Account(Model):
         default_factory=list,
         description="Deliver from these branches; /regex/ for patterns like /^release\\/.*/",
     )
+    ignore_branches: list[BranchFilter] = Field(
+        default_factory=list,
+        description="Never deliver from these branches (CircleCI branches.ignore); alone: every "
+        "other branch",
+    )
     tags: list[TagFilter] = Field(
         default_factory=list,
         description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/",
@@ -775,9 +785,10 @@ class Account(Model):
     def _triggers(self) -> Account:
         if self.branch is not None and self.branches:
             raise ValueError("give branch or branches, not both")
-        if self.branch is None and not self.branches and not self.tags:
+        if self.branch is None and not self.branches and not self.tags and not self.ignore_branches:
             raise ValueError(
-                "an account delivers from a branch, branches or tags: give at least one"
+                "an account delivers from a branch, branches, ignore_branches or tags: give at "
+                "least one"
             )
         if self.approval and self.approvals:
             raise ValueError("give approval: true or an approvals chain, not both")
@@ -808,6 +819,10 @@ class CustomJob(Executor):
         description="Jobs it waits for: test jobs, delivery_<account>, hold_<account>, others",
     )
     branches: list[BranchFilter] = Field(default_factory=list, description="Only on these branches")
+    ignore_branches: list[BranchFilter] = Field(
+        default_factory=list,
+        description="Never on these branches (CircleCI branches.ignore); alone: every other branch",
+    )
     tags: list[TagFilter] = Field(
         default_factory=list, description="On these git tags (only tags when no branches are given)"
     )
@@ -859,6 +874,7 @@ class WorkflowNode:
     branches: tuple[str, ...]  # its own branch filters ("" = none)
     tags: tuple[str, ...]
     loc: tuple  # where the job is declared in the profile
+    ignored: tuple[str, ...] = ()  # branches it never runs on (branches.ignore)
 
 
 # what _one_test_section enforces, for editors: exactly one of a `test` job and a non-empty `tests`
@@ -901,7 +917,15 @@ class Profile(Model):
 
     def workflow_nodes(self) -> list[WorkflowNode]:
         nodes = [
-            WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+            WorkflowNode(
+                name,
+                "test",
+                (),
+                tuple(job.branches),
+                (),
+                self._test_loc(name),
+                tuple(job.ignore_branches),
+            )
             for name, job in self.test_jobs.items()
         ]
         gating: tuple[tuple[str, tuple], ...] = tuple(
@@ -910,6 +934,7 @@ class Profile(Model):
         for index, account in enumerate(self.accounts):
             here: tuple = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
+            ignored = tuple(account.ignore_branches)
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
@@ -925,7 +950,9 @@ class Profile(Model):
                     else (*here, "approval")
                 )
                 nodes.append(
-                    WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc)
+                    WorkflowNode(
+                        approval.name, "approval", previous + refs, *triggers, loc, ignored
+                    )
                 )
                 previous = ((approval.name, ()),)
             refs = tuple((name, (*here, "requires", i)) for i, name in enumerate(account.requires))
@@ -936,6 +963,7 @@ class Profile(Model):
                     previous + refs + self._promote_edge(index),
                     *triggers,
                     here,
+                    ignored,
                 )
             )
         for name, job in self.jobs.items():
@@ -952,11 +980,20 @@ class Profile(Model):
                         tuple(job.branches),
                         tuple(job.tags),
                         (*here, "approval"),
+                        tuple(job.ignore_branches),
                     )
                 )
                 refs = ((hold_job_name(name), ()),)
             nodes.append(
-                WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here)
+                WorkflowNode(
+                    name,
+                    "custom",
+                    refs,
+                    tuple(job.branches),
+                    tuple(job.tags),
+                    here,
+                    tuple(job.ignore_branches),
+                )
             )
         return nodes
 
