@@ -125,4 +125,4 @@ def test_an_account_without_any_trigger_names_ignore_branches_as_one():
             + "accounts:\n  - name: stg\n    credentials: {mode: context, context: ship-stg}\n",
             "p.yaml",
         )
-    assert "branch, branches, ignore_branches or tags" in str(error.value)
+    assert "(or every branch but ignore_branches)" in str(error.value)

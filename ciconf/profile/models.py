@@ -787,8 +787,8 @@ class Account(Model):
             raise ValueError("give branch or branches, not both")
         if self.branch is None and not self.branches and not self.tags and not self.ignore_branches:
             raise ValueError(
-                "an account delivers from a branch, branches, ignore_branches or tags: give at "
-                "least one"
+                "an account delivers from a branch, branches or tags (or every branch but "
+                "ignore_branches): give at least one"
             )
         if self.approval and self.approvals:
             raise ValueError("give approval: true or an approvals chain, not both")
