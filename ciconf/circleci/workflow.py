@@ -102,6 +102,8 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
             matrix = _matrix(profile, node.name)
             if matrix:
                 options["matrix"] = matrix
+            if node.requires:
+                options["requires"] = [name for name, _ in node.requires]
             filters = _filters(node, tags[node.name], False)
             if filters:
                 options["filters"] = filters
@@ -143,10 +145,17 @@ def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]
     return []
 
 
+def _merged(profile: Profile, name: str) -> bool:
+    """Whether the test job also runs merged with the base branch (merge_<name>)."""
+    merge = profile.merge_test
+    job = profile.test_jobs[name]
+    return merge is not None and merge.enabled and job.merge_test and not job.branches
+
+
 def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
     merge = profile.merge_test
     job = profile.test_jobs[name]
-    if merge is None or not merge.enabled or not job.merge_test or job.branches:
+    if merge is None or not _merged(profile, name):
         return []
     filters: dict = {"tags": {"ignore": ALL}}
     ignored = _unique([*merge.ignore_branches, *job.ignore_branches])
@@ -155,5 +164,11 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
     options: dict = {}
     if matrix:
         options["matrix"] = {"parameters": {k: list(v) for k, v in matrix["parameters"].items()}}
+    if job.requires:
+        # the merged run of a job waits for the merged run of what it requires, where there is one
+        options["requires"] = [
+            merge_job_name(required) if _merged(profile, required) else required
+            for required in job.requires
+        ]
     options["filters"] = filters
     return [{merge_job_name(name): options}]

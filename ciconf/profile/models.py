@@ -401,6 +401,10 @@ class TestJob(Executor):
     matrix: Matrix | None = None
     steps: TestSteps = Field(default_factory=TestSteps, description="Custom steps at named points")
     gates_delivery: bool = Field(True, description="Deliveries wait for this job")
+    requires: list[JobName] = Field(
+        default_factory=list,
+        description="Other test jobs it waits for, e.g. lint before unit before integration",
+    )
     merge_test: bool = Field(
         True, description="Also run it merged with the base branch (see merge_test)"
     )
@@ -920,7 +924,10 @@ class Profile(Model):
             WorkflowNode(
                 name,
                 "test",
-                (),
+                tuple(
+                    (required, (*self._test_loc(name), "requires", i))
+                    for i, required in enumerate(job.requires)
+                ),
                 tuple(job.branches),
                 (),
                 self._test_loc(name),
@@ -1037,6 +1044,7 @@ class Profile(Model):
                         ),
                         required,
                     )
+        self._test_jobs_require_test_jobs(nodes)
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
@@ -1053,6 +1061,29 @@ class Profile(Model):
                     node.name,
                 )
             taken.add(node.name)
+
+    def _test_jobs_require_test_jobs(self, nodes: list[WorkflowNode]) -> None:
+        # a test job runs before any delivery or approval, and a gating one on every branch
+        for node in nodes:
+            if node.kind != "test":
+                continue
+            for required, loc in node.requires:
+                upstream = self.test_jobs.get(required)
+                if upstream is None:
+                    _fail(
+                        loc,
+                        f"a test job requires other test jobs only; {required!r} is not one",
+                        required,
+                    )
+                elif self.test_jobs[node.name].gates_delivery and (
+                    upstream.branches or upstream.ignore_branches
+                ):
+                    _fail(
+                        loc,
+                        f"{node.name!r} gates delivery, so it runs on every branch, but "
+                        f"{required!r} is filtered by branch; remove its branch filters",
+                        required,
+                    )
 
     def _orbs_declared(self) -> None:
         for loc, reference in self._orb_references():
