@@ -232,7 +232,7 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
         suffix = f"_{snake(cache.name)}" if many and cache.name else ""
         shared("restore_cache" + suffix, {"restore_cache": {"keys": [key, fallback]}})
     if job.install:
-        shared("install", _run("Install dependencies", commands.lines(job.install)))
+        shared("install", _run(job.step_names.install, commands.lines(job.install)))
     for cache in caches:
         key, _ = _cache_key(project, name, job, cache)
         suffix = f"_{snake(cache.name)}" if many and cache.name else ""
@@ -242,9 +242,9 @@ def _test_steps(fragments: Fragments, project: str, name: str, job: TestJob) -> 
         job.setup
     )
     if initialize:
-        shared("initialize", _run("Initialize", commands.lines(initialize)))
+        shared("initialize", _run(job.step_names.initialize, commands.lines(initialize)))
     hooks("before_test")
-    shared("test", _run("Test", _test_command(job)))
+    shared("test", _run(job.step_names.test, _test_command(job)))
     return steps
 
 

@@ -315,6 +315,16 @@ class TestSteps(Model):
     )
 
 
+class StepNames(Model):
+    """What the built-in steps of a test job are called in the CircleCI UI."""
+
+    install: StepName = Field("Install dependencies", description="The install step's name")
+    initialize: StepName = Field(
+        "Initialize", description="The step running the wait_for waits and setup"
+    )
+    test: StepName = Field("Test", description="The test command's step")
+
+
 class DeliverySteps(Model):
     """Custom steps at named points of the delivery jobs."""
 
@@ -400,6 +410,10 @@ class TestJob(Executor):
     split: Split | None = Field(None, description="Spread test files over the parallel containers")
     matrix: Matrix | None = None
     steps: TestSteps = Field(default_factory=TestSteps, description="Custom steps at named points")
+    step_names: StepNames = Field(
+        default_factory=StepNames,
+        description="Own names for the built-in Install dependencies / Initialize / Test steps",
+    )
     gates_delivery: bool = Field(True, description="Deliveries wait for this job")
     requires: list[JobName] = Field(
         default_factory=list,
