@@ -3,7 +3,8 @@
 Editors validate profiles with schema/profile.schema.json (yaml-language-server modelines); if the
 schema accepted what `ciconf` then refuses, the editor would show an invalid profile as valid.
 The documents are the reach property test's valid profiles, changed where the two used to disagree:
-the project name and the test section (`test` or a non-empty `tests`, not both, not neither).
+the project name and the test section (`test` or a non-empty `tests`, not both; neither only in a
+delivery-only service, one with accounts).
 """
 
 from __future__ import annotations
@@ -25,7 +26,14 @@ SCHEMA = Draft202012Validator(
     json.loads((ROOT / "schema" / "profile.schema.json").read_text(encoding="utf-8"))
 )
 PROJECTS = ["p", "pp", "prop", "my-service", "a" * 40, "a" * 41, "Prop", "prop-", "-prop", "9lives"]
-TEST_SECTIONS = ["as drawn", "neither", "both", "empty tests beside test", "null test"]
+TEST_SECTIONS = [
+    "as drawn",
+    "neither",
+    "neither, no accounts",
+    "both",
+    "empty tests beside test",
+    "null test",
+]
 
 
 def loader_accepts(document: dict) -> bool:
@@ -43,9 +51,11 @@ def schema_accepts(document: dict) -> bool:
 def changed(document: dict, project: str, section: str) -> dict:
     document = dict(document, project=project)
     job = document.get("test") or next(iter(document["tests"].values()))
-    if section == "neither":
-        document.pop("test", None)
-        document.pop("tests", None)
+    if section.startswith("neither"):
+        tests = set(document.pop("tests", {})) | ({"test"} if document.pop("test", None) else set())
+        without_tests(document, tests)
+        if section == "neither, no accounts":
+            document.pop("accounts")
     elif section == "both":
         document.update(test=job, tests={"other": job})
     elif section == "empty tests beside test" and "test" in document:
@@ -53,6 +63,15 @@ def changed(document: dict, project: str, section: str) -> dict:
     elif section == "null test" and "tests" in document:
         document["test"] = None
     return document
+
+
+def without_tests(document: dict, tests: set[str]) -> None:
+    """Drop the references to test jobs that are gone, which the loader would refuse for that."""
+    holders = list(document.get("jobs", {}).values())
+    holders += [step for account in document["accounts"] for step in account.get("approvals", [])]
+    for holder in holders:
+        if "requires" in holder:
+            holder["requires"] = [name for name in holder["requires"] if name not in tests]
 
 
 @settings(
@@ -71,3 +90,16 @@ def test_the_two_old_disagreements_are_refused_by_both():
     for document in ({"project": "prop"}, dict(base, project="p")):
         assert (schema_accepts(document), loader_accepts(document)) == (False, False), document
     assert (schema_accepts(base), loader_accepts(base)) == (True, True)
+
+
+def test_a_delivery_only_service_is_accepted_by_both():
+    document = {
+        "project": "prop",
+        "delivery": {"region": "eu-west-1", "images": [{"repository": "prop/api"}]},
+        "accounts": [
+            {"name": "stg", "branch": "main", "credentials": {"mode": "context", "context": "c"}}
+        ],
+    }
+    assert (schema_accepts(document), loader_accepts(document)) == (True, True)
+    document["accounts"] = []
+    assert (schema_accepts(document), loader_accepts(document)) == (False, False)

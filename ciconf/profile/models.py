@@ -895,11 +895,19 @@ class WorkflowNode:
     ignored: tuple[str, ...] = ()  # branches it never runs on (branches.ignore)
 
 
-# what _one_test_section enforces, for editors: exactly one of a `test` job and a non-empty `tests`
+# what _one_test_section enforces, for editors: exactly one of a `test` job and a non-empty `tests`,
+# or neither in a delivery-only service (one with accounts)
+_HAS_TEST: JsonDict = {"required": ["test"], "properties": {"test": {"type": "object"}}}
+_HAS_TESTS: JsonDict = {"required": ["tests"], "properties": {"tests": {"minProperties": 1}}}
 ONE_TEST_SECTION: JsonDict = {
     "oneOf": [
-        {"required": ["test"], "properties": {"test": {"type": "object"}}},
-        {"required": ["tests"], "properties": {"tests": {"minProperties": 1}}},
+        _HAS_TEST,
+        _HAS_TESTS,
+        {
+            "not": {"anyOf": [_HAS_TEST, _HAS_TESTS]},
+            "required": ["accounts"],
+            "properties": {"accounts": {"minItems": 1}},
+        },
     ]
 }
 
@@ -1034,8 +1042,13 @@ class Profile(Model):
     def _one_test_section(self) -> Profile:
         if self.test is not None and self.tests:
             _fail(("tests",), "give test (one job) or tests (several), not both", self.tests)
-        if self.test is None and not self.tests:
-            _fail(("test",), "missing required key 'test' (or 'tests' for several test jobs)", None)
+        if self.test is None and not self.tests and not self.accounts:
+            _fail(
+                ("test",),
+                "missing required key 'test' (or 'tests' for several test jobs, or accounts for "
+                "a delivery-only service)",
+                None,
+            )
         return self
 
     @model_validator(mode="after")
