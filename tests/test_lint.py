@@ -231,6 +231,7 @@ def test_list_rules_names_every_rule_once_with_its_summary():
         "CC301",
         "CC302",
         "CC303",
+        "CC304",
         "CP001",
     ]
     assert all(len(line.split(None, 2)) == 3 for line in result.stdout.splitlines())

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from ciconf.errors import closest, shown
+from ciconf.profile.machine_images import LEGACY_MACHINE_TAG
 from ciconf.profile.regions import CHINA, SUPPORTED
 
 AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
@@ -247,10 +248,11 @@ Text = Annotated[str, AfterValidator(_no_nul_value)]
 
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
 
-# CircleCI machine images ("ubuntu-2204:current", "android:2024.01.1", "linux-cuda-12:default")
+# CircleCI machine images ("ubuntu-2204:current", "android:2024.01.1", "linux-cuda-12:default"),
+# and the older dated tags ("ubuntu-2004:202107-02"), which `ciconf lint` notes (CC304)
 MACHINE_IMAGE_PATTERN = (
     r"(?:ubuntu-[0-9]{4}|android|linux-cuda-[0-9]{2}|windows-server-[0-9]{4}-gui|default)"
-    r"(?::(?:current|edge|default|[0-9]{4}\.[0-9]{2}\.[0-9]+))?"
+    r"(?::(?:current|edge|default|[0-9]{4}\.[0-9]{2}\.[0-9]+|" + LEGACY_MACHINE_TAG + r"))?"
 )
 _MACHINE_IMAGE = re.compile(MACHINE_IMAGE_PATTERN)
 
