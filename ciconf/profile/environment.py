@@ -154,6 +154,11 @@ class LoadBalancerTarget(_Model):
     )
 
 
+# ECS requires a bake time with the BLUE_GREEN strategy, so ciconf always writes one
+# (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+DEFAULT_BAKE_MINUTES = 15
+
+
 class Deployment(_Model):
     """How ECS replaces the service's tasks, and what rolls a deployment back."""
 
@@ -166,7 +171,8 @@ class Deployment(_Model):
         None,
         ge=0,
         le=1440,
-        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS default 15)",
+        description="blue-green/linear/canary: minutes both revisions run after the shift "
+        f"(blue-green: default {DEFAULT_BAKE_MINUTES}; linear, canary: AWS's default)",
     )
     step_percent: float | None = Field(
         None, ge=3, le=100, description="linear: traffic shifted per step (default 10)"
