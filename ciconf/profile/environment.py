@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ciconf.errors import closest, shown
-from ciconf.profile.grammar import EcsName, EnvName, Text
+from ciconf.profile.grammar import EcsName, EcsServiceName, EnvName, Text
 
 
 class _Model(BaseModel):
@@ -310,7 +310,7 @@ class Environment(_Model):
     log_retention_days: int = Field(
         30, description="Days the VPC flow logs and container logs are kept"
     )
-    services: dict[EcsName, EcsServiceSettings] = Field(
+    services: dict[EcsServiceName, EcsServiceSettings] = Field(
         min_length=1, description="Keyed by the ECS service names of the account's pipeline"
     )
     database: Database | None = None

@@ -37,6 +37,7 @@ from ciconf.profile.grammar import (
     DeploymentConfigName,
     EcrRepository,
     EcsName,
+    EcsServiceName,
     EnvName,
     Fingerprint,
     Glob,
@@ -626,7 +627,7 @@ class Pipeline(Model):
     """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""
 
     cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
-    service: EcsName | None = Field(
+    service: EcsServiceName | None = Field(
         None, description="The one ECS service running every image (or list them under services)"
     )
     services: list[EcsService] | None = Field(
@@ -684,7 +685,9 @@ class Pipeline(Model):
 class EcsService(Model):
     """One ECS service of the account and the delivered containers it runs."""
 
-    name: EcsName = Field(description="ECS service name (the default of its template parameter)")
+    name: EcsServiceName = Field(
+        description="ECS service name (the default of its template parameter)"
+    )
     containers: list[EcsName] = Field(
         min_length=1,
         description="Containers (the images' container names) this service's task definition runs",
