@@ -16,14 +16,13 @@ nothing in any stack), one character more is refused at its profile line, by `re
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cfn_helpers import load_template
 from conftest import run_ciconf
+from test_cfn_lint import _tool
 
 from ciconf.profile.grammar import ECS_SERVICE_NAME_CHARS, ROLE_NAME_CHARS
 
@@ -82,14 +81,6 @@ def _write(tmp_path: Path, text: str) -> Path:
     return tmp_path
 
 
-def _cfn_lint() -> str:
-    found = shutil.which("cfn-lint") or shutil.which(
-        "cfn-lint", path=str(Path(sys.executable).parent)
-    )
-    assert found, "cfn-lint is a test dependency"
-    return found
-
-
 def test_the_longest_accepted_names_render_stacks_that_lint_clean(tmp_path):
     work = _write(tmp_path, _profile(role=LONGEST_ROLE, service=LONGEST_SERVICE))
     done = run_ciconf("cfn", "ciconf.yaml", "--all", cwd=work)
@@ -116,7 +107,7 @@ def test_the_longest_accepted_names_render_stacks_that_lint_clean(tmp_path):
     ]
     assert max(map(len, descriptions)) == 255  # exactly at EC2's limit
     linted = subprocess.run(
-        [_cfn_lint(), "--format", "parseable", *map(str, stacks)],
+        [_tool("cfn-lint"), "--format", "parseable", *map(str, stacks)],
         capture_output=True,
         text=True,
         timeout=600,

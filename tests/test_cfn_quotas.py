@@ -11,15 +11,14 @@ https://docs.aws.amazon.com/cli/latest/reference/cloudformation/deploy/index.htm
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cfn_helpers import load_template
 from cfnlint.helpers import LIMITS
 from conftest import run_ciconf
+from test_cfn_lint import _tool
 
 from ciconf.cloudformation import quotas
 
@@ -202,14 +201,6 @@ def test_render_writes_nothing_when_a_stack_is_over_a_quota(tmp_path, most_image
     assert sorted(p.name for p in work.iterdir()) == ["ciconf.yaml"]  # no config, no stacks
 
 
-def _cfn_lint() -> str:
-    found = shutil.which("cfn-lint") or shutil.which(
-        "cfn-lint", path=str(Path(sys.executable).parent)
-    )
-    assert found, "cfn-lint is a test dependency"
-    return found
-
-
 def test_the_largest_accepted_bootstrap_lints_clean(tmp_path, most_images):
     """At the output quota exactly: accepted, and cfn-lint (which checks the same quotas) agrees."""
     done, work = _cfn(tmp_path, most_images)
@@ -217,7 +208,7 @@ def test_the_largest_accepted_bootstrap_lints_clean(tmp_path, most_images):
     template = load_template((work / BOOTSTRAP).read_text())
     assert len(template["Outputs"]) == quotas.COUNTS["Outputs"]
     linted = subprocess.run(
-        [_cfn_lint(), "--format", "parseable", str(work / BOOTSTRAP)],
+        [_tool("cfn-lint"), "--format", "parseable", str(work / BOOTSTRAP)],
         capture_output=True,
         text=True,
         timeout=600,
