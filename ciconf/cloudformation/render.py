@@ -1,4 +1,5 @@
-"""Which stacks a profile generates, where they go, and their YAML (with a header naming the command)."""
+"""Which stacks a profile generates, where they go, and their YAML (with a header naming the
+command)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def _located(
     message: str,
     expected: str | None = None,
     suggestion: str | None = None,
-):
+) -> InputError:
     mark = doc.mark_for(path)
     field = field_name(path)
     return InputError(
@@ -101,7 +102,8 @@ def check_services(doc: Document, plan: Plan) -> None:
             raise _located(
                 doc,
                 ("accounts", index, "pipeline", "services"),
-                f"container {missing[0]!r} runs in none of the services; list it under one service's containers",
+                f"container {missing[0]!r} runs in none of the services; list it under "
+                "one service's containers",
             )
 
 
@@ -146,7 +148,7 @@ def header(
     return lines
 
 
-def render_stack(
+def render_stack(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     plan: Plan,
     account: AccountPlan,
     profile_path: str,
@@ -154,7 +156,7 @@ def render_stack(
     stack: str = "pipeline",
     doc: Document | None = None,
 ) -> str:
-    """The stack's YAML; over a CloudFormation quota, an InputError (located when `doc` is given)."""
+    """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
         template = bootstrap.build_bootstrap(plan.project, plan.delivery, account)
@@ -185,7 +187,7 @@ def stacks_for(
     ]
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,
@@ -195,10 +197,13 @@ def cfn_outputs(
     stdout: bool,
     directory: str | None,
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
+    write."""
     check_services(doc, plan)
     if account is None:
-        chosen = all_targets(doc, plan, directory or DEFAULT_DIR)
+        chosen: list[tuple[AccountPlan, str, str | None]] = [
+            *all_targets(doc, plan, directory or DEFAULT_DIR)
+        ]
     else:
         picked = find_account(plan, account, doc.source)
         if stack == "pipeline":
