@@ -66,6 +66,7 @@ from ciconf.profile.grammar import (
     Timeout,
     check_container_image,
 )
+from ciconf.profile.jobvars import check_project_variable
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -526,13 +527,17 @@ class Delivery(Model):
         return self
 
 
+# a project variable the delivery job's environment names; never one ciconf writes itself
+ProjectVariable = Annotated[EnvName, AfterValidator(check_project_variable)]
+
+
 class EnvIndirection(Model):
     """The seed's way: the job environment names project variables, resolved with eval."""
 
     mode: Literal["env-indirection"]
-    account_id_var: EnvName
-    access_key_var: EnvName
-    secret_key_var: EnvName
+    account_id_var: ProjectVariable
+    access_key_var: ProjectVariable
+    secret_key_var: ProjectVariable
 
 
 class ContextCredentials(Model):
