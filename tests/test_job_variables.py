@@ -1,8 +1,9 @@
 """Project-variable names the delivery job's own environment would shadow are refused (issue 16 §4).
 
 CircleCI does not expand `$VAR` in a job's `environment:`
-(https://circleci.com/docs/set-environment-variable/ : "You cannot use a built-in environment variable to define another environment variable"), and a
-job environment variable takes precedence over a project variable of the same name
+(https://circleci.com/docs/set-environment-variable/ : "You cannot use a built-in environment
+variable to define another environment variable"), and a job environment variable takes
+precedence over a project variable of the same name
 (https://circleci.com/docs/env-vars/#order-of-precedence). So `account_id_var: AWS_ACCOUNT_ID`
 renders `AWS_ACCOUNT_ID: $AWS_ACCOUNT_ID`: the job sees that literal text, never the project value.
 """

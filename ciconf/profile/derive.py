@@ -21,6 +21,7 @@ from ciconf.profile.models import (
     delivery_job_name,
     hold_job_name,
 )
+from ciconf.profile.refs import Refs, job_refs
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -61,6 +62,7 @@ class AccountPlan:
     branches: tuple[str, ...] = ()  # branch filters (names or /patterns/)
     tags: tuple[str, ...] = ()  # tag filters
     serial_group: str | None = None
+    refs: Refs = Refs()  # which pushes deliver: its workflow filters and its deploy role's trust
     promote_from: str | None = None  # the account whose images this one copies
     source_account_id: str | None = (
         None  # that account's id: a literal, or $VAR naming a project variable
@@ -132,7 +134,9 @@ def account_id_expression(credentials: Credentials) -> str | None:
     return credentials.role_arn.split(":")[4]
 
 
-def _account(project: str, account: Account, accounts: list[Account]) -> AccountPlan:
+def _account(
+    project: str, account: Account, accounts: list[Account], refs: dict[str, Refs]
+) -> AccountPlan:
     serial_group = None
     if account.serialize:
         serial_group = account.serial_group or SERIAL_GROUP_PREFIX + account.name
@@ -149,6 +153,7 @@ def _account(project: str, account: Account, accounts: list[Account]) -> Account
         pipeline=account.pipeline,
         branches=tuple(account.branch_filters),
         tags=tuple(account.tags),
+        refs=refs[delivery_job_name(account.name)],
         serial_group=serial_group,
         promote_from=account.promote_from,
         source_account_id=account_id_expression(source.credentials) if source else None,
@@ -171,8 +176,9 @@ def plan(profile: Profile) -> Plan:
             machine=profile.delivery.machine,
             remote_docker=profile.delivery.remote_docker,
         )
+    refs = job_refs(profile.workflow_nodes())
     accounts = tuple(
-        _account(profile.project, account, profile.accounts) for account in profile.accounts
+        _account(profile.project, account, profile.accounts, refs) for account in profile.accounts
     )
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
 

@@ -843,6 +843,8 @@ class WorkflowNode:
     branches: tuple[str, ...]  # its own branch filters ("" = none)
     tags: tuple[str, ...]
     loc: tuple  # where the job is declared in the profile
+    branch_locs: tuple[tuple, ...] = ()  # where each of `branches` is written
+    tag_locs: tuple[tuple, ...] = ()  # where each of `tags` is written
 
 
 class Profile(Model):
@@ -876,13 +878,27 @@ class Profile(Model):
 
     def workflow_nodes(self) -> list[WorkflowNode]:
         nodes = [
-            WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+            WorkflowNode(
+                name,
+                "test",
+                (),
+                tuple(job.branches),
+                (),
+                self._test_loc(name),
+                branch_locs=_each((*self._test_loc(name), "branches"), job.branches),
+            )
             for name, job in self.test_jobs.items()
         ]
         gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
         for index, account in enumerate(self.accounts):
             here = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
+            written = {
+                "branch_locs": ((*here, "branch"),)
+                if account.branch is not None
+                else _each((*here, "branches"), account.branches),
+                "tag_locs": _each((*here, "tags"), account.tags),
+            }
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
@@ -898,7 +914,9 @@ class Profile(Model):
                     else (*here, "approval")
                 )
                 nodes.append(
-                    WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc)
+                    WorkflowNode(
+                        approval.name, "approval", previous + refs, *triggers, loc, **written
+                    )
                 )
                 previous = ((approval.name, ()),)
             refs = tuple((name, (*here, "requires", i)) for i, name in enumerate(account.requires))
@@ -909,10 +927,15 @@ class Profile(Model):
                     previous + refs + self._promote_edge(index),
                     *triggers,
                     here,
+                    **written,
                 )
             )
         for name, job in self.jobs.items():
             here = ("jobs", name)
+            written = {
+                "branch_locs": _each((*here, "branches"), job.branches),
+                "tag_locs": _each((*here, "tags"), job.tags),
+            }
             refs = tuple(
                 (required, (*here, "requires", i)) for i, required in enumerate(job.requires)
             )
@@ -925,11 +948,14 @@ class Profile(Model):
                         tuple(job.branches),
                         tuple(job.tags),
                         (*here, "approval"),
+                        **written,
                     )
                 )
                 refs = ((hold_job_name(name), ()),)
             nodes.append(
-                WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here)
+                WorkflowNode(
+                    name, "custom", refs, tuple(job.branches), tuple(job.tags), here, **written
+                )
             )
         return nodes
 
@@ -1096,6 +1122,11 @@ class Profile(Model):
                     f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
                 )
         return accounts
+
+
+def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
+    """The location of each item of the list at `loc`."""
+    return tuple((*loc, index) for index in range(len(items)))
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:
