@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciconf.profile.derive import Plan
-from ciconf.profile.models import Profile, merge_job_name
+from ciconf.profile.derive import AccountPlan, Plan
+from ciconf.profile.models import CustomJob, Profile, merge_job_name
 from ciconf.profile.refs import EVERY_NAME, Refs, job_refs
 
 
@@ -81,10 +81,9 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
     return jobs[:first_other] + merges + jobs[first_other:]
 
 
-def _context(account, custom) -> list[str]:
+def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
     if account is not None:
-        context = getattr(account.credentials, "context", None)
-        return [context] if context else []
+        return list(account.parts.contexts)
     if custom is not None:
         return list(custom.context)
     return []

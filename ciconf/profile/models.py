@@ -17,6 +17,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -67,6 +68,8 @@ from ciconf.profile.grammar import (
     check_container_image,
 )
 from ciconf.profile.jobvars import check_project_variable
+from ciconf.profile.refs import job_refs
+from ciconf.profile.trust import unsafe_globs
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -547,6 +550,25 @@ class ContextCredentials(Model):
     context: ContextName
 
 
+VCS_ORIGIN_PATTERN = r"[a-z0-9][a-z0-9.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){1,4}"
+
+
+def _vcs_origin(value: str) -> str:
+    if not re.fullmatch(VCS_ORIGIN_PATTERN, value):
+        raise ValueError(
+            f"expected a repository as CircleCI's OIDC token names it, like github.com/acme/billing "
+            f"(host and path, no scheme), got {shown(value)}"
+        )
+    return value
+
+
+VcsOrigin = Annotated[
+    str,
+    AfterValidator(_vcs_origin),
+    WithJsonSchema({"type": "string", "pattern": f"^(?:{VCS_ORIGIN_PATTERN})$"}),
+]
+
+
 def _circleci_id(value: str) -> str:
     if not re.fullmatch(UUID_PATTERN, value):
         raise ValueError(
@@ -578,6 +600,16 @@ class OidcCredentials(Model):
     )
     create_provider: bool = Field(
         True, description="Create the account's CircleCI OIDC provider (false: it exists already)"
+    )
+    vcs_origin: VcsOrigin | None = Field(
+        None,
+        description="The repository as CircleCI's token names it (vcs-origin), e.g. github.com/acme/billing: "
+        "the trust then accepts tokens of this repository only",
+    )
+    wider_trust: bool = Field(
+        False,
+        description="Accept a trust wider than the delivery filters where a /regex/ filter has no "
+        "narrower IAM pattern than every branch (or tag); see docs/cloudformation.md",
     )
 
     @model_validator(mode="after")
@@ -1001,7 +1033,29 @@ class Profile(Model):
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
+        self._trusts_are_narrow(nodes)
         return self
+
+    def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
+        """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose
+        tightest IAM pattern is every branch (or every tag) needs the account's consent."""
+        refs = job_refs(nodes)
+        for index, account in enumerate(self.accounts):
+            credentials = account.credentials
+            if not isinstance(credentials, OidcCredentials) or credentials.org_id is None:
+                continue  # no role of ciconf's making
+            if not credentials.branch_only or credentials.wider_trust:
+                continue  # the account accepts a wider trust
+            for glob in unsafe_globs(refs[delivery_job_name(account.name)]):
+                every = "branch" if glob.kind == "branch" else "tag"
+                _fail(
+                    glob.source.loc or ("accounts", index),
+                    f"{glob.source.value} has no IAM pattern narrower than {glob.glob}, so the "
+                    f"deploy role of {account.name!r} would trust a push of every {every}; write "
+                    f"names or a /pattern/ with a literal start (like /^release\\/.*/), or set "
+                    f"accounts[{index}].credentials.wider_trust: true (docs/cloudformation.md)",
+                    glob.source.value,
+                )
 
     def _names_unique(self, nodes: list[WorkflowNode]) -> None:
         taken = {merge_job_name(name) for name in self.test_jobs}
