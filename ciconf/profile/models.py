@@ -1038,7 +1038,7 @@ class Profile(Model):
 
     def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
         """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose
-        tightest IAM pattern is every branch (or every tag) needs the account's consent."""
+        tightest IAM pattern starts with a wildcard (names of any beginning) needs consent."""
         refs = job_refs(nodes)
         for index, account in enumerate(self.accounts):
             credentials = account.credentials
@@ -1047,13 +1047,13 @@ class Profile(Model):
             if not credentials.branch_only or credentials.wider_trust:
                 continue  # the account accepts a wider trust
             for glob in unsafe_globs(refs[delivery_job_name(account.name)]):
-                every = "branch" if glob.kind == "branch" else "tag"
                 _fail(
                     glob.source.loc or ("accounts", index),
-                    f"{glob.source.value} has no IAM pattern narrower than {glob.glob}, so the "
-                    f"deploy role of {account.name!r} would trust a push of every {every}; write "
-                    f"names or a /pattern/ with a literal start (like /^release\\/.*/), or set "
-                    f"accounts[{index}].credentials.wider_trust: true (docs/cloudformation.md)",
+                    f"{glob.source.value} has no IAM pattern with a literal start: the tightest, "
+                    f"{glob.glob}, would let the deploy role of {account.name!r} trust {glob.kind} "
+                    f"pushes of any name; write names or a /pattern/ with a literal start (like "
+                    f"/^release\\/.*/), or set accounts[{index}].credentials.wider_trust: true "
+                    "(docs/cloudformation.md)",
                     glob.source.value,
                 )
 

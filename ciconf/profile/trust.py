@@ -11,9 +11,9 @@ into it: the user id is 36 `?`-characters wide, the origin is the profile's `vcs
 one, a `StringNotLike` refuses any subject that names a ref twice.
 
 Each branch or tag filter becomes one glob over the ref. A /regex/ becomes the tightest glob that
-contains every name it matches (`/^v\\d+\\.\\d+\\.\\d+$/` -> `refs/tags/v*`); where that glob is
-wider, `wider` says so, and a glob that would accept every branch or every tag is refused by the
-profile unless the account sets `wider_trust`.
+contains every name it matches (`/^v\\d+\\.\\d+\\.\\d+$/` -> `refs/tags/v?*.?*.?*`); where that glob
+is wider, `wider` says so, and a wider glob that starts with a wildcard (names of any beginning) is
+refused by the profile unless the account sets `wider_trust`.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ class RefGlob:
     exact: bool
 
     @property
-    def every_ref(self) -> bool:
-        """True when the glob accepts every branch (or every tag) although the filter does not."""
+    def unanchored(self) -> bool:
+        """True when the glob is wider than the filter and starts with a wildcard: it then accepts
+        names of any beginning (every branch, or nearly), not a family like v* or release/*."""
         body = self.glob.removeprefix(HEADS if self.kind == "branch" else TAGS)
-        return not self.exact and not body.strip("*?")
+        return not self.exact and (not body or body[0] in "*?")
 
 
 @dataclass(frozen=True)
@@ -225,8 +226,8 @@ def ref_globs(refs: Refs) -> tuple[RefGlob, ...]:
 
 
 def unsafe_globs(refs: Refs) -> tuple[RefGlob, ...]:
-    """Filter items whose tightest glob would trust every branch (or tag) push."""
-    return tuple(glob for glob in ref_globs(refs) if glob.every_ref)
+    """Filter items whose tightest glob starts with a wildcard, although the filter is narrower."""
+    return tuple(glob for glob in ref_globs(refs) if glob.unanchored)
 
 
 def _wider(glob: RefGlob) -> str:
