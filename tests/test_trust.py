@@ -216,6 +216,13 @@ def _delivers(profile: Path, kind: str, name: str) -> dict[str, bool]:
     return runs  # type: ignore[return-value]
 
 
+def _plan_says(profile: Path, option: str, name: str, why: str) -> None:
+    """`ciconf plan` for that push prints the trust note under the delivery."""
+    done = run_ciconf("plan", profile, option, name, cwd=profile.parent)
+    assert done.returncode == 0, done.stderr
+    assert f"    deploy role trusts more than the filters: {why}" in done.stdout.splitlines()
+
+
 def _context(sub: str) -> dict[str, str]:
     return {f"{ISSUER}:aud": ORG, f"{ISSUER}:sub": sub}
 
@@ -252,12 +259,12 @@ def test_branches_and_tags_accounts_trust_what_plan_delivers(tmp_path):
     # the tag regex /^v\d+\.\d+\.\d+$/ has no exact glob: prod's trust (refs/tags/v?*.?*.?*) is
     # wider for tags that start with v and have two dots, and nowhere else
     assert wrong == WIDER_TAGS
-    done = run_ciconf("plan", path, "--tag", "va.b.c", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (
-        "    deploy role trusts more than the filters: tag filter /^v\\d+\\.\\d+\\.\\d+$/ is "
-        "trusted as refs/tags/v?*.?*.?*"
-    ) in done.stdout.splitlines()
+    _plan_says(
+        path,
+        "--tag",
+        "va.b.c",
+        "tag filter /^v\\d+\\.\\d+\\.\\d+$/ is trusted as refs/tags/v?*.?*.?*",
+    )
     trust = _trusts(path)["prod"]["Statement"][0]["Condition"]
     assert trust["StringLike"] == {
         f"{ISSUER}:sub": f"org/{ORG}/project/{PROJECT}/user/????????-????-????-????-????????????"
@@ -371,12 +378,9 @@ def test_branch_only_false_trusts_the_whole_project_and_plan_says_so(tmp_path):
         f"      vcs_origin: {ORIGIN}\n", f"      vcs_origin: {ORIGIN}\n      branch_only: false\n"
     )
     path = _profile(tmp_path, text)
-    done = run_ciconf("plan", path, "--branch", "feature/x", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (
-        "    deploy role trusts more than the filters: every branch and tag of the project"
-        " (branch_only: false)"
-    ) in done.stdout.splitlines()
+    _plan_says(
+        path, "--branch", "feature/x", "every branch and tag of the project (branch_only: false)"
+    )
 
 
 # --- regex -> glob -------------------------------------------------------------------------------
