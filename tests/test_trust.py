@@ -125,7 +125,16 @@ def test_evaluator_combines_values_keys_and_operators_as_aws_documents():
 
 # --- the oracle ----------------------------------------------------------------------------------
 
+# the branches and tags of tests/test_plan*.py's cases, then names around these profiles' filters
 BRANCHES = [
+    "dev",
+    "feat",
+    "feature/.*",
+    "feature/x",
+    "hot-fix",
+    "hotfix-12",
+    "release/1.0",
+    "release/frozen",
     "main",
     "develop",
     "release/1.4",
@@ -143,6 +152,10 @@ BRANCHES = [
     "main/vcs-ref/refs/heads/main",
 ]
 TAGS = [
+    "release-7",
+    "v1",
+    "v1.4.0",
+    "v1.4.0-rc1",
     "v1.2.3",
     "v10.20.30",
     "v1.2",
@@ -157,6 +170,7 @@ TAGS = [
 
 # what prod's refs/tags/v?*.?*.?* accepts beyond /^v\d+\.\d+\.\d+$/ (its plan note says so)
 WIDER_TAGS = [
+    ("prod", "tag", "v1.4.0-rc1", False, True),
     ("prod", "tag", "v1.2.3-rc1", False, True),
     ("prod", "tag", "va.b.c", False, True),
     ("prod", "tag", "v1.2.3/vcs-ref/refs/heads/main", False, True),
@@ -301,7 +315,7 @@ def test_a_forged_origin_is_refused_when_the_origin_is_pinned(tmp_path):
 def test_without_vcs_origin_forged_refs_are_still_refused_and_the_wider_origin_is_said(tmp_path):
     path = _profile(tmp_path, _unpinned(PROMOTION))
     # forged names included: the StringNotLike refuses any subject naming a second ref
-    assert _oracle(path) == WIDER_TAGS[:2]
+    assert _oracle(path) == WIDER_TAGS[:3]
     trusts = _trusts(path)
     # what it cannot refuse: a pipeline of this project from another origin (a fork)
     assert may_assume(trusts["stg"], _context(subject("refs/heads/main", "github.com/fork/x")))
