@@ -470,3 +470,47 @@ def test_every_name_the_regex_matches_its_glob_accepts_and_exact_means_exact(pat
         assert accepted or not matched, name  # contains
         if all(exact for _, exact in globs):
             assert accepted == matched, name  # exactly
+
+
+# --- IAM's trust policy length --------------------------------------------------------------------
+
+
+def _branches(tmp_path: Path, count: int) -> Path:
+    names = ", ".join(f"team-{n:02d}" for n in range(count))
+    text = PROMOTION.replace("branches: [main, /^release\\/.*/]", f"branches: [{names}]")
+    assert f"team-{count - 1:02d}" in text
+    return _profile(tmp_path, text)
+
+
+def _policy_length(profile: Path, account: str) -> int:
+    """Characters of the trust policy as IAM counts them (no whitespace), the provider resolved."""
+    import json
+
+    trust = _trusts(profile)[account]
+    provider = f"arn:aws-us-gov:iam::123456789012:oidc-provider/{ISSUER}"
+    (statement,) = trust["Statement"]
+    statement = {**statement, "Principal": {"Federated": provider}}
+    return len(json.dumps({**trust, "Statement": [statement]}, separators=(",", ":")))
+
+
+def test_a_trust_over_iams_default_length_says_so_in_the_header(tmp_path):
+    path = _branches(tmp_path, 12)
+    length = _policy_length(path, "stg")
+    assert 2048 < length <= 4096
+    lines = render(path, "stg", "bootstrap").splitlines()
+    assert (
+        f"# The trust policy has {length} characters, over IAM's default quota of 2048: raise"
+        " 'Role trust policy length' before deploying."
+    ) in lines
+    (tmp_path / "few").mkdir()
+    assert _policy_length(_branches(tmp_path / "few", 3), "stg") < 2048
+
+
+def test_a_trust_over_iams_maximum_length_is_refused(tmp_path):
+    path = _branches(tmp_path, 24)
+    done = run_ciconf("cfn", "--all", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "accounts[0]: the deploy role's trust policy would have" in done.stderr
+    assert "over IAM's maximum of 4096 (24 sub patterns" in done.stderr
+    assert path.exists() and not (tmp_path / "cloudformation").exists()

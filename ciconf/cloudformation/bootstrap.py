@@ -14,7 +14,13 @@ from typing_extensions import assert_never
 
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
 from ciconf.profile.credentials import AttachPolicy, DeployRole
-from ciconf.profile.derive import AccountPlan, DeliveryPlan, oidc_issuer, role_name
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, role_name
+from ciconf.profile.trust import (
+    TRUST_POLICY_QUOTA,
+    oidc_issuer,
+    trust_condition,
+    trust_policy_length,
+)
 from ciconf.yamlkit.emit import Tagged
 
 # What `docker login` (via aws ecr get-login-password) and `docker push` call, as AWS lists it for
@@ -155,30 +161,14 @@ def provider_arn(role: DeployRole) -> Tagged:
     )
 
 
-def _one_or_list(values: tuple[str, ...]) -> str | list[str]:
-    return values[0] if len(values) == 1 else list(values)
-
-
 def role_trust(role: DeployRole) -> dict:
-    """Only CircleCI tokens of this organization and project, for the refs that deliver here.
-
-    IAM ANDs the condition operators and ORs the values of one key
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html):
-    the `sub` must be like one of the subjects and like none of the refused ones.
-    """
-    issuer = oidc_issuer(role.org_id)
-    condition: dict = {
-        "StringEquals": {f"{issuer}:aud": role.org_id},
-        "StringLike": {f"{issuer}:sub": _one_or_list(role.trust.subjects)},
-    }
-    if role.trust.not_subjects:
-        condition["StringNotLike"] = {f"{issuer}:sub": _one_or_list(role.trust.not_subjects)}
+    """Only CircleCI tokens of this organization and project, for the refs that deliver here."""
     return policy(
         {
             "Effect": "Allow",
             "Principal": {"Federated": provider_arn(role)},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": condition,
+            "Condition": trust_condition(role.org_id, role.trust),
         }
     )
 
@@ -288,6 +278,12 @@ def notes(account: AccountPlan) -> list[str]:
                 f"The deploy role trusts more than the filters: {why}."
                 for why in bootstrap.trust.wider
             ]
+            length = trust_policy_length(bootstrap.org_id, bootstrap.trust)
+            if length > TRUST_POLICY_QUOTA:
+                lines.append(
+                    f"The trust policy has {length} characters, over IAM's default quota of "
+                    f"{TRUST_POLICY_QUOTA}: raise 'Role trust policy length' before deploying."
+                )
             if not bootstrap.create_provider:
                 lines.append(
                     f"Uses the account's existing OIDC provider for {oidc_issuer(bootstrap.org_id)}."

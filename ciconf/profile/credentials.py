@@ -16,7 +16,7 @@ from typing_extensions import assert_never
 from ciconf.profile.jobvars import ACCESS_KEY_VAR, ACCOUNT_ID_VAR, ROLE_ARN_VAR, SECRET_KEY_VAR
 from ciconf.profile.models import ContextCredentials, Credentials, EnvIndirection, OidcCredentials
 from ciconf.profile.refs import Refs
-from ciconf.profile.trust import OidcTrust, compile_trust
+from ciconf.profile.trust import OidcTrust
 
 # The credentials step the delivery job runs before the ECR login (ciconf/shell writes it).
 SetupStep = Literal["env-indirection", "oidc"]
@@ -94,12 +94,7 @@ def _oidc_bootstrap(credentials: OidcCredentials, refs: Refs) -> Bootstrap:
                 f"it here; until then attach DeliveryPolicy to {credentials.role_arn}.",
             )
         )
-    trust = compile_trust(
-        credentials.org_id,
-        credentials.project_id,
-        credentials.vcs_origin,
-        refs if credentials.branch_only else None,
-    )
+    trust = credentials.trust(refs)
     return DeployRole(credentials.role_arn, credentials.org_id, credentials.create_provider, trust)
 
 

@@ -25,6 +25,7 @@ from ciconf.profile.models import (
     hold_job_name,
 )
 from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.trust import oidc_issuer  # noqa: F401 - re-exported
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -240,11 +241,3 @@ def role_name(role_arn: str) -> tuple[str, str]:
     resource = role_arn.split(":role/", 1)[1]
     path, _, name = resource.rpartition("/")
     return (f"/{path}/" if path else "/"), name
-
-
-OIDC_ISSUER_HOST = "oidc.circleci.com/org/"
-
-
-def oidc_issuer(org_id: str) -> str:
-    """CircleCI's issuer (and IAM provider URL without https://) for an organization."""
-    return f"{OIDC_ISSUER_HOST}{org_id}"

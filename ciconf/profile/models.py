@@ -68,8 +68,14 @@ from ciconf.profile.grammar import (
     check_container_image,
 )
 from ciconf.profile.jobvars import check_project_variable
-from ciconf.profile.refs import job_refs
-from ciconf.profile.trust import unsafe_globs
+from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.trust import (
+    TRUST_POLICY_MAX,
+    OidcTrust,
+    compile_trust,
+    trust_policy_length,
+    unsafe_globs,
+)
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -612,6 +618,12 @@ class OidcCredentials(Model):
         "narrower IAM pattern than every branch (or tag); see docs/cloudformation.md",
     )
 
+    def trust(self, delivers: Refs) -> OidcTrust:
+        """The deploy role's trust for the refs that deliver (every ref with branch_only: false)."""
+        assert self.org_id is not None and self.project_id is not None
+        refs = delivers if self.branch_only else None
+        return compile_trust(self.org_id, self.project_id, self.vcs_origin, refs)
+
     @model_validator(mode="after")
     def _both_ids(self) -> OidcCredentials:
         if (self.org_id is None) != (self.project_id is None):
@@ -1044,9 +1056,11 @@ class Profile(Model):
             credentials = account.credentials
             if not isinstance(credentials, OidcCredentials) or credentials.org_id is None:
                 continue  # no role of ciconf's making
+            delivers = refs[delivery_job_name(account.name)]
+            _trust_fits(index, credentials, delivers)
             if not credentials.branch_only or credentials.wider_trust:
                 continue  # the account accepts a wider trust
-            for glob in unsafe_globs(refs[delivery_job_name(account.name)]):
+            for glob in unsafe_globs(delivers):
                 _fail(
                     glob.source.loc or ("accounts", index),
                     f"{glob.source.value} has no IAM pattern with a literal start: the tightest, "
@@ -1176,6 +1190,21 @@ class Profile(Model):
                     f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
                 )
         return accounts
+
+
+def _trust_fits(index: int, credentials: OidcCredentials, delivers: Refs) -> None:
+    """The deploy role's trust policy fits IAM's maximum length (one `sub` per filter item)."""
+    assert credentials.org_id is not None
+    trust = credentials.trust(delivers)
+    length = trust_policy_length(credentials.org_id, trust)
+    if length > TRUST_POLICY_MAX:
+        _fail(
+            ("accounts", index),
+            f"the deploy role's trust policy would have {length} characters, over IAM's maximum "
+            f"of {TRUST_POLICY_MAX} ({len(trust.subjects)} sub patterns, one per branch and tag "
+            "filter item): deliver from fewer items, or join them in one /pattern/",
+            None,
+        )
 
 
 def _each(loc: tuple, items: list) -> tuple[tuple, ...]:

@@ -18,6 +18,7 @@ refused by the profile unless the account sets `wider_trust`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +29,11 @@ TAGS = "refs/tags/"
 USER_ID = "?" * 8 + "-" + "????-" * 3 + "?" * 12  # a UUID: 36 characters, whatever they are
 DOUBLE_REF = "*/vcs-ref/*/vcs-ref/*"  # a subject whose branch name forges a second ref
 RefKind = Literal["branch", "tag"]
+OIDC_ISSUER_HOST = "oidc.circleci.com/org/"
+# IAM's role trust policy length, whitespace not counted: 2,048 characters unless raised, at most
+# 4,096 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html)
+TRUST_POLICY_QUOTA = 2048
+TRUST_POLICY_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -250,3 +256,42 @@ def compile_trust(org_id: str, project_id: str, origin: str | None, refs: Refs |
     if origin is None:
         wider.append("any vcs-origin of the project, a fork's too (set credentials.vcs_origin)")
     return OidcTrust(subjects, () if origin else (DOUBLE_REF,), tuple(wider))
+
+
+# --- the policy document ------------------------------------------------------------------------
+
+
+def oidc_issuer(org_id: str) -> str:
+    """CircleCI's issuer (and IAM provider URL without https://) for an organization."""
+    return f"{OIDC_ISSUER_HOST}{org_id}"
+
+
+def _one_or_list(values: tuple[str, ...]) -> str | list[str]:
+    return values[0] if len(values) == 1 else list(values)
+
+
+def trust_condition(org_id: str, trust: OidcTrust) -> dict:
+    """The statement's Condition: IAM ANDs the operators and ORs the values of one key
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html):
+    the token's audience is the organization, its `sub` like one subject and like none refused."""
+    issuer = oidc_issuer(org_id)
+    condition: dict = {
+        "StringEquals": {f"{issuer}:aud": org_id},
+        "StringLike": {f"{issuer}:sub": _one_or_list(trust.subjects)},
+    }
+    if trust.not_subjects:
+        condition["StringNotLike"] = {f"{issuer}:sub": _one_or_list(trust.not_subjects)}
+    return condition
+
+
+def trust_policy_length(org_id: str, trust: OidcTrust) -> int:
+    """Characters IAM counts for the role's trust policy (its longest provider ARN assumed)."""
+    provider = f"arn:aws-us-gov:iam::123456789012:oidc-provider/{oidc_issuer(org_id)}"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": provider},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": trust_condition(org_id, trust),
+    }
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    return len(json.dumps(document, separators=(",", ":")))
