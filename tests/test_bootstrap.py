@@ -1,4 +1,5 @@
-"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role, policy."""
+"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role,
+policy."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _repositories(template: dict) -> dict[str, dict]:
 def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, account):
     template = load_template(render(profile, account, "bootstrap"))
     deploy_tag = {"stg": "stg", "prod": "prod"}[account]
-    for name, repository in _repositories(template).items():
+    for repository in _repositories(template).values():
         # never deleted with the stack, nor replaced into an empty repository
         assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
         properties = repository["Properties"]
@@ -88,7 +89,8 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     assert trust["Principal"] == {"Federated": {"!Ref": "CircleCiOidcProvider"}}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     issuer = f"oidc.circleci.com/org/{ORG}"
-    # CIRCLE_OIDC_TOKEN_V2's sub: org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    # CIRCLE_OIDC_TOKEN_V2's sub:
+    # org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
     # (https://circleci.com/docs/openid-connect-tokens/); no `*` before the ref, so a branch name
     # cannot forge the ref: the user id is 36 `?`, the origin is the profile's vcs_origin
     assert trust["Condition"] == {
@@ -122,13 +124,14 @@ def test_existing_provider_role_path_and_any_branch(tmp_path):
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {
         "Federated": {
-            "!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/oidc.circleci.com/org/{ORG}"
+            "!Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+            f"oidc-provider/oidc.circleci.com/org/{ORG}"
         }
     }
     header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2:4]
     assert header == [
-        "# The deploy role trusts more than the filters: any vcs-origin of the project, a fork's too"
-        " (set credentials.vcs_origin).",
+        "# The deploy role trusts more than the filters: any vcs-origin of the project, a fork's"
+        " too (set credentials.vcs_origin).",
         f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}.",
     ]
     # without vcs_origin, a subject naming a second ref (a forged branch name) is refused
@@ -182,8 +185,10 @@ def test_oidc_account_without_ids_says_how_to_get_its_role(tmp_path):
     profile.write_text("".join(lines))
     text = render(profile, "prod", "bootstrap")
     assert text.splitlines()[2:4] == [
-        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile to create",
-        "# it here; until then attach DeliveryPolicy to arn:aws:iam::222222222222:role/circleci-orders-delivery.",
+        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile "
+        "to create",
+        "# it here; until then attach DeliveryPolicy to "
+        "arn:aws:iam::222222222222:role/circleci-orders-delivery.",
     ]
     resources = load_template(text)["Resources"]
     assert "DeployRole" not in resources and "CircleCiOidcProvider" not in resources

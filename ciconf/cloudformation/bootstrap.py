@@ -2,7 +2,8 @@
 
 Per account: one ECR repository per delivered image, and what the account's delivery job signs in
 as — for `oidc` accounts CircleCI's identity provider and the deploy role, for the key modes (and
-`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or role.
+`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or
+role.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def lifecycle_policy(deploy_tag: str) -> str:
     ECR evaluates rules by priority, and an image matched by a higher-priority rule's tag selection
     cannot be expired by a lower-priority rule
     (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). Rule 1
-    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old it
+    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old
+    it
     is; after a failed deployment the image still running is kept by rule 3 while it is recent.
     """
     rules = [
@@ -111,7 +113,8 @@ def repository(name: str, deploy_tag: str) -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_51",
-                f"Commit tags are immutable; only the deploy tag {deploy_tag} is excluded, because each "
+                f"Commit tags are immutable; only the deploy tag {deploy_tag} is "
+                "excluded, because each "
                 "delivery moves it to the new commit (IMMUTABLE_WITH_EXCLUSION).",
             )
         ),
@@ -194,7 +197,8 @@ def delivery_policy(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
-            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI delivery job",
+            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI "
+            "delivery job",
             "PolicyDocument": policy(*push_statements(delivery)),
         },
     }
@@ -206,7 +210,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), delivery.region]),
-                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the delivery job pushes.",
+                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the "
+                    "delivery job pushes.",
                 }
             ]
         }
@@ -217,7 +222,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::AccountId"), owner]),
-                    "AssertDescription": f"Deploy this stack in account {owner}, the account of the profile's role_arn.",
+                    "AssertDescription": f"Deploy this stack in account {owner}, the account of "
+                    "the profile's role_arn.",
                 }
             ]
         }
@@ -226,7 +232,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
 
 def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     outputs = {}
-    for image, logical in zip(delivery.images, repository_ids(delivery).values()):
+    # images sharing a repository share its resource: the ids may be fewer than the images
+    for image, logical in zip(delivery.images, repository_ids(delivery).values(), strict=False):
         outputs[f"{logical}Uri"] = {
             "Description": f"docker push target of {image.repository}",
             "Value": get_att(f"{logical}.RepositoryUri"),
@@ -259,7 +266,8 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
         resources["DeliveryPolicy"] = delivery_policy(delivery, account)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery job's access",
+        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery "
+        "job's access",
         "Rules": _rules(delivery, account),
         "Resources": resources,
         "Outputs": _outputs(delivery, account),
@@ -285,9 +293,8 @@ def notes(account: AccountPlan) -> list[str]:
                     f"{TRUST_POLICY_QUOTA}: raise 'Role trust policy length' before deploying."
                 )
             if not bootstrap.create_provider:
-                lines.append(
-                    f"Uses the account's existing OIDC provider for {oidc_issuer(bootstrap.org_id)}."
-                )
+                issuer = oidc_issuer(bootstrap.org_id)
+                lines.append(f"Uses the account's existing OIDC provider for {issuer}.")
             return lines
         case _:
             assert_never(bootstrap)

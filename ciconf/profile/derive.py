@@ -98,7 +98,8 @@ class DeliveryPlan:
 
     @property
     def commit_tag_pattern(self) -> str:
-        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag matches."""
+        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag
+        matches."""
         return f"^[0-9a-f]{{{self.commit_tag_length}}}$"
 
     @property
@@ -237,7 +238,8 @@ def bootstrap_stack_name(project: str, account: AccountPlan) -> str:
 
 
 def role_name(role_arn: str) -> tuple[str, str]:
-    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/", "deploy")."""
+    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/",
+    "deploy")."""
     resource = role_arn.split(":role/", 1)[1]
     path, _, name = resource.rpartition("/")
     return (f"/{path}/" if path else "/"), name
