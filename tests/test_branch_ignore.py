@@ -126,3 +126,27 @@ def test_an_account_without_any_trigger_names_ignore_branches_as_one():
             "p.yaml",
         )
     assert "(or every branch but ignore_branches)" in str(error.value)
+
+
+def test_an_oidc_deploy_role_still_trusts_the_ignored_branches_and_plan_says_so(tmp_path):
+    # an IAM `sub` condition (StringLike) cannot say "every branch except main"
+    profile = tmp_path / "p.yaml"
+    profile.write_text(
+        PROFILE_HEAD
+        + """
+accounts:
+  - name: dev
+    ignore_branches: [main]
+    credentials:
+      mode: oidc
+      role_arn: arn:aws:iam::111111111111:role/circleci-ship
+      context: ship-dev
+      org_id: 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13
+      project_id: 4f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13
+"""
+    )
+    done = run_ciconf("plan", profile, "--branch", "main", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (delivery,) = json.loads(done.stdout)["deliveries"]
+    assert delivery["runs"] is False
+    assert "branches.ignore main is still trusted" in delivery["trust_wider_than_filters"]
