@@ -5,6 +5,7 @@ ruamel.yaml load to the same data."""
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -147,6 +148,10 @@ def a_test_job(draw, orbs: list[str]) -> dict:
         job["gates_delivery"] = False
         if draw(st.booleans()):
             job["branches"] = [draw(st.sampled_from(BRANCHES))]
+        if draw(st.booleans()):
+            job["ignore_branches"] = [draw(st.sampled_from(BRANCHES))]
+    if draw(st.booleans()):
+        job["step_names"] = {"test": draw(st.sampled_from(["Unit tests", "RSpec: all", "yes"]))}
     return job
 
 
@@ -182,6 +187,12 @@ def profiles(draw) -> dict:
     else:
         profile["tests"] = {name: draw(a_test_job(orbs)) for name in names}
         tests = names
+        for earlier, later in pairwise(names):
+            # a chain (lint -> unit -> ...); a gating job only waits for a job on every branch
+            upstream, job = profile["tests"][earlier], profile["tests"][later]
+            filtered = "branches" in upstream or "ignore_branches" in upstream
+            if draw(st.booleans()) and not (filtered and job.get("gates_delivery", True)):
+                job["requires"] = [earlier]
     if draw(st.booleans()):
         profile["merge_test"] = {"base": "main", "ignore_branches": ["main"]}
     profile["delivery"] = {
@@ -209,6 +220,8 @@ def profiles(draw) -> dict:
             account["tags"] = draw(
                 st.lists(st.sampled_from(TAGS), min_size=1, max_size=2, unique=True)
             )
+        if trigger != "branch" and draw(st.integers(0, 3)) == 0:
+            account["ignore_branches"] = [draw(st.sampled_from(["develop", "/^hotfix-.*/"]))]
         approval = draw(st.sampled_from(["none", "hold", "chain"]))
         if approval == "hold":
             account["approval"] = True
@@ -247,6 +260,8 @@ def profiles(draw) -> dict:
             job["tags"] = [draw(st.sampled_from(TAGS))]
         if draw(st.booleans()):
             job["branches"] = [draw(st.sampled_from(BRANCHES))]
+        if not draw(st.integers(0, 3)):
+            job["ignore_branches"] = [draw(st.sampled_from(BRANCHES))]
         if draw(st.booleans()):
             job["context"] = ["team-secrets"]
         if draw(st.booleans()):
