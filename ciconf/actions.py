@@ -172,7 +172,11 @@ def check(
     files = generated_files(raw, path, target, str(stacks_dir))
     remember(entry, files)
     fix = regenerate_command(path, target, str(stacks_dir))
-    drifted = [_drifted(path, str(file_target), text, color, fix) for file_target, text in files]
+    edited = hand_edited(known, _digest_of)
+    drifted = [
+        _drifted(path, str(file_target), text, color, (fix, str(file_target) in edited))
+        for file_target, text in files
+    ]
     if any(drifted):
         return DRIFT
     say(in_sync(target, path, len(files)))
@@ -196,14 +200,32 @@ def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
     return command
 
 
-def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> bool:
-    """Report `target` when it differs from `expected` (a diff on stdout); True if it does."""
+PRE_COMMIT_FIX = "pre-commit run ciconf-render --all-files"
+
+
+def hand_edited(known: list[tuple[str, str]] | None, digest_of) -> set[str]:
+    """Generated files changed since this very profile rendered them (the cache remembers it)."""
+    if not known:
+        return set()
+    return {target for target, digest in known if digest_of(target) not in (digest, None)}
+
+
+def fix_hint(fix: str) -> str:
+    return f"run `{fix}` (with the pre-commit hooks only: `{PRE_COMMIT_FIX}`)"
+
+
+def _drifted(path: str, target: str, expected: str, color: str, remedy: tuple[str, bool]) -> bool:
+    """Report `target` when it differs from `expected` (a diff on stdout); True if it does.
+
+    `remedy`: the command that regenerates it, and whether it was edited by hand since this very
+    profile rendered it (the edit will be lost: say which profile key to change instead)."""
+    fix, edited = remedy
     import os
 
     from ciconf.fsutil import holds, read_regular
 
     if not os.path.lexists(target):
-        say(f"ciconf: {target} does not exist; run `{fix}`")
+        say(f"ciconf: {target} does not exist; {fix_hint(fix)}")
         return True
     if holds(target, expected):
         return False
@@ -218,8 +240,18 @@ def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> boo
         tofile=f"{target} (rendered from {path})",
     )
     paint = painter(color, sys.stdout)
-    sys.stdout.writelines(paint(_visible(line)) for line in diff)
-    say(f"ciconf: {target} has drifted from {path}; run `{fix}`")
+    lines = list(diff)
+    sys.stdout.writelines(paint(_visible(line)) for line in lines)
+    if edited:
+        from ciconf.drift import profile_key
+
+        key = profile_key(actual.splitlines(), lines)
+        say(
+            f"ciconf: {target} was edited by hand since {path} rendered it: the edit will be lost "
+            f"at the next render; change {key} in {path} instead, then {fix_hint(fix)}"
+        )
+    else:
+        say(f"ciconf: {target} has drifted from {path}; {fix_hint(fix)}")
     return True
 
 
