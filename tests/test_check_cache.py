@@ -57,7 +57,7 @@ def entry_for(profile: bytes) -> str:
 def forge(folder: Path, profile: bytes, config_bytes: bytes) -> None:
     """Write the entry an attacker would: 'these profile bytes render to this config'."""
     line = f"{cache.bytes_digest(config_bytes)} {os.fsencode(CONFIG).hex()}\n"
-    (folder / entry_for(profile)).write_text(line)
+    (folder / entry_for(profile)).write_bytes(cache.seal(line.encode()))
 
 
 def tamper() -> bytes:

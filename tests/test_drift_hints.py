@@ -36,7 +36,7 @@ def test_a_profile_edit_names_both_ways_to_regenerate(project):
         "ciconf: .circleci/config.yml has drifted from ciconf.yaml; "
         f"run `ciconf render ciconf.yaml` {PRE_COMMIT}" in said
     )
-    assert "edited by hand" not in said
+    assert "change `test.command` in ciconf.yaml instead" in said
 
 
 @pytest.mark.parametrize(
@@ -54,7 +54,18 @@ def test_a_hand_edit_is_lost_and_the_profile_key_is_named(project, old, new, key
     config.write_text(text.replace(old, new, 1))
     said = check(project)
     assert (
-        "ciconf: .circleci/config.yml was edited by hand since ciconf.yaml rendered it: the edit "
-        f"will be lost at the next render; change {key} in ciconf.yaml instead, then run "
-        f"`ciconf render ciconf.yaml` {PRE_COMMIT}"
+        "ciconf: .circleci/config.yml has drifted from ciconf.yaml; "
+        f"run `ciconf render ciconf.yaml` {PRE_COMMIT}\n"
+        "ciconf: if you edited .circleci/config.yml by hand, the edit will be lost at the next "
+        f"render: change {key} in ciconf.yaml instead\n"
+    ) in said
+
+
+def test_a_hand_edited_stack_names_its_account(project):
+    stack = project / "cloudformation/ci-cd-example-prod-pipeline.yaml"
+    stack.write_text(stack.read_text().replace("Resources:", "Resources:\n  # mine", 1))
+    said = check(project)
+    assert (
+        "if you edited cloudformation/ci-cd-example-prod-pipeline.yaml by hand, the edit will be "
+        "lost at the next render: change `accounts[name: prod].pipeline` in ciconf.yaml instead"
     ) in said
