@@ -116,26 +116,36 @@ def render(
         return OK
     for file_target, _ in files[1:]:
         refuse_special(str(file_target))  # before anything is written
-    written = [write_if_changed(str(file_target), text) for file_target, text in files]
+    written = write_changed([(str(file_target), text) for file_target, text in files])
     remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
-    return DRIFT if any(written) and exit_nonzero_on_change else OK
+    return DRIFT if written and exit_nonzero_on_change else OK
 
 
 def write_if_changed(target: str, text: str) -> bool:
     """Write `text` atomically unless the file already holds it; True when written."""
-    from ciconf.errors import InputError
-    from ciconf.fsutil import holds, refuse_special, write_atomic
+    return bool(write_changed([(target, text)]))
 
-    refuse_special(target)
-    if holds(target, text):
-        say(f"ciconf: {target} is up to date")
-        return False
+
+def write_changed(files: list[tuple[str, str]]) -> list[str]:
+    """Write the files that do not already hold their text, all of them or none; their paths."""
+    from ciconf.errors import InputError
+    from ciconf.fsutil import holds, refuse_special, write_all_or_none
+
+    changed = []
+    for target, text in files:
+        refuse_special(target)
+        if holds(target, text):
+            say(f"ciconf: {target} is up to date")
+        else:
+            changed.append((target, text))
     try:
-        write_atomic(target, text)
+        write_all_or_none(changed)
     except OSError as error:
-        raise InputError(target, f"cannot write: {error.strerror or error}") from None
-    say(f"ciconf: wrote {target}")
-    return True
+        where = error.filename or (changed[0][0] if changed else "")
+        raise InputError(str(where), f"cannot write: {error.strerror or error}") from None
+    for target, _ in changed:
+        say(f"ciconf: wrote {target}")
+    return [target for target, _ in changed]
 
 
 def _digest_of(path: str) -> str | None:

@@ -15,6 +15,7 @@ import contextlib
 import os
 import stat
 import time
+from collections.abc import Iterator
 
 from ciconf.errors import InputError
 
@@ -101,13 +102,50 @@ def refuse_special(path: str, hint: str | None = None) -> None:
 
 
 def write_atomic(path: str, text: str) -> None:
+    write_all_or_none([(path, text)])
+
+
+def write_all_or_none(files: list[tuple[str, str]]) -> None:
+    """Write every (path, text), or none of them: all are staged as temporary files (written and
+    synced) before the first rename, so a full disk or a failed write leaves every target as it
+    was. Each target then changes in one rename."""
+    staged: list[tuple[str, str]] = []  # (temporary, target)
+    try:
+        for path, text in files:
+            with _naming(path):
+                staged.append(_stage(path, text))
+        for (temporary, target), (path, _) in zip(staged, files, strict=True):
+            with _naming(path):
+                os.replace(temporary, target)
+        for directory in sorted({os.path.dirname(target) for _, target in staged}):
+            _sync_directory(directory)
+    except BaseException:
+        for temporary, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """An OSError inside names `path`, the target the user gave, not our temporary file."""
+    try:
+        yield
+    except OSError as error:
+        error.filename = path
+        raise
+
+
+def _stage(path: str, text: str) -> tuple[str, str]:
+    """(temporary file holding `text` with the target's mode, the real target) for `path`."""
     refuse_special(path)
     if os.path.islink(path):
         # write through the link, as editors do: replacing the link itself would turn
         # /dev/stdout or /proc/self/fd/1 (redirected to a file) into a regular file
         path = os.path.realpath(path)
         refuse_special(path)
-    directory = os.path.dirname(os.path.abspath(path))
+    path = os.path.abspath(path)
+    directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
     try:
         mode = os.stat(path).st_mode & 0o777
@@ -122,12 +160,11 @@ def write_atomic(path: str, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, path)
-        _sync_directory(directory)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    return temporary, path
 
 
 def temporary_name(base: str) -> str:
