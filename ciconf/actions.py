@@ -20,8 +20,21 @@ CONFIG_MAX_BYTES = 64 * 1024 * 1024
 PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
 
+_QUIET = [False]  # -q/--quiet of the command running: `info` lines are not printed
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def info(message: str) -> None:
+    """A line saying what went well ('wrote', 'up to date', 'in sync'), silenced by -q."""
+    if not _QUIET[0]:
+        say(message)
+
+
+def set_quiet(on: bool) -> None:
+    _QUIET[0] = on
 
 
 def input_error(error: Exception) -> int:
@@ -31,7 +44,28 @@ def input_error(error: Exception) -> int:
 
 
 def profile_path(profile: Path | None) -> str:
-    return str(profile) if profile is not None else DEFAULT_PROFILE
+    """The profile given, else ./ciconf.yaml, else the nearest parent folder's ciconf.yaml (as
+    ruff and black find their configuration): ciconf then works from that folder, so every
+    default path (.circleci/config.yml, cloudformation/) is where a run there would put it."""
+    if profile is not None:
+        return str(profile)
+    found = discover(Path.cwd())
+    if found is not None and found != Path.cwd():
+        import os
+
+        os.chdir(found)
+    return DEFAULT_PROFILE
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards holding ciconf.yaml; the search stops at the
+    repository's root (a folder with .git), as a profile outside the repository is not its own."""
+    for folder in (start, *start.parents):
+        if (folder / DEFAULT_PROFILE).is_file():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 def usage(message: str) -> int:
@@ -94,6 +128,7 @@ def render(
     stdout: bool,
     exit_nonzero_on_change: bool = False,
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
+    quiet: bool = False,
 ) -> int:
     """Write the config and every stack rendered from `profile` (or print the config); files
     already up to date are left untouched.
@@ -104,6 +139,7 @@ def render(
 
     if stdout and output is not None:
         return usage("give either -o/--output or --stdout, not both")
+    set_quiet(quiet)
     path = profile_path(profile)
     raw = read_profile(path)
     target = None if stdout else str(output or DEFAULT_CONFIG)
@@ -135,7 +171,7 @@ def write_changed(files: list[tuple[str, str]]) -> list[str]:
     for target, text in files:
         refuse_special(target)
         if holds(target, text):
-            say(f"ciconf: {target} is up to date")
+            info(f"ciconf: {target} is up to date")
         else:
             changed.append((target, text))
     try:
@@ -144,7 +180,7 @@ def write_changed(files: list[tuple[str, str]]) -> list[str]:
         where = error.filename or (changed[0][0] if changed else "")
         raise InputError(str(where), f"cannot write: {error.strerror or error}") from None
     for target, _ in changed:
-        say(f"ciconf: wrote {target}")
+        info(f"ciconf: wrote {target}")
     return [target for target, _ in changed]
 
 
@@ -165,11 +201,14 @@ def check(
     config: Path,
     color: str = "auto",
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
+    quiet: bool = False,
 ) -> int:
     """DRIFT with a diff on stdout when `config` or a stack differs from what `profile` renders;
     never writes."""
     from ciconf import cache
     from ciconf.fsutil import refuse_special
+
+    set_quiet(quiet)
 
     path, target = profile_path(profile), str(config)
     raw = read_profile(path)
@@ -177,7 +216,7 @@ def check(
     entry = cache_entry(raw, path, target, str(stacks_dir))
     known = cache.lookup(entry)
     if cache.matches(known, _digest_of):
-        say(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
+        info(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
         return OK
     files = generated_files(raw, path, target, str(stacks_dir))
     remember(entry, files)
@@ -185,7 +224,7 @@ def check(
     drifted = [_drifted(path, str(file_target), text, color, fix) for file_target, text in files]
     if any(drifted):
         return DRIFT
-    say(in_sync(target, path, len(files)))
+    info(in_sync(target, path, len(files)))
     return OK
 
 
@@ -290,6 +329,24 @@ def painter(choice: str, stream):
         return f"{start}{body}{_RESET}{line[len(body) :]}" if start and body else line
 
     return paint
+
+
+def plan(
+    profile: Path | None,
+    config: Path | None,
+    branch: str | None,
+    tag: str | None,
+    fmt: str = "text",
+    param: list[str] | None = None,
+) -> int:
+    """What runs for one push (ciconf/plan/run.py); a given config is planned as it is, found
+    in no parent folder."""
+    from ciconf.plan.run import plan_command
+
+    chosen = None if config is not None and profile is None else profile_path(profile)
+    return plan_command(
+        chosen, None if config is None else str(config), branch, tag, fmt, param or []
+    )
 
 
 def schema(output: Path | None) -> int:
