@@ -92,7 +92,9 @@ def generated_files(
     from ciconf.yamlkit.load import decode
 
     doc, profile = parse_profile_document(decode(path, raw), path)
-    files: list[tuple[str | None, str]] = [(config, render_config(profile, path, config))]
+    # the header's regenerate command names a stacks folder other than the default one
+    moved = stacks_dir if stacks_dir not in (None, DEFAULT_STACKS_DIR) else None
+    files: list[tuple[str | None, str]] = [(config, render_config(profile, path, config, moved))]
     if stacks_dir is not None:
         from ciconf.cloudformation.stacks import all_stacks
         from ciconf.profile.derive import plan
@@ -129,9 +131,11 @@ def render(
     exit_nonzero_on_change: bool = False,
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
     quiet: bool = False,
+    prune: bool = False,
 ) -> int:
     """Write the config and every stack rendered from `profile` (or print the config); files
-    already up to date are left untouched.
+    already up to date are left untouched. With `prune`, remove the stacks generated from this
+    profile that it no longer produces.
 
     With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
     commit so the new config can be staged)."""
@@ -154,7 +158,15 @@ def render(
         refuse_special(str(file_target))  # before anything is written
     written = write_changed([(str(file_target), text) for file_target, text in files])
     remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
-    return DRIFT if written and exit_nonzero_on_change else OK
+    stale = stale_stacks(path, str(stacks_dir), [str(name) for name, _ in files])
+    for name in stale:
+        if prune:
+            Path(name).unlink()
+            info(f"ciconf: removed {name} (no longer generated from {path})")
+        else:
+            say(f"ciconf: {name} is no longer generated from {path}; `--prune` removes it")
+    changed = written or (prune and stale)
+    return DRIFT if changed and exit_nonzero_on_change else OK
 
 
 def write_if_changed(target: str, text: str) -> bool:
@@ -215,17 +227,43 @@ def check(
     refuse_special(target)  # a FIFO or device is an input error whatever the cache says
     entry = cache_entry(raw, path, target, str(stacks_dir))
     known = cache.lookup(entry)
+    fix = regenerate_command(path, target, str(stacks_dir))
     if cache.matches(known, _digest_of):
+        if _report_stale(path, str(stacks_dir), [name for name, _ in known or ()], fix):
+            return DRIFT
         info(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
         return OK
     files = generated_files(raw, path, target, str(stacks_dir))
     remember(entry, files)
-    fix = regenerate_command(path, target, str(stacks_dir))
     drifted = [_drifted(path, str(file_target), text, color, fix) for file_target, text in files]
-    if any(drifted):
+    stale = _report_stale(path, str(stacks_dir), [str(name) for name, _ in files], fix)
+    if any(drifted) or stale:
         return DRIFT
     info(in_sync(target, path, len(files)))
     return OK
+
+
+def stale_stacks(path: str, stacks_dir: str, produced: list[str]) -> list[str]:
+    """Stacks in `stacks_dir` that ciconf generated from this profile (their header says so) and
+    that it no longer produces: an account removed or renamed leaves them behind."""
+    import os
+
+    from ciconf.fsutil import generated_from
+
+    wanted = {os.path.abspath(name) for name in produced}
+    return [
+        name for name in generated_from(stacks_dir, path) if os.path.abspath(name) not in wanted
+    ]
+
+
+def _report_stale(path: str, stacks_dir: str, produced: list[str], fix: str) -> bool:
+    stale = stale_stacks(path, stacks_dir, produced)
+    for name in stale:
+        say(
+            f"ciconf: {name} was generated from {path}, which no longer produces it; "
+            f"run `{fix} --prune` to remove it"
+        )
+    return bool(stale)
 
 
 def in_sync(config: str, path: str, count: int) -> str:

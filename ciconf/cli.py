@@ -137,6 +137,12 @@ def render(
     ),
     stacks_dir: Path = _stacks_dir_option(),
     quiet: bool = _quiet_option(),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Remove the stacks generated from PROFILE that it no longer produces (an account "
+        "removed or renamed); `check` reports them.",
+    ),
 ) -> None:
     """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (all of them
     or none; files already up to date are left untouched). --stdout prints the config only."""

@@ -232,6 +232,15 @@ SPEC: dict[str, dict[str, Any]] = {
                 "default": False,
                 "choices": None,
             },
+            {
+                "name": "prune",
+                "kind": "flag",
+                "opts": ["--prune"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
         ],
     },
     "schema": {
