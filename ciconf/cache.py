@@ -29,7 +29,7 @@ import hashlib
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 VERSION = b"ciconf digest cache 3\0"
@@ -273,6 +273,8 @@ def temporary_name(entry: str) -> str:
     return f".{entry}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
 
 
-def matches(files: Files | None, digest_of) -> bool:
+def matches(files: Files | None, digest_of: Callable[[str], str | None]) -> bool:
     """True when every remembered file still has the remembered digest (`digest_of(path)`)."""
-    return bool(files) and all(digest_of(path) == digest for path, digest in files)
+    if not files:
+        return False
+    return all(digest_of(path) == digest for path, digest in files)

@@ -168,7 +168,8 @@ def _stage(path: str, text: str) -> tuple[str, str]:
 
 
 def temporary_name(base: str) -> str:
-    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer lives."""
+    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer
+    lives."""
     random = os.urandom(5).hex()[:8]
     return f".{base}.{os.getpid()}.{random}.tmp"
 
@@ -231,7 +232,7 @@ def sweep_stale_temporaries(directory: str, base: str, now: float | None = None)
             continue
         if (
             not stat.S_ISREG(info.st_mode)
-            or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)()
+            or info.st_uid != getattr(os, "getuid", lambda info=info: info.st_uid)()
             or info.st_mtime > limit
             or _running(pid)
         ):

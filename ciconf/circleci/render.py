@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from ciconf.circleci.build import build_config
 from ciconf.fsutil import display_path
 from ciconf.profile.derive import plan as derive_plan
