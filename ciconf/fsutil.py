@@ -42,8 +42,14 @@ def not_regular(path: str, mode: int) -> InputError:
     return InputError(path, f"is {kind(mode)}, not a regular file")
 
 
+STDIN = "-"  # as a path to read: standard input (`ciconf lint -`, `plan --config -`)
+
+
 def read_regular(path: str, max_bytes: int) -> bytes:
-    """The bytes of the regular file at `path`; an InputError for anything else or a larger file."""
+    """The bytes of the regular file at `path`; an InputError for anything else or a larger file.
+    `-` is standard input, read up to the same limit."""
+    if path == STDIN:
+        return _read_stdin(max_bytes)
     try:
         fd = os.open(path, os.O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     except FileNotFoundError:
@@ -76,6 +82,20 @@ def _read_open(path: str, fd: int, max_bytes: int) -> bytes:
     if size > max_bytes:  # it grew while we read
         raise too_big(path, os.fstat(fd).st_size, max_bytes)
     return b"".join(chunks)
+
+
+def _read_stdin(max_bytes: int) -> bytes:
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, ValueError, AttributeError) as error:
+        raise InputError(STDIN, f"cannot read standard input: {error}") from None
+    if len(data) > max_bytes:
+        raise InputError(
+            STDIN, f"standard input is over the limit of {max_bytes / 1_048_576:.0f} MiB"
+        )
+    return data
 
 
 def too_big(path: str, size: int, max_bytes: int) -> InputError:

@@ -95,3 +95,30 @@ def test_check_reports_stacks_of_a_removed_account_and_render_prunes_them(repo):
     assert pruned.returncode == 0 and "removed cloudformation/" in pruned.stderr
     assert sorted(p.name for p in (repo / "cloudformation").glob("*prod*")) == [other.name]
     assert run_ciconf("check", cwd=repo).returncode == 0
+
+
+STDIN_CONFIG = """\
+version: 2.1
+jobs:
+  build:
+    docker: [{image: cimg/base:stable}]
+    steps: [checkout]
+workflows:
+  main:
+    jobs:
+      - build
+      - deploy:
+          requires: [build]
+"""
+
+
+def test_lint_reads_standard_input_as_a_circleci_config(tmp_path):
+    done = run_ciconf("lint", "-", cwd=tmp_path, input=STDIN_CONFIG)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.startswith("-:") and "deploy" in done.stdout
+
+
+def test_plan_reads_standard_input_with_config_dash(tmp_path):
+    done = run_ciconf("plan", "--config", "-", "--branch", "main", cwd=tmp_path, input=STDIN_CONFIG)
+    assert done.returncode == 0, done.stderr
+    assert "workflow main: runs" in done.stdout and "build" in done.stdout

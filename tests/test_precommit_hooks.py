@@ -112,15 +112,21 @@ def installed_packages() -> list[str]:
 @pytest.fixture
 def service(tmp_path, hook_repo) -> Path:
     """A service repository with a profile, its rendered config and a pre-commit config."""
-    repo = new_repo(tmp_path / "service")
-    (repo / "ciconf.yaml").write_text(PROFILE)
+    hooks = "  - id: ciconf-check\n  - id: ciconf-render\n  - id: ciconf-lint\n"
+    return committed_service(tmp_path / "service", hook_repo, "ciconf.yaml", hooks)
+
+
+def committed_service(where: Path, hook_repo: tuple[Path, str], profile: str, hooks: str) -> Path:
+    """A git repository with PROFILE at `profile`, what it renders, and these hooks, committed."""
+    repo = new_repo(where)
+    (repo / profile).parent.mkdir(parents=True, exist_ok=True)
+    (repo / profile).write_text(PROFILE)
     path, rev = hook_repo
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n"
-        "  - id: ciconf-check\n  - id: ciconf-render\n  - id: ciconf-lint\n"
+        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n{hooks}"
     )
     subprocess.run(
-        [sys.executable, "-m", "ciconf", "render", "ciconf.yaml"],
+        [sys.executable, "-m", "ciconf", "render", profile],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=True,
@@ -130,9 +136,13 @@ def service(tmp_path, hook_repo) -> Path:
     return repo
 
 
-def pre_commit(repo: Path, env: dict[str, str], hook: str) -> subprocess.CompletedProcess:
+def pre_commit(
+    repo: Path, env: dict[str, str], hook: str, all_files: bool = True
+) -> subprocess.CompletedProcess:
+    """`pre-commit run HOOK` over every file, or (`all_files=False`) over the staged ones only."""
+    scope = ["--all-files"] if all_files else []
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", hook, "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", hook, *scope, "--color", "never"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -185,32 +195,11 @@ def test_check_runs_for_a_profile_of_any_name_and_tells_how_to_regenerate(
     tmp_path, hook_repo, offline_env
 ):
     """`args: [ci/notes.yaml]` once matched no `files` pattern: "(no files to check) Skipped"."""
-    repo = new_repo(tmp_path / "notes")
-    (repo / "ci").mkdir()
-    (repo / "ci/notes.yaml").write_text(PROFILE)
-    path, rev = hook_repo
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n"
-        "  - id: ciconf-check\n    args: [ci/notes.yaml]\n"
-    )
-    subprocess.run(
-        [sys.executable, "-m", "ciconf", "render", "ci/notes.yaml"],
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=True,
-        capture_output=True,
-    )
-    commit_all(repo)
+    hooks = "  - id: ciconf-check\n    args: [ci/notes.yaml]\n"
+    repo = committed_service(tmp_path / "notes", hook_repo, "ci/notes.yaml", hooks)
     (repo / "ci/notes.yaml").write_text(PROFILE.replace("cimg/python:3.12", "cimg/python:3.13"))
     git(repo, "add", "ci/notes.yaml")
-    staged_only = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", "ciconf-check", "--color", "never"],
-        cwd=repo,
-        env=offline_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    staged_only = pre_commit(repo, offline_env, "ciconf-check", all_files=False)
     assert staged_only.returncode == 1, staged_only.stdout
     assert "Skipped" not in staged_only.stdout
     assert "+      - image: cimg/python:3.13" in staged_only.stdout
