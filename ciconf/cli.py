@@ -181,7 +181,7 @@ def check(
     "ciconf.lint.cli:lint",
     short_help="Lint CircleCI configs and ciconf profiles; exit 1 on findings.",
 )
-def lint(
+def lint(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     paths: list[str] | None = typer.Argument(
         None,
         metavar="PATH",
@@ -197,6 +197,14 @@ def lint(
         help="text: path:line:col: RULE message; json: a list of objects.",
     ),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
+    select: str | None = typer.Option(
+        None, "--select", help="Only these rules: codes or prefixes, comma-separated (CC1,CP001)."
+    ),
+    ignore: str | None = typer.Option(
+        None,
+        "--ignore",
+        help="Not these rules (codes or prefixes); one line: a `# ciconf: ignore[CC302]` comment.",
+    ),
 ) -> None:
     """Check CircleCI configs against CircleCI's official schema and the rules of --list-rules, and
     ciconf profiles against the profile models. Never writes. A file is read as a profile with
