@@ -1,6 +1,6 @@
 """Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> cli.
 
-No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache) import
+No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache, drift) import
 no stage at all. This test reads every module's imports and fails on a reach back up the flow.
 """
 
@@ -10,7 +10,7 @@ import ast
 
 from conftest import ROOT
 
-FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache"}
+FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache", "drift"}
 STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan"]
 FRONT = {"actions", "entry", "cli", "__main__", "__init__"}
 
