@@ -1,7 +1,7 @@
 """Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> cli.
 
-No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache, drift) import
-no stage at all. This test reads every module's imports and fails on a reach back up the flow.
+No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache, drift)
+import no stage at all. This test reads every module's imports and fails on a reach back up the flow.
 """
 
 from __future__ import annotations
