@@ -33,7 +33,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(
                 ID,
                 link.mark,
-                f"requires form a cycle in workflow {quoted(workflow.name)}: {_loop(entries)}",
+                f"requires form a cycle in {workflow.label}: {_loop(entries)}",
             )
 
 
