@@ -8,6 +8,7 @@ from ciconf.errors import shown
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
+from ciconf.plan.groups import MAX_NESTING, join
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
@@ -40,12 +41,28 @@ def plan_config(doc: Document, values: Values) -> Plan:
         for name, workflow in workflows.items():
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
-            plans.append(_workflow(str(name), workflow, values, Where(doc, ("workflows", name))))
+            where = Where(doc, ("workflows", name))
+            plans.append(_workflow(str(name), workflow, values, where, _job_groups(doc)))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
         plans += _implicit_build(data, values)
+    note = _version_note(data.get("version"))
+    for plan in plans if note else ():
+        plan.notes.append(note)
     return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
+
+
+def _version_note(version: Any) -> str | None:
+    """CircleCI compiles only `version: 2.1` now
+    (https://discuss.circleci.com/t/breaking-change-sunsetting-configuration-version-2-0/5460);
+    a version 2 config is still planned as CircleCI ran it, for migrating it (`ciconf import`)."""
+    if version in (2, "2", "2.0") and not isinstance(version, bool):
+        return (
+            f"version: {version} -- CircleCI no longer compiles version 2 configs (it requires "
+            "version: 2.1); shown is what this config would run if it were compiled"
+        )
+    return None
 
 
 def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
@@ -66,16 +83,24 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
 
 
-def _workflow(name: str, workflow: dict, values: Values, where: Where) -> WorkflowPlan:
+def _job_groups(doc: Document) -> dict[str, Where]:
+    """Where each job group (top-level `job-groups:`) is defined, by name."""
+    groups = doc.data.get("job-groups")
+    if groups is None:
+        return {}
+    if not isinstance(groups, dict):
+        raise Where(doc, ("job-groups",)).error("expected a mapping of job groups")
+    return {str(name): Where(doc, ("job-groups", name)) for name in groups}
+
+
+def _workflow(
+    name: str, workflow: dict, values: Values, where: Where, groups: dict[str, Where]
+) -> WorkflowPlan:
     condition = _condition(workflow, values, where)
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
         raise where.at("jobs").error("a workflow needs a list of jobs")
-    nodes = [
-        node
-        for index, entry in enumerate(entries)
-        for node in _nodes(entry, values, where.at("jobs", index))
-    ]
+    nodes = _listed(entries, values, where.at("jobs"), groups, ())
     resolve(nodes)
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
@@ -127,10 +152,46 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
         requires=node.requires,
         reason=decision.reason,
         contexts=node.contexts,
+        job_group=node.job_group,
     )
 
 
-def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+def _listed(
+    entries: list, values: Values, where: Where, groups: dict[str, Where], within: tuple[str, ...]
+) -> list[Node]:
+    """The nodes of a list of workflow (or job group) entries, job groups expanded."""
+    return [
+        node
+        for index, entry in enumerate(entries)
+        for node in _nodes(entry, values, where.at(index), groups, within)
+    ]
+
+
+def _group(
+    group: str,
+    options: dict,
+    values: Values,
+    where: Where,
+    groups: dict[str, Where],
+    within: tuple[str, ...],
+) -> list[Node]:
+    """A workflow entry that runs a job group: the group's jobs (ciconf.plan.groups)."""
+    if group in within or len(within) >= MAX_NESTING:
+        raise where.error(f"job group {group!r} contains itself (through {' -> '.join(within)})")
+    definition = groups[group]
+    body = definition.doc.data["job-groups"][definition.path[-1]]
+    members = body.get("jobs") if isinstance(body, dict) else None
+    if not isinstance(members, list) or not members:
+        raise definition.at("jobs").error("a job group needs a non-empty list of jobs")
+    options = _fill_pipeline(options, values)
+    nodes = _listed(members, values, definition.at("jobs"), groups, (*within, group))
+    requires = _requires(options.get("requires"), where.at("requires"))
+    return join(group, nodes, _own(options, values, where), requires)
+
+
+def _nodes(
+    entry: Any, values: Values, where: Where, groups: dict[str, Where], within: tuple[str, ...]
+) -> list[Node]:
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:
@@ -144,6 +205,8 @@ def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
             "a workflow job is a name or a one-key mapping", expected="- build or - build: {...}"
         )
     job = render_scalar(job)
+    if job in groups:
+        return _group(job, options, values, where, groups, within)
     nodes = []
     for instance in expand(job, _fill_pipeline(options, values), where):
         opts = instance.options
