@@ -263,6 +263,12 @@ def plan(
     param: list[str] = typer.Option(
         [], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."
     ),
+    schedule: str | None = typer.Option(
+        None, "--schedule", help="Plan a scheduled pipeline of this name instead of a push."
+    ),
+    api: bool = typer.Option(
+        False, "--api", help="Plan an API (or web app) trigger instead of a push."
+    ),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
     from ciconf.plan.run import plan_command
@@ -275,6 +281,8 @@ def plan(
             tag,
             fmt,
             param,
+            schedule,
+            api,
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ciconf.errors import shown
+from ciconf.plan import choices
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
@@ -109,17 +110,26 @@ def _workflow(
 def _condition(workflow: dict, values: Values, where: Where, what: str = "workflow") -> Decision:
     """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
     if workflow.get("triggers"):
-        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on schedule only
-        return Decision(False, "scheduled workflow (triggers:) does not run on a push")
+        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on
+        # their own schedule only (not in a scheduled pipeline either, which is another feature)
+        return Decision(False, f"scheduled workflow (triggers:) does not run on {values.push.run}")
     for key, wanted in (("when", True), ("unless", False)):
         if key not in workflow:
             continue
+        statement, here = workflow[key], where.at(key)
         try:
-            truth = evaluate(workflow[key], values, where.at(key))
+            truth, note = choices.decide(
+                lambda tried: evaluate(statement, tried, here),  # noqa: B023 (called right here)
+                values,
+                choices.written_strings(statement),
+            )
         except Unknown as unknown:
             return undecided(unknown, f"{what} {key}")
         if truth is not wanted:
-            return Decision(False, f"{what} {key}: condition is {'false' if wanted else 'true'}")
+            why = f" ({note})" if note else ""
+            return Decision(
+                False, f"{what} {key}: condition is {'false' if wanted else 'true'}{why}"
+            )
     return Decision.yes()
 
 

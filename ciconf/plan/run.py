@@ -33,10 +33,13 @@ def build_plan(
     branch: str | None,
     tag: str | None,
     params: Sequence[str],
+    schedule: str | None = None,
+    api: bool = False,
 ):
-    """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
+    """The Plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
+    or `tag`, or with `schedule` a scheduled pipeline, with `api` an API trigger."""
     from ciconf.plan.compute import declared_parameters, plan_config
-    from ciconf.plan.values import build_values, check_ref
+    from ciconf.plan.values import build_values, check_ref, check_run
     from ciconf.yamlkit.load import load_file, load_text
 
     if (branch is None) == (tag is None):
@@ -44,6 +47,7 @@ def build_plan(
     if profile is not None and config is not None:
         raise InputError("ciconf plan", "give either a PROFILE or --config FILE, not both")
     push = check_ref("branch", branch) if branch is not None else check_ref("tag", tag or "")
+    push = check_run(push, schedule, api)
     wanted = parse_params(params)
     model = None
     if config is not None:
@@ -82,6 +86,8 @@ def plan_command(
     tag: str | None,
     fmt: str = "text",
     params: Sequence[str] = (),
+    schedule: str | None = None,
+    api: bool = False,
 ) -> int:
     """Print the plan for one push; 0 when computed, 2 on bad input (message on stderr)."""
     try:
@@ -92,7 +98,8 @@ def plan_command(
                 expected=" or ".join(FORMATS),
                 suggestion=closest(fmt, FORMATS),
             )
-        output = format_plan(build_plan(profile, config, branch, tag, params), fmt)
+        plan = build_plan(profile, config, branch, tag, params, schedule, api)
+        output = format_plan(plan, fmt)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)
         return INPUT_ERROR

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding, quoted
+from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
 from ciconf.lint.workflows import Graph, graph, workflows
 
