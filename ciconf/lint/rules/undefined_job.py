@@ -33,7 +33,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             ):
                 continue
             if ctx.shown(ID):
-                suggestions = suggestions or Suggestions(defined)
+                suggestions = suggestions or Suggestions(runnable)
             yield ctx.finding(
                 ID, entry.mark, lambda: _message(workflow.label, entry.job, suggestions)
             )
