@@ -45,7 +45,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _names(text: str) -> Iterator[str]:
-    """Each retired value named in `text` (a linear scan: `str.find`, then the name's characters)."""
+    """Each retired value named in `text` (one linear scan: `str.find`, then name characters)."""
     start = text.find(PREFIX)
     while start >= 0:
         end = start + len(PREFIX)
