@@ -310,3 +310,41 @@ def test_a_version_2_config_is_flagged_on_every_workflow_and_still_planned(tmp_p
     without = plan(tmp_path, "version: 2\njobs:\n  build: {steps: [checkout]}\n")
     assert without.as_json()["workflows"][0]["notes"] == [note]
     assert "notes" not in plan(tmp_path, GROUPS).as_json()["workflows"][0]  # 2.1: no note
+
+
+def test_a_job_group_with_a_tags_filter_runs_its_jobs_for_a_tag(tmp_path):
+    # the group's filters are the filters of its jobs that have none of their own
+    config = HEAD + textwrap.dedent("""\
+        job-groups:
+          release:
+            jobs:
+              - test
+              - publish:
+                  requires: [test]
+                  filters: {tags: {only: /^v2.*/}}
+        workflows:
+          main:
+            jobs:
+              - release:
+                  filters: {tags: {only: /^v.*/}, branches: {ignore: /.*/}}
+        """)
+    assert [
+        (name, runs) for name, runs, _, _ in jobs(tmp_path, config, branch=None, tag="v1.0")
+    ] == [
+        ("test", True),
+        ("publish", False),
+    ]
+    assert [runs for _, runs, _, _ in jobs(tmp_path, config, branch="main")] == [False, False]
+
+
+def test_a_push_is_never_a_schedule_or_api_trigger_type(tmp_path):
+    # https://circleci.com/changelog/expanded-pipeline-values-support (pipeline.trigger.type)
+    config = HEAD + textwrap.dedent("""\
+        workflows:
+          w:
+            jobs:
+              - build:
+                  filters: pipeline.trigger.type != "schedule" and pipeline.trigger.type != "api"
+        """)
+    assert [runs for _, runs, _, _ in jobs(tmp_path, config)] == [True]
+    assert [runs for _, runs, _, _ in jobs(tmp_path, config, schedule="n")] == [None]

@@ -230,6 +230,7 @@ def _nodes(
                 own=_own(opts, values, where),
                 group=instance.group,
                 where=where,
+                filtered=bool({"filters", "when", "unless"} & set(opts)),
             )
         )
     return nodes

@@ -34,6 +34,7 @@ class Node:
     stage: int = 0
     decision: Decision = field(default_factory=Decision.yes)
     job_group: str | None = None  # the job group (top-level `job-groups:`) it runs in
+    filtered: bool = True  # its entry has filters or when/unless (else `own` is the default)
 
 
 def resolve(nodes: list[Node]) -> None:

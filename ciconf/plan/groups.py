@@ -5,7 +5,9 @@ https://circleci.com/changelog/job-groups-serialize-multiple-jobs-as-one-unit/ :
 named list of jobs, written as a workflow's jobs are (`requires` between them), that a workflow
 runs "as a single unit". The plan expands the group where the workflow names it:
 
-- the group entry's `filters` and `when`/`unless` apply to every job of the group;
+- the group entry's `filters` and `when`/`unless` apply to every job of the group (a job of the
+  group with no filters of its own runs when the group does, on a tag too; one with filters runs
+  when both let it);
 - the group entry's `requires` are required by the group's first jobs (those that require no
   other job of the group), so the whole group starts after them;
 - requiring the group means requiring every job of it;
@@ -25,7 +27,7 @@ def join(group: str, nodes: list[Node], own: Decision, requires: list[Requiremen
     """The group's jobs, each under the group's condition and after the group's requirements."""
     members = {node.name for node in nodes}
     for node in nodes:
-        node.own = _both(group, own, node.own)
+        node.own = _both(group, own, node.own if node.filtered else Decision.yes())
         if node.job_group is None:
             node.job_group = group
         if not any(requirement.name in members for requirement in node.requires):

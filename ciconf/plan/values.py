@@ -46,9 +46,24 @@ PIPELINE_VALUES = {
     "pipeline.git.repo_owner": "string",
     "pipeline.event.name": "string",
     "pipeline.event.action": "string",
+    # https://circleci.com/changelog/expanded-pipeline-values-support
+    "pipeline.definition.id": "string",
+    "pipeline.project.slug": "string",
+    "pipeline.name": "string",
+    "pipeline.integration_source": "string",
+    "pipeline.trigger.id": "string",
+    "pipeline.trigger.type": "string",
+    "pipeline.trigger.received_at": "string",
+    "pipeline.git.repo_id": "string",
+    "pipeline.git.commit.url": "string",
 }
 # families whose members depend on the trigger (webhook payloads, deploy markers ...)
-PIPELINE_FAMILIES = ("pipeline.trigger_parameters.", "pipeline.event.", "pipeline.deploy.")
+PIPELINE_FAMILIES = (
+    "pipeline.trigger_parameters.",
+    "pipeline.event.",
+    "pipeline.trigger.",
+    "pipeline.deploy.",
+)
 PARAMETERS = "pipeline.parameters."
 
 
@@ -114,8 +129,15 @@ RUN_KNOWN: dict[str, dict[str, str]] = {
         "pipeline.schedule.id": "",
     },
 }
+# https://circleci.com/changelog/expanded-pipeline-values-support : `pipeline.trigger.type` is
+# "the type of trigger that initiated the pipeline. Possible values: github_app, bitbucket_dc,
+# schedule, webhook, api" (GitHub App pipelines; other integrations may not set it, so it is
+# limited for a push only, where any value but schedule and api, the empty string included, holds).
 RUN_CHOICES: dict[str, dict[str, Choices]] = {
-    PUSH: {"pipeline.trigger_source": Choices(frozenset({"api", "scheduled_pipeline"}), True)},
+    PUSH: {
+        "pipeline.trigger_source": Choices(frozenset({"api", "scheduled_pipeline"}), True),
+        "pipeline.trigger.type": Choices(frozenset({"api", "schedule"}), True),
+    },
     SCHEDULE: {},
     API: {},
 }
