@@ -348,3 +348,16 @@ def test_a_push_is_never_a_schedule_or_api_trigger_type(tmp_path):
         """)
     assert [runs for _, runs, _, _ in jobs(tmp_path, config)] == [True]
     assert [runs for _, runs, _, _ in jobs(tmp_path, config, schedule="n")] == [None]
+
+
+def test_groups_listing_groups_twice_are_capped_not_expanded_exponentially(tmp_path):
+    groups = "".join(
+        f"  g{level}:\n    jobs: [{{g{level + 1}: {{name: a{level}}}}}, g{level + 1}]\n"
+        for level in range(18)
+    )
+    config = HEAD + "job-groups:\n" + groups + "  g18:\n    jobs: [build]\n"
+    config += "workflows:\n  main:\n    jobs: [g0]\n"
+    with pytest.raises(
+        InputError, match="expands to .* jobs; ciconf plans at most 10000 per group"
+    ):
+        plan(tmp_path, config)

@@ -9,7 +9,7 @@ from ciconf.plan import choices
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
-from ciconf.plan.groups import MAX_NESTING, join
+from ciconf.plan.groups import MAX_GROUP_JOBS, MAX_NESTING, join
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
@@ -195,6 +195,11 @@ def _group(
         raise definition.at("jobs").error("a job group needs a non-empty list of jobs")
     options = _fill_pipeline(options, values)
     nodes = _listed(members, values, definition.at("jobs"), groups, (*within, group))
+    if len(nodes) > MAX_GROUP_JOBS:
+        raise where.error(
+            f"job group {group!r} expands to {len(nodes)} jobs; ciconf plans at most "
+            f"{MAX_GROUP_JOBS} per group"
+        )
     requires = _requires(options.get("requires"), where.at("requires"))
     return join(group, nodes, _own(options, values, where), requires)
 

@@ -21,6 +21,7 @@ from ciconf.plan.graph import Node
 from ciconf.plan.model import Requirement
 
 MAX_NESTING = 20  # a group listing a group listing ...; deeper (or circular) is bad input
+MAX_GROUP_JOBS = 10_000  # jobs one group expands to (groups listing groups twice double each time)
 
 
 def join(group: str, nodes: list[Node], own: Decision, requires: list[Requirement]) -> list[Node]:
