@@ -268,3 +268,24 @@ def test_version_2_is_still_cc001(tmp_path):
     )
     (finding,) = found(tmp_path, config)
     assert finding[2] == "CC001" and "version" in finding[3]
+
+
+def test_requiring_a_job_inside_a_group_is_not_flagged(tmp_path):
+    # not documented either way: CC101 stays quiet rather than guess
+    config = JOBS + textwrap.dedent("""\
+        job-groups:
+          release-group:
+            jobs: [test, publish]
+        workflows:
+          main:
+            jobs:
+              - release-group
+              - gate: {requires: [publish]}
+              - build: {requires: [pubish]}
+        """)
+    assert [(rule, message) for _, _, rule, message in found(tmp_path, config)] == [
+        (
+            "CC101",
+            "job 'build' requires 'pubish', which is not a job of workflow 'main'",
+        )
+    ]

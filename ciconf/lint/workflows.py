@@ -242,6 +242,33 @@ def job_group_names(ctx: LintContext) -> set[str]:
     return {str(name) for name in groups} if isinstance(groups, dict) else set()
 
 
+def group_members(ctx: LintContext, workflow: Workflow) -> set[str]:
+    """The names of the jobs inside the job groups `workflow` runs (groups in groups too).
+
+    Whether a job outside a group may require one of them directly is not documented; CC101
+    stays quiet about it rather than guess."""
+    if "job groups" not in ctx.memo:
+        ctx.memo["job groups"] = {
+            found.name: found for found in workflows(ctx) if found.kind == JOB_GROUP
+        }
+    groups: dict[str, Workflow] = ctx.memo["job groups"]
+    if not groups:
+        return set()
+    members: set[str] = set()
+    pending = [entry.job for entry in workflow.entries if entry.job in groups]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for entry in groups[name].entries:
+            members.add(entry.name)
+            if entry.job in groups:
+                pending.append(entry.job)
+    return members
+
+
 def _workflows(ctx: LintContext, budget: Budget) -> Iterator[Workflow]:
     data = ctx.data
     if not isinstance(data, dict):
