@@ -9,7 +9,7 @@ from ciconf.plan import choices
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
-from ciconf.plan.groups import MAX_GROUP_JOBS, MAX_NESTING, join
+from ciconf.plan.groups import MAX_GROUP_JOBS, Scope, join
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
@@ -43,14 +43,15 @@ def plan_config(doc: Document, values: Values) -> Plan:
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
             where = Where(doc, ("workflows", name))
-            plans.append(_workflow(str(name), workflow, values, where, _job_groups(doc)))
+            plans.append(_workflow(str(name), workflow, values, where, Scope(_job_groups(doc))))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
         plans += _implicit_build(data, values)
     note = _version_note(data.get("version"))
-    for plan in plans if note else ():
-        plan.notes.append(note)
+    if note is not None:
+        for plan in plans:
+            plan.notes.append(note)
     return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
 
 
@@ -76,7 +77,8 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     if values.push.is_tag:
         decision = Decision(
             None,
-            "a config without workflows runs its build job; whether it does for tags is not documented",
+            "a config without workflows runs its build job; whether it does for tags is "
+            "not documented",
         )
     else:
         decision = Decision.yes()
@@ -95,13 +97,13 @@ def _job_groups(doc: Document) -> dict[str, Where]:
 
 
 def _workflow(
-    name: str, workflow: dict, values: Values, where: Where, groups: dict[str, Where]
+    name: str, workflow: dict, values: Values, where: Where, scope: Scope
 ) -> WorkflowPlan:
     condition = _condition(workflow, values, where)
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
         raise where.at("jobs").error("a workflow needs a list of jobs")
-    nodes = _listed(entries, values, where.at("jobs"), groups, ())
+    nodes = _listed(entries, values, where.at("jobs"), scope)
     resolve(nodes)
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
@@ -166,35 +168,25 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
     )
 
 
-def _listed(
-    entries: list, values: Values, where: Where, groups: dict[str, Where], within: tuple[str, ...]
-) -> list[Node]:
+def _listed(entries: list, values: Values, where: Where, scope: Scope) -> list[Node]:
     """The nodes of a list of workflow (or job group) entries, job groups expanded."""
     return [
         node
         for index, entry in enumerate(entries)
-        for node in _nodes(entry, values, where.at(index), groups, within)
+        for node in _nodes(entry, values, where.at(index), scope)
     ]
 
 
-def _group(
-    group: str,
-    options: dict,
-    values: Values,
-    where: Where,
-    groups: dict[str, Where],
-    within: tuple[str, ...],
-) -> list[Node]:
+def _group(group: str, options: dict, values: Values, where: Where, scope: Scope) -> list[Node]:
     """A workflow entry that runs a job group: the group's jobs (ciconf.plan.groups)."""
-    if group in within or len(within) >= MAX_NESTING:
-        raise where.error(f"job group {group!r} contains itself (through {' -> '.join(within)})")
-    definition = groups[group]
+    inside = scope.entering(group, where)
+    definition = scope.groups[group]
     body = definition.doc.data["job-groups"][definition.path[-1]]
     members = body.get("jobs") if isinstance(body, dict) else None
     if not isinstance(members, list) or not members:
         raise definition.at("jobs").error("a job group needs a non-empty list of jobs")
     options = _fill_pipeline(options, values)
-    nodes = _listed(members, values, definition.at("jobs"), groups, (*within, group))
+    nodes = _listed(members, values, definition.at("jobs"), inside)
     if len(nodes) > MAX_GROUP_JOBS:
         raise where.error(
             f"job group {group!r} expands to {len(nodes)} jobs; ciconf plans at most "
@@ -204,9 +196,8 @@ def _group(
     return join(group, nodes, _own(options, values, where), requires)
 
 
-def _nodes(
-    entry: Any, values: Values, where: Where, groups: dict[str, Where], within: tuple[str, ...]
-) -> list[Node]:
+def _nodes(entry: Any, values: Values, where: Where, scope: Scope) -> list[Node]:
+    options: Any
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:
@@ -220,8 +211,8 @@ def _nodes(
             "a workflow job is a name or a one-key mapping", expected="- build or - build: {...}"
         )
     job = render_scalar(job)
-    if job in groups:
-        return _group(job, options, values, where, groups, within)
+    if job in scope.groups:
+        return _group(job, options, values, where, scope)
     nodes = []
     for instance in expand(job, _fill_pipeline(options, values), where):
         opts = instance.options

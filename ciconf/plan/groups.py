@@ -16,12 +16,31 @@ runs "as a single unit". The plan expands the group where the workflow names it:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ciconf.plan.filters import Decision
 from ciconf.plan.graph import Node
 from ciconf.plan.model import Requirement
+from ciconf.plan.where import Where
 
 MAX_NESTING = 20  # a group listing a group listing ...; deeper (or circular) is bad input
 MAX_GROUP_JOBS = 10_000  # jobs one group expands to (groups listing groups twice double each time)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The config's job groups (where each is defined), and the groups being expanded."""
+
+    groups: dict[str, Where]
+    within: tuple[str, ...] = ()
+
+    def entering(self, group: str, where: Where) -> Scope:
+        """The scope inside `group`; a group inside itself (or nested too deep) is bad input."""
+        if group in self.within or len(self.within) >= MAX_NESTING:
+            raise where.error(
+                f"job group {group!r} contains itself (through {' -> '.join(self.within)})"
+            )
+        return Scope(self.groups, (*self.within, group))
 
 
 def join(group: str, nodes: list[Node], own: Decision, requires: list[Requirement]) -> list[Node]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ciconf.errors import InputError, closest, shown
+
+if TYPE_CHECKING:
+    from ciconf.plan.model import Plan
 
 FORMATS = ("text", "json", "mermaid")
 OK, INPUT_ERROR = 0, 2
@@ -27,15 +31,16 @@ def parse_params(params: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def build_plan(
+def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,
     tag: str | None,
     params: Sequence[str],
+    *,
     schedule: str | None = None,
     api: bool = False,
-):
+) -> Plan:
     """The Plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
     or `tag`, or with `schedule` a scheduled pipeline, with `api` an API trigger."""
     from ciconf.plan.compute import declared_parameters, plan_config
@@ -67,7 +72,7 @@ def build_plan(
     return plan
 
 
-def format_plan(plan, fmt: str) -> str:
+def format_plan(plan: Plan, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "mermaid":
@@ -79,7 +84,7 @@ def format_plan(plan, fmt: str) -> str:
     return format_text(plan)
 
 
-def plan_command(
+def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,
@@ -98,7 +103,7 @@ def plan_command(
                 expected=" or ".join(FORMATS),
                 suggestion=closest(fmt, FORMATS),
             )
-        plan = build_plan(profile, config, branch, tag, params, schedule, api)
+        plan = build_plan(profile, config, branch, tag, params, schedule=schedule, api=api)
         output = format_plan(plan, fmt)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)
