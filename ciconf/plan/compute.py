@@ -10,6 +10,7 @@ from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
+from ciconf.plan.regex import new_budget
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
 from ciconf.plan.where import Where
 from ciconf.yamlkit.load import Document
@@ -34,6 +35,7 @@ def plan_config(doc: Document, values: Values) -> Plan:
         raise Where(doc, ()).error(
             "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
         )
+    new_budget()  # every regex match of this plan shares one time budget
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
     if isinstance(workflows, dict):
