@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ciconf.errors import shown
+from ciconf.plan.caps import Caps
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
@@ -38,11 +39,13 @@ def plan_config(doc: Document, values: Values) -> Plan:
     new_budget()  # every regex match of this plan shares one time budget
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
+    caps = Caps()
     if isinstance(workflows, dict):
         for name, workflow in workflows.items():
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
-            plans.append(_workflow(str(name), workflow, values, Where(doc, ("workflows", name))))
+            where = Where(doc, ("workflows", name))
+            plans.append(_workflow(str(name), workflow, values, where, caps))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
@@ -68,7 +71,7 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
 
 
-def _workflow(name: str, workflow: dict, values: Values, where: Where) -> WorkflowPlan:
+def _workflow(name: str, workflow: dict, values: Values, where: Where, caps: Caps) -> WorkflowPlan:
     condition = _condition(workflow, values, where)
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
@@ -76,9 +79,13 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
     nodes = [
         node
         for index, entry in enumerate(entries)
-        for node in _nodes(entry, values, where.at("jobs", index))
+        for node in _nodes(entry, values, where.at("jobs", index), caps)
     ]
     resolve(nodes)
+    caps.add_edges(
+        sum(len(requirement.targets) for node in nodes for requirement in node.requires),
+        where.at("jobs"),
+    )
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
 
@@ -132,7 +139,7 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
     )
 
 
-def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+def _nodes(entry: Any, values: Values, where: Where, caps: Caps) -> list[Node]:
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:
@@ -147,7 +154,9 @@ def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
         )
     job = render_scalar(job)
     nodes = []
-    for instance in expand(job, _fill_pipeline(options, values), where):
+    instances = expand(job, _fill_pipeline(options, values), where)
+    caps.add_jobs(len(instances), where)
+    for instance in instances:
         opts = instance.options
         nodes.append(
             Node(

@@ -18,19 +18,19 @@ from ciconf.plan.values import Unknown
 from ciconf.plan.where import Where
 
 MAX_PATTERN_LENGTH = 1000
-_budget = Budget()
+_current = [Budget()]  # the budget of the plan being computed
 
 
 def new_budget(budget: Budget | None = None) -> None:
     """Start the matching time of one plan afresh (every match of a plan shares the total)."""
-    global _budget
-    _budget = budget or Budget()
+    _current[0] = budget or Budget()
 
 
 def _checked(pattern: str, where: Where) -> None:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise where.error(
-            f"regular expression is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}"
+            f"regular expression is {len(pattern)} characters long; "
+            f"the limit is {MAX_PATTERN_LENGTH}"
         )
     try:
         compile_java(pattern)
@@ -52,6 +52,6 @@ def full_match(pattern: str, text: str, where: Where) -> bool:
     """Java's answer; Unknown (with the reason) when ciconf cannot give it exactly."""
     _checked(pattern, where)
     try:
-        return _budget.full_match(pattern, text)
+        return _current[0].full_match(pattern, text)
     except Undecided as undecided:
         raise Unknown([], f"regex {shown(pattern)}: {undecided}") from None
