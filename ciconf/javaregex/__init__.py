@@ -34,8 +34,8 @@ __all__ = [
     "compile_java",
 ]
 
-MATCH_SECONDS = 1.0  # one match; the regex module checks its timeout while it backtracks
-TOTAL_SECONDS = 5.0  # every match of one plan together
+MATCH_SECONDS = 0.5  # one match; the regex module checks the time while it backtracks (coarsely)
+TOTAL_SECONDS = 2.0  # every match of one plan together
 _LINE_TERMINATORS = frozenset("\n\r\x85\u2028\u2029")
 
 
@@ -76,10 +76,10 @@ def compile_java(pattern: str) -> Compiled:
 class Budget:
     """Time for matching: MATCH_SECONDS per match, TOTAL_SECONDS for all of them."""
 
-    def __init__(self, per_match: float = MATCH_SECONDS, total: float = TOTAL_SECONDS) -> None:
-        self.per_match = per_match
-        self.left = total
-        self.total = total
+    def __init__(self, per_match: float | None = None, total: float | None = None) -> None:
+        self.per_match = MATCH_SECONDS if per_match is None else per_match
+        self.total = TOTAL_SECONDS if total is None else total
+        self.left = self.total
 
     def full_match(self, pattern: str, text: str) -> bool:
         """Java's Pattern.matches(pattern, text); Undecided when ciconf cannot say."""
