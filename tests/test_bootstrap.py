@@ -1,4 +1,5 @@
-"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role, policy."""
+"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role,
+policy."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def _repositories(template: dict) -> dict[str, dict]:
 def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, account):
     template = load_template(render(profile, account, "bootstrap"))
     deploy_tag = {"stg": "stg", "prod": "prod"}[account]
-    for name, repository in _repositories(template).items():
+    for repository in _repositories(template).values():
         # never deleted with the stack, nor replaced into an empty repository
         assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
         properties = repository["Properties"]
@@ -87,11 +88,13 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     assert trust["Principal"] == {"Federated": {"!Ref": "CircleCiOidcProvider"}}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     issuer = f"oidc.circleci.com/org/{ORG}"
-    # CIRCLE_OIDC_TOKEN_V2's sub: org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    # CIRCLE_OIDC_TOKEN_V2's sub:
+    # org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
     assert trust["Condition"] == {
         "StringEquals": {f"{issuer}:aud": ORG},
         "StringLike": {
-            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/vcs-origin/*/vcs-ref/refs/heads/main"
+            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/"
+            "vcs-origin/*/vcs-ref/refs/heads/main"
         },
     }
     (inline,) = role["Policies"]
@@ -118,7 +121,8 @@ def test_existing_provider_role_path_and_any_branch(tmp_path):
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {
         "Federated": {
-            "!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/oidc.circleci.com/org/{ORG}"
+            "!Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+            f"oidc-provider/oidc.circleci.com/org/{ORG}"
         }
     }
     header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2]
@@ -170,8 +174,10 @@ def test_oidc_account_without_ids_says_how_to_get_its_role(tmp_path):
     profile.write_text("".join(lines))
     text = render(profile, "prod", "bootstrap")
     assert text.splitlines()[2:4] == [
-        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile to create",
-        "# it here; until then attach DeliveryPolicy to arn:aws:iam::222222222222:role/circleci-orders-delivery.",
+        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile "
+        "to create",
+        "# it here; until then attach DeliveryPolicy to "
+        "arn:aws:iam::222222222222:role/circleci-orders-delivery.",
     ]
     resources = load_template(text)["Resources"]
     assert "DeployRole" not in resources and "CircleCiOidcProvider" not in resources

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ciconf.profile.derive import Plan
-from ciconf.profile.models import Profile, WorkflowNode, merge_job_name
+from ciconf.profile.derive import AccountPlan, Plan
+from ciconf.profile.models import CustomJob, Profile, WorkflowNode, merge_job_name
 
 ALL = "/.*/"
 
@@ -40,7 +40,8 @@ def _topological(nodes: list[WorkflowNode]) -> list[WorkflowNode]:
 
 
 def tag_filters(nodes: list[WorkflowNode]) -> dict[str, list[str]]:
-    """Each job's tag patterns: its own (or, for a custom job without triggers, its upstream's), plus
+    """Each job's tag patterns: its own (or, for a custom job without triggers, its upstream's),
+    plus
     those of every job downstream of it."""
     order = _topological(nodes)
     own: dict[str, list[str]] = {}
@@ -128,7 +129,7 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
     return jobs[:first_other] + merges + jobs[first_other:]
 
 
-def _context(account, custom) -> list[str]:
+def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
     if account is not None:
         context = getattr(account.credentials, "context", None)
         return [context] if context else []

@@ -2,7 +2,8 @@
 
 Per account: one ECR repository per delivered image, and what the account's delivery job signs in
 as — for `oidc` accounts CircleCI's identity provider and the deploy role, for the key modes (and
-`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or role.
+`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or
+role.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ def lifecycle_policy(deploy_tag: str) -> str:
     ECR evaluates rules by priority, and an image matched by a higher-priority rule's tag selection
     cannot be expired by a lower-priority rule
     (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). Rule 1
-    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old it
+    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old
+    it
     is; after a failed deployment the image still running is kept by rule 3 while it is recent.
     """
     rules = [
@@ -111,7 +113,8 @@ def repository(name: str, deploy_tag: str) -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_51",
-                f"Commit tags are immutable; only the deploy tag {deploy_tag} is excluded, because each "
+                f"Commit tags are immutable; only the deploy tag {deploy_tag} is "
+                "excluded, because each "
                 "delivery moves it to the new commit (IMMUTABLE_WITH_EXCLUSION).",
             )
         ),
@@ -211,7 +214,8 @@ def delivery_policy(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
-            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI delivery job",
+            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI "
+            "delivery job",
             "PolicyDocument": policy(*push_statements(delivery)),
         },
     }
@@ -223,7 +227,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), delivery.region]),
-                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the delivery job pushes.",
+                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the "
+                    "delivery job pushes.",
                 }
             ]
         }
@@ -234,7 +239,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::AccountId"), owner]),
-                    "AssertDescription": f"Deploy this stack in account {owner}, the account of the profile's role_arn.",
+                    "AssertDescription": f"Deploy this stack in account {owner}, the account of "
+                    "the profile's role_arn.",
                 }
             ]
         }
@@ -243,7 +249,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
 
 def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     outputs = {}
-    for image, logical in zip(delivery.images, repository_ids(delivery).values()):
+    # images sharing a repository share its resource: the ids may be fewer than the images
+    for image, logical in zip(delivery.images, repository_ids(delivery).values(), strict=False):
         outputs[f"{logical}Uri"] = {
             "Description": f"docker push target of {image.repository}",
             "Value": get_att(f"{logical}.RepositoryUri"),
@@ -277,7 +284,8 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
         resources["DeliveryPolicy"] = delivery_policy(delivery, account)
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery job's access",
+        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery "
+        "job's access",
         "Rules": _rules(delivery, account),
         "Resources": resources,
         "Outputs": _outputs(delivery, account),
@@ -290,7 +298,8 @@ def notes(account: AccountPlan) -> list[str]:
     if isinstance(credentials, OidcCredentials):
         if credentials.org_id is None:
             return [
-                "No OIDC role: add credentials.org_id and credentials.project_id to the profile to create",
+                "No OIDC role: add credentials.org_id and credentials.project_id to the "
+                "profile to create",
                 f"it here; until then attach DeliveryPolicy to {credentials.role_arn}.",
             ]
         if not credentials.create_provider:

@@ -72,7 +72,8 @@ def _delivery(delivery: Delivery) -> list[str]:
         pipeline = delivery.pipeline
         approval = " -> manual approval" if pipeline["approval"] else ""
         lines.append(
-            f"    starts {delivery.stack}: ECR {delivery.source}:{delivery.deploy_tag} -> CodeBuild{approval}"
+            f"    starts {delivery.stack}: ECR {delivery.source}:{delivery.deploy_tag} -> "
+            f"CodeBuild{approval}"
             f" -> ECS {pipeline['cluster']}/{pipeline['service']} ({pipeline['strategy']})"
         )
     return lines

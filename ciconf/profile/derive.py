@@ -89,7 +89,8 @@ class DeliveryPlan:
 
     @property
     def commit_tag_pattern(self) -> str:
-        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag matches."""
+        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag
+        matches."""
         return f"^[0-9a-f]{{{self.commit_tag_length}}}$"
 
     @property
@@ -124,7 +125,8 @@ SERIAL_GROUP_PREFIX = "<< pipeline.project.slug >>/deploy-"
 
 
 def account_id_expression(credentials: Credentials) -> str | None:
-    """The account id as a job environment value: a literal (OIDC role) or $VAR (env-indirection)."""
+    """The account id as a job environment value: a literal (OIDC role) or $VAR
+    (env-indirection)."""
     if isinstance(credentials, EnvIndirection):
         return f"${credentials.account_id_var}"
     if isinstance(credentials, ContextCredentials):
@@ -227,7 +229,8 @@ def bootstrap_stack_name(project: str, account: AccountPlan) -> str:
 
 
 def role_name(role_arn: str) -> tuple[str, str]:
-    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/", "deploy")."""
+    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/",
+    "deploy")."""
     resource = role_arn.split(":role/", 1)[1]
     path, _, name = resource.rpartition("/")
     return (f"/{path}/" if path else "/"), name

@@ -7,6 +7,7 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -20,6 +21,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
@@ -105,7 +107,7 @@ class Model(BaseModel):
 
 Environment = dict[EnvName, Text]
 # for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
-NAMED_KEYS_ONLY = {"additionalProperties": False}
+NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
 
 class Service(Model):
@@ -328,7 +330,7 @@ class DeliverySteps(Model):
 
 
 class Executor(Model):
-    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""
+    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
     services: list[Service] = Field(
@@ -342,7 +344,8 @@ class Executor(Model):
     machine: Machine | None = Field(None, description="Machine executor (instead of image)")
     working_directory: RelPath | None = Field(
         None,
-        description="Run in this folder of the repository (a monorepo service); checkout stays at the root",
+        description="Run in this folder of the repository (a monorepo service); checkout stays "
+        "at the root",
     )
 
     @model_validator(mode="after")
@@ -354,7 +357,8 @@ class Executor(Model):
                 )
             if self.services or self.remote_docker:
                 raise ValueError(
-                    "services and remote_docker are Docker executor options; a machine runs Docker itself"
+                    "services and remote_docker are Docker executor options; a machine "
+                    "runs Docker itself"
                 )
         return self
 
@@ -369,7 +373,7 @@ class Split(Model):
 
 
 class Matrix(Model):
-    """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""
+    """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     parameters: dict[ParameterName, Annotated[list[MatrixValue], Field(min_length=1)]] = Field(
         min_length=1, json_schema_extra=NAMED_KEYS_ONLY
@@ -424,7 +428,8 @@ class TestJob(Executor):
             )
         if self.branches and self.gates_delivery:
             raise ValueError(
-                "a job that gates delivery runs on every branch; set gates_delivery: false to filter it"
+                "a job that gates delivery runs on every branch; set gates_delivery: "
+                "false to filter it"
             )
         _parameters_known(self, self.matrix)
         return self
@@ -455,7 +460,10 @@ def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
         for value in values:
             for image in [job.image or "", *(service.image for service in job.services)]:
                 check_container_image(
-                    PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image)
+                    PARAMETER_REFERENCE.sub(
+                        lambda m: value if m.group(1) == name else "0",  # noqa: B023 - called here
+                        image,
+                    )
                 )
 
 
@@ -500,7 +508,8 @@ class Delivery(Model):
     )
     remote_docker: RemoteDocker | None = Field(
         None,
-        description="Options of the Docker the docker executor builds with (docker_layer_caching, version)",
+        description="Options of the Docker the docker executor builds with (docker_layer_caching, "
+        "version)",
     )
     resource_class: ResourceClass | None = None
     steps: DeliverySteps = Field(
@@ -545,7 +554,8 @@ class ContextCredentials(Model):
 def _circleci_id(value: str) -> str:
     if not re.fullmatch(UUID_PATTERN, value):
         raise ValueError(
-            f"expected a CircleCI id, a lowercase UUID like 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}"
+            "expected a CircleCI id, a lowercase UUID like "
+            f"3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}"
         )
     return value
 
@@ -562,7 +572,8 @@ class OidcCredentials(Model):
     context: ContextName
     org_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
         None,
-        description="CircleCI organization ID (Organization Settings > Overview): issuer and audience",
+        description="CircleCI organization ID (Organization Settings > Overview): issuer and "
+        "audience",
     )
     project_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
         None,
@@ -601,7 +612,8 @@ class BlueGreen(Model):
     port: int = Field(ge=1, le=65535, description="That container's port")
     deployment_config: DeploymentConfigName = Field(
         "CodeDeployDefault.ECSAllAtOnce",
-        description="e.g. CodeDeployDefault.ECSAllAtOnce, ECSCanary10Percent5Minutes, ECSLinear10PercentEvery1Minutes",
+        description="e.g. CodeDeployDefault.ECSAllAtOnce, ECSCanary10Percent5Minutes, "
+        "ECSLinear10PercentEvery1Minutes",
     )
     termination_wait_minutes: int = Field(
         5, ge=0, le=2880, description="Minutes the old (blue) tasks keep running after the shift"
@@ -610,7 +622,8 @@ class BlueGreen(Model):
         list[Annotated[str, Field(pattern=ALARM_NAME_PATTERN)]], Field(max_length=10)
     ] = Field(
         default_factory=list,
-        description="CloudWatch alarms that stop the deployment and roll it back while they are in ALARM",
+        description="CloudWatch alarms that stop the deployment and roll it back while they are in "
+        "ALARM",
     )
 
     @model_validator(mode="after")
@@ -623,7 +636,7 @@ class BlueGreen(Model):
 
 
 class Pipeline(Model):
-    """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""
+    """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
     service: EcsName | None = Field(
@@ -636,8 +649,10 @@ class Pipeline(Model):
     )
     approval: bool = Field(
         False,
-        description="An approval in AWS: a CodePipeline manual-approval stage after the image is pushed, before "
-        "ECS deploys it (accounts[].approval is the other kind: a CircleCI hold before anything is pushed)",
+        description="An approval in AWS: a CodePipeline manual-approval stage after the image is "
+        "pushed, before "
+        "ECS deploys it (accounts[].approval is the other kind: a CircleCI hold before "
+        "anything is pushed)",
     )
     strategy: Literal["rolling", "blue-green"] = "rolling"
     blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
@@ -670,7 +685,8 @@ class Pipeline(Model):
             keys = [service.key for service in self.services]
             if len(set(keys)) != len(keys):
                 raise ValueError(
-                    "service names must differ in more than '-' and '_' (they name template parameters)"
+                    "service names must differ in more than '-' and '_' (they name "
+                    "template parameters)"
                 )
             containers = [name for service in self.services for name in service.containers]
             twice = sorted({name for name in containers if containers.count(name) > 1})
@@ -721,13 +737,15 @@ class Account(Model):
     )
     deploy_tag: ImageTag | None = Field(
         None,
-        description="Tag the account's pipeline watches, pushed after the commit tags (default: name)",
+        description="Tag the account's pipeline watches, pushed after the commit tags (default: "
+        "name)",
     )
     credentials: Credentials
     approval: bool = Field(
         False,
-        description="An approval in CircleCI: a hold_<account> job before the images are built and pushed "
-        "(pipeline.approval is the other kind: a CodePipeline stage after the push, before the ECS deploy)",
+        description="An approval in CircleCI: a hold_<account> job before the images are built and "
+        "pushed (pipeline.approval is the other kind: a CodePipeline stage after the push, "
+        "before the ECS deploy)",
     )
     approvals: list[Approval] = Field(
         default_factory=list, description="An approval chain (instead of approval: true), in order"
@@ -737,7 +755,8 @@ class Account(Model):
     )
     promote_from: AccountName | None = Field(
         None,
-        description="Copy the images this commit already pushed to that account (by digest) instead of building",
+        description="Copy the images this commit already pushed to that account (by digest) "
+        "instead of building",
     )
     serialize: bool = Field(
         True, description="One delivery to this account at a time (CircleCI serial-group)"
@@ -748,7 +767,8 @@ class Account(Model):
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
     environment: AccountEnvironment | None = Field(
         None,
-        description="The account's VPC, load balancer, ECS services and database (docs/environment.md)",
+        description="The account's VPC, load balancer, ECS services and database "
+        "(docs/environment.md)",
     )
 
     @model_validator(mode="after")
@@ -771,7 +791,7 @@ class Account(Model):
 
 
 class CustomJob(Executor):
-    """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""
+    """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     steps: list[Step] = Field(
         default_factory=list, description="The job's steps (add checkout yourself)"
@@ -830,7 +850,8 @@ def hold_job_name(job: str) -> str:
 
 @dataclass(frozen=True)
 class WorkflowNode:
-    """One job of the workflow graph (merge variants aside): what it requires and its own triggers."""
+    """One job of the workflow graph (merge variants aside): what it requires and its own
+    triggers."""
 
     name: str
     kind: Literal["test", "approval", "delivery", "custom"]
@@ -874,16 +895,18 @@ class Profile(Model):
             WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
             for name, job in self.test_jobs.items()
         ]
-        gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
+        gating: tuple[tuple[str, tuple], ...] = tuple(
+            (name, ()) for name, job in self.test_jobs.items() if job.gates_delivery
+        )
         for index, account in enumerate(self.accounts):
-            here = ("accounts", index)
+            here: tuple = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
             )
             for number, approval in enumerate(chain):
-                refs = tuple(
+                refs: tuple[tuple[str, tuple], ...] = tuple(
                     (name, (*here, "approvals", number, "requires", i))
                     for i, name in enumerate(approval.requires)
                 )
@@ -932,7 +955,8 @@ class Profile(Model):
         return ("test",) if self.test is not None else ("tests", name)
 
     def _promote_edge(self, index: int) -> tuple:
-        """A promotion in the same pipeline as its source (a shared branch) waits for the source's push."""
+        """A promotion in the same pipeline as its source (a shared branch) waits for the source's
+        push."""
         account = self.accounts[index]
         source = next((a for a in self.accounts if a.name == account.promote_from), None)
         if source is None or not set(source.branch_filters) & set(account.branch_filters):
@@ -978,7 +1002,8 @@ class Profile(Model):
             if node.name in taken:
                 _fail(
                     node.loc,
-                    f"job name {node.name!r} is already used (test jobs, merge_<test>, delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
+                    f"job name {node.name!r} is already used (test jobs, merge_<test>, "
+                    "delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
                     node.name,
                 )
             taken.add(node.name)
@@ -993,12 +1018,13 @@ class Profile(Model):
                 )
                 _fail(
                     loc,
-                    f"{reference!r} comes from orb {alias!r}, which is not declared under orbs{hint}",
+                    f"{reference!r} comes from orb {alias!r}, which is not declared under "
+                    f"orbs{hint}",
                     reference,
                 )
 
-    def _orb_references(self):
-        def in_steps(steps: list[Step], loc: tuple):
+    def _orb_references(self) -> Iterator[tuple[tuple, str]]:
+        def in_steps(steps: list[Step], loc: tuple) -> Iterator[tuple[tuple, str]]:
             for index, step in enumerate(steps):
                 if step.orb is not None:
                     yield (*loc, index, "orb"), step.orb
@@ -1013,10 +1039,10 @@ class Profile(Model):
                 yield from in_steps(
                     getattr(self.delivery.steps, point), ("delivery", "steps", point)
                 )
-        for name, job in self.jobs.items():
-            yield from in_steps(job.steps, ("jobs", name, "steps"))
-            if job.orb_job is not None:
-                yield ("jobs", name, "orb_job"), job.orb_job
+        for name, custom in self.jobs.items():
+            yield from in_steps(custom.steps, ("jobs", name, "steps"))
+            if custom.orb_job is not None:
+                yield ("jobs", name, "orb_job"), custom.orb_job
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
@@ -1036,13 +1062,16 @@ class Profile(Model):
             if source.promote_from is not None:
                 _fail(
                     loc,
-                    f"{source.name!r} promotes too; promote from the account that builds ({source.promote_from!r})",
+                    f"{source.name!r} promotes too; promote from the account that builds "
+                    f"({source.promote_from!r})",
                     account.promote_from,
                 )
             if isinstance(source.credentials, ContextCredentials):
                 _fail(
                     loc,
-                    f"{source.name!r} keeps its account id inside a CircleCI context, so another account's job cannot name its registry; use oidc or env-indirection credentials for it",
+                    f"{source.name!r} keeps its account id inside a CircleCI context, so "
+                    "another account's job cannot name its registry; use oidc or "
+                    "env-indirection credentials for it",
                     account.promote_from,
                 )
 
@@ -1060,7 +1089,10 @@ class Profile(Model):
             if blue_green is None or blue_green.container in containers:
                 continue
             guess = closest(blue_green.container, containers)
-            message = f"{blue_green.container!r} is not one of the images' containers ({', '.join(containers)})"
+            message = (
+                f"{blue_green.container!r} is not one of the images' containers "
+                f"({', '.join(containers)})"
+            )
             if guess:
                 message += f"; did you mean {guess!r}?"
             # located on the field itself, so the message points at the line to fix
@@ -1088,13 +1120,15 @@ class Profile(Model):
             tag = account.deploy_tag or account.name
             if len(tag) == delivery.commit_tag_length and all(c in "0123456789abcdef" for c in tag):
                 raise ValueError(
-                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
+                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit "
+                    "tag; choose another"
                 )
         return accounts
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:
-    """Raise a validation error located at `loc` (from the profile's root), so it names the line to fix."""
+    """Raise a validation error located at `loc` (from the profile's root), so it names the line to
+    fix."""
     error = InitErrorDetails(
         type=PydanticCustomError("value_error", "{detail}", {"detail": message}),
         loc=loc,
@@ -1107,11 +1141,11 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
     """Depth-first search (iterative: the graph comes from user input) for a requires cycle."""
     edges = {node.name: node.requires for node in nodes}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in edges:
+    for start, requires in edges.items():
         if state.get(start):
             continue
         path: list[str] = [start]
-        stack = [iter(edges[start])]
+        stack = [iter(requires)]
         state[start] = 1
         while stack:
             step = next(stack[-1], None)
@@ -1122,7 +1156,9 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
             required, loc = step
             if state.get(required) == 1:
                 cycle = [*path[path.index(required) :], required]
-                where = loc or next((l for n in cycle for r, l in edges[n] if l and r in cycle), ())
+                where = loc or next(
+                    (at for n in cycle for r, at in edges[n] if at and r in cycle), ()
+                )
                 _fail(where, "requires form a cycle: " + " -> ".join(reversed(cycle)), required)
             if required in edges and not state.get(required):
                 state[required] = 1
