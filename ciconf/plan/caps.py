@@ -16,25 +16,24 @@ MAX_OUTPUT = 8_000_000  # characters of printed plan
 
 
 class Caps:
+    """What the plan has used so far of MAX_JOBS and MAX_EDGES."""
+
     def __init__(self) -> None:
-        self.jobs = 0
-        self.edges = 0
+        self.used = {"jobs": 0, "edges": 0}
 
     def add_jobs(self, count: int, where: Where) -> None:
-        self.jobs += count
-        if self.jobs > MAX_JOBS:
-            raise where.error(
-                f"the plan has more than {MAX_JOBS} jobs (matrix combinations included, all "
-                f"workflows together); ciconf plans at most {MAX_JOBS} jobs (cap MAX_JOBS)"
-            )
+        self._add("jobs", count, MAX_JOBS, "jobs (matrix combinations included)", where)
 
     def add_edges(self, count: int, where: Where) -> None:
-        self.edges += count
-        if self.edges > MAX_EDGES:
+        what = "requires edges (a requirement on a matrix alias is one per job of the matrix)"
+        self._add("edges", count, MAX_EDGES, what, where)
+
+    def _add(self, kind: str, count: int, cap: int, what: str, where: Where) -> None:
+        self.used[kind] += count
+        if self.used[kind] > cap:
             raise where.error(
-                f"the plan has more than {MAX_EDGES} requires edges (a requirement on a matrix "
-                f"alias is one per job of the matrix); ciconf plans at most {MAX_EDGES} "
-                "(cap MAX_EDGES)"
+                f"the plan has more than {cap} {what}, all workflows together; "
+                f"ciconf plans at most {cap} (cap MAX_{kind.upper()})"
             )
 
 
