@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-
-import regex  # type: ignore[import-untyped]
+from typing import Any
 
 from ciconf.javaregex.syntax import (
     MAX_DEPTH,
@@ -42,7 +41,7 @@ _LINE_TERMINATORS = frozenset("\n\r\x85\u2028\u2029")
 @dataclass(frozen=True)
 class Compiled:
     translation: Translation
-    regex: regex.Pattern[str]
+    regex: Any  # a regex.Pattern (the module is imported once a pattern is compiled)
 
     def condition(self, text: str) -> str | None:
         """Why the translation is not exact for `text` (None: it is)."""
@@ -59,6 +58,8 @@ def _compiled(pattern: str) -> Compiled | Exception:
         translation = translate(pattern)
     except (Undecided, JavaSyntaxError, TooDeep) as problem:
         return problem
+    import regex  # type: ignore[import-untyped]  # only plans with regexes pay for the import
+
     try:
         return Compiled(translation, regex.compile(translation.python))
     except (regex.error, RecursionError, OverflowError) as error:  # pragma: no cover - a bug here
