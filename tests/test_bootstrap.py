@@ -11,6 +11,7 @@ from conftest import PROFILES, run_ciconf
 
 ORG = "3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13"
 ORDERS_PROJECT = "b7e2d4c1-0a9f-4e3b-8c56-2d1f7a9e4b60"
+USER_ID = "????????-????-????-????-????????????"  # a UUID's 36 characters
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
@@ -90,11 +91,13 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     issuer = f"oidc.circleci.com/org/{ORG}"
     # CIRCLE_OIDC_TOKEN_V2's sub:
     # org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    # (https://circleci.com/docs/openid-connect-tokens/); no `*` before the ref, so a branch name
+    # cannot forge the ref: the user id is 36 `?`, the origin is the profile's vcs_origin
     assert trust["Condition"] == {
         "StringEquals": {f"{issuer}:aud": ORG},
         "StringLike": {
-            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/"
-            "vcs-origin/*/vcs-ref/refs/heads/main"
+            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/{USER_ID}"
+            "/vcs-origin/github.com/acme/orders-api/vcs-ref/refs/heads/main"
         },
     }
     (inline,) = role["Policies"]
@@ -125,8 +128,16 @@ def test_existing_provider_role_path_and_any_branch(tmp_path):
             f"oidc-provider/oidc.circleci.com/org/{ORG}"
         }
     }
-    header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2]
-    assert header == f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}."
+    header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2:4]
+    assert header == [
+        "# The deploy role trusts more than the filters: any vcs-origin of the project, a fork's"
+        " too (set credentials.vcs_origin).",
+        f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}.",
+    ]
+    # without vcs_origin, a subject naming a second ref (a forged branch name) is refused
+    assert trust["Condition"]["StringNotLike"] == {
+        f"oidc.circleci.com/org/{ORG}:sub": "*/vcs-ref/*/vcs-ref/*"
+    }
 
     profile = tmp_path / "shop.yaml"
     profile.write_text(text.replace("      create_provider: false", "      branch_only: false"))

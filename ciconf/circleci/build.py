@@ -10,15 +10,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing_extensions import assert_never
+
 from ciconf.circleci.workflow import workflow_jobs
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
     Cache,
     CustomJob,
-    EnvIndirection,
     Executor,
     Machine,
-    OidcCredentials,
     Profile,
     RemoteDocker,
     Service,
@@ -284,11 +284,16 @@ def _test_jobs(fragments: Fragments, profile: Profile, name: str, job: TestJob) 
 
 
 def _credentials_step(account: AccountPlan) -> dict | None:
-    if isinstance(account.credentials, EnvIndirection):
-        return _run("AWS credentials", commands.credentials_env_indirection())
-    if isinstance(account.credentials, OidcCredentials):
-        return _run("AWS credentials (OIDC)", commands.credentials_oidc())
-    return None  # context mode: the context already holds AWS_* variables
+    setup = account.parts.setup
+    match setup:
+        case "env-indirection":
+            return _run("AWS credentials", commands.credentials_env_indirection())
+        case "oidc":
+            return _run("AWS credentials (OIDC)", commands.credentials_oidc())
+        case None:
+            return None  # context mode: the context already holds AWS_* variables
+        case _:
+            assert_never(setup)
 
 
 def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
@@ -363,15 +368,7 @@ def _delivery_images(
 
 
 def _delivery_environment(account: AccountPlan) -> dict:
-    credentials = account.credentials
-    env: dict = {}
-    if isinstance(credentials, EnvIndirection):
-        env[commands.ACCOUNT_ID_VAR] = f"${credentials.account_id_var}"
-        env[commands.ACCESS_KEY_VAR] = f"${credentials.access_key_var}"
-        env[commands.SECRET_KEY_VAR] = f"${credentials.secret_key_var}"
-    elif isinstance(credentials, OidcCredentials):
-        env[commands.ROLE_ARN_VAR] = credentials.role_arn
-        env[commands.ACCOUNT_ID_VAR] = credentials.role_arn.split(":")[4]
+    env: dict = dict(account.parts.environment)
     env[commands.DEPLOY_TAG_VAR] = account.deploy_tag
     if account.source_account_id is not None:
         env[commands.SOURCE_ACCOUNT_ID_VAR] = account.source_account_id

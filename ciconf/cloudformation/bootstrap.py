@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import re
 
+from typing_extensions import assert_never
+
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
-from ciconf.profile.derive import (
-    AccountPlan,
-    DeliveryPlan,
+from ciconf.profile.credentials import AttachPolicy, DeployRole
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, role_name
+from ciconf.profile.trust import (
+    TRUST_POLICY_QUOTA,
     oidc_issuer,
-    oidc_subject,
-    role_account,
-    role_name,
+    trust_condition,
+    trust_policy_length,
 )
-from ciconf.profile.models import OidcCredentials
 from ciconf.yamlkit.emit import Tagged
 
 # What `docker login` (via aws ecr get-login-password) and `docker push` call, as AWS lists it for
@@ -41,8 +42,7 @@ RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 def wants_role(account: AccountPlan) -> bool:
     """True when the bootstrap creates the OIDC deploy role (oidc mode with both ids)."""
-    credentials = account.credentials
-    return isinstance(credentials, OidcCredentials) and credentials.org_id is not None
+    return isinstance(account.parts.bootstrap, DeployRole)
 
 
 def repository_ids(delivery: DeliveryPlan) -> dict[str, str]:
@@ -145,56 +145,39 @@ def push_statements(delivery: DeliveryPlan) -> list[dict]:
     ]
 
 
-def oidc_provider(credentials: OidcCredentials) -> dict:
-    assert credentials.org_id is not None
+def oidc_provider(role: DeployRole) -> dict:
     # No ThumbprintList: IAM then obtains the provider's certificate thumbprint itself.
     return {
         "Type": "AWS::IAM::OIDCProvider",
         "Properties": {
-            "Url": f"https://{oidc_issuer(credentials.org_id)}",
-            "ClientIdList": [credentials.org_id],  # CircleCI's audience is the organization id
+            "Url": f"https://{oidc_issuer(role.org_id)}",
+            "ClientIdList": [role.org_id],  # CircleCI's audience is the organization id
         },
     }
 
 
-def provider_arn(credentials: OidcCredentials) -> Tagged:
-    assert credentials.org_id is not None
-    if credentials.create_provider:
+def provider_arn(role: DeployRole) -> Tagged:
+    if role.create_provider:
         return ref("CircleCiOidcProvider")
     return sub(
-        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(credentials.org_id)}"
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(role.org_id)}"
     )
 
 
-def role_trust(account: AccountPlan) -> dict:
-    """Only CircleCI tokens of this organization and project (and branch) may assume the role."""
-    credentials = account.credentials
-    assert (
-        isinstance(credentials, OidcCredentials) and credentials.org_id and credentials.project_id
-    )
-    issuer = oidc_issuer(credentials.org_id)
-    branch = account.branch if credentials.branch_only else None
+def role_trust(role: DeployRole) -> dict:
+    """Only CircleCI tokens of this organization and project, for the refs that deliver here."""
     return policy(
         {
             "Effect": "Allow",
-            "Principal": {"Federated": provider_arn(credentials)},
+            "Principal": {"Federated": provider_arn(role)},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {f"{issuer}:aud": credentials.org_id},
-                "StringLike": {
-                    f"{issuer}:sub": oidc_subject(
-                        credentials.org_id, credentials.project_id, branch
-                    )
-                },
-            },
+            "Condition": trust_condition(role.org_id, role.trust),
         }
     )
 
 
-def deploy_role(delivery: DeliveryPlan, account: AccountPlan) -> dict:
-    credentials = account.credentials
-    assert isinstance(credentials, OidcCredentials)
-    path, name = role_name(credentials.role_arn)
+def deploy_role(delivery: DeliveryPlan, account: AccountPlan, role: DeployRole) -> dict:
+    path, name = role_name(role.role_arn)
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -202,7 +185,7 @@ def deploy_role(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Path": path,
             "Description": f"CircleCI delivery job of {account.name}: pushes the images to ECR",
             "MaxSessionDuration": 3600,
-            "AssumeRolePolicyDocument": role_trust(account),
+            "AssumeRolePolicyDocument": role_trust(role),
             "Policies": [
                 {"PolicyName": "push-images", "PolicyDocument": policy(*push_statements(delivery))}
             ],
@@ -233,8 +216,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             ]
         }
     }
-    if isinstance(account.credentials, OidcCredentials):
-        owner = role_account(account.credentials.role_arn)
+    owner = account.parts.role_account
+    if owner is not None:
         rules["RoleAccount"] = {
             "Assertions": [
                 {
@@ -274,12 +257,11 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
         ids[image.repository]: repository(image.repository, account.deploy_tag)
         for image in delivery.images
     }
-    credentials = account.credentials
-    if wants_role(account):
-        assert isinstance(credentials, OidcCredentials)
-        if credentials.create_provider:
-            resources["CircleCiOidcProvider"] = oidc_provider(credentials)
-        resources["DeployRole"] = deploy_role(delivery, account)
+    role = account.parts.bootstrap
+    if isinstance(role, DeployRole):
+        if role.create_provider:
+            resources["CircleCiOidcProvider"] = oidc_provider(role)
+        resources["DeployRole"] = deploy_role(delivery, account, role)
     else:
         resources["DeliveryPolicy"] = delivery_policy(delivery, account)
     return {
@@ -293,18 +275,26 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
 
 
 def notes(account: AccountPlan) -> list[str]:
-    """Header lines that tell the reader what this stack leaves to them."""
-    credentials = account.credentials
-    if isinstance(credentials, OidcCredentials):
-        if credentials.org_id is None:
-            return [
-                "No OIDC role: add credentials.org_id and credentials.project_id to the "
-                "profile to create",
-                f"it here; until then attach DeliveryPolicy to {credentials.role_arn}.",
+    """Header lines that tell the reader what this stack leaves to them, and where its trust is
+    wider than the refs that deliver to the account."""
+    bootstrap = account.parts.bootstrap
+    match bootstrap:
+        case AttachPolicy():
+            return list(bootstrap.notes)
+        case DeployRole():
+            lines = [
+                f"The deploy role trusts more than the filters: {why}."
+                for why in bootstrap.trust.wider
             ]
-        if not credentials.create_provider:
-            return [
-                f"Uses the account's existing OIDC provider for {oidc_issuer(credentials.org_id)}."
-            ]
-        return []
-    return ["Attach the DeliveryPolicy output to the IAM user whose keys the delivery job uses."]
+            length = trust_policy_length(bootstrap.org_id, bootstrap.trust)
+            if length > TRUST_POLICY_QUOTA:
+                lines.append(
+                    f"The trust policy has {length} characters, over IAM's default quota of "
+                    f"{TRUST_POLICY_QUOTA}: raise 'Role trust policy length' before deploying."
+                )
+            if not bootstrap.create_provider:
+                issuer = oidc_issuer(bootstrap.org_id)
+                lines.append(f"Uses the account's existing OIDC provider for {issuer}.")
+            return lines
+        case _:
+            assert_never(bootstrap)

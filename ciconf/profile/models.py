@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -67,6 +68,15 @@ from ciconf.profile.grammar import (
     Text,
     Timeout,
     check_container_image,
+)
+from ciconf.profile.jobvars import check_project_variable
+from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.trust import (
+    TRUST_POLICY_MAX,
+    OidcTrust,
+    compile_trust,
+    trust_policy_length,
+    unsafe_globs,
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
@@ -535,13 +545,17 @@ class Delivery(Model):
         return self
 
 
+# a project variable the delivery job's environment names; never one ciconf writes itself
+ProjectVariable = Annotated[EnvName, AfterValidator(check_project_variable)]
+
+
 class EnvIndirection(Model):
     """The seed's way: the job environment names project variables, resolved with eval."""
 
     mode: Literal["env-indirection"]
-    account_id_var: EnvName
-    access_key_var: EnvName
-    secret_key_var: EnvName
+    account_id_var: ProjectVariable
+    access_key_var: ProjectVariable
+    secret_key_var: ProjectVariable
 
 
 class ContextCredentials(Model):
@@ -549,6 +563,25 @@ class ContextCredentials(Model):
 
     mode: Literal["context"]
     context: ContextName
+
+
+VCS_ORIGIN_PATTERN = r"[a-z0-9][a-z0-9.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){1,4}"
+
+
+def _vcs_origin(value: str) -> str:
+    if not re.fullmatch(VCS_ORIGIN_PATTERN, value):
+        raise ValueError(
+            "expected a repository as CircleCI's OIDC token names it, like "
+            f"github.com/acme/billing (host and path, no scheme), got {shown(value)}"
+        )
+    return value
+
+
+VcsOrigin = Annotated[
+    str,
+    AfterValidator(_vcs_origin),
+    WithJsonSchema({"type": "string", "pattern": f"^(?:{VCS_ORIGIN_PATTERN})$"}),
+]
 
 
 def _circleci_id(value: str) -> str:
@@ -585,6 +618,22 @@ class OidcCredentials(Model):
     create_provider: bool = Field(
         True, description="Create the account's CircleCI OIDC provider (false: it exists already)"
     )
+    vcs_origin: VcsOrigin | None = Field(
+        None,
+        description="The repository as CircleCI's token names it (vcs-origin), e.g. "
+        "github.com/acme/billing: the trust then accepts tokens of this repository only",
+    )
+    wider_trust: bool = Field(
+        False,
+        description="Accept a trust wider than the delivery filters where a /regex/ filter has no "
+        "IAM pattern with a literal start (docs/cloudformation.md)",
+    )
+
+    def trust(self, delivers: Refs) -> OidcTrust:
+        """The deploy role's trust for the refs that deliver (every ref with branch_only: false)."""
+        assert self.org_id is not None and self.project_id is not None
+        refs = delivers if self.branch_only else None
+        return compile_trust(self.org_id, self.project_id, self.vcs_origin, refs)
 
     @model_validator(mode="after")
     def _both_ids(self) -> OidcCredentials:
@@ -859,6 +908,8 @@ class WorkflowNode:
     branches: tuple[str, ...]  # its own branch filters ("" = none)
     tags: tuple[str, ...]
     loc: tuple  # where the job is declared in the profile
+    branch_locs: tuple[tuple, ...] = ()  # where each of `branches` is written
+    tag_locs: tuple[tuple, ...] = ()  # where each of `tags` is written
 
 
 class Profile(Model):
@@ -892,7 +943,15 @@ class Profile(Model):
 
     def workflow_nodes(self) -> list[WorkflowNode]:
         nodes = [
-            WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+            WorkflowNode(
+                name,
+                "test",
+                (),
+                tuple(job.branches),
+                (),
+                self._test_loc(name),
+                branch_locs=_each((*self._test_loc(name), "branches"), job.branches),
+            )
             for name, job in self.test_jobs.items()
         ]
         gating: tuple[tuple[str, tuple], ...] = tuple(
@@ -901,6 +960,12 @@ class Profile(Model):
         for index, account in enumerate(self.accounts):
             here: tuple = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
+            written = _Written(
+                ((*here, "branch"),)
+                if account.branch is not None
+                else _each((*here, "branches"), account.branches),
+                _each((*here, "tags"), account.tags),
+            )
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
@@ -916,7 +981,15 @@ class Profile(Model):
                     else (*here, "approval")
                 )
                 nodes.append(
-                    WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc)
+                    WorkflowNode(
+                        approval.name,
+                        "approval",
+                        previous + refs,
+                        *triggers,
+                        loc,
+                        branch_locs=written.branch_locs,
+                        tag_locs=written.tag_locs,
+                    )
                 )
                 previous = ((approval.name, ()),)
             refs = tuple((name, (*here, "requires", i)) for i, name in enumerate(account.requires))
@@ -927,10 +1000,15 @@ class Profile(Model):
                     previous + refs + self._promote_edge(index),
                     *triggers,
                     here,
+                    branch_locs=written.branch_locs,
+                    tag_locs=written.tag_locs,
                 )
             )
         for name, job in self.jobs.items():
             here = ("jobs", name)
+            written = _Written(
+                _each((*here, "branches"), job.branches), _each((*here, "tags"), job.tags)
+            )
             refs = tuple(
                 (required, (*here, "requires", i)) for i, required in enumerate(job.requires)
             )
@@ -943,11 +1021,22 @@ class Profile(Model):
                         tuple(job.branches),
                         tuple(job.tags),
                         (*here, "approval"),
+                        branch_locs=written.branch_locs,
+                        tag_locs=written.tag_locs,
                     )
                 )
                 refs = ((hold_job_name(name), ()),)
             nodes.append(
-                WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here)
+                WorkflowNode(
+                    name,
+                    "custom",
+                    refs,
+                    tuple(job.branches),
+                    tuple(job.tags),
+                    here,
+                    branch_locs=written.branch_locs,
+                    tag_locs=written.tag_locs,
+                )
             )
         return nodes
 
@@ -994,7 +1083,31 @@ class Profile(Model):
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
+        self._trusts_are_narrow(nodes)
         return self
+
+    def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
+        """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose
+        tightest IAM pattern starts with a wildcard (names of any beginning) needs consent."""
+        refs = job_refs(nodes)
+        for index, account in enumerate(self.accounts):
+            credentials = account.credentials
+            if not isinstance(credentials, OidcCredentials) or credentials.org_id is None:
+                continue  # no role of ciconf's making
+            delivers = refs[delivery_job_name(account.name)]
+            _trust_fits(index, credentials, delivers)
+            if not credentials.branch_only or credentials.wider_trust:
+                continue  # the account accepts a wider trust
+            for glob in unsafe_globs(delivers):
+                _fail(
+                    glob.source.loc or ("accounts", index),
+                    f"{glob.source.value} has no IAM pattern with a literal start: the tightest, "
+                    f"{glob.glob}, would let the deploy role of {account.name!r} trust {glob.kind} "
+                    f"pushes of any name; write names or a /pattern/ with a literal start (like "
+                    f"/^release\\/.*/), or set accounts[{index}].credentials.wider_trust: true "
+                    "(docs/cloudformation.md)",
+                    glob.source.value,
+                )
 
     def _names_unique(self, nodes: list[WorkflowNode]) -> None:
         taken = {merge_job_name(name) for name in self.test_jobs}
@@ -1124,6 +1237,34 @@ class Profile(Model):
                     "tag; choose another"
                 )
         return accounts
+
+
+def _trust_fits(index: int, credentials: OidcCredentials, delivers: Refs) -> None:
+    """The deploy role's trust policy fits IAM's maximum length (one `sub` per filter item)."""
+    assert credentials.org_id is not None
+    trust = credentials.trust(delivers)
+    length = trust_policy_length(credentials.org_id, trust)
+    if length > TRUST_POLICY_MAX:
+        _fail(
+            ("accounts", index),
+            f"the deploy role's trust policy would have {length} characters, over IAM's maximum "
+            f"of {TRUST_POLICY_MAX} ({len(trust.subjects)} sub patterns, one per branch and tag "
+            "filter item): deliver from fewer items, or join them in one /pattern/",
+            None,
+        )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Where a job's branch and tag filter items are written in the profile."""
+
+    branch_locs: tuple[tuple, ...]
+    tag_locs: tuple[tuple, ...]
+
+
+def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
+    """The location of each item of the list at `loc`."""
+    return tuple((*loc, index) for index in range(len(items)))
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:

@@ -13,16 +13,22 @@ from collections.abc import Iterable
 
 from ciconf.profile.derive import COMMIT_SHA_VAR, DeliveryPlan, ImagePlan, registry_host
 
-_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
+# Job environment variable names shared by the delivery job definition, its steps and the profile
+# check that refuses project variables of the same name.
+from ciconf.profile.jobvars import (  # noqa: F401 - re-exported for the job definition
+    ACCESS_KEY_VAR,
+    ACCOUNT_ID_VAR,
+    DEPLOY_TAG_VAR,
+    IMAGE_TAG_VAR,
+    OIDC_TOKEN_VAR,
+    ROLE_ARN_VAR,
+    ROLE_SESSION_NAME_VAR,
+    SECRET_KEY_VAR,
+    SOURCE_ACCOUNT_ID_VAR,
+    WEB_IDENTITY_TOKEN_FILE_VAR,
+)
 
-# Job environment variable names shared by the delivery job definition and its steps.
-ACCOUNT_ID_VAR = "AWS_ACCOUNT_ID"
-ACCESS_KEY_VAR = "AWS_ACCESS_KEY"
-SECRET_KEY_VAR = "AWS_SECRET_KEY"
-ROLE_ARN_VAR = "AWS_ROLE_ARN"
-DEPLOY_TAG_VAR = "DEPLOY_TAG"
-IMAGE_TAG_VAR = "IMAGE_TAG"
-OIDC_TOKEN_VAR = "CIRCLE_OIDC_TOKEN_V2"
+_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
 
 
 def literal(value: str) -> str:
@@ -105,8 +111,8 @@ def credentials_oidc() -> str:
         f"printf '%s' \"${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}\""
         ' > "${token_file}"',
         "{",
-        '  echo "export AWS_WEB_IDENTITY_TOKEN_FILE=${token_file}"',
-        '  echo "export AWS_ROLE_SESSION_NAME=circleci-${CIRCLE_BUILD_NUM:-0}"',
+        f'  echo "export {WEB_IDENTITY_TOKEN_FILE_VAR}=${{token_file}}"',
+        f'  echo "export {ROLE_SESSION_NAME_VAR}=circleci-${{CIRCLE_BUILD_NUM:-0}}"',
         '} >> "${BASH_ENV}"',
     )
 
@@ -174,8 +180,6 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
 
 # --- profile-written commands and test splitting
 # ---------------------------------------------------
-
-SOURCE_ACCOUNT_ID_VAR = "SOURCE_ACCOUNT_ID"
 
 
 def user_command(command: str) -> str:
