@@ -161,3 +161,13 @@ def test_a_hung_match_is_undecided_within_its_budget():
             budget.full_match("^(a|aa)+$", "a" * 60 + "b")
     with pytest.raises(Undecided, match="is used up"):
         budget.full_match("a", "a")
+
+
+def test_profile_filter_patterns_are_checked_with_java_syntax():
+    from ciconf.profile.grammar import check_branch_filter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_branch_filter("/[a-z&&[^x]]+/") == "/[a-z&&[^x]]+/"  # Java: fine
+    with pytest.raises(ValueError, match="not a valid regular expression in Java's syntax"):
+        check_branch_filter("/a{,2}/")  # Python reads {0,2}; Java refuses it
