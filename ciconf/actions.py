@@ -119,8 +119,19 @@ def render(
     for file_target, _ in files[1:]:
         refuse_special(str(file_target))  # before anything is written
     written = [write_if_changed(str(file_target), text) for file_target, text in files]
+    note_s3_deploys(files[1:])
     remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
     return DRIFT if any(written) and exit_nonzero_on_change else OK
+
+
+def note_s3_deploys(stacks: list[tuple[str | None, str]]) -> None:
+    """Say which stacks `aws cloudformation deploy` takes only with --s3-bucket."""
+    from ciconf.cloudformation.quotas import deploy_note
+
+    for target, text in stacks:
+        note = deploy_note(target, text)
+        if note:
+            say(note)
 
 
 def write_if_changed(target: str, text: str) -> bool:
@@ -318,6 +329,7 @@ def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
             sys.stdout.write(text)
         else:
             write_if_changed(target, text)
+    note_s3_deploys(rendered)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         say(
             f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack "

@@ -115,6 +115,13 @@ def _same(problem: InputError) -> tuple:
     )
 
 
+def field_name(path: Sequence[str | int]) -> str:
+    """The field a document path names: ("accounts", 0, "name") -> accounts[0].name."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
+        "."
+    )
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     import difflib  # only needed once something is wrong; every command imports this module
