@@ -239,19 +239,26 @@ def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> boo
     return True
 
 
-# control characters of a committed file must not reach the terminal as escape sequences
+_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+# C0/C1 controls of a committed file shown as \xNN (as the diff always has); the rest of what
+# printable() escapes (bidi controls, U+2028/9) it escapes as \uXXXX
 _CONTROL = {
     code: f"\\x{code:02x}"
     for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
     if chr(code) not in "\t\n"
 }
-_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
-_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
 def _visible(line: str) -> str:
+    """Control characters, bidi controls and U+2028/9 of a committed file are shown escaped, never
+    sent to the terminal (escape sequences, lines that read differently); tabs stay."""
+    from ciconf.errors import printable
+
     body = line[:-1] if line.endswith("\n") else line
-    return body.translate(_CONTROL) + line[len(body) :]
+    return printable(body.translate(_CONTROL), keep="\t") + line[len(body) :]
 
 
 def use_color(choice: str, stream: TextIO) -> bool:

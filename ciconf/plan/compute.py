@@ -6,12 +6,14 @@ from typing import Any
 
 from ciconf.errors import shown
 from ciconf.plan import choices
+from ciconf.plan.caps import Caps
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
-from ciconf.plan.groups import MAX_GROUP_JOBS, Scope, join
+from ciconf.plan.groups import Scope, join
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
+from ciconf.plan.regex import new_budget
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
 from ciconf.plan.where import Where
 from ciconf.yamlkit.load import Document
@@ -36,14 +38,17 @@ def plan_config(doc: Document, values: Values) -> Plan:
         raise Where(doc, ()).error(
             "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
         )
+    new_budget()  # every regex match of this plan shares one time budget
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
+    caps = Caps()
+    scope = Scope(_job_groups(doc), caps)
     if isinstance(workflows, dict):
         for name, workflow in workflows.items():
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
             where = Where(doc, ("workflows", name))
-            plans.append(_workflow(str(name), workflow, values, where, Scope(_job_groups(doc))))
+            plans.append(_workflow(str(name), workflow, values, where, scope))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
@@ -105,6 +110,10 @@ def _workflow(
         raise where.at("jobs").error("a workflow needs a list of jobs")
     nodes = _listed(entries, values, where.at("jobs"), scope)
     resolve(nodes)
+    scope.caps.add_edges(
+        sum(len(requirement.targets) for node in nodes for requirement in node.requires),
+        where.at("jobs"),
+    )
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
 
@@ -186,12 +195,7 @@ def _group(group: str, options: dict, values: Values, where: Where, scope: Scope
     if not isinstance(members, list) or not members:
         raise definition.at("jobs").error("a job group needs a non-empty list of jobs")
     options = _fill_pipeline(options, values)
-    nodes = _listed(members, values, definition.at("jobs"), inside)
-    if len(nodes) > MAX_GROUP_JOBS:
-        raise where.error(
-            f"job group {group!r} expands to {len(nodes)} jobs; ciconf plans at most "
-            f"{MAX_GROUP_JOBS} per group"
-        )
+    nodes = _listed(members, values, definition.at("jobs"), inside)  # counted by scope.caps
     requires = _requires(options.get("requires"), where.at("requires"))
     return join(group, nodes, _own(options, values, where), requires)
 
@@ -214,7 +218,9 @@ def _nodes(entry: Any, values: Values, where: Where, scope: Scope) -> list[Node]
     if job in scope.groups:
         return _group(job, options, values, where, scope)
     nodes = []
-    for instance in expand(job, _fill_pipeline(options, values), where):
+    instances = expand(job, _fill_pipeline(options, values), where)
+    scope.caps.add_jobs(len(instances), where)
+    for instance in instances:
         opts = instance.options
         nodes.append(
             Node(

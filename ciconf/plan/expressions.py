@@ -161,7 +161,14 @@ _COMPARISONS = {"==", "!=", "starts-with"}
 MAX_EXPRESSION = 4000
 
 
+MAX_NESTING = 50  # parentheses and `not`s inside each other; the parser recurses once per level
+
+
 class _NotUnderstood(Exception):
+    pass
+
+
+class _TooDeep(Exception):
     pass
 
 
@@ -226,6 +233,12 @@ class _Parser:
         self.tokens = tokens
         self.position = 0
         self.values = values
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _TooDeep
 
     def peek(self) -> str | None:
         return self.tokens[self.position][0] if self.position < len(self.tokens) else None
@@ -268,7 +281,10 @@ class _Parser:
     def unary(self) -> Any:
         if self.peek() == "not":
             self.take()
-            return not truthy(self.unary())
+            self.deeper()
+            result = not truthy(self.unary())
+            self.depth -= 1
+            return result
         return self.comparison()
 
     def comparison(self) -> Any:
@@ -292,7 +308,9 @@ class _Parser:
     def atom(self) -> Any:
         kind, value = self.take()
         if kind == "(":
+            self.deeper()
             result = _try(self.or_expr)
+            self.depth -= 1
             if self.take()[0] != ")":
                 raise _NotUnderstood("a missing ')'")
             if isinstance(result, Unknown):
@@ -326,3 +344,8 @@ def evaluate_expression(text: str, values: Values, where: Where) -> bool:
         return truthy(_Parser(_tokens(text), values).parse())
     except _NotUnderstood as problem:
         raise Unknown([], f"expression not understood by ciconf ({problem})") from None
+    except _TooDeep:
+        raise where.error(
+            f"the filter expression nests parentheses or `not` deeper than {MAX_NESTING} levels, "
+            "the limit of ciconf plan"
+        ) from None

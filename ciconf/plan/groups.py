@@ -18,20 +18,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ciconf.plan.caps import Caps
 from ciconf.plan.filters import Decision
 from ciconf.plan.graph import Node
 from ciconf.plan.model import Requirement
 from ciconf.plan.where import Where
 
 MAX_NESTING = 20  # a group listing a group listing ...; deeper (or circular) is bad input
-MAX_GROUP_JOBS = 10_000  # jobs one group expands to (groups listing groups twice double each time)
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The config's job groups (where each is defined), and the groups being expanded."""
+    """The config's job groups (where each is defined), the plan's caps (ciconf.plan.caps: a
+    group listing a group twice, and so on, doubles each time) and the groups being expanded."""
 
     groups: dict[str, Where]
+    caps: Caps
     within: tuple[str, ...] = ()
 
     def entering(self, group: str, where: Where) -> Scope:
@@ -40,7 +42,7 @@ class Scope:
             raise where.error(
                 f"job group {group!r} contains itself (through {' -> '.join(self.within)})"
             )
-        return Scope(self.groups, (*self.within, group))
+        return Scope(self.groups, self.caps, (*self.within, group))
 
 
 def join(group: str, nodes: list[Node], own: Decision, requires: list[Requirement]) -> list[Node]:

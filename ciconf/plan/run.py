@@ -74,7 +74,9 @@ def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
 
 def format_plan(plan: Plan, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
+        # non-printable characters (controls, bidi, U+2028/9) can only be inside strings: \u-escaped
+        return text if text.replace("\n", "").isprintable() else _json_escaped(text)
     if fmt == "mermaid":
         from ciconf.plan.mermaid import format_mermaid
 
@@ -82,6 +84,12 @@ def format_plan(plan: Plan, fmt: str) -> str:
     from ciconf.plan.text import format_text
 
     return format_text(plan)
+
+
+def _json_escaped(text: str) -> str:
+    return "".join(
+        char if char.isprintable() or char == "\n" else json.dumps(char)[1:-1] for char in text
+    )
 
 
 def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
@@ -105,6 +113,11 @@ def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue
             )
         plan = build_plan(profile, config, branch, tag, params, schedule=schedule, api=api)
         output = format_plan(plan, fmt)
+        from ciconf.plan.caps import output_problem
+
+        problem = output_problem(len(output))
+        if problem:
+            raise InputError(config or profile or DEFAULT_PROFILE, problem)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)
         return INPUT_ERROR
