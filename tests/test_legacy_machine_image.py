@@ -1,5 +1,5 @@
 """Older dated machine-image tags (`ubuntu-2004:202107-02`): accepted in a profile, rendered as
-written, and noted by `ciconf lint` (CC304) in the profile and in any config.
+written, and noted by `ciconf lint` (CC307) in the profile and in any config.
 
 CircleCI's tags: https://circleci.com/docs/guides/execution-managed/linux-vm-support-policy/
 (current, edge, default, <year>.<month>.<patch>); the older YYYYMM-NN tags are deprecated and
@@ -44,14 +44,14 @@ def test_lint_notes_the_old_tag_in_the_profile_and_in_the_config(tmp_path):
     profile.write_text(PROFILE.format(image="ubuntu-2004:202107-02"))
     done = run_ciconf("lint", "--profile", profile, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
-    assert "p.yaml:4:12: CC304 machine image ubuntu-2004:202107-02 uses an older dated tag" in (
+    assert "p.yaml:4:12: CC307 machine image ubuntu-2004:202107-02 uses an older dated tag" in (
         done.stdout
     )
     assert "use ubuntu-2004:current" in done.stdout
     config = tmp_path / "config.yml"
     config.write_text(render_config(parse_profile(profile.read_text(), "p.yaml"), "p.yaml"))
     done = run_ciconf("lint", config, cwd=tmp_path)
-    assert done.returncode == 1 and done.stdout.count("CC304") == 1, done.stdout
+    assert done.returncode == 1 and done.stdout.count("CC307") == 1, done.stdout
 
 
 def test_current_and_new_dated_tags_are_not_noted(tmp_path):

@@ -287,7 +287,7 @@ Text = Annotated[str, AfterValidator(_no_nul_value)]
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
 
 # CircleCI machine images ("ubuntu-2204:current", "android:2024.01.1", "linux-cuda-12:default"),
-# and the older dated tags ("ubuntu-2004:202107-02"), which `ciconf lint` notes (CC304)
+# and the older dated tags ("ubuntu-2004:202107-02"), which `ciconf lint` notes (CC307)
 MACHINE_IMAGE_PATTERN = (
     r"(?:ubuntu-[0-9]{4}|android|linux-cuda-[0-9]{2}|windows-server-[0-9]{4}-gui|default)"
     r"(?::(?:current|edge|default|[0-9]{4}\.[0-9]{2}\.[0-9]+|" + LEGACY_MACHINE_TAG + r"))?"
@@ -401,14 +401,21 @@ REF_FILTER_PATTERN = r"/.{1,198}/|[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}"
 
 
 def _regex_problem(value: str) -> str | None:
-    """Compile the user's own pattern once, bounded, to report a syntax error at its line."""
+    """Check the user's own pattern once, as CircleCI reads it (Java's syntax, ciconf.javaregex),
+    to report a syntax error at its line; Java syntax ciconf does not translate is accepted."""
+    from ciconf.javaregex import MAX_DEPTH, JavaSyntaxError, TooDeep, Undecided, compile_java
+
     body = value[1:-1]
-    try:
-        re.compile(body)
-    except re.error as error:
-        return f"{shown(value)} is not a valid regular expression ({error.msg})"
     if "\n" in body:
         return "a filter pattern is one line"
+    try:
+        compile_java(body)
+    except JavaSyntaxError as error:
+        return f"{shown(value)} is not a valid regular expression in Java's syntax ({error})"
+    except TooDeep:
+        return f"{shown(value)} nests groups or classes deeper than {MAX_DEPTH} levels"
+    except Undecided:
+        pass
     return None
 
 

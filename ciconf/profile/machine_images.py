@@ -1,4 +1,4 @@
-"""CircleCI machine-image tag forms, shared by the profile grammar and `ciconf lint` (CC304).
+"""CircleCI machine-image tag forms, shared by the profile grammar and `ciconf lint` (CC307).
 
 Kept free of pydantic so that linting a config does not import the profile models.
 """

@@ -1,4 +1,4 @@
-"""CC304: a machine image pinned to an older dated tag (`ubuntu-2004:202107-02`).
+"""CC307: a machine image pinned to an older dated tag (`ubuntu-2004:202107-02`).
 
 CircleCI tags Linux VM images `current`, `edge`, `default` or by date as `<year>.<month>.<patch>`
 (https://circleci.com/docs/guides/execution-managed/linux-vm-support-policy/); the older
@@ -18,7 +18,7 @@ from ciconf.lint.findings import Finding
 from ciconf.lint.rule import CONFIG, PROFILE, Rule
 from ciconf.profile.machine_images import LEGACY_MACHINE_TAG
 
-ID = "CC304"
+ID = "CC307"
 LEGACY = re.compile(r"[a-z0-9-]+:" + LEGACY_MACHINE_TAG)
 
 
