@@ -130,6 +130,9 @@ def render(
         help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
     ),
     stacks_dir: Path = _stacks_dir_option(),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a config that ciconf did not generate (a hand-written one)."
+    ),
 ) -> None:
     """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (atomically;
     files already up to date are left untouched). --stdout prints the config only."""

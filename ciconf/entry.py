@@ -155,6 +155,15 @@ SPEC: dict[str, dict[str, Any]] = {
                 "default": "cloudformation",
                 "choices": None,
             },
+            {
+                "name": "force",
+                "kind": "flag",
+                "opts": ["--force"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
         ],
     },
     "schema": {
