@@ -251,3 +251,9 @@ def promote_deploy_tags(delivery: DeliveryPlan) -> str:
         return lines(head, comment, f"repository={literal(source)}", retag)
     names = " ".join(literal(image.repository) for image in order)
     return lines(head, comment, f"for repository in {names}; do", f"  {retag}", "done")
+
+
+def php_extension_check(extension: str) -> str:
+    """Fail early when the image lacks a PHP extension (cimg/php ships the common ones, where the
+    old circleci/php images compiled them with docker-php-ext-install)."""
+    return f"php -m | grep -qix {literal(extension)}"
