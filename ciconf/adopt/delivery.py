@@ -12,7 +12,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-REGISTRY = re.compile(r"^(?P<account>\S+?)\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.amazonaws\.com/(?P<repository>[a-z0-9][a-z0-9._/-]*):(?P<tag>\S+)$")
+REGISTRY = re.compile(
+    r"^(?P<account>\S+?)\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.amazonaws\.com/(?P<repository>[a-z0-9][a-z0-9._/-]*):(?P<tag>\S+)$"
+)
 SHA_CUT = re.compile(r"CIRCLE_SHA1\}?\s*\|\s*cut\s+-c\s*1-([0-9]{1,2})|CIRCLE_SHA1:0:([0-9]{1,2})")
 CREDENTIAL_LINE = re.compile(
     r"^(?:sudo\s+)?(?:pip3?\s+install\s+(?:--upgrade\s+)?awscli|apt-get\s+.*awscli|aws\s+configure\s+set\s+\S+\s+.*)$"
@@ -37,7 +39,11 @@ EVAL_ECHO = re.compile(r"\$\(eval echo \$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\)")
 def _lines(command: str) -> list[str]:
     # `$(eval echo $AWS_ACCOUNT_ID)` (the seed's indirection) reads as one word
     joined = EVAL_ECHO.sub(lambda m: "${" + m.group(1) + "}", re.sub(r"\\\n\s*", " ", command))
-    return [line.strip() for line in joined.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def _build(line: str) -> dict | None:
@@ -78,15 +84,21 @@ def recognise(body: dict, steps: list) -> Found | None:
     logged_in = False
     credentials: dict | None = None
     for item in steps:
-        if item in ("checkout", "setup_remote_docker") or (isinstance(item, dict) and "setup_remote_docker" in item):
+        if item in ("checkout", "setup_remote_docker") or (
+            isinstance(item, dict) and "setup_remote_docker" in item
+        ):
             continue
         if isinstance(item, dict) and item.get("orb") in OIDC_SETUP:
-            role = (item.get("parameters") or {}).get("role_arn") or (item.get("parameters") or {}).get("role-arn")
+            role = (item.get("parameters") or {}).get("role_arn") or (
+                item.get("parameters") or {}
+            ).get("role-arn")
             if not isinstance(role, str) or not role.startswith("arn:aws"):
                 return None
             credentials = {"mode": "oidc", "role_arn": role}
             continue
-        if not (isinstance(item, dict) and "run" in item and set(item["run"]) <= {"command", "name"}):
+        if not (
+            isinstance(item, dict) and "run" in item and set(item["run"]) <= {"command", "name"}
+        ):
             return None
         for line in _lines(str(item["run"]["command"])):
             cut = SHA_CUT.search(line)
@@ -139,5 +151,3 @@ def account_name(job: str) -> str:
 def same(found: list[Found]) -> bool:
     first = found[0]
     return all(f.region == first.region and f.images == first.images for f in found)
-
-

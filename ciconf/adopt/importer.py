@@ -14,17 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ciconf.adopt import delivery as ecr
-from ciconf.adopt import refs, steps, tests_jobs
+from pydantic import ValidationError
+
+from ciconf.adopt import refs, steps, tests_jobs, validate
 from ciconf.adopt.report import Report
 from ciconf.adopt.resolve import ENTRY_KEYS, Job, Resolver
 from ciconf.errors import InputError
 from ciconf.plan.matrix import expand
 from ciconf.plan.values import render_scalar
 from ciconf.plan.where import Where
+from ciconf.profile.models import CustomJob, TestJob
 from ciconf.yamlkit.load import Document
 
+PLACEHOLDER = "placeholder-test"
 JOB_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-ORB_REF = re.compile(r"([a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63})@([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?")
+ORB_REF = re.compile(
+    r"([a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63})@([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?"
+)
 
 
 @dataclass
@@ -51,10 +57,14 @@ class Imported:
 def import_document(doc: Document, project: str) -> Imported:
     data = doc.data
     if not isinstance(data, dict):
-        raise Where(doc, ()).error("a CircleCI config is a mapping", expected="version:, jobs:, workflows:")
+        raise Where(doc, ()).error(
+            "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
+        )
     report = Report(source=doc.source, version=str(data.get("version", "")))
     if report.version in ("2", "2.0"):
-        report.modernised.append(f"version: {report.version} -> 2.1 (CircleCI no longer runs 2.0 configs)")
+        report.modernised.append(
+            f"version: {report.version} -> 2.1 (CircleCI no longer runs 2.0 configs)"
+        )
     resolver = Resolver(data, doc.source)
     nodes = _nodes(doc, data, resolver, report)
     _classify(nodes, report, data)
@@ -97,7 +107,9 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
         if isinstance(spec, dict):
             for key in ("when", "unless", "triggers"):
                 if key in spec:
-                    report.lost.append(f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)")
+                    report.lost.append(
+                        f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)"
+                    )
         local: dict[str, list[str]] = {}
         pending: list[tuple[Node, list[str]]] = []
         for index, entry in enumerate(entries):
@@ -109,7 +121,10 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
                 opts = instance.options
                 resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
                 node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
-                requires = [render_scalar(next(iter(r)) if isinstance(r, dict) else r) for r in opts.get("requires") or []]
+                requires = [
+                    render_scalar(next(iter(r)) if isinstance(r, dict) else r)
+                    for r in opts.get("requires") or []
+                ]
                 local.setdefault(instance.name, []).append(node.name)
                 if instance.group and instance.group != instance.name:
                     local.setdefault(instance.group, []).append(node.name)
@@ -141,7 +156,11 @@ def _same(a: Node, b: Node) -> bool:
         a.requires == b.requires
         and all(a.options.get(k) == b.options.get(k) for k in keys)
         and (a.job is None) == (b.job is None)
-        and (a.job is None or (a.job.body, a.job.steps, a.job.parameters) == (b.job.body, b.job.steps, b.job.parameters))  # type: ignore[union-attr]
+        and (
+            a.job is None
+            or (a.job.body, a.job.steps, a.job.parameters)
+            == (b.job.body, b.job.steps, b.job.parameters)
+        )  # type: ignore[union-attr]
     )
 
 
@@ -169,7 +188,9 @@ def _entry(entry: Any, where: Where) -> tuple[str, dict]:
     if isinstance(entry, dict) and len(entry) == 1:
         job, options = next(iter(entry.items()))
         return str(job), options if isinstance(options, dict) else {}
-    raise where.error("a workflow job is a name or a one-key mapping", expected="- build or - build: {...}")
+    raise where.error(
+        "a workflow job is a name or a one-key mapping", expected="- build or - build: {...}"
+    )
 
 
 # --- what each job becomes ------------------------------------------------------------------------
@@ -182,7 +203,7 @@ def _classify(nodes: list[Node], report: Report, data: dict) -> None:
             node.kind = "approval"
             continue
         notes = steps.Notes(modernised=[], lost=list(node.job.notes))
-        node.fields = _custom(node, notes)
+        node.fields = validate.fit(CustomJob, _custom(node, notes), notes, node.name)
         _note(report, node, notes)
     _deliveries(nodes, report)
     _tests(nodes, by_name, report)
@@ -200,7 +221,9 @@ def _notes(report: Report, live: list[Node]) -> None:
     for node in live:
         if node.kind not in ("test", "custom"):
             continue
-        report.modernised += [f"{node.name}: {text}" for text in dict.fromkeys(node.notes.modernised)]
+        report.modernised += [
+            f"{node.name}: {text}" for text in dict.fromkeys(node.notes.modernised)
+        ]
         report.lost += [f"{node.name}: {text}" for text in dict.fromkeys(node.notes.lost)]
 
 
@@ -211,7 +234,9 @@ def _custom(node: Node, notes: steps.Notes) -> dict:
     if job.orb_job:
         fields["orb_job"] = job.definition
         if job.parameters:
-            fields["parameters"] = steps.orb_parameters(job.parameters, notes, f"orb job {job.definition}")
+            fields["parameters"] = steps.orb_parameters(
+                job.parameters, notes, f"orb job {job.definition}"
+            )
         return fields
     fields.update(steps.executor(job.body, notes))
     converted = [steps.step(item, notes) for item in job.steps]
@@ -237,7 +262,11 @@ def _deliveries(nodes: list[Node], report: Report) -> None:
             if not contexts:
                 continue
             hit.credentials["context"] = contexts[0]
-        if hit.credentials is None or refs.as_profile_list((node.options.get("filters") or {}).get("branches")) is None and not (node.options.get("filters") or {}).get("tags"):
+        if (
+            hit.credentials is None
+            or refs.as_profile_list((node.options.get("filters") or {}).get("branches")) is None
+            and not (node.options.get("filters") or {}).get("tags")
+        ):
             continue
         found.append((node, hit))
     if not found or not ecr.same([hit for _, hit in found]):
@@ -246,12 +275,14 @@ def _deliveries(nodes: list[Node], report: Report) -> None:
     for node, hit in found:
         name = ecr.account_name(node.name)
         while name in taken:
-            name = (name[:18] + "_2")
+            name = name[:18] + "_2"
         taken.add(name)
         node.kind = "delivery"
         node.fields = {"account": name, "found": hit}
         node.name = f"delivery_{name}"
-        report.mapped.append(f"{node.originals[0][1]}: ECR delivery -> accounts[{name}] (ciconf writes the login, builds and pushes)")
+        report.mapped.append(
+            f"{node.originals[0][1]}: ECR delivery -> accounts[{name}] (ciconf writes the login, builds and pushes)"
+        )
 
 
 def _contexts(value: Any) -> list[str]:
@@ -268,13 +299,17 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         filters = node.options.get("filters") or {}
         if tests_jobs.starts_with_merge(node.fields.get("steps", [])):
             continue  # a merge test, matched with its test job below
-        if not isinstance(filters, dict) or (filters.get("tags") and not refs.ignores_every_tag(filters["tags"])):
+        if not isinstance(filters, dict) or (
+            filters.get("tags") and not refs.ignores_every_tag(filters["tags"])
+        ):
             continue
         branches = refs.as_profile_list(filters.get("branches"))
         if branches is None or node.options.get("context") or node.options.get("serial-group"):
             continue
         fields = node.fields
-        recognised = tests_jobs.recognise(fields["steps"], fields.get("environment", {}), steps.Notes())
+        recognised = tests_jobs.recognise(
+            fields["steps"], fields.get("environment", {}), steps.Notes()
+        )
         if recognised is None:
             continue
         notes = steps.Notes()
@@ -290,8 +325,18 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
             node.fields["gates_delivery"] = False
         elif branches:
             node.fields["gates_delivery"] = False
-        report.mapped.append(f"{node.originals[0][1]}: test job (image, cache, install, setup, command ... as fields)")
+        report.mapped.append(
+            f"{node.originals[0][1]}: test job (image, cache, install, setup, command ... as fields)"
+        )
     _merges(nodes, report)
+
+
+def _valid(model: Any, fields: dict) -> bool:
+    try:
+        model.model_validate(fields)
+    except ValidationError:
+        return False
+    return True
 
 
 def _merges(nodes: list[Node], report: Report) -> None:
@@ -306,17 +351,25 @@ def _merges(nodes: list[Node], report: Report) -> None:
             continue
         if branches is not None and (not isinstance(branches, dict) or "only" in branches):
             continue
-        ignore = [str(x) for x in (branches or {}).get("ignore") or []] if isinstance(branches, dict) else []
+        ignore = (
+            [str(x) for x in (branches or {}).get("ignore") or []]
+            if isinstance(branches, dict)
+            else []
+        )
         if any(refs.is_regex(x) for x in ignore):
             continue
         for test in tests.values():
-            base = tests_jobs.merge_base(node.fields.get("steps", []), test.job.steps and _profile_steps(test))  # type: ignore[union-attr]
+            base = tests_jobs.merge_base(
+                node.fields.get("steps", []), test.job.steps and _profile_steps(test)
+            )  # type: ignore[union-attr]
             if base is None or test.fields.get("branches"):
                 continue
             node.kind = "merge"
             node.fields = {"base": base, "ignore_branches": ignore, "test": test.name}
             node.name = f"merge_{test.name}"
-            report.mapped.append(f"{node.originals[0][1]}: merge test of {test.name} -> merge_test (base {base})")
+            report.mapped.append(
+                f"{node.originals[0][1]}: merge test of {test.name} -> merge_test (base {base})"
+            )
             break
 
 
@@ -329,10 +382,18 @@ def _approvals(nodes: list[Node], by_name: dict[str, Node], report: Report) -> N
     for node in nodes:
         if node.kind != "approval":
             continue
-        dependents = [other for other in nodes if node.name in other.requires and other.kind in ("custom", "delivery")]
-        owner = next((d for d in dependents if d.kind == "delivery"), None) or next(iter(dependents), None)
+        dependents = [
+            other
+            for other in nodes
+            if node.name in other.requires and other.kind in ("custom", "delivery")
+        ]
+        owner = next((d for d in dependents if d.kind == "delivery"), None) or next(
+            iter(dependents), None
+        )
         if owner is None:
-            report.lost.append(f"{node.name}: an approval no job waits for (the profile places approvals in front of a job)")
+            report.lost.append(
+                f"{node.name}: an approval no job waits for (the profile places approvals in front of a job)"
+            )
             node.kind = "dropped"
             continue
         node.kind = "approval-of"
@@ -383,10 +444,22 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
     jobs = _custom_jobs(live, tests)
     if not tests:
         # a profile has at least one test job: the first custom job that needs nothing becomes it
-        first = next((n for n in live if n.kind == "custom" and not n.requires and "orb_job" not in n.fields and not n.fields.get("approval")), None)
+        first = next(
+            (
+                n
+                for n in live
+                if n.kind == "custom"
+                and not n.requires
+                and "orb_job" not in n.fields
+                and not n.fields.get("approval")
+            ),
+            None,
+        )
         if first is not None:
             profile["tests"] = {first.name: _as_test(jobs.pop(first.name))}
-            report.notes.append(f"{first.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)")
+            report.notes.append(
+                f"{first.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)"
+            )
     if jobs:
         profile["jobs"] = jobs
     deliveries = [n for n in live if n.kind == "delivery"]
@@ -396,7 +469,21 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
 
 
 def _as_test(job: dict) -> dict:
-    fields = {k: v for k, v in job.items() if k in ("image", "services", "environment", "resource_class", "machine", "working_directory", "parallelism", "branches")}
+    fields = {
+        k: v
+        for k, v in job.items()
+        if k
+        in (
+            "image",
+            "services",
+            "environment",
+            "resource_class",
+            "machine",
+            "working_directory",
+            "parallelism",
+            "branches",
+        )
+    }
     job_steps = list(job.get("steps", []))
     if job_steps and job_steps[0] == "checkout":
         job_steps = job_steps[1:]
@@ -424,10 +511,12 @@ def _custom_jobs(live: list[Node], tests: dict) -> dict:
         branches = refs.as_profile_list(filters.get("branches"))
         tags = refs.as_profile_list(filters.get("tags")) or []
         upstream_tags = any(on_tags.get(r) for r in node.requires)
-        on_tags[node.name] = bool(tags) or (not tags and branches == [] and upstream_tags and False)
-        if branches is None:
-            branches = [] if tags else ["/(?!)/"]
-        if branches == [] and (tags or upstream_tags):
+        on_tags[node.name] = bool(tags)
+        if branches is None:  # on no branch: tags only (the profile's tags without branches)
+            branches = [] if tags else [refs.NOTHING]
+        elif branches == [] and (tags or upstream_tags):
+            # a job without branch filters runs on every branch; the profile's would be tags-only
+            # (own tags) or inherit its requirements' tags
             branches = [refs.EVERYTHING]
         if branches:
             fields["branches"] = branches
@@ -473,21 +562,31 @@ def _orbs(data: dict, report: Report) -> dict:
             continue
         match = ORB_REF.fullmatch(reference)
         if match is None:
-            report.lost.append(f"orb {alias}: {reference} is not pinned to a version; pin it by hand")
+            report.lost.append(
+                f"orb {alias}: {reference} is not pinned to a version; pin it by hand"
+            )
             continue
         exact = f"{match.group(1)}@{match.group(2)}.{match.group(3) or 0}.{match.group(4) or 0}"
         if exact != reference:
-            report.modernised.append(f"orb {alias}: {reference} -> {exact} (a profile pins exact versions; take the newest {reference.split('@')[1]}.x)")
+            report.modernised.append(
+                f"orb {alias}: {reference} -> {exact} (a profile pins exact versions; take the newest {reference.split('@')[1]}.x)"
+            )
         pinned[str(alias)] = exact
     return pinned
 
 
 def _delivery(deliveries: list[Node], tests: dict, report: Report) -> dict:
     found: ecr.Found = deliveries[0].fields["found"]
-    delivery: dict = {"region": found.region, "commit_tag_length": found.tag_length, "images": found.images}
+    delivery: dict = {
+        "region": found.region,
+        "commit_tag_length": found.tag_length,
+        "images": found.images,
+    }
     if found.machine:
         delivery["machine"] = {"image": "ubuntu-2204:current"}
-    report.modernised.append("delivery: runs on ciconf's delivery executor (cimg/aws, with the AWS CLI) and pushes a deploy tag after the commit tags")
+    report.modernised.append(
+        "delivery: runs on ciconf's delivery executor (cimg/aws, with the AWS CLI) and pushes a deploy tag after the commit tags"
+    )
     accounts = []
     for node in deliveries:
         hit: ecr.Found = node.fields["found"]
@@ -509,7 +608,14 @@ def _delivery(deliveries: list[Node], tests: dict, report: Report) -> dict:
         chain = node.fields.get("approvals") or []
         if chain:
             account["approvals"] = [
-                {"name": a.name, **({"requires": [r for r in a.requires if r not in tests]} if [r for r in a.requires if r not in tests] else {})}
+                {
+                    "name": a.name,
+                    **(
+                        {"requires": [r for r in a.requires if r not in tests]}
+                        if [r for r in a.requires if r not in tests]
+                        else {}
+                    ),
+                }
                 for a in chain
             ]
         others = [r for r in node.requires if r not in tests and r not in {a.name for a in chain}]
@@ -528,4 +634,8 @@ def check_version(doc: Document) -> None:
     data = doc.data
     version = data.get("version") if isinstance(data, dict) else None
     if str(version) not in ("2", "2.0", "2.1"):
-        raise InputError(doc.source, f"version {version!r} is not a CircleCI config version", expected="2, 2.0 or 2.1")
+        raise InputError(
+            doc.source,
+            f"version {version!r} is not a CircleCI config version",
+            expected="2, 2.0 or 2.1",
+        )

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 EVERYTHING = "/.*/"
+NOTHING = "/(?!)/"  # a job whose filters match no push keeps them that way
 
 
 def _items(value: Any) -> list[str]:
@@ -31,7 +32,10 @@ def _body(item: str) -> str:
 
 
 def _plain_name(item: str) -> bool:
-    return not is_regex(item) and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}", item) is not None
+    return (
+        not is_regex(item)
+        and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}", item) is not None
+    )
 
 
 def as_profile_list(spec: Any) -> list[str] | None:
@@ -49,7 +53,9 @@ def as_profile_list(spec: Any) -> list[str] | None:
     if not ignore:
         if not only:
             return None
-        return [item if is_regex(item) or _plain_name(item) else f"/{_body(item)}/" for item in only]
+        return [
+            item if is_regex(item) or _plain_name(item) else f"/{_body(item)}/" for item in only
+        ]
     excluded = "|".join(_body(item) for item in ignore)
     wanted = "|".join(_body(item) for item in only) if only else ".*"
     return [f"/(?!(?:{excluded})$)(?:{wanted})/"]
@@ -59,8 +65,12 @@ def named_refs(spec: Any) -> list[str]:
     """The literal names a filter mentions (the pushes the proof tries)."""
     if not isinstance(spec, dict):
         return []
-    return [item for key in ("only", "ignore") for item in _items(spec.get(key)) if not is_regex(item)]
+    return [
+        item for key in ("only", "ignore") for item in _items(spec.get(key)) if not is_regex(item)
+    ]
 
 
 def ignores_every_tag(spec: Any) -> bool:
-    return isinstance(spec, dict) and "only" not in spec and EVERYTHING in _items(spec.get("ignore"))
+    return (
+        isinstance(spec, dict) and "only" not in spec and EVERYTHING in _items(spec.get("ignore"))
+    )

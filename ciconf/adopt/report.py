@@ -18,6 +18,7 @@ class Report:
     lost: list[str] = field(default_factory=list)  # what the profile cannot hold, and why
     notes: list[str] = field(default_factory=list)
     renames: list[tuple[str, str, str]] = field(default_factory=list)  # workflow, old, new
+    added: list[str] = field(default_factory=list)  # jobs the profile needs that the config lacks
     elements: int = 0
     in_fields: int = 0
     proof: list[str] = field(default_factory=list)  # pushes whose plans differ
@@ -39,6 +40,7 @@ class Report:
             "modernised": self.modernised,
             "not_expressible": self.lost,
             "notes": self.notes,
+            "added": self.added,
             "renames": [{"workflow": w, "from": a, "to": b} for w, a, b in self.renames],
             "proof": {"pushes": self.pushes, "differences": self.proof, "same": not self.proof},
         }
@@ -57,6 +59,7 @@ def format_text(report: Report) -> str:
         ("not expressible in a profile", report.lost),
         ("notes", report.notes),
         ("renamed jobs", [f"{w}: {a} -> {b}" for w, a, b in report.renames]),
+        ("added (a profile needs a test job)", report.added),
     )
     for title, items in sections:
         if items:

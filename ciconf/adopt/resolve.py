@@ -83,7 +83,9 @@ class Resolver:
             return Job(definition, {}, [], self._fill(parameters, {}, notes), notes)
         spec = _mapping(self.data.get("jobs")).get(definition)
         if not isinstance(spec, dict):
-            raise InputError(self.source, f"the workflows run job {definition!r}, which jobs: does not define")
+            raise InputError(
+                self.source, f"the workflows run job {definition!r}, which jobs: does not define"
+            )
         values = self._parameter_values(spec.get("parameters"), entry)
         body = {k: v for k, v in spec.items() if k not in ("steps", "parameters", "executor")}
         if "executor" in spec:
@@ -136,7 +138,9 @@ class Resolver:
                 spec = self.commands[name]
                 inner = self._parameter_values(
                     spec.get("parameters") if isinstance(spec, dict) else None,
-                    self._fill(arguments or {}, values, notes) if isinstance(arguments, dict) else {},
+                    self._fill(arguments or {}, values, notes)
+                    if isinstance(arguments, dict)
+                    else {},
                 )
                 steps_of = _as_list(spec.get("steps")) if isinstance(spec, dict) else []
                 result += self._steps(steps_of, inner, notes, depth + 1)
@@ -144,7 +148,9 @@ class Resolver:
             result.append(self._fill(item, values, notes))
         return result
 
-    def _conditional(self, kind: str, spec: dict, values: dict, notes: list[str], depth: int) -> list:
+    def _conditional(
+        self, kind: str, spec: dict, values: dict, notes: list[str], depth: int
+    ) -> list:
         condition = self._fill(spec.get("condition"), values, notes)
         truth = _literal_truth(condition)
         if truth is None:
@@ -167,7 +173,9 @@ class Resolver:
                 if whole.group(1) in table:
                     return table[whole.group(1)]
             item = PARAMETER.sub(lambda m: _text(values.get(m.group(1), m.group(0))), item)
-            return PIPELINE_PARAMETER.sub(lambda m: _text(defaults.get(m.group(1), m.group(0))), item)
+            return PIPELINE_PARAMETER.sub(
+                lambda m: _text(defaults.get(m.group(1), m.group(0))), item
+            )
 
         def walk(item: Any) -> Any:
             if isinstance(item, str):

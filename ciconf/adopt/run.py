@@ -34,7 +34,9 @@ def project_name(config: str) -> str:
 def profile_text(profile: dict, source: str) -> str:
     from ciconf.yamlkit.emit import dump
 
-    return dump(profile, header=[MODELINE, f"Imported by `ciconf import` from {source}."], spacing=(0,))
+    return dump(
+        profile, header=[MODELINE, f"Imported by `ciconf import` from {source}."], spacing=(0,)
+    )
 
 
 def imported(config: str, profile_path: str):
@@ -48,7 +50,9 @@ def imported(config: str, profile_path: str):
 
     doc = load_file(config, allow_duplicates=True)
     if not isinstance(doc.data, dict):
-        raise InputError(config, "a CircleCI config is a mapping", expected="version:, jobs:, workflows:")
+        raise InputError(
+            config, "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
+        )
     check_version(doc)
     result = import_document(doc, project_name(config))
     text = profile_text(result.profile, config)
@@ -60,7 +64,9 @@ def imported(config: str, profile_path: str):
         ) from None
     rendered = render_config(profile, profile_path)
     count(result)
-    tried, differences = prove.compare(doc, load_text(rendered, f"{profile_path} (rendered)"), result.renames)
+    tried, differences = prove.compare(
+        doc, load_text(rendered, f"{profile_path} (rendered)"), result.renames
+    )
     result.report.pushes, result.report.proof = tried, differences
     return text, result.report, rendered
 
@@ -113,13 +119,16 @@ def _check(target: str, text: str, result, formatted: str) -> int:
     profile = load_profile(target)
     rendered = load_text(render_config(profile, target), f"{target} (rendered)")
     original = load_file(result.source, allow_duplicates=True)
-    renames = _renames(result)
-    tried, differences = prove.compare(original, rendered, renames)
+    added = frozenset(item.split(":", 1)[0] for item in result.added)
+    tried, differences = prove.compare(original, rendered, _renames(result), added)
     for line in differences:
         print(f"ciconf: {line}", file=sys.stderr)
     if differences:
         return DIFFERS
-    print(f"ciconf: {target} plans the same jobs as {result.source} ({len(tried)} pushes)", file=sys.stderr)
+    print(
+        f"ciconf: {target} plans the same jobs as {result.source} ({len(tried)} pushes)",
+        file=sys.stderr,
+    )
     return OK
 
 

@@ -19,7 +19,17 @@ RENAMED = {"golang": "go", "buildpack-deps": "base", "openjdk": "openjdk", "jdk"
 BARE_VERSIONS = {"python:3": "3.12", "node:latest": "lts", "python:latest": "3.12", "ruby:2": "2.7"}
 GET_LOGIN = re.compile(r"\$\(\s*aws ecr get-login\b([^)]*)\)|`\s*aws ecr get-login\b([^`]*)`")
 REGION_OPTION = re.compile(r"--region[ =]+([a-z]{2}(?:-gov)?-[a-z]+-[0-9])")
-RUN_KEYS = ("command", "name", "working_directory", "background", "when", "no_output_timeout", "shell", "environment")
+FALLBACK_IMAGE = "cimg/base:stable"
+RUN_KEYS = (
+    "command",
+    "name",
+    "working_directory",
+    "background",
+    "when",
+    "no_output_timeout",
+    "shell",
+    "environment",
+)
 STEP_KEYS = {
     "save_cache": ("key", "paths", "name", "when"),
     "restore_cache": ("keys", "name"),
@@ -53,7 +63,9 @@ def modern_image(image: str, notes: Notes) -> str:
     if tag == "latest":
         tag = "current" if name == "node" else "stable" if name == "base" else tag
     modern = f"cimg/{name}:{tag}"
-    notes.modernised.append(f"image {image} -> {modern} (circleci/* images are deprecated; check the tag exists)")
+    notes.modernised.append(
+        f"image {image} -> {modern} (circleci/* images are deprecated; check the tag exists)"
+    )
     return modern
 
 
@@ -64,29 +76,76 @@ def modern_command(command: str, notes: Notes) -> str:
         options = match.group(1) or match.group(2) or ""
         region = REGION_OPTION.search(options)
         login = commands.ecr_login(region.group(1) if region else "${AWS_DEFAULT_REGION}")
-        notes.modernised.append("`aws ecr get-login` -> `aws ecr get-login-password | docker login`")
+        notes.modernised.append(
+            "`aws ecr get-login` -> `aws ecr get-login-password | docker login`"
+        )
         return login.rstrip("\n")
 
     return GET_LOGIN.sub(replace, command)
 
 
-def _env(value: Any) -> dict:
+# pipeline values a job can read from CircleCI's environment instead
+# (https://circleci.com/docs/reference/variables/)
+PIPELINE_VALUES = {
+    "pipeline.git.branch": "CIRCLE_BRANCH",
+    "pipeline.git.tag": "CIRCLE_TAG",
+    "pipeline.git.revision": "CIRCLE_SHA1",
+    "pipeline.id": "CIRCLE_PIPELINE_ID",
+    "pipeline.project.git_url": "CIRCLE_REPOSITORY_URL",
+}
+TEMPLATE = re.compile(r"<<\s*([A-Za-z0-9_.-]+)\s*>>")
+
+
+def shell_text(command: str, notes: Notes) -> str:
+    """A command without '<<': pipeline values become the variables CircleCI sets; a command that
+    still holds one (a heredoc) runs from an encoded copy, as written."""
+
+    def variable(match: re.Match[str]) -> str:
+        name = PIPELINE_VALUES.get(match.group(1))
+        if name is None:
+            return match.group(0)
+        notes.modernised.append(f"<< {match.group(1)} >> -> ${{{name}}} (read at run time)")
+        return "${" + name + "}"
+
+    command = TEMPLATE.sub(variable, command)
+    if "<<" in command:
+        notes.modernised.append(
+            "a command holding '<<' (a heredoc or template) runs from an encoded copy of itself"
+        )
+        return commands.encoded_script(command)
+    return command
+
+
+def plain_text(value: str, notes: Notes, what: str) -> str | None:
+    """Text that is no command (environment, parameters): None when it holds a template."""
+    if "<<" in value:
+        notes.lost.append(f"{what}: {value!r} holds '<<', which a profile cannot hold there")
+        return None
+    return value
+
+
+def _env(value: Any, notes: Notes | None = None) -> dict:
+    found: dict = {}
     if isinstance(value, dict):
-        return {str(k): _scalar_text(v) for k, v in value.items()}
-    if isinstance(value, list):  # the old `- KEY=value` form
-        pairs = [str(item).partition("=") for item in value]
-        return {key: text for key, _, text in pairs}
-    return {}
+        found = {str(k): _scalar_text(v) for k, v in value.items()}
+    elif isinstance(value, list):  # the old `- KEY=value` form, or a list of one-key mappings
+        for item in value:
+            if isinstance(item, dict):
+                found.update({str(k): _scalar_text(v) for k, v in item.items()})
+            else:
+                key, _, text = str(item).partition("=")
+                found[key] = text
+    kept = {}
+    for key, text in found.items():
+        if plain_text(text, notes or Notes(), f"environment {key}") is not None:
+            kept[key] = text
+    return kept
 
 
 def _scalar_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
-
-
-def environment(value: Any) -> dict:
-    return _env(value)
 
 
 def step(item: Any, notes: Notes) -> Any:
@@ -115,20 +174,22 @@ def step(item: Any, notes: Notes) -> Any:
 
 def _run(value: Any, notes: Notes) -> dict:
     if isinstance(value, str):
-        return {"command": modern_command(value, notes)}
+        return {"command": shell_text(modern_command(value, notes), notes)}
     run: dict = {}
     for key, inner in value.items():
         if key not in RUN_KEYS:
             notes.lost.append(f"run option {key!r} (the profile's run steps have no such option)")
             continue
         if key == "command":
-            run["command"] = modern_command(str(inner), notes)
+            run["command"] = shell_text(modern_command(str(inner), notes), notes)
         elif key == "environment":
-            run["environment"] = _env(inner)
+            run["environment"] = _env(inner, notes)
         elif key == "working_directory":
             folder = _relative(str(inner))
             if folder is None:
-                notes.lost.append(f"run working_directory {inner!r} (the profile takes a folder of the repository)")
+                notes.lost.append(
+                    f"run working_directory {inner!r} (the profile takes a folder of the repository)"
+                )
             elif folder:
                 run["working_directory"] = folder
         elif key == "background":
@@ -165,8 +226,10 @@ def _options(kind: str, value: Any, notes: Notes) -> Any:
         if key not in STEP_KEYS[kind]:
             notes.lost.append(f"{kind} option {key!r} (not in the profile's {kind} step)")
             continue
-        kept[key] = [str(x) for x in inner] if isinstance(inner, list) else (
-            inner if isinstance(inner, bool) else _scalar_text(inner)
+        kept[key] = (
+            [str(x) for x in inner]
+            if isinstance(inner, list)
+            else (inner if isinstance(inner, bool) else _scalar_text(inner))
         )
     return kept
 
@@ -181,12 +244,17 @@ def _orb_step(kind: str, value: Any, notes: Notes) -> dict:
 def orb_parameters(value: dict, notes: Notes, what: str) -> dict:
     kept = {}
     for key, inner in value.items():
-        if isinstance(inner, (bool, int)) or isinstance(inner, str):
+        if isinstance(inner, str):
+            if plain_text(inner, notes, f"{what} parameter {key}") is not None:
+                kept[str(key)] = inner
+        elif isinstance(inner, (bool, int)):
             kept[str(key)] = inner
         elif isinstance(inner, float):
             kept[str(key)] = str(inner)
         else:
-            notes.lost.append(f"{what} parameter {key!r} (a list or mapping; profile orb parameters are scalars)")
+            notes.lost.append(
+                f"{what} parameter {key!r} (a list or mapping; profile orb parameters are scalars)"
+            )
     return kept
 
 
@@ -197,9 +265,11 @@ def executor(body: dict, notes: Notes) -> dict:
     if isinstance(docker, list) and docker:
         primary, *services = [c for c in docker if isinstance(c, dict)]
         out["image"] = modern_image(str(primary.get("image")), notes)
-        env = _env(primary.get("environment"))
+        env = _env(primary.get("environment"), notes)
         for key in sorted(set(primary) - {"image", "environment"}):
-            notes.lost.append(f"primary container option {key!r} (the profile's image takes no options)")
+            notes.lost.append(
+                f"primary container option {key!r} (the profile's image takes no options)"
+            )
         out["services"] = [_service(s, notes) for s in services]
         if env:
             out["environment"] = env
@@ -213,9 +283,9 @@ def executor(body: dict, notes: Notes) -> dict:
             out["machine"]["docker_layer_caching"] = True
     else:
         kind = "macos" if "macos" in body else "an executor the profile has no field for"
-        notes.lost.append(f"{kind}: the job runs on cimg/base:stable instead")
-        out["image"] = "cimg/base:stable"
-    env = {**out.get("environment", {}), **_env(body.get("environment"))}
+        notes.lost.append(f"{kind}: the job runs on {FALLBACK_IMAGE} instead")
+        out["image"] = FALLBACK_IMAGE
+    env = {**out.get("environment", {}), **_env(body.get("environment"), notes)}
     if env:
         out["environment"] = env
     if body.get("resource_class") is not None:
@@ -229,14 +299,28 @@ def executor(body: dict, notes: Notes) -> dict:
             out["working_directory"] = relative
     if not out.get("services"):
         out.pop("services", None)
-    for key in sorted(set(body) - {"docker", "machine", "environment", "resource_class", "working_directory", "parallelism", "macos", "steps", "description", "circleci_ip_ranges"}):
+    for key in sorted(
+        set(body)
+        - {
+            "docker",
+            "machine",
+            "environment",
+            "resource_class",
+            "working_directory",
+            "parallelism",
+            "macos",
+            "steps",
+            "description",
+            "circleci_ip_ranges",
+        }
+    ):
         notes.lost.append(f"job option {key!r} (not in the profile's jobs)")
     return out
 
 
 def _service(container: dict, notes: Notes) -> dict:
     out: dict = {"image": modern_image(str(container.get("image")), notes)}
-    env = _env(container.get("environment"))
+    env = _env(container.get("environment"), notes)
     if env:
         out["environment"] = env
     if container.get("name"):

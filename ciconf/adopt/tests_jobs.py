@@ -27,14 +27,28 @@ DOCKERIZE_INSTALL = re.compile(
     r"(?:sudo\s+)?tar\s+.*dockerize\S*|(?:sudo\s+)?chmod\s+\+x\s+\S*dockerize|rm\s+(?:-f\s+)?dockerize\S*)$"
 )
 PHP_EXTENSION = re.compile(r"^(?:sudo\s+)?docker-php-ext-install\s+([a-z0-9_ ]+)$")
-COMPOUND = re.compile(r"\\$|<<|^\s*(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|[{}]\s*$")
+COMPOUND = re.compile(
+    r"\\$|<<|^\s*(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|[{}]\s*$"
+)
 POINTS = ("before_install", "after_install", "before_test", "after_test")
-ORDER = ("remote_docker", "cache", "install", "wait_for", "setup", "command", "artifacts", "test_results", "steps")
+ORDER = (
+    "remote_docker",
+    "cache",
+    "install",
+    "wait_for",
+    "setup",
+    "command",
+    "artifacts",
+    "test_results",
+    "steps",
+)
 TIME_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 
 def is_run(item: Any) -> bool:
-    return isinstance(item, dict) and set(item) == {"run"} and set(item["run"]) <= {"command", "name"}
+    return (
+        isinstance(item, dict) and set(item) == {"run"} and set(item["run"]) <= {"command", "name"}
+    )
 
 
 def command_of(item: Any) -> str:
@@ -61,7 +75,11 @@ def _cache(restore: Any, save: Any) -> dict | None:
 
 def _setup_lines(command: str, env: dict, notes: Notes) -> tuple[list[dict], list[str]] | None:
     """A plain command as wait_for entries and setup lines (None when it is one compound script)."""
-    lines = [line.strip() for line in command.splitlines() if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in command.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     if any(COMPOUND.search(line) for line in lines):
         return None
     waits: list[dict] = []
@@ -109,10 +127,14 @@ def recognise(steps: list, env: dict, notes: Notes) -> dict | None:
     before, test, after = body[:test_at], body[test_at], body[test_at + 1 :]
     fields["command"] = command_of(test)
     points: dict[str, list] = {}
-    restore_at = next((i for i, s in enumerate(before) if isinstance(s, dict) and "restore_cache" in s), None)
+    restore_at = next(
+        (i for i, s in enumerate(before) if isinstance(s, dict) and "restore_cache" in s), None
+    )
     middle = before
     if restore_at is not None:
-        save_at = next((i for i, s in enumerate(before) if isinstance(s, dict) and "save_cache" in s), None)
+        save_at = next(
+            (i for i, s in enumerate(before) if isinstance(s, dict) and "save_cache" in s), None
+        )
         between = before[restore_at + 1 : save_at] if save_at is not None else []
         cache = _cache(before[restore_at], before[save_at]) if save_at is not None else None
         if cache is not None and len(between) <= 1 and all(is_run(s) for s in between):
@@ -169,7 +191,11 @@ def recognise(steps: list, env: dict, notes: Notes) -> dict | None:
 
 
 def _relative_path(path: Any) -> bool:
-    return isinstance(path, str) and re.fullmatch(r"[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}", path) is not None and ".." not in path
+    return (
+        isinstance(path, str)
+        and re.fullmatch(r"[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}", path) is not None
+        and ".." not in path
+    )
 
 
 def _test_index(body: list) -> int | None:
@@ -202,5 +228,7 @@ def merge_base(steps: list, test_steps: list) -> str | None:
     match = MERGE.fullmatch(command_of(steps[1]).strip())
     assert match is not None
     rest = [s for s in steps[2:] if not (isinstance(s, dict) and set(s) == {"store_artifacts"})]
-    expected = [s for s in test_steps[1:] if not (isinstance(s, dict) and set(s) == {"store_artifacts"})]
+    expected = [
+        s for s in test_steps[1:] if not (isinstance(s, dict) and set(s) == {"store_artifacts"})
+    ]
     return match.group(2) if rest == expected else None

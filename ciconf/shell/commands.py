@@ -257,3 +257,12 @@ def php_extension_check(extension: str) -> str:
     """Fail early when the image lacks a PHP extension (cimg/php ships the common ones, where the
     old circleci/php images compiled them with docker-php-ext-install)."""
     return f"php -m | grep -qix {literal(extension)}"
+
+
+def encoded_script(script: str) -> str:
+    """Run `script` as written without spelling it in the config: CircleCI reads any '<<' there
+    (a heredoc too) as the start of a template, and ciconf's profiles refuse it."""
+    import base64
+
+    encoded = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    return f"bash -eo pipefail -c \"$(printf '%s' {literal(encoded)} | base64 -d)\""
