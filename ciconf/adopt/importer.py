@@ -16,7 +16,7 @@ from typing import Any
 from ciconf.adopt import delivery as ecr
 from pydantic import ValidationError
 
-from ciconf.adopt import refs, steps, tests_jobs, validate
+from ciconf.adopt import conditions, refs, steps, tests_jobs, validate
 from ciconf.adopt.report import Report
 from ciconf.adopt.resolve import ENTRY_KEYS, Job, Resolver
 from ciconf.errors import InputError
@@ -104,9 +104,12 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
     for workflow, entries, where in _entries(doc, data):
         spec = workflows.get(workflow) if isinstance(workflows, dict) else None
-        if isinstance(spec, dict):
+        only_on = conditions.workflow_branches(spec) if isinstance(spec, dict) else []
+        if only_on:
+            report.mapped.append(f"workflow {workflow}: its condition -> branch filters of its jobs")
+        elif only_on is None:
             for key in ("when", "unless", "triggers"):
-                if key in spec:
+                if key in spec:  # type: ignore[operator]
                     report.lost.append(
                         f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)"
                     )
@@ -119,6 +122,8 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
                 options = {**options, **{k: f"<< matrix.{k} >>" for k in matrix["parameters"]}}
             for instance in expand(job, options, where.at("jobs", index)):
                 opts = instance.options
+                if only_on:
+                    opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
                 resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
                 node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
                 requires = [
@@ -310,7 +315,8 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         recognised = tests_jobs.recognise(
             fields["steps"], fields.get("environment", {}), steps.Notes()
         )
-        if recognised is None:
+        candidate = {**fields, **recognised, "steps": recognised.get("steps", {})} if recognised else {}
+        if recognised is None or not _valid(TestJob, candidate):
             continue
         notes = steps.Notes()
         tests_jobs.recognise(fields["steps"], fields.get("environment", {}), notes)
@@ -455,10 +461,18 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
             ),
             None,
         )
-        if first is not None:
+        if first is not None and _valid(TestJob, _as_test(jobs[first.name])):
             profile["tests"] = {first.name: _as_test(jobs.pop(first.name))}
             report.notes.append(
                 f"{first.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)"
+            )
+        else:
+            name = _free(PLACEHOLDER, {n.name: n for n in live})
+            profile["tests"] = {
+                name: {"image": steps.FALLBACK_IMAGE, "command": "true", "merge_test": False}
+            }
+            report.added.append(
+                f"{name}: a test job that runs `true` (the config has none; a profile needs one)"
             )
     if jobs:
         profile["jobs"] = jobs

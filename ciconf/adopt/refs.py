@@ -74,3 +74,17 @@ def ignores_every_tag(spec: Any) -> bool:
     return (
         isinstance(spec, dict) and "only" not in spec and EVERYTHING in _items(spec.get("ignore"))
     )
+
+
+def _bodies(items: list[str]) -> str:
+    return "|".join(_body(item) for item in items)
+
+
+def negated(items: list[str]) -> str:
+    """One /regex/ for every name none of `items` matches."""
+    return f"/(?!(?:{_bodies(items)})$).*/"
+
+
+def intersection(first: list[str], second: list[str]) -> str:
+    """One /regex/ for the names both lists match."""
+    return f"/(?=(?:{_bodies(first)})$)(?:{_bodies(second)})/"

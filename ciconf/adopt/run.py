@@ -64,8 +64,9 @@ def imported(config: str, profile_path: str):
         ) from None
     rendered = render_config(profile, profile_path)
     count(result)
+    added = frozenset(item.split(":", 1)[0] for item in result.report.added)
     tried, differences = prove.compare(
-        doc, load_text(rendered, f"{profile_path} (rendered)"), result.renames
+        doc, load_text(rendered, f"{profile_path} (rendered)"), result.renames, added
     )
     result.report.pushes, result.report.proof = tried, differences
     return text, result.report, rendered
