@@ -16,54 +16,94 @@ from ciconf.adopt import refs
 BRANCH = re.compile(r"^<<\s*pipeline\.git\.branch\s*>>$")
 
 
-def branch_patterns(condition: Any) -> list[str] | None:
-    """The branches the condition is true for, as profile filter items; None when it tests more."""
+# what a push is, for conditions that ask (https://circleci.com/docs/reference/variables/#pipeline-values)
+PUSH_TRIGGER = "webhook"
+TRIGGER = re.compile(r"^<<\s*pipeline\.trigger_source\s*>>$")
+Outcome = bool | list[str] | None  # always/never, only these branches, not decidable
+
+
+def outcome(condition: Any) -> Outcome:
+    """What a condition (pipeline parameters already filled in) says about a push."""
+    if isinstance(condition, bool):
+        return condition
+    if isinstance(condition, (int, float)) or condition is None:
+        return bool(condition)
+    if isinstance(condition, str):
+        return None if "<<" in condition else condition != ""
     if not isinstance(condition, dict) or len(condition) != 1:
         return None
     operator, operand = next(iter(condition.items()))
     if operator == "equal" and isinstance(operand, list) and len(operand) == 2:
-        values = [str(item) for item in operand]
-        names = [v for v in values if not BRANCH.match(v)]
-        if len(names) == 1 and "<<" not in names[0]:
-            return [names[0] if refs.as_profile_list({"only": names}) == names else f"/{re.escape(names[0])}/"]
-        return None
+        return _equal([v if isinstance(v, bool) else str(v) for v in operand])
     if operator == "matches" and isinstance(operand, dict):
         value, pattern = str(operand.get("value", "")), operand.get("pattern")
         if BRANCH.match(value) and isinstance(pattern, str) and "<<" not in pattern:
             return [f"/{pattern}/"]
         return None
-    if operator == "or" and isinstance(operand, list) and operand:
-        parts = [branch_patterns(item) for item in operand]
-        if any(part is None for part in parts):
-            return None
-        return [item for part in parts for item in part]  # type: ignore[union-attr]
+    if operator in ("or", "and") and isinstance(operand, list) and operand:
+        return _combine(operator, [outcome(item) for item in operand])
     if operator == "not":
-        inner = branch_patterns(operand)
-        return None if inner is None else [refs.negated(inner)]
+        inner = outcome(operand)
+        if inner is None or isinstance(inner, bool):
+            return None if inner is None else not inner
+        return [refs.negated(inner)]
     return None
 
 
-def workflow_branches(workflow: dict) -> list[str] | None:
-    """The branches a workflow's own condition lets it run on; [] when it has none, None when
-    the condition is not about the branch alone."""
-    if any(key in workflow for key in ("triggers",)):
+def _equal(values: list) -> Outcome:
+    branch = [v for v in values if isinstance(v, str) and BRANCH.match(v)]
+    trigger = [v for v in values if isinstance(v, str) and TRIGGER.match(v)]
+    others = [v for v in values if v not in branch and v not in trigger]
+    if any(isinstance(v, str) and "<<" in v for v in others):
         return None
-    found: list[str] = []
+    if branch and len(others) == 1 and isinstance(others[0], str):
+        name = others[0]
+        return [name if refs.as_profile_list({"only": [name]}) == [name] else f"/{re.escape(name)}/"]
+    if trigger and len(others) == 1:
+        return others[0] == PUSH_TRIGGER
+    if not branch and not trigger:
+        return all(v == values[0] for v in values)
+    return None
+
+
+def _combine(operator: str, parts: list[Outcome]) -> Outcome:
+    if any(part is None for part in parts):
+        return None
+    decisive = operator == "or"  # True decides an `or`, False an `and`
+    if decisive in parts:
+        return decisive
+    lists = [part for part in parts if isinstance(part, list)]
+    if not lists:
+        return not decisive
+    if operator == "or":
+        return [item for part in lists for item in part]
+    result = lists[0]
+    for part in lists[1:]:
+        result = [refs.intersection(result, part)]
+    return result
+
+
+def workflow_outcome(workflow: dict) -> Outcome:
+    """What a workflow's own condition (`when`, `unless`, `triggers`) says about a push."""
+    if workflow.get("triggers"):
+        return False  # scheduled: never on a push
+    parts: list[Outcome] = []
     for key in ("when", "unless"):
-        if key not in workflow:
-            continue
-        patterns = branch_patterns(workflow[key])
-        if patterns is None:
-            return None
-        patterns = patterns if key == "when" else [refs.negated(patterns)]
-        found = patterns if not found else [refs.intersection(found, patterns)]
-    return found
+        if key in workflow:
+            found = outcome(workflow[key])
+            if key == "unless":
+                found = outcome({"not": workflow[key]}) if found is not None else None
+            parts.append(found)
+    return _combine("and", parts) if parts else True
+
+
+NEVER = {"branches": {"ignore": [refs.EVERYTHING]}}
 
 
 def restrict(filters: Any, branches: list[str]) -> dict:
     """A job entry's filters narrowed to `branches` (and to no tag: the workflow does not run)."""
     own = refs.as_profile_list(filters.get("branches")) if isinstance(filters, dict) else []
     if own is None:
-        return {"branches": {"ignore": [refs.EVERYTHING]}}
+        return NEVER
     wanted = branches if not own else [refs.intersection(branches, own)]
     return {"branches": {"only": wanted}}

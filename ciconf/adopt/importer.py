@@ -104,10 +104,17 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
     for workflow, entries, where in _entries(doc, data):
         spec = workflows.get(workflow) if isinstance(workflows, dict) else None
-        only_on = conditions.workflow_branches(spec) if isinstance(spec, dict) else []
-        if only_on:
+        decided = (
+            conditions.workflow_outcome(resolver.fill_pipeline(spec)) if isinstance(spec, dict) else True
+        )
+        only_on = decided if isinstance(decided, list) else None
+        if decided is False:
+            report.mapped.append(
+                f"workflow {workflow}: never runs on a push (schedule or condition); its jobs get filters that match no push"
+            )
+        elif only_on:
             report.mapped.append(f"workflow {workflow}: its condition -> branch filters of its jobs")
-        elif only_on is None:
+        elif decided is None:
             for key in ("when", "unless", "triggers"):
                 if key in spec:  # type: ignore[operator]
                     report.lost.append(
@@ -124,6 +131,8 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
                 opts = instance.options
                 if only_on:
                     opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
+                elif decided is False:
+                    opts = {**opts, "filters": conditions.NEVER}
                 resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
                 node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
                 requires = [

@@ -75,6 +75,10 @@ class Resolver:
                 found[str(name)] = spec["default"]
         return found
 
+    def fill_pipeline(self, value: Any) -> Any:
+        """`value` with pipeline parameters replaced by their defaults."""
+        return self._fill(value, {}, [])
+
     def job(self, definition: str, entry: dict) -> Job:
         """The job `definition` as the workflow entry `entry` runs it."""
         notes: list[str] = []
