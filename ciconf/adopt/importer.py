@@ -145,6 +145,7 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
                 pending.append((node, requires))
         for node, requires in pending:
             node.requires = [target for name in requires for target in local.get(name, [name])]
+        for node, _ in pending:
             twin = by_name.get(node.name)
             if twin is not None and _same(twin, node):
                 twin.originals += node.originals
@@ -467,6 +468,7 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
                 and not n.requires
                 and "orb_job" not in n.fields
                 and not n.fields.get("approval")
+                and not refs.as_profile_list(_filters(n).get("tags"))
             ),
             None,
         )
@@ -489,6 +491,11 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
     if deliveries:
         profile.update(_delivery(deliveries, tests, report))
     return profile
+
+
+def _filters(node: Node) -> dict:
+    filters = node.options.get("filters")
+    return filters if isinstance(filters, dict) else {}
 
 
 def _as_test(job: dict) -> dict:
