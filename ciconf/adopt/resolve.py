@@ -93,7 +93,8 @@ class Resolver:
         values = self._parameter_values(spec.get("parameters"), entry)
         body = {k: v for k, v in spec.items() if k not in ("steps", "parameters", "executor")}
         if "executor" in spec:
-            body = {**self._executor(spec["executor"], notes), **body}
+            executor = self._fill(spec["executor"], values, notes)
+            body = {**self._executor(executor, notes), **body}
         steps = [
             *_as_list(entry.get("pre-steps")),
             *_as_list(spec.get("steps")),
@@ -104,7 +105,10 @@ class Resolver:
         return Job(definition, body, steps, {}, notes)
 
     def _executor(self, executor: Any, notes: list[str]) -> dict:
-        name, arguments = (executor, {}) if isinstance(executor, str) else _one(executor)
+        if isinstance(executor, dict):  # {name: js, version: "20"}
+            name, arguments = executor.get("name"), {k: v for k, v in executor.items() if k != "name"}
+        else:
+            name, arguments = executor, {}
         if not isinstance(name, str):
             return {}
         spec = self.executors.get(name)
