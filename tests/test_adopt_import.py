@@ -55,7 +55,11 @@ def test_the_seed_config_imports_as_the_seed_profile_in_what_it_plans():
     test = ours.test
     assert test.cache.lockfiles == ["composer.lock"] and test.cache.paths == ["vendor"]
     assert [(w.host, w.port, w.timeout) for w in test.wait_for] == [("127.0.0.1", 3306, 60)]
-    assert test.setup[1:] == ["cp .env.testing .env", "composer dump-autoload", "php artisan migrate"]
+    assert test.setup[1:] == [
+        "cp .env.testing .env",
+        "composer dump-autoload",
+        "php artisan migrate",
+    ]
     assert test.command == "composer test" and test.artifacts == ["tmp/coverage"]
     # a version 2 config renders 2.1, on cimg images, without `aws ecr get-login`
     assert "version: 2.1" in rendered and "circleci/" not in rendered
@@ -94,7 +98,9 @@ def test_stdout_json_and_report_file(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert json.loads(result.stderr[result.stderr.index("{") :]) == report
     assert report["proof"]["same"] is True and report["share"] == 1.0
-    assert "branch develop" in report["proof"]["pushes"] and "tag v1.2.3" in report["proof"]["pushes"]
+    assert (
+        "branch develop" in report["proof"]["pushes"] and "tag v1.2.3" in report["proof"]["pushes"]
+    )
     assert not (tmp_path / "ciconf.yaml").exists()
 
 
@@ -259,11 +265,15 @@ def imported_repo(tmp_path: Path, config: str) -> tuple[subprocess.CompletedProc
     circleci = tmp_path / "service" / ".circleci"
     circleci.mkdir(parents=True)
     (circleci / "config.yml").write_text(config)
-    result = run_ciconf("import", "--format", "json", "--report", "report.json", cwd=circleci.parent)
+    result = run_ciconf(
+        "import", "--format", "json", "--report", "report.json", cwd=circleci.parent
+    )
     return result, circleci.parent
 
 
-@pytest.mark.parametrize("config", [NODE_LIBRARY, ORB_ONLY, NO_WORKFLOWS], ids=["node", "orb", "v2"])
+@pytest.mark.parametrize(
+    "config", [NODE_LIBRARY, ORB_ONLY, NO_WORKFLOWS], ids=["node", "orb", "v2"]
+)
 def test_corpus_patterns_import_render_lint_clean_and_plan_the_same(tmp_path, config):
     result, repo = imported_repo(tmp_path, config)
     assert result.returncode == 0, result.stderr + result.stdout

@@ -58,7 +58,9 @@ def _equal(values: list) -> Outcome:
         return None
     if branch and len(others) == 1 and isinstance(others[0], str):
         name = others[0]
-        return [name if refs.as_profile_list({"only": [name]}) == [name] else f"/{re.escape(name)}/"]
+        return [
+            name if refs.as_profile_list({"only": [name]}) == [name] else f"/{re.escape(name)}/"
+        ]
     if trigger and len(others) == 1:
         return others[0] == PUSH_TRIGGER
     if not branch and not trigger:

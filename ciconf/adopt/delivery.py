@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Any
 
 REGISTRY = re.compile(
     r"^(?P<account>\S+?)\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.amazonaws\.com/(?P<repository>[a-z0-9][a-z0-9._/-]*):(?P<tag>\S+)$"
@@ -108,9 +107,11 @@ def recognise(body: dict, steps: list) -> Found | None:
                 length = 40
             elif LOGIN_LINE.search(line):
                 logged_in = True
-            elif CREDENTIAL_LINE.match(line) or line.startswith(': "${'):
-                continue
-            elif line.startswith("docker push "):
+            elif (
+                CREDENTIAL_LINE.match(line)
+                or line.startswith(': "${')
+                or line.startswith("docker push ")
+            ):
                 continue
             elif line.startswith("docker build"):
                 image = _build(line)

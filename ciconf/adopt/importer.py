@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ciconf.adopt import delivery as ecr
 from pydantic import ValidationError
 
 from ciconf.adopt import conditions, refs, steps, tests_jobs, validate
+from ciconf.adopt import delivery as ecr
 from ciconf.adopt.report import Report
-from ciconf.adopt.resolve import ENTRY_KEYS, Job, Resolver
+from ciconf.adopt.resolve import Job, Resolver
 from ciconf.errors import InputError
 from ciconf.plan.matrix import expand
 from ciconf.plan.values import render_scalar
@@ -105,7 +105,9 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
     for workflow, entries, where in _entries(doc, data):
         spec = workflows.get(workflow) if isinstance(workflows, dict) else None
         decided = (
-            conditions.workflow_outcome(resolver.fill_pipeline(spec)) if isinstance(spec, dict) else True
+            conditions.workflow_outcome(resolver.fill_pipeline(spec))
+            if isinstance(spec, dict)
+            else True
         )
         only_on = decided if isinstance(decided, list) else None
         if decided is False:
@@ -113,7 +115,9 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
                 f"workflow {workflow}: never runs on a push (schedule or condition); its jobs get filters that match no push"
             )
         elif only_on:
-            report.mapped.append(f"workflow {workflow}: its condition -> branch filters of its jobs")
+            report.mapped.append(
+                f"workflow {workflow}: its condition -> branch filters of its jobs"
+            )
         elif decided is None:
             for key in ("when", "unless", "triggers"):
                 if key in spec:  # type: ignore[operator]
@@ -277,9 +281,8 @@ def _deliveries(nodes: list[Node], report: Report) -> None:
             if not contexts:
                 continue
             hit.credentials["context"] = contexts[0]
-        if (
-            hit.credentials is None
-            or refs.as_profile_list((node.options.get("filters") or {}).get("branches")) is None
+        if hit.credentials is None or (
+            refs.as_profile_list((node.options.get("filters") or {}).get("branches")) is None
             and not (node.options.get("filters") or {}).get("tags")
         ):
             continue
@@ -325,7 +328,9 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         recognised = tests_jobs.recognise(
             fields["steps"], fields.get("environment", {}), steps.Notes()
         )
-        candidate = {**fields, **recognised, "steps": recognised.get("steps", {})} if recognised else {}
+        candidate = (
+            {**fields, **recognised, "steps": recognised.get("steps", {})} if recognised else {}
+        )
         if recognised is None or not _valid(TestJob, candidate):
             continue
         notes = steps.Notes()
@@ -337,9 +342,7 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         node.fields = {**executor, **recognised}
         if branches:
             node.fields["branches"] = branches
-        if deliveries and not gates:
-            node.fields["gates_delivery"] = False
-        elif branches:
+        if (deliveries and not gates) or branches:
             node.fields["gates_delivery"] = False
         report.mapped.append(
             f"{node.originals[0][1]}: test job (image, cache, install, setup, command ... as fields)"

@@ -106,7 +106,10 @@ class Resolver:
 
     def _executor(self, executor: Any, notes: list[str]) -> dict:
         if isinstance(executor, dict):  # {name: js, version: "20"}
-            name, arguments = executor.get("name"), {k: v for k, v in executor.items() if k != "name"}
+            name, arguments = (
+                executor.get("name"),
+                {k: v for k, v in executor.items() if k != "name"},
+            )
         else:
             name, arguments = executor, {}
         if not isinstance(name, str):

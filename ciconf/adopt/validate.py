@@ -41,7 +41,9 @@ def _remove(fields: dict, loc: tuple, message: str, notes: Notes, name: str) -> 
             fields["steps"] = ["checkout"]
         return True
     if head == "image" and fields.get("image") != FALLBACK_IMAGE:
-        notes.lost.append(f"{name}: image {fields.get('image')!r} ({message}); runs on {FALLBACK_IMAGE}")
+        notes.lost.append(
+            f"{name}: image {fields.get('image')!r} ({message}); runs on {FALLBACK_IMAGE}"
+        )
         fields["image"] = FALLBACK_IMAGE
         return True
     if head in ("services", "environment") and len(loc) > 1 and head in fields:
