@@ -322,10 +322,10 @@ def init(
     ),
     region: str = typer.Option("us-east-1", "--region", help="AWS region of the deliveries."),
     credentials: str = typer.Option(
-        "oidc",
+        "context",
         "--credentials",
-        metavar="[oidc|context|env-indirection]",
-        help="How deliveries get AWS credentials.",
+        metavar="[context|oidc|env-indirection]",
+        help="How deliveries get AWS credentials (oidc: edit the role_arn it writes).",
     ),
     output: Path = typer.Option(
         Path(DEFAULT_PROFILE), "-o", "--output", help="Where to write the profile."

@@ -7,8 +7,10 @@ points; a custom job keeps its steps verbatim (its executor is still a typed fie
 
 from __future__ import annotations
 
+from typing import Any
 
-def count(result) -> None:
+
+def count(result: Any) -> None:
     from ciconf.adopt.importer import Imported
 
     assert isinstance(result, Imported)
@@ -17,7 +19,10 @@ def count(result) -> None:
     profile = result.profile
     tests = profile.get("tests") or ({"test": profile["test"]} if "test" in profile else {})
     jobs = profile.get("jobs") or {}
+    added = {item.split(":", 1)[0] for item in report.added}
     for name, job in tests.items():
+        if name in added:
+            continue  # the stand-in test job: no element of the original
         custom = sum(len(items) for items in (job.get("steps") or {}).values())
         steps = custom + _test_fields(job)
         total += 1 + steps
@@ -27,7 +32,8 @@ def count(result) -> None:
     for name, job in jobs.items():
         steps = len(job.get("steps") or [])
         total += 1 + steps + (1 if job.get("approval") else 0)
-        fields += 1 + (1 if job.get("approval") else 0)
+        # the executor is typed fields (an orb's job brings its own: the whole job is verbatim)
+        fields += (0 if "orb_job" in job else 1) + (1 if job.get("approval") else 0)
         what = f"orb job {job['orb_job']}" if "orb_job" in job else f"{steps} step(s) verbatim"
         report.custom.append(f"{name}: custom job ({what})")
     for account in profile.get("accounts") or []:
