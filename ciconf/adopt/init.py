@@ -18,7 +18,7 @@ from typing import Any
 
 from ciconf.errors import InputError
 
-SKIPPED = {".git", "node_modules", "vendor", ".venv", "venv", "dist", "build", "target", ".tox"}
+SKIPPED = {".git", "node_modules", "vendor", ".venv", "venv", "dist", "target", ".tox"}
 MAX_DEPTH = 3
 CREDENTIALS = ("context", "oidc", "env-indirection")
 
@@ -35,19 +35,98 @@ class Ecosystem:
 
 # in order of preference when a repository has several (the first is the job named `test`)
 ECOSYSTEMS = (
-    Ecosystem("php", "composer.lock", "cimg/php:8.3", ("vendor",), "composer install --no-interaction --prefer-dist", "vendor/bin/phpunit"),
+    Ecosystem(
+        "php",
+        "composer.lock",
+        "cimg/php:8.3",
+        ("vendor",),
+        "composer install --no-interaction --prefer-dist",
+        "vendor/bin/phpunit",
+    ),
     Ecosystem("node", "package-lock.json", "cimg/node:22.11", ("~/.npm",), "npm ci", "npm test"),
-    Ecosystem("node", "yarn.lock", "cimg/node:22.11", ("~/.cache/yarn",), "yarn install --frozen-lockfile", "yarn test"),
-    Ecosystem("node", "pnpm-lock.yaml", "cimg/node:22.11", ("~/.local/share/pnpm/store",), "corepack enable && pnpm install --frozen-lockfile", "pnpm test"),
-    Ecosystem("python", "poetry.lock", "cimg/python:3.12", ("~/.cache/pypoetry",), "poetry install --no-interaction", "poetry run pytest"),
-    Ecosystem("python", "uv.lock", "cimg/python:3.12", ("~/.cache/uv",), "pip install uv && uv sync --frozen", "uv run pytest"),
-    Ecosystem("python", "Pipfile.lock", "cimg/python:3.12", ("~/.local/share/virtualenvs",), "pipenv install --dev --deploy", "pipenv run pytest"),
-    Ecosystem("python", "requirements.txt", "cimg/python:3.12", ("~/.cache/pip",), "pip install -r requirements.txt", "pytest"),
-    Ecosystem("ruby", "Gemfile.lock", "cimg/ruby:3.3", ("vendor/bundle",), "bundle config set path vendor/bundle && bundle install", "bundle exec rake"),
-    Ecosystem("go", "go.sum", "cimg/go:1.23", ("~/go/pkg/mod",), "go mod download", "go test ./..."),
-    Ecosystem("java", "pom.xml", "cimg/openjdk:21.0", ("~/.m2",), "mvn -B dependency:go-offline", "mvn -B verify"),
-    Ecosystem("java", "build.gradle", "cimg/openjdk:21.0", ("~/.gradle/caches",), "./gradlew dependencies", "./gradlew test"),
-    Ecosystem("java", "build.gradle.kts", "cimg/openjdk:21.0", ("~/.gradle/caches",), "./gradlew dependencies", "./gradlew test"),
+    Ecosystem(
+        "node",
+        "yarn.lock",
+        "cimg/node:22.11",
+        ("~/.cache/yarn",),
+        "yarn install --frozen-lockfile",
+        "yarn test",
+    ),
+    Ecosystem(
+        "node",
+        "pnpm-lock.yaml",
+        "cimg/node:22.11",
+        ("~/.local/share/pnpm/store",),
+        "corepack enable && pnpm install --frozen-lockfile",
+        "pnpm test",
+    ),
+    Ecosystem(
+        "python",
+        "poetry.lock",
+        "cimg/python:3.12",
+        ("~/.cache/pypoetry",),
+        "poetry install --no-interaction",
+        "poetry run pytest",
+    ),
+    Ecosystem(
+        "python",
+        "uv.lock",
+        "cimg/python:3.12",
+        ("~/.cache/uv",),
+        "pip install uv && uv sync --frozen",
+        "uv run pytest",
+    ),
+    Ecosystem(
+        "python",
+        "Pipfile.lock",
+        "cimg/python:3.12",
+        ("~/.local/share/virtualenvs",),
+        "pipenv install --dev --deploy",
+        "pipenv run pytest",
+    ),
+    Ecosystem(
+        "python",
+        "requirements.txt",
+        "cimg/python:3.12",
+        ("~/.cache/pip",),
+        "pip install -r requirements.txt",
+        "pytest",
+    ),
+    Ecosystem(
+        "ruby",
+        "Gemfile.lock",
+        "cimg/ruby:3.3",
+        ("vendor/bundle",),
+        "bundle config set path vendor/bundle && bundle install",
+        "bundle exec rake",
+    ),
+    Ecosystem(
+        "go", "go.sum", "cimg/go:1.23", ("~/go/pkg/mod",), "go mod download", "go test ./..."
+    ),
+    Ecosystem(
+        "java",
+        "pom.xml",
+        "cimg/openjdk:21.0",
+        ("~/.m2",),
+        "mvn -B dependency:go-offline",
+        "mvn -B verify",
+    ),
+    Ecosystem(
+        "java",
+        "build.gradle",
+        "cimg/openjdk:21.0",
+        ("~/.gradle/caches",),
+        "./gradlew dependencies",
+        "./gradlew test",
+    ),
+    Ecosystem(
+        "java",
+        "build.gradle.kts",
+        "cimg/openjdk:21.0",
+        ("~/.gradle/caches",),
+        "./gradlew dependencies",
+        "./gradlew test",
+    ),
 )
 # compose images ciconf knows: the cimg/* image to run instead, and the port to wait for
 SERVICES = {
@@ -147,12 +226,24 @@ def _images(root: Path, project: str) -> list[dict]:
     images = []
     for path in _walk(root):
         name = path.name
-        if name != "Dockerfile" and not name.endswith(".Dockerfile") and not name.startswith("Dockerfile."):
+        if (
+            name != "Dockerfile"
+            and not name.endswith(".Dockerfile")
+            and not name.startswith("Dockerfile.")
+        ):
             continue
         relative = path.relative_to(root)
         folder = relative.parent
-        label = name.removesuffix(".Dockerfile").removeprefix("Dockerfile.") if name != "Dockerfile" else folder.name
-        repository = re.sub(r"[^a-z0-9._/-]+", "-", f"{project}/{label}".lower()).strip("-/") if label else project
+        label = (
+            name.removesuffix(".Dockerfile").removeprefix("Dockerfile.")
+            if name != "Dockerfile"
+            else folder.name
+        )
+        repository = (
+            re.sub(r"[^a-z0-9._/-]+", "-", f"{project}/{label}".lower()).strip("-/")
+            if label
+            else project
+        )
         image: dict = {"repository": repository}
         if relative.as_posix() != "Dockerfile":
             image["dockerfile"] = relative.as_posix()
@@ -167,13 +258,19 @@ def _accounts(specs: list[str], mode: str, project: str) -> list[dict]:
     for spec in specs:
         name, colon, branch = spec.partition(":")
         if not colon or not name or not branch:
-            raise InputError("--account", f"{spec!r} is not NAME:BRANCH", expected="for example stg:develop")
+            raise InputError(
+                "--account", f"{spec!r} is not NAME:BRANCH", expected="for example stg:develop"
+            )
         account: dict = {"name": name, "branch": branch}
         if mode == "context":
             account["credentials"] = {"mode": "context", "context": f"{project}-{name}"}
         elif mode == "oidc":
             role = f"arn:aws:iam::000000000000:role/{project}-{name}-deploy"
-            account["credentials"] = {"mode": "oidc", "role_arn": role, "context": f"{project}-{name}"}
+            account["credentials"] = {
+                "mode": "oidc",
+                "role_arn": role,
+                "context": f"{project}-{name}",
+            }
         else:
             upper = re.sub(r"[^A-Z0-9]", "_", name.upper())
             account["credentials"] = {
@@ -186,12 +283,16 @@ def _accounts(specs: list[str], mode: str, project: str) -> list[dict]:
     return accounts
 
 
-def scaffold(root: Path, accounts: list[str], region: str, credentials: str) -> tuple[dict, list[str]]:
+def scaffold(
+    root: Path, accounts: list[str], region: str, credentials: str
+) -> tuple[dict, list[str]]:
     """The profile for the repository at `root`, and what it says about how it was decided."""
     from ciconf.adopt.run import project_name
 
     if credentials not in CREDENTIALS:
-        raise InputError("--credentials", f"unknown mode {credentials!r}", expected=" or ".join(CREDENTIALS))
+        raise InputError(
+            "--credentials", f"unknown mode {credentials!r}", expected=" or ".join(CREDENTIALS)
+        )
     project = project_name(str(root / ".circleci" / "config.yml"))
     said: list[str] = []
     services, waits = _services(root)
@@ -209,7 +310,10 @@ def scaffold(root: Path, accounts: list[str], region: str, credentials: str) -> 
         jobs[ecosystem.name] = job
         said.append(f"{ecosystem.lockfile}: {ecosystem.name} test job on {ecosystem.image}")
     if not jobs:
-        jobs["test"] = {"image": "cimg/base:stable", "command": "echo 'no tests yet: set test.command'"}
+        jobs["test"] = {
+            "image": "cimg/base:stable",
+            "command": "echo 'no tests yet: set test.command'",
+        }
         said.append("no lockfile found: a test job to fill in")
     profile: dict = {"project": project}
     if len(jobs) == 1:
@@ -217,14 +321,18 @@ def scaffold(root: Path, accounts: list[str], region: str, credentials: str) -> 
     else:
         profile["tests"] = jobs
     images = _images(root, project)
-    said += [f"{image.get('dockerfile', 'Dockerfile')}: image {image['repository']}" for image in images]
+    said += [
+        f"{image.get('dockerfile', 'Dockerfile')}: image {image['repository']}" for image in images
+    ]
     said += [f"compose service -> {s['image']}" for s in services]
     if images:
         profile["delivery"] = {"region": region, "images": images}
         if accounts:
             profile["accounts"] = _accounts(accounts, credentials, project)
     elif accounts:
-        raise InputError("--account", "no Dockerfile found: there is nothing to deliver to an account")
+        raise InputError(
+            "--account", "no Dockerfile found: there is nothing to deliver to an account"
+        )
     return profile, said
 
 
@@ -245,7 +353,9 @@ def init_command(
             "Imported by `ciconf import` from the repository's files.",
             "Scaffolded by `ciconf init` from the repository's files; edit it, then `ciconf render`.",
         )
-        render_config(parse_profile(text, target), target)  # it loads and renders, or nothing is written
+        render_config(
+            parse_profile(text, target), target
+        )  # it loads and renders, or nothing is written
         write_if_changed(target, text)
     except InputError as error:
         return input_error(error)
