@@ -123,7 +123,7 @@ def recognise(body: dict, steps: list) -> Found | None:
     regions = {image.pop("region") for image in images}
     if not images or not logged_in or not length or len(regions) != 1:
         return None
-    env = body.get("environment") if isinstance(body.get("environment"), dict) else {}
+    env: dict = body["environment"] if isinstance(body.get("environment"), dict) else {}
     if credentials is None and all(str(env.get(name, "")).startswith("$") for name in ACCOUNT_VARS):
         credentials = {
             "mode": "env-indirection",

@@ -45,6 +45,7 @@ class Node:
     kind: str = "custom"  # test, merge, delivery, approval, custom
     fields: dict = field(default_factory=dict)
     notes: steps.Notes = field(default_factory=steps.Notes)
+    converted: list = field(default_factory=list)  # its steps as profile steps (before mapping)
 
 
 @dataclass
@@ -175,12 +176,12 @@ def _same(a: Node, b: Node) -> bool:
         a.requires == b.requires
         and all(a.options.get(k) == b.options.get(k) for k in keys)
         and (a.job is None) == (b.job is None)
-        and (
-            a.job is None
-            or (a.job.body, a.job.steps, a.job.parameters)
-            == (b.job.body, b.job.steps, b.job.parameters)
-        )  # type: ignore[union-attr]
+        and _definition(a.job) == _definition(b.job)
     )
+
+
+def _definition(job: Job | None) -> tuple | None:
+    return None if job is None else (job.body, job.steps, job.parameters)
 
 
 def _free(name: str, taken: dict) -> str:
@@ -223,6 +224,7 @@ def _classify(nodes: list[Node], report: Report, data: dict) -> None:
             continue
         notes = steps.Notes(modernised=[], lost=list(node.job.notes))
         node.fields = validate.fit(CustomJob, _custom(node, notes), notes, node.name)
+        node.converted = list(node.fields.get("steps", []))
         _note(report, node, notes)
     _deliveries(nodes, report)
     _tests(nodes, by_name, report)
@@ -378,9 +380,7 @@ def _merges(nodes: list[Node], report: Report) -> None:
         if any(refs.is_regex(x) for x in ignore):
             continue
         for test in tests.values():
-            base = tests_jobs.merge_base(
-                node.fields.get("steps", []), test.job.steps and _profile_steps(test)
-            )  # type: ignore[union-attr]
+            base = tests_jobs.merge_base(node.fields.get("steps", []), test.converted)
             if base is None or test.fields.get("branches"):
                 continue
             node.kind = "merge"
@@ -390,11 +390,6 @@ def _merges(nodes: list[Node], report: Report) -> None:
                 f"{node.originals[0][1]}: merge test of {test.name} -> merge_test (base {base})"
             )
             break
-
-
-def _profile_steps(test: Node) -> list:
-    notes = steps.Notes()
-    return [steps.step(item, notes) for item in test.job.steps]  # type: ignore[union-attr]
 
 
 def _approvals(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
@@ -463,7 +458,7 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
     jobs = _custom_jobs(live, tests)
     if not tests:
         # a profile has at least one test job: the first custom job that needs nothing becomes it
-        first = next(
+        stand_in = next(
             (
                 n
                 for n in live
@@ -475,10 +470,10 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
             ),
             None,
         )
-        if first is not None and _valid(TestJob, _as_test(jobs[first.name])):
-            profile["tests"] = {first.name: _as_test(jobs.pop(first.name))}
+        if stand_in is not None and _valid(TestJob, _as_test(jobs[stand_in.name])):
+            profile["tests"] = {stand_in.name: _as_test(jobs.pop(stand_in.name))}
             report.notes.append(
-                f"{first.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)"
+                f"{stand_in.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)"
             )
         else:
             name = _free(PLACEHOLDER, {n.name: n for n in live})
@@ -587,7 +582,7 @@ def _ordered(nodes: list[Node]) -> list[Node]:
 
 
 def _orbs(data: dict, report: Report) -> dict:
-    orbs = data.get("orbs") if isinstance(data.get("orbs"), dict) else {}
+    orbs: dict = data["orbs"] if isinstance(data.get("orbs"), dict) else {}
     pinned = {}
     for alias, reference in orbs.items():
         if not isinstance(reference, str):

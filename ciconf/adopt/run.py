@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from ciconf.adopt.report import Report
 from ciconf.errors import InputError
 
 OK, DIFFERS, INPUT_ERROR = 0, 1, 2
@@ -39,7 +40,7 @@ def profile_text(profile: dict, source: str) -> str:
     )
 
 
-def imported(config: str, profile_path: str):
+def imported(config: str, profile_path: str) -> tuple[str, Report, str]:
     """(profile text, report, rendered config text) for `config`; InputError on bad input."""
     from ciconf.adopt import prove
     from ciconf.adopt.count import count
@@ -109,7 +110,7 @@ def import_command(
     return DIFFERS if result.proof else OK
 
 
-def _check(target: str, text: str, result, formatted: str) -> int:
+def _check(target: str, text: str, result: Report, formatted: str) -> int:
     """`--check`: the comparison again, against the profile as it is now (it may have been edited)."""
     from ciconf.adopt import prove
     from ciconf.circleci.render import render_config
@@ -133,5 +134,5 @@ def _check(target: str, text: str, result, formatted: str) -> int:
     return OK
 
 
-def _renames(result) -> dict[tuple[str, str], str]:
+def _renames(result: Report) -> dict[tuple[str, str], str]:
     return {(workflow, old): new for workflow, old, new in result.renames}

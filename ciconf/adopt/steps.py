@@ -242,7 +242,7 @@ def _orb_step(kind: str, value: Any, notes: Notes) -> dict:
 
 
 def orb_parameters(value: dict, notes: Notes, what: str) -> dict:
-    kept = {}
+    kept: dict[str, str | int | bool] = {}
     for key, inner in value.items():
         if isinstance(inner, str):
             if plain_text(inner, notes, f"{what} parameter {key}") is not None:
