@@ -312,7 +312,7 @@ def import_config(
     _finish(import_command(config, output, stdout, report, fmt, check))
 
 
-@app.command(short_help="Scaffold a profile from the repository's lockfiles, Dockerfiles, compose.")
+@app.command(short_help="Scaffold a profile from the repository's files.")
 def init(
     account: list[str] = typer.Option(
         [],

@@ -1,4 +1,4 @@
-"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> cli.
+"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> adopt -> cli.
 
 No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache) import
 no stage at all. This test reads every module's imports and fails on a reach back up the flow.
@@ -11,7 +11,7 @@ import ast
 from conftest import ROOT
 
 FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache"}
-STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan"]
+STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan", "adopt"]
 FRONT = {"actions", "entry", "cli", "__main__", "__init__"}
 
 

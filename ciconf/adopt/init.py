@@ -339,14 +339,14 @@ def scaffold(
 def init_command(
     account: list[str], region: str, credentials: str, output: Path, force: bool = False
 ) -> int:
-    from ciconf.actions import OK, input_error, usage, write_if_changed
+    from ciconf.adopt.output import OK, error, write
     from ciconf.adopt.run import profile_text
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import parse_profile
 
     target = str(output)
     if os.path.lexists(target) and not force:
-        return usage(f"{target} exists; pass --force to replace it")
+        return error(f"{target} exists; pass --force to replace it")
     try:
         profile, said = scaffold(Path.cwd(), list(account), region, credentials)
         text = profile_text(profile, "the repository's files").replace(
@@ -356,9 +356,9 @@ def init_command(
         render_config(
             parse_profile(text, target), target
         )  # it loads and renders, or nothing is written
-        write_if_changed(target, text)
-    except InputError as error:
-        return input_error(error)
+        write(target, text)
+    except InputError as problem:
+        return error(problem)
     for line in said:
         print(f"ciconf: {line}", file=sys.stderr)
     return OK

@@ -12,10 +12,10 @@ import re
 import sys
 from pathlib import Path
 
+from ciconf.adopt.output import DIFFERS, OK, error, write
 from ciconf.adopt.report import Report
 from ciconf.errors import InputError
 
-OK, DIFFERS, INPUT_ERROR = 0, 1, 2
 DEFAULT_CONFIG = ".circleci/config.yml"
 DEFAULT_PROFILE = "ciconf.yaml"
 MODELINE = "yaml-language-server: $schema=.ciconf/profile.schema.json"
@@ -59,9 +59,9 @@ def imported(config: str, profile_path: str) -> tuple[str, Report, str]:
     text = profile_text(result.profile, config)
     try:
         profile = parse_profile(text, profile_path)
-    except InputError as error:
+    except InputError as problem:
         raise InputError(
-            config, f"the imported profile does not load ({error}); please report this config"
+            config, f"the imported profile does not load ({problem}); please report this config"
         ) from None
     rendered = render_config(profile, profile_path)
     count(result)
@@ -81,13 +81,12 @@ def import_command(
     fmt: str = "text",
     check: bool = False,
 ) -> int:
-    from ciconf.actions import input_error, usage, write_if_changed
     from ciconf.adopt.report import format_json, format_text
 
     if stdout and output is not None:
-        return usage("give either -o/--output or --stdout, not both")
+        return error("give either -o/--output or --stdout, not both")
     if fmt not in FORMATS:
-        return usage(f"--format {fmt!r}: expected text or json")
+        return error(f"--format {fmt!r}: expected text or json")
     source = str(config or DEFAULT_CONFIG)
     target = str(output or DEFAULT_PROFILE)
     try:
@@ -101,12 +100,12 @@ def import_command(
             from ciconf.fsutil import refuse_special
 
             refuse_special(target)
-            write_if_changed(target, text)
+            write(target, text)
         if report is not None:
-            write_if_changed(str(report), formatted)
+            write(str(report), formatted)
         (sys.stderr if stdout else sys.stdout).write(formatted)
-    except InputError as error:
-        return input_error(error)
+    except InputError as problem:
+        return error(problem)
     return DIFFERS if result.proof else OK
 
 
