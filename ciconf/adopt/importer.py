@@ -455,7 +455,7 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
     orbs = _orbs(data, report)
     if orbs:
         profile["orbs"] = orbs
-    jobs = _custom_jobs(live, tests)
+    jobs = _custom_jobs(live, report)
     if not tests:
         # a profile has at least one test job: the first custom job that needs nothing becomes it
         stand_in = next(
@@ -524,12 +524,21 @@ def _as_test(job: dict) -> dict:
     return fields
 
 
-def _custom_jobs(live: list[Node], tests: dict) -> dict:
+UNMODELLED_ENTRY_KEYS = ("serial-group", "override-with", "max_auto_reruns")
+
+
+def _custom_jobs(live: list[Node], report: Report) -> dict:
     jobs: dict = {}
-    on_tags: dict[str, bool] = {}
+    # every job with tags of its own (a delivery too): a custom job after one must not inherit them
+    on_tags = {n.name: bool(refs.as_profile_list(_filters(n).get("tags"))) for n in live}
     for node in _ordered(live):
         if node.kind != "custom":
             continue
+        for key in UNMODELLED_ENTRY_KEYS:
+            if key in node.options:
+                report.lost.append(f"{node.name}: `{key}` (a profile's custom jobs have none)")
+        if isinstance(node.options.get("filters"), str):
+            report.lost.append(f"{node.name}: the filter expression (the profile lists branches)")
         fields = dict(node.fields)
         requires = fields.pop("approval_requires", None)
         fields.pop("approval", None)
@@ -539,7 +548,6 @@ def _custom_jobs(live: list[Node], tests: dict) -> dict:
         branches = refs.as_profile_list(filters.get("branches"))
         tags = refs.as_profile_list(filters.get("tags")) or []
         upstream_tags = any(on_tags.get(r) for r in node.requires)
-        on_tags[node.name] = bool(tags)
         if branches is None:  # on no branch: tags only (the profile's tags without branches)
             branches = [] if tags else [refs.NOTHING]
         elif branches == [] and (tags or upstream_tags):
