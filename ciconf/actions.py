@@ -8,7 +8,9 @@ Each action returns its exit code; an InputError propagates to the caller.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
@@ -207,7 +209,10 @@ def in_sync(config: str, path: str, count: int) -> str:
     stacks = count - 1
     if stacks <= 0:
         return f"ciconf: {config} is in sync with {path}"
-    return f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are in sync with {path}"
+    return (
+        f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are "
+        f"in sync with {path}"
+    )
 
 
 def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
@@ -262,7 +267,7 @@ def _visible(line: str) -> str:
     return body.translate(_CONTROL) + line[len(body) :]
 
 
-def use_color(choice: str, stream) -> bool:
+def use_color(choice: str, stream: TextIO) -> bool:
     """--color always/never; auto: a terminal, unless NO_COLOR is set (https://no-color.org)."""
     import os
 
@@ -274,7 +279,7 @@ def use_color(choice: str, stream) -> bool:
     return bool(isatty and isatty())
 
 
-def painter(choice: str, stream):
+def painter(choice: str, stream: TextIO) -> Callable[[str], str]:
     """A function that colours one diff line (identity when colour is off)."""
     if not use_color(choice, stream):
         return lambda line: line
@@ -299,7 +304,7 @@ def schema(output: Path | None) -> int:
     return OK
 
 
-def cfn(
+def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: Path | None,
     account: str | None,
     output: Path | None,
@@ -332,6 +337,7 @@ def cfn(
             write_if_changed(target, text)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         say(
-            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it"
+            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack "
+            "was written for it"
         )
     return OK

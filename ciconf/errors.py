@@ -16,7 +16,7 @@ MAX_SHOWN = 20  # problems printed for one file; more would scroll the first one
 class InputError(Exception):
     """A problem with user input, located as precisely as we can."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the located error's fields, all keywords but the first
         self,
         path: str,
         message: str,

@@ -1,4 +1,5 @@
-"""Every command of the README's "From an empty account to the first push" is run or checked here."""
+"""Every command of the README's "From an empty account to the first push" is run or checked
+here."""
 
 from __future__ import annotations
 

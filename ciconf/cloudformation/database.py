@@ -103,7 +103,8 @@ def _key() -> dict:
 
 
 def _monitoring_role() -> dict:
-    # AmazonRDSEnhancedMonitoringRole written out: RDS writes OS metrics to its own RDSOSMetrics group
+    # AmazonRDSEnhancedMonitoringRole written out: RDS writes OS metrics to its own RDSOSMetrics
+    # group
     groups = sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*")
     streams = sub(
         "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*:log-stream:*"

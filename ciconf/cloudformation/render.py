@@ -1,4 +1,5 @@
-"""Which stacks a profile generates, where they go, and their YAML (with a header naming the command)."""
+"""Which stacks a profile generates, where they go, and their YAML (with a header naming the
+command)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,7 @@ def _located(
     message: str,
     expected: str | None = None,
     suggestion: str | None = None,
-):
+) -> InputError:
     mark = doc.mark_for(path)
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
         "."
@@ -104,7 +105,8 @@ def check_services(doc: Document, plan: Plan) -> None:
             raise _located(
                 doc,
                 ("accounts", index, "pipeline", "services"),
-                f"container {missing[0]!r} runs in none of the services; list it under one service's containers",
+                f"container {missing[0]!r} runs in none of the services; list it under "
+                "one service's containers",
             )
 
 
@@ -181,7 +183,7 @@ def stacks_for(
     ]
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,
@@ -191,10 +193,13 @@ def cfn_outputs(
     stdout: bool,
     directory: str | None,
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
+    write."""
     check_services(doc, plan)
     if account is None:
-        chosen = all_targets(doc, plan, directory or DEFAULT_DIR)
+        chosen: list[tuple[AccountPlan, str, str | None]] = [
+            *all_targets(doc, plan, directory or DEFAULT_DIR)
+        ]
     else:
         picked = find_account(plan, account, doc.source)
         if stack == "pipeline":

@@ -58,7 +58,8 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     if values.push.is_tag:
         decision = Decision(
             None,
-            "a config without workflows runs its build job; whether it does for tags is not documented",
+            "a config without workflows runs its build job; whether it does for tags is "
+            "not documented",
         )
     else:
         decision = Decision.yes()
@@ -84,7 +85,8 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
 def _condition(workflow: dict, values: Values, where: Where, what: str = "workflow") -> Decision:
     """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
     if workflow.get("triggers"):
-        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on schedule only
+        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on
+        # schedule only
         return Decision(False, "scheduled workflow (triggers:) does not run on a push")
     for key, wanted in (("when", True), ("unless", False)):
         if key not in workflow:
@@ -131,6 +133,7 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
 
 
 def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+    options: Any
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:

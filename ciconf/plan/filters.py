@@ -70,7 +70,7 @@ def _literal_hint(items: list[tuple[str, Where]]) -> str:
     return f" ({quoted(literal[0])} has no /slashes/, so it is compared literally, not as a regex)"
 
 
-def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
+def ref_filter(spec: Any, push: Push, where: Where) -> Decision:  # noqa: PLR0911 - one return per case, read as a table
     """`branches:` or `tags:` (whichever the push is) applied to the pushed name."""
     key = "tags" if push.is_tag else "branches"
     if spec is None:

@@ -32,13 +32,15 @@ def _compiled(pattern: str) -> re.Pattern[str] | str:
 def compile_user_regex(pattern: str, where: Where) -> re.Pattern[str]:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise where.error(
-            f"regular expression is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}"
+            f"regular expression is {len(pattern)} characters long; the limit is "
+            f"{MAX_PATTERN_LENGTH}"
         )
     compiled = _compiled(pattern)
     if isinstance(compiled, str):
         raise where.error(
             f"invalid regular expression {shown(pattern)}: {compiled}",
-            expected="a regular expression (CircleCI uses Java regex syntax; ciconf checks it with Python's re)",
+            expected="a regular expression (CircleCI uses Java regex syntax; ciconf checks it with "
+            "Python's re)",
         )
     return compiled
 

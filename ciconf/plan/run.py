@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ciconf.errors import InputError, closest, shown
+
+if TYPE_CHECKING:
+    from ciconf.plan.model import Plan
 
 FORMATS = ("text", "json", "mermaid")
 OK, INPUT_ERROR = 0, 2
@@ -33,7 +37,7 @@ def build_plan(
     branch: str | None,
     tag: str | None,
     params: Sequence[str],
-):
+) -> Plan:
     """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
     from ciconf.plan.compute import declared_parameters, plan_config
     from ciconf.plan.values import build_values, check_ref
@@ -63,7 +67,7 @@ def build_plan(
     return plan
 
 
-def format_plan(plan, fmt: str) -> str:
+def format_plan(plan: Plan, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "mermaid":
@@ -75,7 +79,7 @@ def format_plan(plan, fmt: str) -> str:
     return format_text(plan)
 
 
-def plan_command(
+def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,

@@ -1,7 +1,8 @@
 """Every shell line ciconf generates comes from this module.
 
 Values arriving here were validated against their grammars by the profile models (no quotes, no
-``$``, no backquotes, no whitespace); they are still quoted where they land. Commands are written for
+``$``, no backquotes, no whitespace); they are still quoted where they land. Commands are written
+for
 CircleCI's default shell, ``/bin/bash -eo pipefail``.
 """
 
@@ -12,16 +13,22 @@ from collections.abc import Iterable
 
 from ciconf.profile.derive import COMMIT_SHA_VAR, DeliveryPlan, ImagePlan, registry_host
 
-_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
+# Job environment variable names shared by the delivery job definition, its steps and the profile
+# check that refuses project variables of the same name.
+from ciconf.profile.jobvars import (  # noqa: F401 - re-exported for the job definition
+    ACCESS_KEY_VAR,
+    ACCOUNT_ID_VAR,
+    DEPLOY_TAG_VAR,
+    IMAGE_TAG_VAR,
+    OIDC_TOKEN_VAR,
+    ROLE_ARN_VAR,
+    ROLE_SESSION_NAME_VAR,
+    SECRET_KEY_VAR,
+    SOURCE_ACCOUNT_ID_VAR,
+    WEB_IDENTITY_TOKEN_FILE_VAR,
+)
 
-# Job environment variable names shared by the delivery job definition and its steps.
-ACCOUNT_ID_VAR = "AWS_ACCOUNT_ID"
-ACCESS_KEY_VAR = "AWS_ACCESS_KEY"
-SECRET_KEY_VAR = "AWS_SECRET_KEY"
-ROLE_ARN_VAR = "AWS_ROLE_ARN"
-DEPLOY_TAG_VAR = "DEPLOY_TAG"
-IMAGE_TAG_VAR = "IMAGE_TAG"
-OIDC_TOKEN_VAR = "CIRCLE_OIDC_TOKEN_V2"
+_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
 
 
 def literal(value: str) -> str:
@@ -104,8 +111,8 @@ def credentials_oidc() -> str:
         f"printf '%s' \"${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}\""
         ' > "${token_file}"',
         "{",
-        '  echo "export AWS_WEB_IDENTITY_TOKEN_FILE=${token_file}"',
-        '  echo "export AWS_ROLE_SESSION_NAME=circleci-${CIRCLE_BUILD_NUM:-0}"',
+        f'  echo "export {WEB_IDENTITY_TOKEN_FILE_VAR}=${{token_file}}"',
+        f'  echo "export {ROLE_SESSION_NAME_VAR}=circleci-${{CIRCLE_BUILD_NUM:-0}}"',
         '} >> "${BASH_ENV}"',
     )
 
@@ -139,7 +146,8 @@ def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
 
 
 def _retag(repository: str) -> list[str]:
-    """Tag and push one repository's commit image with the deploy tag; `repository` may be ${var}."""
+    """Tag and push one repository's commit image with the deploy tag; `repository` may be
+    ${var}."""
     source = expanding(f"${{registry}}/{repository}:${{{IMAGE_TAG_VAR}}}")
     target = expanding(f"${{registry}}/{repository}:${{{DEPLOY_TAG_VAR}}}")
     return [f"docker tag {source} {target}", f"docker push {target}"]
@@ -153,12 +161,16 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
         f"registry={expanding(_registry(delivery.region))}",
     ]
     if len(order) == 1:  # no loop over a single word (shellcheck SC2041)
-        comment = f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches."
+        comment = (
+            f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
+            "watches."
+        )
         return lines(head, comment, _retag(source))
     names = " ".join(literal(image.repository) for image in order)
     return lines(
         head,
-        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it",
+        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
+        "watches, so it",
         "# goes last, after every image of this commit is in ECR.",
         f"for repository in {names}; do",
         *("  " + line for line in _retag("${repository}")),
@@ -166,9 +178,8 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
     )
 
 
-# --- profile-written commands and test splitting ---------------------------------------------------
-
-SOURCE_ACCOUNT_ID_VAR = "SOURCE_ACCOUNT_ID"
+# --- profile-written commands and test splitting
+# ---------------------------------------------------
 
 
 def user_command(command: str) -> str:
@@ -177,18 +188,21 @@ def user_command(command: str) -> str:
 
 
 def split_tests(globs: tuple[str, ...] | list[str], command: str, by: str) -> str:
-    """CircleCI test splitting: the file list goes to `command` on stdin, split across the parallel nodes.
+    """CircleCI test splitting: the file list goes to `command` on stdin, split across the parallel
+    nodes.
 
     `circleci tests run` (not `split`) so a rerun of failed tests runs only those.
     """
     patterns = " ".join(literal(pattern) for pattern in globs)
     return lines(
         f"circleci tests glob {patterns} \\",
-        f"  | circleci tests run --command={literal(command.rstrip(chr(10)))} --verbose --split-by={by}",
+        f"  | circleci tests run --command={literal(command.rstrip(chr(10)))} --verbose "
+        f"--split-by={by}",
     )
 
 
-# --- promotion: copy this commit's images from an earlier account, by digest -------------------------
+# --- promotion: copy this commit's images from an earlier account, by digest
+# -------------------------
 
 
 def _source_registry(region: str) -> str:
@@ -205,25 +219,30 @@ def promote_images(delivery: DeliveryPlan) -> str:
         commit_tag(delivery.commit_tag_length),
         f'source_id="{_resolve(SOURCE_ACCOUNT_ID_VAR)}"',
         'if ! [[ "${source_id}" =~ ^[0-9]{12}$ ]]; then',
-        f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve to a 12-digit account id" >&2',
+        f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve '
+        'to a 12-digit account id" >&2',
         "  exit 1",
         "fi",
         f"registry={expanding(_registry(delivery.region))}",
         "# ECR's login token is valid for every registry this role may read, the source's included",
         f"aws ecr get-login-password --region {region} \\",
-        f"  | docker login --username AWS --password-stdin {expanding(_source_registry(delivery.region))}",
+        "  | docker login --username AWS --password-stdin "
+        f"{expanding(_source_registry(delivery.region))}",
         f"for repository in {names}; do" if len(delivery.images) > 1 else f"repository={names}",
         *_indent(
             len(delivery.images) > 1,
             [
-                f'if ! digest="$(aws ecr describe-images --region {region} --registry-id "${{source_id}}" \\',
+                f'if ! digest="$(aws ecr describe-images --region {region} --registry-id '
+                f'"${{source_id}}" \\',
                 '    --repository-name "${repository}" --image-ids "imageTag=${IMAGE_TAG}" \\',
                 "    --query 'imageDetails[0].imageDigest' --output text)"
                 + '" || [[ "${digest}" != sha256:* ]]; then',
-                '  echo "${repository}:${IMAGE_TAG} is not in account ${source_id}; deliver this commit there first" >&2',
+                '  echo "${repository}:${IMAGE_TAG} is not in account ${source_id}; '
+                'deliver this commit there first" >&2',
                 "  exit 1",
                 "fi",
-                "# the manifest is copied as it is, so the digest in this account is the digest that was tested",
+                "# the manifest is copied as it is, so the digest in this account is the "
+                "digest that was tested",
                 f"docker buildx imagetools create --tag {target} {source}",
             ],
         ),
@@ -236,7 +255,8 @@ def _indent(inside_loop: bool, body: list[str]) -> list[str]:
 
 
 def promote_deploy_tags(delivery: DeliveryPlan) -> str:
-    """Point each deploy tag at the copied manifest (no local image to `docker tag`); the source's last."""
+    """Point each deploy tag at the copied manifest (no local image to `docker tag`); the source's
+    last."""
     source = delivery.source.repository
     order = delivery.deploy_tag_order
     target = expanding(f"${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}")
@@ -246,7 +266,10 @@ def promote_deploy_tags(delivery: DeliveryPlan) -> str:
         commit_tag(delivery.commit_tag_length),
         f"registry={expanding(_registry(delivery.region))}",
     ]
-    comment = f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it goes last."
+    comment = (
+        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
+        "watches, so it goes last."
+    )
     if len(order) == 1:
         return lines(head, comment, f"repository={literal(source)}", retag)
     names = " ".join(literal(image.repository) for image in order)
