@@ -90,7 +90,7 @@ def remember(entry: str | None, files: list[tuple[str | None, str]]) -> None:
     )
 
 
-def render(
+def render(  # noqa: PLR0913, PLR0917 - one parameter per option of the command
     profile: Path | None,
     output: Path | None,
     stdout: bool,

@@ -118,7 +118,7 @@ def _profile_argument() -> Any:
     "ciconf.actions:render",
     short_help="Write the config and stacks rendered from a profile.",
 )
-def render(
+def render(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     output: Path | None = typer.Option(
         None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
@@ -285,7 +285,7 @@ def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
 
 
 @app.command("import", short_help="Turn an existing CircleCI config into a profile, and prove it.")
-def import_config(
+def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     config: Path | None = typer.Argument(
         None,
         metavar="CONFIG",
@@ -306,9 +306,10 @@ def import_config(
         False, "--check", help="Only compare the plans of CONFIG and of the profile as it is now."
     ),
 ) -> None:
-    """Write a profile holding everything CONFIG does (what no profile field expresses goes, verbatim,
-    into custom jobs and steps), report where each element went, and prove that the profile's
-    config runs the same jobs for every branch and tag the filters name; exit 1 when it does not."""
+    """Write a profile holding everything CONFIG does (what no profile field expresses goes,
+    verbatim, into custom jobs and steps), report where each element went, and prove that the
+    profile's config runs the same jobs for every branch and tag the filters name; exit 1 when it
+    does not."""
     from ciconf.adopt.run import import_command
 
     _finish(import_command(config, output, stdout, report, fmt, check))

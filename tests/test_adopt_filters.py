@@ -48,7 +48,7 @@ def profile_runs(items: list[str], name: str) -> bool:
 def test_a_filter_runs_on_the_same_refs_as_a_profile_list(spec):
     items = refs.as_profile_list(spec)
     assert items is not None
-    for name in NAMES[:-1] + ["feature/*"]:
+    for name in [*NAMES[:-1], "feature/*"]:
         assert profile_runs(items, name) == circleci_runs(spec, name), (spec, name, items)
 
 

@@ -1,4 +1,5 @@
-"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> adopt -> cli.
+"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> adopt ->
+cli.
 
 No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache) import
 no stage at all. This test reads every module's imports and fails on a reach back up the flow.

@@ -22,7 +22,7 @@ TRIGGER = re.compile(r"^<<\s*pipeline\.trigger_source\s*>>$")
 Outcome = bool | list[str] | None  # always/never, only these branches, not decidable
 
 
-def outcome(condition: Any) -> Outcome:
+def outcome(condition: Any) -> Outcome:  # noqa: PLR0911 - one return per logic-statement form
     """What a condition (pipeline parameters already filled in) says about a push."""
     if isinstance(condition, bool):
         return condition

@@ -70,14 +70,14 @@ def _build(line: str) -> dict | None:
     if match is None or len(positional) != 1:
         return None
     image = {"repository": match.group("repository"), "region": match.group("region")}
-    if dockerfile and dockerfile != "Dockerfile" and dockerfile != "./Dockerfile":
+    if dockerfile and dockerfile not in {"Dockerfile", "./Dockerfile"}:
         image["dockerfile"] = dockerfile.removeprefix("./")
     if positional[0] not in (".", "./"):
         image["context"] = positional[0].removeprefix("./").rstrip("/")
     return image
 
 
-def recognise(body: dict, steps: list) -> Found | None:
+def recognise(body: dict, steps: list) -> Found | None:  # noqa: PLR0911, PLR0912 - one branch per line kind of a hand-written delivery
     images: list[dict] = []
     length = 0
     logged_in = False

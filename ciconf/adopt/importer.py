@@ -99,7 +99,7 @@ def _entries(doc: Document, data: dict) -> list[tuple[str, list, Where]]:
     return found
 
 
-def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:
+def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:  # noqa: PLR0912 - workflows, entries, matrix instances and twins in one pass
     nodes: list[Node] = []
     by_name: dict[str, Node] = {}
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
@@ -113,7 +113,8 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
         only_on = decided if isinstance(decided, list) else None
         if decided is False:
             report.mapped.append(
-                f"workflow {workflow}: never runs on a push (schedule or condition); its jobs get filters that match no push"
+                f"workflow {workflow}: never runs on a push (schedule or condition); "
+                "its jobs get filters that match no push"
             )
         elif only_on:
             report.mapped.append(
@@ -123,7 +124,8 @@ def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> lis
             for key in ("when", "unless", "triggers"):
                 if key in spec:  # type: ignore[operator]
                     report.lost.append(
-                        f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)"
+                        f"workflow {workflow}: `{key}` "
+                        "(the profile's one workflow runs on every push)"
                     )
         local: dict[str, list[str]] = {}
         pending: list[tuple[Node, list[str]]] = []
@@ -232,7 +234,7 @@ def _classify(nodes: list[Node], report: Report, data: dict) -> None:
 
 
 def _note(report: Report, node: Node, notes: steps.Notes) -> None:
-    """Kept on the node: a job that becomes a delivery or a merge test has ciconf's steps instead."""
+    """Kept on the node: a job that becomes a delivery or a merge test gets ciconf's steps."""
     del report
     node.notes.modernised += notes.modernised
     node.notes.lost += notes.lost
@@ -301,7 +303,8 @@ def _deliveries(nodes: list[Node], report: Report) -> None:
         node.fields = {"account": name, "found": hit}
         node.name = f"delivery_{name}"
         report.mapped.append(
-            f"{node.originals[0][1]}: ECR delivery -> accounts[{name}] (ciconf writes the login, builds and pushes)"
+            f"{node.originals[0][1]}: ECR delivery -> accounts[{name}] "
+            "(ciconf writes the login, builds and pushes)"
         )
 
 
@@ -347,7 +350,8 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         if (deliveries and not gates) or branches:
             node.fields["gates_delivery"] = False
         report.mapped.append(
-            f"{node.originals[0][1]}: test job (image, cache, install, setup, command ... as fields)"
+            f"{node.originals[0][1]}: test job "
+            "(image, cache, install, setup, command ... as fields)"
         )
     _merges(nodes, report)
 
@@ -406,7 +410,8 @@ def _approvals(nodes: list[Node], by_name: dict[str, Node], report: Report) -> N
         )
         if owner is None:
             report.lost.append(
-                f"{node.name}: an approval no job waits for (the profile places approvals in front of a job)"
+                f"{node.name}: an approval no job waits for "
+                "(the profile places approvals in front of a job)"
             )
             node.kind = "dropped"
             continue
@@ -473,7 +478,8 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
         if stand_in is not None and _valid(TestJob, _as_test(jobs[stand_in.name])):
             profile["tests"] = {stand_in.name: _as_test(jobs.pop(stand_in.name))}
             report.notes.append(
-                f"{stand_in.name}: kept verbatim as a test job (its steps under steps.before_test, command `true`)"
+                f"{stand_in.name}: kept verbatim as a test job "
+                "(its steps under steps.before_test, command `true`)"
             )
         else:
             name = _free(PLACEHOLDER, {n.name: n for n in live})
@@ -605,7 +611,8 @@ def _orbs(data: dict, report: Report) -> dict:
         exact = f"{match.group(1)}@{match.group(2)}.{match.group(3) or 0}.{match.group(4) or 0}"
         if exact != reference:
             report.modernised.append(
-                f"orb {alias}: {reference} -> {exact} (a profile pins exact versions; take the newest {reference.split('@')[1]}.x)"
+                f"orb {alias}: {reference} -> {exact} (a profile pins exact versions; "
+                f"take the newest {reference.split('@')[1]}.x)"
             )
         pinned[str(alias)] = exact
     return pinned
@@ -621,7 +628,8 @@ def _delivery(deliveries: list[Node], tests: dict, report: Report) -> dict:
     if found.machine:
         delivery["machine"] = {"image": "ubuntu-2204:current"}
     report.modernised.append(
-        "delivery: runs on ciconf's delivery executor (cimg/aws, with the AWS CLI) and pushes a deploy tag after the commit tags"
+        "delivery: runs on ciconf's delivery executor (cimg/aws, with the AWS CLI) "
+        "and pushes a deploy tag after the commit tags"
     )
     accounts = []
     for node in deliveries:

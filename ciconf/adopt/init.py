@@ -351,7 +351,8 @@ def init_command(
         profile, said = scaffold(Path.cwd(), list(account), region, credentials)
         text = profile_text(profile, "the repository's files").replace(
             "Imported by `ciconf import` from the repository's files.",
-            "Scaffolded by `ciconf init` from the repository's files; edit it, then `ciconf render`.",
+            "Scaffolded by `ciconf init` from the repository's files; "
+            "edit it, then `ciconf render`.",
         )
         render_config(
             parse_profile(text, target), target

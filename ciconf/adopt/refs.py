@@ -38,7 +38,7 @@ def _plain_name(item: str) -> bool:
     )
 
 
-def as_profile_list(spec: Any) -> list[str] | None:
+def as_profile_list(spec: Any) -> list[str] | None:  # noqa: PLR0911 - one return per filter form
     """The refs a filter runs on as a profile list: [] for no filter (everything), None when the
     filter runs on nothing (`only: []`, or ignoring everything)."""
     if spec is None:

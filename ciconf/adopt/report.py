@@ -67,7 +67,8 @@ def format_text(report: Report) -> str:
             lines += [f"  - {item}" for item in items]
             lines.append("")
     lines.append(
-        f"share expressed through profile fields: {report.in_fields}/{report.elements} elements ({report.share:.0%})"
+        "share expressed through profile fields: "
+        f"{report.in_fields}/{report.elements} elements ({report.share:.0%})"
     )
     if report.proof:
         lines.append("plan differs:")

@@ -206,7 +206,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _literal_truth(condition: Any) -> bool | None:
+def _literal_truth(condition: Any) -> bool | None:  # noqa: PLR0911 - one return per condition form
     """A condition already reduced to literals: its truth; None when it still needs a value."""
     if isinstance(condition, bool):
         return condition

@@ -73,7 +73,7 @@ def imported(config: str, profile_path: str) -> tuple[str, Report, str]:
     return text, result.report, rendered
 
 
-def import_command(
+def import_command(  # noqa: PLR0913, PLR0917 - one parameter per option of the command
     config: Path | None = None,
     output: Path | None = None,
     stdout: bool = False,
@@ -110,7 +110,7 @@ def import_command(
 
 
 def _check(target: str, text: str, result: Report, formatted: str) -> int:
-    """`--check`: the comparison again, against the profile as it is now (it may have been edited)."""
+    """`--check`: the comparison again, against the profile as it is now (edited, maybe)."""
     from ciconf.adopt import prove
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import load_profile

@@ -148,7 +148,7 @@ def _scalar_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def step(item: Any, notes: Notes) -> Any:
+def step(item: Any, notes: Notes) -> Any:  # noqa: PLR0911 - one return per step kind
     """A config step as a profile step (a string, or a one-key mapping)."""
     if isinstance(item, str):
         if item in ("checkout", "setup_remote_docker", "add_ssh_keys"):
@@ -188,7 +188,8 @@ def _run(value: Any, notes: Notes) -> dict:
             folder = _relative(str(inner))
             if folder is None:
                 notes.lost.append(
-                    f"run working_directory {inner!r} (the profile takes a folder of the repository)"
+                    f"run working_directory {inner!r} "
+                    "(the profile takes a folder of the repository)"
                 )
             elif folder:
                 run["working_directory"] = folder
@@ -258,7 +259,7 @@ def orb_parameters(value: dict, notes: Notes, what: str) -> dict:
     return kept
 
 
-def executor(body: dict, notes: Notes) -> dict:
+def executor(body: dict, notes: Notes) -> dict:  # noqa: PLR0912 - one branch per executor key
     """The executor keys of a job as the profile writes them."""
     out: dict = {}
     docker = body.get("docker")

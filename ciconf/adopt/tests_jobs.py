@@ -112,7 +112,7 @@ def _host(text: str, env: dict) -> str | None:
     return text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", text) else None
 
 
-def recognise(steps: list, env: dict, notes: Notes) -> dict | None:
+def recognise(steps: list, env: dict, notes: Notes) -> dict | None:  # noqa: PLR0912, PLR0915 - the test job's step order, point by point
     """The test-job fields for these (profile) steps, or None when they are no test job."""
     if not steps or steps[0] != "checkout":
         return None
@@ -208,7 +208,8 @@ def _test_index(body: list) -> int | None:
 
 
 MERGE = re.compile(
-    r"(?:git fetch\s+\S+\s+(\S+)\s*(?:&&|\n)\s*)?git merge\s+(?:--no-edit\s+)?(?:origin/)?([A-Za-z0-9_./-]+)"
+    r"(?:git fetch\s+\S+\s+(\S+)\s*(?:&&|\n)\s*)?"
+    r"git merge\s+(?:--no-edit\s+)?(?:origin/)?([A-Za-z0-9_./-]+)"
 )
 
 

@@ -30,7 +30,7 @@ def fit(model: Any, fields: dict, notes: Notes, name: str) -> dict:
     return {}
 
 
-def _remove(fields: dict, loc: tuple, message: str, notes: Notes, name: str) -> bool:
+def _remove(fields: dict, loc: tuple, message: str, notes: Notes, name: str) -> bool:  # noqa: PLR0911 - one return per kind of refused field
     if not loc:
         return False
     head = loc[0]
