@@ -268,6 +268,12 @@ def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     param: list[str] = typer.Option(
         [], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."
     ),
+    schedule: str | None = typer.Option(
+        None, "--schedule", help="Plan a scheduled pipeline of this name instead of a push."
+    ),
+    api: bool = typer.Option(
+        False, "--api", help="Plan an API (or web app) trigger instead of a push."
+    ),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
     from ciconf.plan.run import plan_command
@@ -280,6 +286,8 @@ def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
             tag,
             fmt,
             param,
+            schedule,
+            api,
         )
     )
 

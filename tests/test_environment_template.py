@@ -289,7 +289,8 @@ def test_blue_green_wires_two_target_groups_production_and_test_rules():
     service = _service(template)
     configuration = service["DeploymentConfiguration"]
     assert configuration["Strategy"] == "BLUE_GREEN" and configuration["BakeTimeInMinutes"] == 30
-    assert "DeploymentCircuitBreaker" not in configuration
+    # ECS's developer guide: the circuit breaker supports the blue/green deployment type too
+    assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert configuration["Alarms"] == {
         "AlarmNames": [{"!Ref": "ShopAppTarget5xxAlarm"}],
         "Enable": True,

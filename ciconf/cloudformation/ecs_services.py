@@ -20,6 +20,7 @@ from ciconf.cloudformation.intrinsics import (
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
 from ciconf.profile.derive import ImagePlan, registry_host
 from ciconf.profile.environment import (
+    DEFAULT_BAKE_MINUTES,
     SSM_PARAMETER_ARN,
     EcsServiceSettings,
     Environment,
@@ -35,6 +36,10 @@ STRATEGIES = {
     "canary": "CANARY",
 }
 CATCH_ALL = "/*"
+# The deployment circuit breaker (new tasks that never get healthy fail the deployment and roll it
+# back) supports the rolling and the blue/green deployment types:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html
+CIRCUIT_BREAKER = ("rolling", "blue-green")
 
 
 @dataclass(frozen=True)
@@ -430,10 +435,12 @@ def _deployment(service: ServicePlan) -> dict:
         "MinimumHealthyPercent": 100,
         "MaximumPercent": 200,
     }
-    if not service.blue_green:
+    if settings.strategy in CIRCUIT_BREAKER:
         configuration["DeploymentCircuitBreaker"] = {"Enable": True, "Rollback": True}
     if settings.bake_minutes is not None:
         configuration["BakeTimeInMinutes"] = settings.bake_minutes
+    elif settings.strategy == "blue-green":  # required with BLUE_GREEN
+        configuration["BakeTimeInMinutes"] = DEFAULT_BAKE_MINUTES
     if settings.strategy == "linear":
         linear = {
             "StepPercent": settings.step_percent,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ciconf.circleci.render import display_path
-from ciconf.cloudformation import alb, ecs_services, network
+from ciconf.cloudformation import alb, ecs_services, network, quotas
 from ciconf.cloudformation import database as db
 from ciconf.cloudformation.ecs_services import DELIVERED, ServicePlan
 from ciconf.cloudformation.intrinsics import get_att, ref
@@ -21,7 +21,7 @@ from ciconf.profile.derive import AccountPlan, Plan
 from ciconf.profile.environment import Environment, problems, service_containers
 from ciconf.profile.load import validate_document
 from ciconf.profile.models import Account, Profile
-from ciconf.yamlkit.emit import Tagged, dump
+from ciconf.yamlkit.emit import Tagged
 from ciconf.yamlkit.load import Document
 
 TEMPLATE_VERSION = "2010-09-09"
@@ -220,10 +220,21 @@ def header(profile_path: str, account: AccountPlan, project: str) -> list[str]:
 
 
 def render_environment(
-    plan: Plan, account: AccountPlan, environment: Environment, profile_path: str
+    plan: Plan,
+    account: AccountPlan,
+    environment: Environment,
+    profile_path: str,
+    doc: Document | None = None,
 ) -> str:
+    """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     template = environment_stack(plan, account, environment)
-    return dump(template, header=header(profile_path, account, plan.project), spacing=(0, 1))
+    grows_with = ("accounts", plan.accounts.index(account), "environment")
+    return quotas.written(
+        template,
+        header(profile_path, account, plan.project),
+        stack_name(plan.project, account.name),
+        quotas.Origin(profile_path, doc, grows_with),
+    )
 
 
 def environment_stacks_for(
@@ -236,6 +247,6 @@ def environment_stacks_for(
     """
     profile = validate_document(doc)
     return [
-        (path, render_environment(plan, account, environment, doc.source))
+        (path, render_environment(plan, account, environment, doc.source, doc))
         for account, environment, path in environment_targets(doc, profile, plan, directory)
     ]

@@ -4,11 +4,10 @@ command)."""
 from __future__ import annotations
 
 from ciconf.circleci.render import display_path
-from ciconf.cloudformation import bootstrap
+from ciconf.cloudformation import bootstrap, quotas
 from ciconf.cloudformation.template import build_template
-from ciconf.errors import InputError, closest
+from ciconf.errors import InputError, closest, field_name
 from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name
-from ciconf.yamlkit.emit import dump
 from ciconf.yamlkit.load import Document
 
 DEFAULT_DIR = "cloudformation"
@@ -66,9 +65,7 @@ def _located(
     suggestion: str | None = None,
 ) -> InputError:
     mark = doc.mark_for(path)
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
-        "."
-    )
+    field = field_name(path)
     return InputError(
         doc.source,
         message,
@@ -151,20 +148,27 @@ def header(
     return lines
 
 
-def render_stack(
+def render_stack(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     plan: Plan,
     account: AccountPlan,
     profile_path: str,
     output_path: str | None,
     stack: str = "pipeline",
+    doc: Document | None = None,
 ) -> str:
+    """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
         template = bootstrap.build_bootstrap(plan.project, plan.delivery, account)
+        grows_with: tuple = ("delivery", "images")  # one repository, and its output, per image
     else:
         template = build_template(plan.project, plan.delivery, account)
-    return dump(
-        template, header=header(plan, profile_path, account, stack, output_path), spacing=(0, 1)
+        grows_with = ("accounts", plan.accounts.index(account), "pipeline")
+    return quotas.written(
+        template,
+        header(plan, profile_path, account, stack, output_path),
+        stack_name(plan, account, stack),
+        quotas.Origin(profile_path, doc, grows_with),
     )
 
 
@@ -178,7 +182,7 @@ def stacks_for(
     """
     check_services(profile_doc, plan)
     return [
-        (target, render_stack(plan, account, profile_doc.source, target, stack))
+        (target, render_stack(plan, account, profile_doc.source, target, stack, profile_doc))
         for account, stack, target in targets(plan, directory)
     ]
 
@@ -207,5 +211,6 @@ def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
         target = None if stdout else (output or default_output(plan, picked, stack))
         chosen = [(picked, stack, target)]
     return [
-        (target, render_stack(plan, one, doc.source, target, kind)) for one, kind, target in chosen
+        (target, render_stack(plan, one, doc.source, target, kind, doc))
+        for one, kind, target in chosen
     ]

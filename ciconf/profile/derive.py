@@ -13,6 +13,7 @@ from ciconf.profile.credentials import (
     credential_parts,
     role_account,  # noqa: F401 - re-exported
 )
+from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
     Credentials,
@@ -240,6 +241,4 @@ def bootstrap_stack_name(project: str, account: AccountPlan) -> str:
 def role_name(role_arn: str) -> tuple[str, str]:
     """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/",
     "deploy")."""
-    resource = role_arn.split(":role/", 1)[1]
-    path, _, name = resource.rpartition("/")
-    return (f"/{path}/" if path else "/"), name
+    return role_path_and_name(role_arn)  # the grammar checks these against IAM's limits

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ciconf.errors import closest, shown
-from ciconf.profile.grammar import EcsName, EnvName, Text
+from ciconf.profile.grammar import EcsName, EcsServiceName, EnvName, Text
 
 if TYPE_CHECKING:  # models imports this module
     from ciconf.profile.derive import AccountPlan
@@ -173,6 +173,11 @@ class LoadBalancerTarget(_Model):
     )
 
 
+# ECS requires a bake time with the BLUE_GREEN strategy, so ciconf always writes one
+# (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+DEFAULT_BAKE_MINUTES = 15
+
+
 class Deployment(_Model):
     """How ECS replaces the service's tasks, and what rolls a deployment back."""
 
@@ -187,8 +192,8 @@ class Deployment(_Model):
         None,
         ge=0,
         le=1440,
-        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS "
-        "default 15)",
+        description="blue-green/linear/canary: minutes both revisions run after the shift "
+        f"(blue-green: default {DEFAULT_BAKE_MINUTES}; linear, canary: AWS's default)",
     )
     step_percent: float | None = Field(
         None, ge=3, le=100, description="linear: traffic shifted per step (default 10)"
@@ -330,7 +335,7 @@ class Environment(_Model):
     log_retention_days: int = Field(
         30, description="Days the VPC flow logs and container logs are kept"
     )
-    services: dict[EcsName, EcsServiceSettings] = Field(
+    services: dict[EcsServiceName, EcsServiceSettings] = Field(
         min_length=1, description="Keyed by the ECS service names of the account's pipeline"
     )
     database: Database | None = None

@@ -149,14 +149,51 @@ check_context = _checker(
 ROLE_ARN_PATTERN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
 ECS_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,254}"
 
+# IAM: a role name is 1-64 characters, its path at most 512
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html); the ARN's resource is
+# role/<path without its leading '/'><name>.
+ROLE_NAME_CHARS = 64
+
+
+def role_path_and_name(role_arn: str) -> tuple[str, str]:
+    """(path, name) of an IAM role ARN: ...:role/ci/deploy -> ("/ci/", "deploy")."""
+    resource = role_arn.split(":role/", 1)[1]
+    path, _, name = resource.rpartition("/")
+    return (f"/{path}/" if path else "/"), name
+
+
+def _role_problem(value: str) -> str | None:
+    _, name = role_path_and_name(value)
+    if not name:
+        return f"expected a role name after the last '/' of the role ARN, got {shown(value)}"
+    if len(name) > ROLE_NAME_CHARS:
+        return (
+            f"IAM role names are at most {ROLE_NAME_CHARS} characters; "
+            f"{shown(name)} has {len(name)}"
+        )
+    return None  # the path fits: ROLE_ARN_PATTERN caps path and name together at 512
+
+
 check_role_arn = _checker(
     ROLE_ARN_PATTERN,
     "an IAM role ARN like arn:aws:iam::123456789012:role/circleci-deploy",
+    _role_problem,
 )
 check_resource_class = _checker(
     r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
 )
 check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)")
+# ECS allows 255 characters for a service name, but the environment stack's names derived from it
+# must fit CloudFormation's and EC2's 255 too: the tasks' security group is described as
+# "<stack> <service> tasks", and the longest stack name is 73 characters (a 40-character project,
+# a 20-character account, "-environment"), which leaves 175. Its logical ids (ServiceName +
+# a suffix of at most 20) fit then too; tests/test_aws_name_limits.py lints the longest names.
+ECS_SERVICE_NAME_CHARS = 175
+check_ecs_service_name = _checker(
+    ECS_NAME_PATTERN.replace("254", str(ECS_SERVICE_NAME_CHARS - 1)),
+    f"an ECS service name: letters, digits, '-' and '_' (up to {ECS_SERVICE_NAME_CHARS}, so that "
+    "the names the environment stack derives from it fit AWS's 255)",
+)
 check_listener_arn = _checker(
     r"arn:aws(?:-[a-z]+)*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/(?:app|net)/"
     r"[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}",
@@ -237,6 +274,7 @@ ContextName = Annotated[str, AfterValidator(check_context)]
 RoleArn = Annotated[str, AfterValidator(check_role_arn)]
 ResourceClass = Annotated[str, AfterValidator(check_resource_class)]
 EcsName = Annotated[str, AfterValidator(check_ecs_name)]
+EcsServiceName = Annotated[str, AfterValidator(check_ecs_service_name)]
 Label = Annotated[str, AfterValidator(check_job_label)]
 ListenerArn = Annotated[str, AfterValidator(check_listener_arn)]
 TargetGroupName = Annotated[str, AfterValidator(check_target_group)]
@@ -361,14 +399,21 @@ REF_FILTER_PATTERN = r"/.{1,198}/|[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}"
 
 
 def _regex_problem(value: str) -> str | None:
-    """Compile the user's own pattern once, bounded, to report a syntax error at its line."""
+    """Check the user's own pattern once, as CircleCI reads it (Java's syntax, ciconf.javaregex),
+    to report a syntax error at its line; Java syntax ciconf does not translate is accepted."""
+    from ciconf.javaregex import MAX_DEPTH, JavaSyntaxError, TooDeep, Undecided, compile_java
+
     body = value[1:-1]
-    try:
-        re.compile(body)
-    except re.error as error:
-        return f"{shown(value)} is not a valid regular expression ({error.msg})"
     if "\n" in body:
         return "a filter pattern is one line"
+    try:
+        compile_java(body)
+    except JavaSyntaxError as error:
+        return f"{shown(value)} is not a valid regular expression in Java's syntax ({error})"
+    except TooDeep:
+        return f"{shown(value)} nests groups or classes deeper than {MAX_DEPTH} levels"
+    except Undecided:
+        pass
     return None
 
 

@@ -40,6 +40,7 @@ from ciconf.profile.grammar import (
     DeploymentConfigName,
     EcrRepository,
     EcsName,
+    EcsServiceName,
     EnvName,
     Fingerprint,
     Glob,
@@ -688,7 +689,7 @@ class Pipeline(Model):
     """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
-    service: EcsName | None = Field(
+    service: EcsServiceName | None = Field(
         None, description="The one ECS service running every image (or list them under services)"
     )
     services: list[EcsService] | None = Field(
@@ -749,7 +750,9 @@ class Pipeline(Model):
 class EcsService(Model):
     """One ECS service of the account and the delivered containers it runs."""
 
-    name: EcsName = Field(description="ECS service name (the default of its template parameter)")
+    name: EcsServiceName = Field(
+        description="ECS service name (the default of its template parameter)"
+    )
     containers: list[EcsName] = Field(
         min_length=1,
         description="Containers (the images' container names) this service's task definition runs",
