@@ -19,6 +19,8 @@ BRANCH = re.compile(r"^<<\s*pipeline\.git\.branch\s*>>$")
 # what a push is, for conditions that ask (https://circleci.com/docs/reference/variables/#pipeline-values)
 PUSH_TRIGGER = "webhook"
 TRIGGER = re.compile(r"^<<\s*pipeline\.trigger_source\s*>>$")
+# a push has no schedule: its name is "" (as `ciconf plan` reads it)
+SCHEDULE = re.compile(r"^<<\s*pipeline\.schedule\.name\s*>>$")
 Outcome = bool | list[str] | None  # always/never, only these branches, not decidable
 
 
@@ -51,6 +53,7 @@ def outcome(condition: Any) -> Outcome:  # noqa: PLR0911 - one return per logic-
 
 
 def _equal(values: list) -> Outcome:
+    values = ["" if isinstance(v, str) and SCHEDULE.match(v) else v for v in values]
     branch = [v for v in values if isinstance(v, str) and BRANCH.match(v)]
     trigger = [v for v in values if isinstance(v, str) and TRIGGER.match(v)]
     others = [v for v in values if v not in branch and v not in trigger]
