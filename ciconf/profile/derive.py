@@ -13,6 +13,7 @@ from ciconf.profile.models import (
     ContextCredentials,
     Credentials,
     EnvIndirection,
+    FromEnv,
     Image,
     Machine,
     Pipeline,
@@ -35,11 +36,18 @@ def snake(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class BuildArg:
+    name: str
+    value: str  # the literal text, or the name of the job's environment variable
+    from_env: bool = False
+
+
+@dataclass(frozen=True)
 class ImagePlan:
     repository: str
     dockerfile: str
     context: str
-    build_args: tuple[tuple[str, str], ...]
+    build_args: tuple[BuildArg, ...]
     container: str
 
     @property
@@ -115,7 +123,12 @@ def _image(image: Image) -> ImagePlan:
         repository=image.repository,
         dockerfile=image.dockerfile,
         context=image.context,
-        build_args=tuple(sorted(image.build_args.items())),
+        build_args=tuple(
+            BuildArg(name, value.from_env, True)
+            if isinstance(value, FromEnv)
+            else BuildArg(name, value)
+            for name, value in sorted(image.build_args.items())
+        ),
         container=image.container_name,
     )
 
