@@ -14,6 +14,7 @@ from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov,
 from ciconf.profile.derive import (
     AccountPlan,
     DeliveryPlan,
+    account_id_expression,
     oidc_issuer,
     oidc_subject,
     role_account,
@@ -24,13 +25,26 @@ from ciconf.yamlkit.emit import Tagged
 
 # What `docker login` (via aws ecr get-login-password) and `docker push` call, as AWS lists it for
 # pushing to one repository: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+# ecr:DescribeImages: the job looks up a commit's image before it builds (a rerun reuses it), and
+# BatchGetImage + PutImage move the deploy tag to that image's manifest.
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
     "ecr:UploadLayerPart",
+]
+# What a promoting account's job reads in the source account: look up the commit's image and copy it
+# (docker buildx imagetools create pulls the manifest and its blobs). AWS's cross-account pull needs
+# these on both sides: the repository policy here, the identity policy there.
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
 ]
 LOGIN_ACTION = "ecr:GetAuthorizationToken"  # registry-wide: it has no resource-level permission
 KEEP_IMAGES = 30  # newest images kept per repository (older commit tags expire)
@@ -104,7 +118,41 @@ def lifecycle_policy(deploy_tag: str) -> str:
     return json.dumps({"rules": rules}, indent=2, sort_keys=True)
 
 
-def repository(name: str, deploy_tag: str) -> dict:
+def account_parameter(account: AccountPlan) -> str:
+    """Template parameter holding an account id the profile names only as a project variable."""
+    return "".join(part.capitalize() for part in account.name.split("_")) + "AccountId"
+
+
+def _account_id(account: AccountPlan) -> str:
+    """The account id inside !Sub: the literal from its role ARN, else its template parameter."""
+    literal = account_id_expression(account.credentials)
+    if literal is not None and not literal.startswith("$"):
+        return literal
+    return f"${{{account_parameter(account)}}}"
+
+
+def pull_policy(targets: tuple[AccountPlan, ...]) -> dict:
+    """Repository policy: the delivery job of each account that promotes from here may pull."""
+    statements = []
+    for target in targets:
+        body = statement(
+            PULL_ACTIONS,
+            [],
+            Sid=f"PromoteTo{account_parameter(target).removesuffix('AccountId')}",
+            Principal={"AWS": sub(f"arn:${{AWS::Partition}}:iam::{_account_id(target)}:root")},
+        )
+        del body["Resource"]  # a repository policy applies to its own repository
+        if isinstance(target.credentials, OidcCredentials):
+            # the account trusts its own IAM for everyone else; here only its delivery role may pull
+            body["Condition"] = {"ArnEquals": {"aws:PrincipalArn": target.credentials.role_arn}}
+        statements.append(body)
+    return policy(*statements)
+
+
+def repository(name: str, deploy_tag: str, targets: tuple[AccountPlan, ...] = ()) -> dict:
+    properties: dict = {}
+    if targets:
+        properties["RepositoryPolicyText"] = pull_policy(targets)
     return {
         "Type": "AWS::ECR::Repository",
         **RETAIN,  # images outlive the stack: deleting or replacing it never deletes them
@@ -127,6 +175,7 @@ def repository(name: str, deploy_tag: str) -> dict:
                 }
             ],
             "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag)},
+            **properties,
         },
     }
 
@@ -140,6 +189,25 @@ def push_statements(delivery: DeliveryPlan) -> list[dict]:
             PUSH_ACTIONS, [get_att(f"{ids[image.repository]}.Arn") for image in delivery.images]
         ),
     ]
+
+
+def promotion_read_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
+    """A promoting account's job may read this commit's images in the source account's repositories."""
+    if source is None:
+        return []
+    arns = [
+        sub(
+            f"arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:{_account_id(source)}"
+            f":repository/{image.repository}"
+        )
+        for image in delivery.images
+    ]
+    return [statement(PULL_ACTIONS, arns)]
+
+
+def delivery_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
+    """Everything the account's delivery job does: push here, and read the source when it promotes."""
+    return push_statements(delivery) + promotion_read_statements(delivery, source)
 
 
 def oidc_provider(credentials: OidcCredentials) -> dict:
@@ -188,7 +256,9 @@ def role_trust(account: AccountPlan) -> dict:
     )
 
 
-def deploy_role(delivery: DeliveryPlan, account: AccountPlan) -> dict:
+def deploy_role(
+    delivery: DeliveryPlan, account: AccountPlan, source: AccountPlan | None = None
+) -> dict:
     credentials = account.credentials
     assert isinstance(credentials, OidcCredentials)
     path, name = role_name(credentials.role_arn)
@@ -201,18 +271,23 @@ def deploy_role(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "MaxSessionDuration": 3600,
             "AssumeRolePolicyDocument": role_trust(account),
             "Policies": [
-                {"PolicyName": "push-images", "PolicyDocument": policy(*push_statements(delivery))}
+                {
+                    "PolicyName": "push-images",
+                    "PolicyDocument": policy(*delivery_statements(delivery, source)),
+                }
             ],
         },
     }
 
 
-def delivery_policy(delivery: DeliveryPlan, account: AccountPlan) -> dict:
+def delivery_policy(
+    delivery: DeliveryPlan, account: AccountPlan, source: AccountPlan | None = None
+) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
             "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI delivery job",
-            "PolicyDocument": policy(*push_statements(delivery)),
+            "PolicyDocument": policy(*delivery_statements(delivery, source)),
         },
     }
 
@@ -261,10 +336,30 @@ def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return outputs
 
 
-def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) -> dict:
+def _parameters(accounts: list[AccountPlan]) -> dict:
+    """An account id parameter for each account the profile names only by a project variable."""
+    return {
+        account_parameter(account): {
+            "Type": "String",
+            "AllowedPattern": "[0-9]{12}",
+            "Description": f"Account id of {account.name} (its delivery job copies images across)",
+        }
+        for account in accounts
+        if _account_id(account).startswith("${")
+    }
+
+
+def build_bootstrap(
+    project: str,
+    delivery: DeliveryPlan,
+    account: AccountPlan,
+    targets: tuple[AccountPlan, ...] = (),
+    source: AccountPlan | None = None,
+) -> dict:
+    """`targets` promote from this account (they may pull here); `source` is where it promotes from."""
     ids = repository_ids(delivery)
     resources: dict = {
-        ids[image.repository]: repository(image.repository, account.deploy_tag)
+        ids[image.repository]: repository(image.repository, account.deploy_tag, targets)
         for image in delivery.images
     }
     credentials = account.credentials
@@ -272,12 +367,14 @@ def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) 
         assert isinstance(credentials, OidcCredentials)
         if credentials.create_provider:
             resources["CircleCiOidcProvider"] = oidc_provider(credentials)
-        resources["DeployRole"] = deploy_role(delivery, account)
+        resources["DeployRole"] = deploy_role(delivery, account, source)
     else:
-        resources["DeliveryPolicy"] = delivery_policy(delivery, account)
+        resources["DeliveryPolicy"] = delivery_policy(delivery, account, source)
+    parameters = _parameters([*targets, *([source] if source else [])])
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery job's access",
+        **({"Parameters": parameters} if parameters else {}),
         "Rules": _rules(delivery, account),
         "Resources": resources,
         "Outputs": _outputs(delivery, account),

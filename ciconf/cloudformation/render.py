@@ -6,7 +6,7 @@ from ciconf.circleci.render import display_path
 from ciconf.cloudformation import bootstrap
 from ciconf.cloudformation.template import build_template
 from ciconf.errors import InputError, closest
-from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name
+from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name, promotion_targets
 from ciconf.yamlkit.emit import dump
 from ciconf.yamlkit.load import Document
 
@@ -158,7 +158,9 @@ def render_stack(
 ) -> str:
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
-        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account)
+        source = plan.account(account.promote_from) if account.promote_from else None
+        targets = promotion_targets(plan.accounts, account.name)
+        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account, targets, source)
     else:
         template = build_template(plan.project, plan.delivery, account)
     return dump(

@@ -168,6 +168,11 @@ def _account(project: str, account: Account, accounts: list[Account]) -> Account
     )
 
 
+def promotion_targets(accounts: tuple[AccountPlan, ...], source: str) -> tuple[AccountPlan, ...]:
+    """The accounts that copy their images from account `source` (its repositories let them pull)."""
+    return tuple(account for account in accounts if account.promote_from == source)
+
+
 def plan(profile: Profile) -> Plan:
     delivery = None
     if profile.delivery is not None:
