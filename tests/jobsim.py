@@ -23,13 +23,33 @@ if name == "docker" and sys.argv[1:2] == ["login"]:
     entry["stdin"] = sys.stdin.read()
 if name == "aws" and sys.argv[1:3] == ["ecr", "get-login-password"]:
     print("stub-ecr-password")
-if name == "aws" and sys.argv[1:3] == ["ecr", "describe-images"]:
-    # STUB_DIGEST unset: the image is missing, as the AWS CLI reports it (exit 254)
-    if not os.environ.get("STUB_DIGEST"):
-        sys.exit(254)
-    print(os.environ["STUB_DIGEST"])
+# pushed tags, "repository:tag" a line: describe-images finds what this run pushed
+tags_file = os.environ["STUB_LOG"] + ".tags"
+def option(flag):
+    return sys.argv[sys.argv.index(flag) + 1]
+def remember(tag):
+    with open(tags_file, "a") as tags:
+        tags.write(tag + "\\n")
 with open(os.environ["STUB_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
+if name == "docker" and sys.argv[1:2] == ["push"]:
+    remember(sys.argv[2].split("/", 1)[1])
+if name == "docker" and sys.argv[1:4] == ["buildx", "imagetools", "create"]:
+    remember(option("--tag").split("/", 1)[1])
+if name == "aws" and sys.argv[1:3] == ["ecr", "put-image"]:
+    remember(option("--repository-name") + ":" + option("--image-tag"))
+if name == "aws" and sys.argv[1:3] == ["ecr", "describe-images"]:
+    # an image is there once this run pushed it (or in account STUB_IMAGES_IN: a promotion's
+    # source), named STUB_DIGEST; a missing one is reported as the AWS CLI does (exit 254)
+    wanted = option("--repository-name") + ":" + option("--image-ids").removeprefix("imageTag=")
+    pushed = open(tags_file).read().split() if os.path.exists(tags_file) else []
+    digest = os.environ.get("STUB_DIGEST") or "sha256:" + "0" * 64
+    if wanted in pushed or option("--registry-id") == os.environ.get("STUB_IMAGES_IN"):
+        print(digest)
+    else:
+        print("An error occurred (ImageNotFoundException) when calling the DescribeImages"
+              " operation: stub", file=sys.stderr)
+        sys.exit(254)
 """
 
 
