@@ -106,7 +106,11 @@ def main(args: list[str]) -> None:
         manifest = {
             "schemaVersion": 2,
             "mediaType": DOCKER_MANIFEST,
-            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": layer},
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "size": 1,
+                "digest": layer,
+            },
             "layers": [],
             "build_args": option_values(args, "--build-arg"),
         }
@@ -157,7 +161,9 @@ def imagetools_create(args: list[str]) -> None:
             {
                 "schemaVersion": 2,
                 "mediaType": OCI_INDEX,
-                "manifests": [{"mediaType": image["imageManifestMediaType"], "digest": found.group("digest")}],
+                "manifests": [
+                    {"mediaType": image["imageManifestMediaType"], "digest": found.group("digest")}
+                ],
             }
         )
     for target in targets:

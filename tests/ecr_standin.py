@@ -89,7 +89,9 @@ class Ecr:
 
     # --- set-up, as a bootstrap stack does it ------------------------------------------------------
 
-    def create_repository(self, account: str, region: str, name: str, **settings: Any) -> Repository:
+    def create_repository(
+        self, account: str, region: str, name: str, **settings: Any
+    ) -> Repository:
         repository = Repository(account, region, name, **settings)
         self.repositories[(account, region, name)] = repository
         return repository
@@ -168,7 +170,11 @@ class Ecr:
                 (digest,) = self._find(repository, [image_id], strict=True)
             except EcrError:
                 failures.append(
-                    {"imageId": image_id, "failureCode": "ImageNotFound", "failureReason": "Requested image not found"}
+                    {
+                        "imageId": image_id,
+                        "failureCode": "ImageNotFound",
+                        "failureReason": "Requested image not found",
+                    }
                 )
                 continue
             text, media_type = repository.manifests[digest]
@@ -267,7 +273,9 @@ def _allows(
     for statement in statements:
         if statement.get("Effect") != "Allow":
             continue
-        if not any(fnmatch.fnmatchcase(action, pattern) for pattern in _as_list(statement["Action"])):
+        if not any(
+            fnmatch.fnmatchcase(action, pattern) for pattern in _as_list(statement["Action"])
+        ):
             continue
         if resource_policy:
             principals = _as_list(statement.get("Principal", {}).get("AWS", []))
@@ -309,7 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
             return token.removeprefix("token-"), self.headers.get("X-Region", "")
         found = _CREDENTIAL.search(authorization)
         if found is None or found.group(1) not in self.server.keys:
-            raise EcrError("UnrecognizedClientException", "The security token included in the request is invalid.")
+            raise EcrError(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
         return self.server.keys[found.group(1)], found.group(2)
 
     def _answer(self, status: int, payload: dict) -> None:

@@ -142,7 +142,7 @@ def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url
     bin_dir.mkdir(parents=True, exist_ok=True)
     docker = bin_dir / "docker"
     docker.write_text(
-        f"#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / 'docker_standin.py'} \"$@\"\n"
+        f'#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / "docker_standin.py"} "$@"\n'
     )
     docker.chmod(0o755)
     (bin_dir / "aws").symlink_to(cli)

@@ -13,6 +13,7 @@ from jobsim import run_job
 from test_injection import FULL_PROFILE
 
 from ciconf.circleci.render import render_config
+from ciconf.errors import InputError
 from ciconf.profile.load import load_profile, validate_document
 from ciconf.yamlkit.load import Document
 
@@ -252,3 +253,28 @@ def test_build_arg_substitutions_stay_text(tmp_path):
         "B=`touch made-by-backtick`",
     ]
     assert not list(tmp_path.rglob("made-by-*"))
+
+
+def test_build_arg_from_env_reaches_docker_as_the_run_time_value(tmp_path):
+    profile = copy.deepcopy(FULL_PROFILE)
+    profile["delivery"]["images"][0]["build_args"] = {"GIT_COMMIT": {"from_env": "CIRCLE_SHA1"}}
+    config = yaml.safe_load(render_config(validate_document(Document("p.yaml", profile)), "p.yaml"))
+    calls = argvs(
+        run_job(
+            config["jobs"]["delivery_stg"],
+            tmp_path,
+            {"CIRCLE_SHA1": SHA, "AWS_ACCOUNT_ID": "123456789012"},
+        )
+    )
+    build = next(argv for argv in calls if argv[:2] == ["docker", "build"])
+    assert build[2:4] == ["--build-arg", f"GIT_COMMIT={SHA}"]
+
+
+@pytest.mark.parametrize("value", ["${CIRCLE_SHA1}", "v-$CIRCLE_TAG"])
+def test_a_variable_in_a_literal_build_arg_is_refused_with_the_typed_form(value):
+    profile = copy.deepcopy(FULL_PROFILE)
+    profile["delivery"]["images"][0]["build_args"] = {"GIT_COMMIT": value}
+    with pytest.raises(InputError) as refused:
+        validate_document(Document("p.yaml", profile))
+    name = value.split("$")[1].strip("{}")
+    assert f"did you mean {{from_env: {name}}}?" in str(refused.value)

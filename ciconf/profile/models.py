@@ -14,7 +14,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -492,11 +494,22 @@ def _literal_build_arg(value: str) -> str:
 BuildArgText = Annotated[Text, AfterValidator(_literal_build_arg)]
 
 
+def _build_arg_kind(value: object) -> str:
+    return "env" if isinstance(value, (dict, FromEnv)) else "text"
+
+
+# one branch per value, so a bad value gets one message (not one per form it failed to be)
+BuildArgValue = Annotated[
+    Annotated[BuildArgText, Tag("text")] | Annotated[FromEnv, Tag("env")],
+    Discriminator(_build_arg_kind),
+]
+
+
 class Image(Model):
     repository: EcrRepository
     dockerfile: RelPath = "Dockerfile"
     context: RelPath = "."
-    build_args: dict[EnvName, BuildArgText | FromEnv] = Field(
+    build_args: dict[EnvName, BuildArgValue] = Field(
         default_factory=dict,
         description="docker build --build-arg values: literal text, or {from_env: NAME} for a value"
         " the delivery job reads from its environment (such as CIRCLE_SHA1)",

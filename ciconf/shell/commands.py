@@ -206,7 +206,7 @@ def _commit_image(
             f'short="$(digest_of {account} "${{repository}}" "${{{IMAGE_TAG_VAR}}}")"',
             'if [[ -n "${short}" && "${short}" != "${full}" ]]; then',
             f'  echo "${{repository}}:${{{IMAGE_TAG_VAR}}} is another image (${{short}}), not tagged'
-            f' {FULL_TAG}: another commit starting with ${{{IMAGE_TAG_VAR}}}, or an image pushed'
+            f" {FULL_TAG}: another commit starting with ${{{IMAGE_TAG_VAR}}}, or an image pushed"
             ' before ciconf tagged full commits; raise delivery.commit_tag_length" >&2',
             "  exit 1",
             "fi",
