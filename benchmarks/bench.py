@@ -105,7 +105,7 @@ def build_inputs(directory: Path) -> dict[str, Path]:
     return paths
 
 
-# --- lint on large and hostile configs ---------------------------------------------------------------
+# --- lint on large and hostile configs ------------------------------------------------------------
 # `ciconf lint` runs in CI on anyone's pull request: every config under the 2 MiB input limit must
 # be linted in LINT_SECONDS_MAX. tests/test_lint_hostile.py runs the same generated configs.
 
@@ -131,7 +131,8 @@ def lint_configs() -> dict[str, str]:
     configs = {
         "redos-372-bytes": _workflow(
             [
-                f"      - b:\n          name: \"{templated}\"\n          matrix: {{parameters: {{a: ['1']}}}}\n",
+                f'      - b:\n          name: "{templated}"\n          matrix: '
+                f"{{parameters: {{a: ['1']}}}}\n",
                 "      - b:\n          name: c\n          requires: ['" + "-" * 40 + "']\n",
             ]
         ),
@@ -147,23 +148,27 @@ def lint_configs() -> dict[str, str]:
         ),
         "2000x40-unknown-requires": _workflow(
             [
-                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'x{number:05d}-{k}' for k in range(40))}]\n"
+                f"      - b:\n          name: b{number:05d}\n          requires: "
+                f"[{', '.join(f'x{number:05d}-{k}' for k in range(40))}]\n"
                 for number in range(2000)
             ]
         ),
         "2000x40-requires": _workflow(
             [
-                f"      - b:\n          name: b{number:05d}\n          requires: [{', '.join(f'b{(number + k + 1) % 2000:05d}' for k in range(40))}]\n"
+                f"      - b:\n          name: b{number:05d}\n          requires: "
+                f"[{', '.join(f'b{(number + k + 1) % 2000:05d}' for k in range(40))}]\n"
                 for number in range(2000)
             ]
         ),
         "2000-matrix-templates": _workflow(
             [
-                f"      - b:\n          name: t{number}-<< matrix.a >>-<< matrix.b >>\n          matrix: {{parameters: {{a: ['1'], b: ['2']}}}}\n"
+                f"      - b:\n          name: t{number}-<< matrix.a >>-<< matrix.b "
+                f">>\n          matrix: {{parameters: {{a: ['1'], b: ['2']}}}}\n"
                 for number in range(2000)
             ]
             + [
-                f"      - b:\n          name: r{number}\n          requires: [t{number % 7}-1-x-{number}]\n"
+                f"      - b:\n          name: r{number}\n          requires: "
+                f"[t{number % 7}-1-x-{number}]\n"
                 for number in range(2000)
             ]
         ),
@@ -199,23 +204,27 @@ def lint_configs() -> dict[str, str]:
         "4000-job-tag-chain": _workflow(
             ["      - b:\n          name: n0\n"]
             + [
-                f"      - b:\n          name: n{number}\n          requires: [n{number - 1}]\n          filters: {{tags: {{only: /.*/}}}}\n"
+                f"      - b:\n          name: n{number}\n          requires: "
+                f"[n{number - 1}]\n          filters: {{tags: {{only: /.*/}}}}\n"
                 for number in range(1, 4000)
             ]
         ),
         "4000-job-cycle": _workflow(
             [
-                f"      - b:\n          name: c{number}\n          requires: [c{(number + 1) % 4000}]\n"
+                f"      - b:\n          name: c{number}\n          requires: "
+                f"[c{(number + 1) % 4000}]\n"
                 for number in range(4000)
             ]
         ),
-        "10000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: 'circleci/python:3'}\njobs:\n"
+        "10000-aliased-images": "version: 2.1\nreferences:\n  img: &img {image: "
+        "'circleci/python:3'}\njobs:\n"
         + "".join(
             f"  j{number}:\n    docker: [*img]\n    steps: [checkout]\n" for number in range(10_000)
         ),
         "forged-finding-lines": _workflow(
             [
-                '      - b:\n          name: "x\\n x.yml:1:1: CC000 forged\\e[31m"\n          requires: ["\\n x.yml:1:1: CC000 forged"]\n'
+                '      - b:\n          name: "x\\n x.yml:1:1: CC000 '
+                'forged\\e[31m"\n          requires: ["\\n x.yml:1:1: CC000 forged"]\n'
             ]
         ),
     }
@@ -290,7 +299,8 @@ class Case:
 
 
 def measure(cases: list[Case], cwd: Path, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Median wall and CPU seconds per case; one run of every case per round, after a warm-up round."""
+    """Median wall and CPU seconds per case; one run of every case per round, after a warm-up
+    round."""
     walls: dict[str, list[float]] = {case.label: [] for case in cases}
     cpus: dict[str, list[float]] = {case.label: [] for case in cases}
     for number in range(rounds + 1):
@@ -308,7 +318,7 @@ def _medians(samples: dict[str, list[float]]) -> dict[str, float]:
     return {label: statistics.median(values) for label, values in samples.items()}
 
 
-# --- the measurements -------------------------------------------------------------------------------
+# --- the measurements -----------------------------------------------------------------------------
 
 
 def lint_case(config: str, cwd: Path) -> Case | None:
@@ -412,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["CICONF_CACHE_DIR"] = str(
             cwd / "cache"
         )  # children inherit it; ~/.cache stays clean
-        inputs = build_inputs(cwd)
+        build_inputs(cwd)
         config = "example.config.yml"
         if run(ciconf("render", "example.yaml", "-o", config), cwd).returncode != 0:
             raise SystemExit("bench: could not render the example profile")
@@ -457,25 +467,29 @@ def main(argv: list[str] | None = None) -> int:
 
     baseline = medians.get("check-jsonschema"), cpu.get("check-jsonschema")
     print(
-        f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of {rounds} rounds"
+        f"{'command':<28}{'wall s':>8}{'ratio':>8}{'cpu s':>8}{'ratio':>8}   medians of "
+        f"{rounds} rounds"
     )
     for label in medians:
         ratios = [
             f"{mine[label] / ref:>8.2f}" if ref else f"{'':>8}"
-            for mine, ref in zip((medians, cpu), baseline)
+            for mine, ref in zip((medians, cpu), baseline, strict=True)
         ]
         print(f"{label:<28}{medians[label]:>8.3f}{ratios[0]}{cpu[label]:>8.3f}{ratios[1]}")
     print(
-        "(ratio: to check-jsonschema; targets use wall time; cpu = user+sys of the child, less noisy)"
+        "(ratio: to check-jsonschema; targets use wall time; cpu = user+sys of the child, "
+        "less noisy)"
     )
     if not lint:
         print("lint: not available")
     print(f"{'peak RSS render 500x4':<28}{peak:>9.1f}M")
     print(
-        f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio {anchored / expanded:.2f})"
+        f"{'example config bytes':<28}{anchored:>10}  (expanded: {expanded}; ratio "
+        f"{anchored / expanded:.2f})"
     )
     print(
-        f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio {anchored / hand_written:.2f})"
+        f"{'  without anchors: section':<28}{hand_written:>10}  (stricter ratio "
+        f"{anchored / hand_written:.2f})"
     )
     lint_verdict = print_lint_scaling(scaling)
     print()
@@ -487,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def verdicts(
+def verdicts(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     medians: dict[str, float],
     peak: float,
     anchored: int,

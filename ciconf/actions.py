@@ -8,7 +8,9 @@ Each action returns its exit code; an InputError propagates to the caller.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 OK, DRIFT, INPUT_ERROR = 0, 1, 2
 DEFAULT_PROFILE = "ciconf.yaml"
@@ -117,8 +119,19 @@ def render(
     for file_target, _ in files[1:]:
         refuse_special(str(file_target))  # before anything is written
     written = [write_if_changed(str(file_target), text) for file_target, text in files]
+    note_s3_deploys(files[1:])
     remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
     return DRIFT if any(written) and exit_nonzero_on_change else OK
+
+
+def note_s3_deploys(stacks: list[tuple[str | None, str]]) -> None:
+    """Say which stacks `aws cloudformation deploy` takes only with --s3-bucket."""
+    from ciconf.cloudformation.quotas import deploy_note
+
+    for target, text in stacks:
+        note = deploy_note(target, text)
+        if note:
+            say(note)
 
 
 def write_if_changed(target: str, text: str) -> bool:
@@ -183,7 +196,10 @@ def in_sync(config: str, path: str, count: int) -> str:
     stacks = count - 1
     if stacks <= 0:
         return f"ciconf: {config} is in sync with {path}"
-    return f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are in sync with {path}"
+    return (
+        f"ciconf: {config} and {stacks} CloudFormation stack{'s' if stacks > 1 else ''} are "
+        f"in sync with {path}"
+    )
 
 
 def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
@@ -223,22 +239,29 @@ def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> boo
     return True
 
 
-# control characters of a committed file must not reach the terminal as escape sequences
+_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+
+
+# C0/C1 controls of a committed file shown as \xNN (as the diff always has); the rest of what
+# printable() escapes (bidi controls, U+2028/9) it escapes as \uXXXX
 _CONTROL = {
     code: f"\\x{code:02x}"
     for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]
     if chr(code) not in "\t\n"
 }
-_COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m"}
-_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
 
 def _visible(line: str) -> str:
+    """Control characters, bidi controls and U+2028/9 of a committed file are shown escaped, never
+    sent to the terminal (escape sequences, lines that read differently); tabs stay."""
+    from ciconf.errors import printable
+
     body = line[:-1] if line.endswith("\n") else line
-    return body.translate(_CONTROL) + line[len(body) :]
+    return printable(body.translate(_CONTROL), keep="\t") + line[len(body) :]
 
 
-def use_color(choice: str, stream) -> bool:
+def use_color(choice: str, stream: TextIO) -> bool:
     """--color always/never; auto: a terminal, unless NO_COLOR is set (https://no-color.org)."""
     import os
 
@@ -250,7 +273,7 @@ def use_color(choice: str, stream) -> bool:
     return bool(isatty and isatty())
 
 
-def painter(choice: str, stream):
+def painter(choice: str, stream: TextIO) -> Callable[[str], str]:
     """A function that colours one diff line (identity when colour is off)."""
     if not use_color(choice, stream):
         return lambda line: line
@@ -275,7 +298,7 @@ def schema(output: Path | None) -> int:
     return OK
 
 
-def cfn(
+def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: Path | None,
     account: str | None,
     output: Path | None,
@@ -306,8 +329,10 @@ def cfn(
             sys.stdout.write(text)
         else:
             write_if_changed(target, text)
+    note_s3_deploys(rendered)
     for skipped in (a for a in plan.accounts if every and a.pipeline is None):
         say(
-            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack was written for it"
+            f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack "
+            "was written for it"
         )
     return OK

@@ -21,11 +21,12 @@ cache off. A missing, refused, unreadable or unwritable cache only costs a rende
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 VERSION = b"ciconf digest cache 2\0"
@@ -230,10 +231,8 @@ def store(entry: str | None, files: Files) -> None:
             os.close(fd)
         os.replace(temporary, entry, src_dir_fd=folder, dst_dir_fd=folder)
     except OSError:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary, dir_fd=folder)  # the file we created, nothing else
-        except OSError:
-            pass
     finally:
         os.close(folder)
 
@@ -242,6 +241,8 @@ def temporary_name(entry: str) -> str:
     return f".{entry}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
 
 
-def matches(files: Files | None, digest_of) -> bool:
+def matches(files: Files | None, digest_of: Callable[[str], str | None]) -> bool:
     """True when every remembered file still has the remembered digest (`digest_of(path)`)."""
-    return bool(files) and all(digest_of(path) == digest for path, digest in files)
+    if not files:
+        return False
+    return all(digest_of(path) == digest for path, digest in files)

@@ -127,7 +127,8 @@ def render(
     exit_nonzero_on_change: bool = typer.Option(
         False,
         "--exit-nonzero-on-change",
-        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you can stage it).",
+        help="Exit 1 when the config was rewritten (for pre-commit: the commit stops so you "
+        "can stage it).",
     ),
     stacks_dir: Path = _stacks_dir_option(),
 ) -> None:
@@ -201,14 +202,14 @@ def schema(
 
 
 @app.command(short_help="Write the CloudFormation pipeline stack of one account, or of all.")
-def cfn(
+def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     account: str | None = typer.Option(None, "--account", help="Account whose stack to write."),
     stack: str = typer.Option(
         "pipeline",
         "--stack",
-        help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or environment "
-        "(VPC, load balancer, ECS services).",
+        help="With --account: pipeline (default), bootstrap (ECR repositories, deploy role) or "
+        "environment (VPC, load balancer, ECS services).",
     ),
     output: Path | None = typer.Option(
         None,
@@ -228,7 +229,8 @@ def cfn(
         None, "--dir", help="With --all: the directory to write to."
     ),
 ) -> None:
-    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC, load
+    """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC,
+    load
     balancer, ECS services) or pipeline (ECR -> CodeBuild -> ECS)."""
     if every == (account is not None):
         _usage("give either --account NAME or --all")
@@ -248,7 +250,7 @@ def cfn(
 
 
 @app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
-def plan(
+def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     config: Path | None = typer.Option(
         None,
@@ -305,7 +307,8 @@ def run() -> None:
     run_entry()
 
 
-# --- the table ciconf/entry.py parses with ----------------------------------------------------------
+# --- the table ciconf/entry.py parses with
+# ----------------------------------------------------------
 
 
 def fast_spec() -> dict[str, dict[str, Any]]:

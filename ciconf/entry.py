@@ -184,6 +184,7 @@ def parse(args: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
     positional = next((param for param in params if param["kind"] == "argument"), None)
     tokens = iter(args[1:])
     found: dict[str, Any] = {}
+    value: bool | str | None
     for token in tokens:
         name, equals, inline = token.partition("=")
         if token and not token.startswith("-"):

@@ -16,7 +16,7 @@ MAX_SHOWN = 20  # problems printed for one file; more would scroll the first one
 class InputError(Exception):
     """A problem with user input, located as precisely as we can."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the located error's fields, all keywords but the first
         self,
         path: str,
         message: str,
@@ -115,6 +115,13 @@ def _same(problem: InputError) -> tuple:
     )
 
 
+def field_name(path: Sequence[str | int]) -> str:
+    """The field a document path names: ("accounts", 0, "name") -> accounts[0].name."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
+        "."
+    )
+
+
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate a typo most likely meant, or None."""
     import difflib  # only needed once something is wrong; every command imports this module
@@ -134,8 +141,14 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def printable(text: str) -> str:
-    """`text` with control characters escaped, so a file name cannot break a line it is put on."""
+def printable(text: str, keep: str = "") -> str:
+    """`text` with every character that is not printable escaped (`\\x1b`, `\\u202e`), so a name
+    cannot break the line it is put on or make it read differently: control characters, the bidi
+    controls (U+202A-E, U+2066-9, U+200E/F, U+061C: format characters, not printable) and the
+    line and paragraph separators U+2028/9. `keep`: characters left as they are (a diff's tab).
+    Every text output (messages, findings, plans, the `check` diff) goes through here."""
     if text.isprintable():  # the usual case, at C speed
         return text
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+    return "".join(
+        char if char.isprintable() or char in keep else ascii(char)[1:-1] for char in text
+    )

@@ -131,7 +131,8 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def temporary_name(base: str) -> str:
-    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer lives."""
+    """`.config.yml.<pid>.<8 random characters>.tmp`: the pid tells a sweep whether its writer
+    lives."""
     random = os.urandom(5).hex()[:8]
     return f".{base}.{os.getpid()}.{random}.tmp"
 
@@ -194,7 +195,7 @@ def sweep_stale_temporaries(directory: str, base: str, now: float | None = None)
             continue
         if (
             not stat.S_ISREG(info.st_mode)
-            or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)()
+            or info.st_uid != getattr(os, "getuid", lambda info=info: info.st_uid)()
             or info.st_mtime > limit
             or _running(pid)
         ):

@@ -49,7 +49,8 @@ def pipeline_accounts() -> list[tuple[Path, str]]:
 
 
 def delivery_accounts() -> list[tuple[Path, str]]:
-    """(profile, account) for every account of every profile with a delivery section: each gets a bootstrap."""
+    """(profile, account) for every account of every profile with a delivery section: each gets a
+    bootstrap."""
     found = []
     for profile in all_profiles():
         plan = derive_plan(load_profile(str(profile)))
@@ -116,11 +117,12 @@ elif args[:2] == ["ecs", "describe-task-definition"]:
 else:
     sys.stderr.write("stub aws: unexpected call " + " ".join(args) + "\\n")
     sys.exit(2)
-"""
+"""  # noqa: E501 - the stub is a script; its lines stay as aws prints them
 
 
 def service_variables(template: dict) -> dict[str, str]:
-    """The CodeBuild project's environment (cluster and service names) at the parameters' defaults."""
+    """The CodeBuild project's environment (cluster and service names) at the parameters'
+    defaults."""
     parameters = template["Parameters"]
     out = {}
     for variable in template["Resources"]["BuildProject"]["Properties"]["Environment"][
@@ -171,7 +173,8 @@ def rendered_config(profile: Path) -> dict:
 
 
 _PUSH = re.compile(
-    r'docker push "\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"'
+    r"docker push "
+    r'"\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"'
 )
 
 

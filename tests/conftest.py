@@ -22,7 +22,8 @@ def all_profiles() -> list[Path]:
 
 
 def example_profiles() -> list[Path]:
-    """profiles/examples/: one profile per capability (test jobs, tags, orbs, machines, monorepos)."""
+    """profiles/examples/: one profile per capability (test jobs, tags, orbs, machines,
+    monorepos)."""
     return sorted((PROFILES / "examples").glob("*.yaml"))
 
 

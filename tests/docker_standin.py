@@ -1,4 +1,5 @@
-"""A stand-in `docker` for the delivery harness: builds are not reproducible, pushes go to the ECR stand-in.
+"""A stand-in `docker` for the delivery harness: builds are not reproducible, pushes go to ECR's
+stand-in.
 
 Commands: login, build, tag, push, buildx imagetools create. Every call is appended to $STUB_LOG as
 in tests/jobsim.py. `build` makes a new manifest each time (a fresh layer digest), as real builds

@@ -87,7 +87,7 @@ class Ecr:
     identity: dict[str, list[dict]] = field(default_factory=dict)  # account -> statements
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    # --- set-up, as a bootstrap stack does it ------------------------------------------------------
+    # --- set-up, as a bootstrap stack does it ---------------------------------------------
 
     def create_repository(
         self, account: str, region: str, name: str, **settings: Any
@@ -101,7 +101,8 @@ class Ecr:
         if found is None:
             raise EcrError(
                 "RepositoryNotFoundException",
-                f"The repository with name '{name}' does not exist in the registry with id '{account}'",
+                f"The repository with name '{name}' does not exist in the registry with id "
+                f"'{account}'",
             )
         return found
 
@@ -239,8 +240,10 @@ class Ecr:
                 if named is None or (digest is not None and digest != named):
                     raise EcrError(
                         "ImageNotFoundException",
-                        f"The image with imageId {{imageDigest:'{digest}', imageTag:'{tag}'}} does not"
-                        f" exist within the repository with name '{repository.name}' in the registry"
+                        f"The image with imageId {{imageDigest:'{digest}', imageTag:'{tag}'}} "
+                        "does not"
+                        f" exist within the repository with name '{repository.name}' in the "
+                        "registry"
                         f" with id '{repository.account}'",
                     )
                 digest = named

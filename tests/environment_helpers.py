@@ -14,10 +14,11 @@ from ciconf.profile.load import load_profile_document
 
 
 def environment_accounts() -> list[tuple[Path, str]]:
-    """(profile, account) for every account with an environment section, bundled and fixture profiles."""
+    """(profile, account) for every account with an environment section, bundled and fixture
+    profiles."""
     found = []
     for profile in every_valid_profile():
-        doc, loaded = load_profile_document(str(profile))
+        _, loaded = load_profile_document(str(profile))
         found += [
             (profile, account.name)
             for account in loaded.accounts
@@ -38,7 +39,7 @@ def render_env(profile: Path, account: str, *, without_database: bool = False) -
     for chosen, environment, _ in environment_targets(doc, model, plan):
         if chosen.name == account:
             if without_database:
-                environment = environment.model_copy(update={"database": None})
+                environment = environment.model_copy(update={"database": None})  # noqa: PLW2901
             return render_environment(plan, chosen, environment, relative)
     raise KeyError(account)
 

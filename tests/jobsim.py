@@ -112,7 +112,7 @@ def run_job(
 
 @dataclass
 class JobRun:
-    """One run of a job: its tool calls, and how its steps ended (CircleCI stops at a failing step)."""
+    """One run of a job: its tool calls, and how its steps ended (CircleCI stops at a failure)."""
 
     calls: list[dict]
     returncode: int
@@ -131,7 +131,7 @@ def aws_cli() -> Path | None:
 
 
 def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url: str) -> JobRun:
-    """Run `job` with the real AWS CLI and the stand-in docker against the ECR stand-in at `ecr_url`.
+    """Run `job` with the real AWS CLI and the stand-in docker against ECR's stand-in at `ecr_url`.
 
     `workdir` is one run's machine (fresh for every run, as CircleCI's are); the registry is the
     server's and outlives it. Steps after a failing one do not run.

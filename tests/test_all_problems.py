@@ -42,21 +42,25 @@ def refused(tmp_path, text: str) -> list[str]:
 
 def test_every_problem_is_listed_in_file_order(tmp_path):
     assert refused(tmp_path, BROKEN) == [
-        "profile.yaml:1:10: project: expected a lowercase project name: letters, digits and '-' (2-40 chars), "
-        "got 'Demo'",
-        "profile.yaml:3:3: test.imgae: unknown key 'imgae' (expected one of image, services, environment, "
-        "resource_class, remote_docker, machine, working_directory, cache, caches, install, wait_for, setup, "
-        "command, artifacts, test_results, parallelism, split, matrix, steps, gates_delivery, merge_test, "
-        "branches); did you mean 'image'?",
-        "profile.yaml:6:14: test.wait_for[0].port: got a string ('3306'); write the number without quotes "
-        "(expected a whole number)",
-        "profile.yaml:6:31: test.wait_for[0].timeout: got a string ('60s') (expected a whole number)",
-        "profile.yaml:8:12: merge_test.enabled: got a string ('yes'); write true or false without quotes "
-        "(expected true or false)",
-        "profile.yaml:10:11: delivery.region: unknown AWS region 'eu-west-9' (expected a region of the aws or "
+        "profile.yaml:1:10: project: expected a lowercase project name: letters, digits "
+        "and '-' (2-40 chars), got 'Demo'",
+        "profile.yaml:3:3: test.imgae: unknown key 'imgae' (expected one of image, "
+        "services, environment, "
+        "resource_class, remote_docker, machine, working_directory, cache, caches, "
+        "install, wait_for, setup, "
+        "command, artifacts, test_results, parallelism, split, matrix, steps, "
+        "gates_delivery, merge_test, branches); did you mean 'image'?",
+        "profile.yaml:6:14: test.wait_for[0].port: got a string ('3306'); write the "
+        "number without quotes (expected a whole number)",
+        "profile.yaml:6:31: test.wait_for[0].timeout: got a string ('60s') (expected a "
+        "whole number)",
+        "profile.yaml:8:12: merge_test.enabled: got a string ('yes'); write true or false "
+        "without quotes (expected true or false)",
+        "profile.yaml:10:11: delivery.region: unknown AWS region 'eu-west-9' (expected a "
+        "region of the aws or "
         "aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?",
-        "profile.yaml:15:25: accounts[0].credentials.mode: unknown mode 'odic' (expected one of env-indirection, "
-        "context, oidc); did you mean 'oidc'?",
+        "profile.yaml:15:25: accounts[0].credentials.mode: unknown mode 'odic' (expected "
+        "one of env-indirection, context, oidc); did you mean 'oidc'?",
     ]
 
 
@@ -75,7 +79,10 @@ def test_problems_beyond_the_cap_are_counted(tmp_path):
 
 def test_a_value_cannot_forge_a_line_of_its_own(tmp_path):
     forged = "profile.yaml:1:1: project: all good\\nciconf: error: x"
-    text = f'project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n  "a\\n{forged}": 1\n  b: 2\n'
+    text = (
+        "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n  "
+        f'"a\\n{forged}": 1\n  b: 2\n'
+    )
     lines = refused(tmp_path, text)
     assert len(lines) == 2
     assert lines[0].startswith("profile.yaml:5:3: test[") and lines[1].startswith(
@@ -94,7 +101,10 @@ def test_a_value_cannot_forge_a_line_of_its_own(tmp_path):
     ],
 )
 def test_the_without_quotes_hint_needs_quotes_around_a_number(value, hint):
-    text = f"project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n  wait_for: [{{port: {value}}}]\n"
+    text = (
+        "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n  wait_for: "
+        f"[{{port: {value}}}]\n"
+    )
     with pytest.raises(InputError) as caught:
         parse_profile(text, "p.yaml")
     assert ("write the number without quotes" in str(caught.value)) is hint
@@ -104,7 +114,10 @@ def test_the_without_quotes_hint_needs_quotes_around_a_number(value, hint):
     "value, hint", [('"yes"', True), ('"true"', True), ("maybe", False), ('"maybe"', False)]
 )
 def test_the_true_or_false_hint_needs_quotes_around_a_boolean(value, hint):
-    text = f"project: demo\ntest: {{image: cimg/base:2024.01, command: make}}\nmerge_test: {{enabled: {value}}}\n"
+    text = (
+        f"project: demo\ntest: {{image: cimg/base:2024.01, command: make}}\nmerge_test: "
+        f"{{enabled: {value}}}\n"
+    )
     with pytest.raises(InputError) as caught:
         parse_profile(text, "p.yaml")
     assert ("write true or false without quotes" in str(caught.value)) is hint

@@ -1,4 +1,5 @@
-"""render replaces the config atomically; an interrupted render leaves the old one; check never writes.
+"""render replaces the config atomically; an interrupted render leaves the old one; check never
+writes.
 
 Interruptions are real: the CLI runs in a subprocess whose os.replace or file write is patched to
 fail, to raise SIGTERM, or to SIGKILL the process at that moment.
@@ -52,7 +53,9 @@ else:
 
     def fdopen(fd, mode="r", *args, **kwargs):
         handle = real_fdopen(fd, mode, *args, **kwargs)
-        return HalfWriter(handle.detach(), encoding="utf-8", newline="\n") if "w" in mode else handle
+        if "w" in mode:
+            return HalfWriter(handle.detach(), encoding="utf-8", newline="\n")
+        return handle
 
     os.fdopen = fdopen
 runpy.run_module("ciconf", run_name="__main__")
@@ -123,7 +126,8 @@ def test_sigkill_mid_render_keeps_the_old_config_and_a_later_write_sweeps_the_le
     result = sabotaged_render(project, point, "kill")
     assert result.returncode == -signal.SIGKILL
     assert (project / "config.yml").read_bytes() == OLD_CONFIG
-    # nothing can clean up after SIGKILL; what is left is one hidden temporary file, never config.yml
+    # nothing can clean up after SIGKILL; what is left is one hidden temporary file, never
+    # config.yml
     leftovers = sorted(p.name for p in project.iterdir())
     extra = [name for name in leftovers if name not in ("config.yml", "profile.yaml")]
     assert len(extra) == 1 and extra[0].startswith(".config.yml.") and extra[0].endswith(".tmp")

@@ -1,4 +1,5 @@
-"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role, policy."""
+"""The account bootstrap stack read back from its YAML: repositories, OIDC provider and role,
+policy."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from conftest import PROFILES, run_ciconf
 
 ORG = "3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13"
 ORDERS_PROJECT = "b7e2d4c1-0a9f-4e3b-8c56-2d1f7a9e4b60"
+USER_ID = "????????-????-????-????-????????????"  # a UUID's 36 characters
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
@@ -38,7 +40,7 @@ def _repositories(template: dict) -> dict[str, dict]:
 def test_repositories_keep_images_scan_encrypt_and_pin_commit_tags(profile, account):
     template = load_template(render(profile, account, "bootstrap"))
     deploy_tag = {"stg": "stg", "prod": "prod"}[account]
-    for name, repository in _repositories(template).items():
+    for repository in _repositories(template).values():
         # never deleted with the stack, nor replaced into an empty repository
         assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
         properties = repository["Properties"]
@@ -87,11 +89,15 @@ def test_oidc_account_gets_provider_and_a_role_locked_to_project_and_branch():
     assert trust["Principal"] == {"Federated": {"!Ref": "CircleCiOidcProvider"}}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     issuer = f"oidc.circleci.com/org/{ORG}"
-    # CIRCLE_OIDC_TOKEN_V2's sub: org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    # CIRCLE_OIDC_TOKEN_V2's sub:
+    # org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
+    # (https://circleci.com/docs/openid-connect-tokens/); no `*` before the ref, so a branch name
+    # cannot forge the ref: the user id is 36 `?`, the origin is the profile's vcs_origin
     assert trust["Condition"] == {
         "StringEquals": {f"{issuer}:aud": ORG},
         "StringLike": {
-            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/*/vcs-origin/*/vcs-ref/refs/heads/main"
+            f"{issuer}:sub": f"org/{ORG}/project/{ORDERS_PROJECT}/user/{USER_ID}"
+            "/vcs-origin/github.com/acme/orders-api/vcs-ref/refs/heads/main"
         },
     }
     (inline,) = role["Policies"]
@@ -118,11 +124,20 @@ def test_existing_provider_role_path_and_any_branch(tmp_path):
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {
         "Federated": {
-            "!Sub": f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/oidc.circleci.com/org/{ORG}"
+            "!Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:"
+            f"oidc-provider/oidc.circleci.com/org/{ORG}"
         }
     }
-    header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2]
-    assert header == f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}."
+    header = render(PROFILES / "services-example.yaml", "prod", "bootstrap").splitlines()[2:4]
+    assert header == [
+        "# The deploy role trusts more than the filters: any vcs-origin of the project, a fork's"
+        " too (set credentials.vcs_origin).",
+        f"# Uses the account's existing OIDC provider for oidc.circleci.com/org/{ORG}.",
+    ]
+    # without vcs_origin, a subject naming a second ref (a forged branch name) is refused
+    assert trust["Condition"]["StringNotLike"] == {
+        f"oidc.circleci.com/org/{ORG}:sub": "*/vcs-ref/*/vcs-ref/*"
+    }
 
     profile = tmp_path / "shop.yaml"
     profile.write_text(text.replace("      create_provider: false", "      branch_only: false"))
@@ -170,8 +185,10 @@ def test_oidc_account_without_ids_says_how_to_get_its_role(tmp_path):
     profile.write_text("".join(lines))
     text = render(profile, "prod", "bootstrap")
     assert text.splitlines()[2:4] == [
-        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile to create",
-        "# it here; until then attach DeliveryPolicy to arn:aws:iam::222222222222:role/circleci-orders-delivery.",
+        "# No OIDC role: add credentials.org_id and credentials.project_id to the profile "
+        "to create",
+        "# it here; until then attach DeliveryPolicy to "
+        "arn:aws:iam::222222222222:role/circleci-orders-delivery.",
     ]
     resources = load_template(text)["Resources"]
     assert "DeployRole" not in resources and "CircleCiOidcProvider" not in resources

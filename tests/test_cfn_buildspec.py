@@ -110,13 +110,14 @@ def test_rolling_definitions_name_every_container_pinned_by_digest(tmp_path, stg
     ]
     calls = (tmp_path / "stub" / "calls.log").read_text().splitlines()
     assert calls == [
-        "ecr describe-images --registry-id 123456789012 --repository-name nginx --image-ids imageTag=0a1b2c "
-        "--query imageDetails[0].imageDigest --output text",
+        "ecr describe-images --registry-id 123456789012 --repository-name nginx "
+        "--image-ids imageTag=0a1b2c --query imageDetails[0].imageDigest --output text",
         # the rolling build checks the service's current task definition before writing anything
         "ecs describe-services --cluster example-stg --services example-stg-web "
         "--query services[0].taskDefinition --output text",
         "ecs describe-task-definition --task-definition "
-        "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/example-stg-web:7 --query taskDefinition --output json",
+        "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/example-stg-web:7 "
+        "--query taskDefinition --output json",
     ]
 
 
@@ -133,8 +134,10 @@ def test_rolling_fails_clearly_when_the_task_definition_lacks_a_container(tmp_pa
     (message,) = done.stderr.strip().splitlines()
     assert message == (
         "ciconf: cannot deploy: container nginx is not in "
-        "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/example-stg-web:7 (service example-stg-web). "
-        "Each delivered container must run in its service's task definition (pipeline.services in the profile)."
+        "arn:aws:ecs:ap-northeast-1:123456789012:task-definition/example-stg-web:7 "
+        "(service example-stg-web). "
+        "Each delivered container must run in its service's task definition "
+        "(pipeline.services in the profile)."
     )
     assert not (tmp_path / "imagedefinitions.json").exists()
 

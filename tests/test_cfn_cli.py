@@ -50,8 +50,8 @@ def test_unknown_account_suggests_the_closest(tmp_path):
     _profile(tmp_path, EXAMPLE)
     message = _fails(tmp_path, "--account", "prd")
     assert message == (
-        "ciconf: error: ciconf.yaml: --account: no account named 'prd' (expected one of stg, prod); "
-        "did you mean 'prod'?"
+        "ciconf: error: ciconf.yaml: --account: no account named 'prd' (expected one of "
+        "stg, prod); did you mean 'prod'?"
     )
 
 
@@ -68,7 +68,8 @@ def test_account_without_pipeline_is_located(tmp_path):
 
 
 def _without_stg_pipeline_and_environment(text: str) -> str:
-    """The example with stg's pipeline and environment sections cut out (an environment needs a pipeline)."""
+    """The example with stg's pipeline and environment sections cut out (an environment needs a
+    pipeline)."""
     start = text.index("    pipeline:\n      cluster: example-stg\n")
     return text[:start] + text[text.index("  - name: prod\n") :]
 
@@ -124,7 +125,8 @@ SERVICES = (PROFILES / "services-example.yaml").read_text()
         (
             "{name: shop-worker, containers: [worker]}",
             "{name: shop-worker, containers: [wroker]}",
-            "accounts[0].pipeline.services[1].containers[0]: 'wroker' is not the container of any delivered image "
+            "accounts[0].pipeline.services[1].containers[0]: 'wroker' is not the "
+            "container of any delivered image "
             "(expected one of nginx, worker, scheduler, web); did you mean 'worker'?",
         ),
         (

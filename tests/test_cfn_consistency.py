@@ -1,4 +1,5 @@
-"""The tag each pipeline watches is the tag its account's delivery job pushes, same repository and region."""
+"""The tag each pipeline watches is the tag its account's delivery job pushes, same repository and
+region."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every stack the profile generates is listed (stacks.all_stacks), so a changed region makes them all stale."""
+"""Every stack the profile generates is listed (stacks.all_stacks), so a changed region makes them
+all stale."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _expected(workdir) -> dict[str, str]:
 
 
 def test_region_change_makes_every_stack_stale_and_rewriting_fixes_them(tmp_path):
-    profile, stale, old, new = region_drift_scenario(tmp_path)
+    _, stale, old, new = region_drift_scenario(tmp_path)
     assert stale == [
         "cloudformation/ci-cd-example-prod-bootstrap.yaml",
         "cloudformation/ci-cd-example-prod-environment.yaml",
@@ -43,7 +44,7 @@ def test_region_change_makes_every_stack_stale_and_rewriting_fixes_them(tmp_path
 
 
 def test_stacks_for_is_pure_and_deterministic(tmp_path):
-    profile, stale, _, _ = region_drift_scenario(tmp_path)
+    _, stale, _, _ = region_drift_scenario(tmp_path)
     before = {path: (tmp_path / path).read_bytes() for path in stale}
     assert _expected(tmp_path) == _expected(tmp_path)
     assert {path: (tmp_path / path).read_bytes() for path in stale} == before  # nothing written
@@ -79,6 +80,6 @@ def test_stacks_for_refuses_an_image_in_no_service_with_a_located_error(tmp_path
         stacks_for(doc, derive_plan(loaded))
     line = broken.splitlines().index("      services:") + 1
     assert str(raised.value).endswith(
-        f"ciconf.yaml:{line}:7: accounts[0].pipeline.services: container 'scheduler' runs in none of the services; "
-        "list it under one service's containers"
+        f"ciconf.yaml:{line}:7: accounts[0].pipeline.services: container 'scheduler' runs "
+        "in none of the services; list it under one service's containers"
     )

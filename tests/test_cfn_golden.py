@@ -1,4 +1,5 @@
-"""The example's stg stack, byte for byte. Update with CICONF_UPDATE_GOLDEN=1 after a deliberate change."""
+"""The example's stg stack, byte for byte. Update with CICONF_UPDATE_GOLDEN=1 after a deliberate
+change."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def test_example_stg_stack_matches_golden():
     if os.environ.get("CICONF_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8", newline="\n")
     assert GOLDEN.read_text(encoding="utf-8") == text, (
-        "the stg stack changed; if on purpose, rerun with CICONF_UPDATE_GOLDEN=1 and review the diff"
+        "the stg stack changed; if on purpose, rerun with CICONF_UPDATE_GOLDEN=1 and "
+        "review the diff"
     )
 
 

@@ -159,7 +159,7 @@ def test_roles_use_no_wildcard_actions_and_scope_every_other_resource():
 def test_pass_role_only_to_ecs_tasks():
     for profile, account in pipeline_accounts():
         template = load_template(render(profile, account))
-        for name, resource in template["Resources"].items():
+        for resource in template["Resources"].values():
             for statement in _statements(resource):
                 if "iam:PassRole" in statement["Action"]:
                     assert statement["Action"] == ["iam:PassRole"]

@@ -1,14 +1,18 @@
-"""Every command of the README's "From an empty account to the first push" is run or checked here."""
+"""Every command of the README's "From an empty account to the first push" is run or checked
+here."""
 
 from __future__ import annotations
 
 import re
 import shlex
 import shutil
+from pathlib import Path
 
 import pytest
 from cfn_helpers import load_template
 from conftest import PROFILES, ROOT, run_ciconf
+
+from ciconf.cloudformation.quotas import INLINE_BYTES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README.split("## From an empty account to the first push", 1)[1].split("\n## ", 1)[0]
@@ -24,8 +28,8 @@ def _option(words: list[str], name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory) -> dict[str, dict]:
-    """Run the section's ciconf command(s) in a scratch copy; file name -> template."""
+def rendered(tmp_path_factory) -> Path:
+    """Run the section's ciconf command(s) in a scratch copy; the folder they ran in."""
     work = tmp_path_factory.mktemp("readme")
     shutil.copytree(PROFILES, work / "profiles")
     ciconf = [words for words in _commands() if words[0] == "ciconf"]
@@ -36,9 +40,15 @@ def written(tmp_path_factory) -> dict[str, dict]:
     ]:  # the key-mode example
         done = run_ciconf(*words[1:], cwd=work)
         assert done.returncode == 0, done.stderr
+    return work
+
+
+@pytest.fixture(scope="module")
+def written(rendered) -> dict[str, dict]:
+    """file name -> template of every stack the section's commands wrote."""
     return {
         f"cloudformation/{p.name}": load_template(p.read_text())
-        for p in (work / "cloudformation").iterdir()
+        for p in (rendered / "cloudformation").iterdir()
     }
 
 
@@ -112,3 +122,15 @@ def test_attach_policy_command_reads_an_existing_output(written):
         inner, "--region"
     )
     assert "--policy-arn" in words and "--user-name" in words
+
+
+def test_each_deploy_command_takes_its_template_inline_or_names_an_s3_bucket(rendered):
+    """`aws cloudformation deploy` sends --template-file inline, which CloudFormation accepts up
+    to 51,200 bytes; a larger one needs --s3-bucket
+    (https://docs.aws.amazon.com/cli/latest/reference/cloudformation/deploy/index.html)."""
+    deploys = [words for words in _commands() if words[:3] == ["aws", "cloudformation", "deploy"]]
+    for words in deploys:
+        size = len((rendered / _option(words, "--template-file")).read_bytes())
+        assert size <= INLINE_BYTES or "--s3-bucket" in words, (size, words)
+    # and the README says what to do for a stack that is over it
+    assert "--s3-bucket" in SECTION and "51,200 bytes" in SECTION

@@ -106,10 +106,12 @@ def test_blue_green_stack_deploys_through_codedeploy():
     ]
     assert describe["Resource"] == [
         {
-            "!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:orders-api-prod-5xx"
+            "!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:"
+            "alarm:orders-api-prod-5xx"
         },
         {
-            "!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:orders-api-prod-p99-latency"
+            "!Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:"
+            "alarm:orders-api-prod-p99-latency"
         },
     ]
     assert group["DeploymentConfigName"] == "CodeDeployDefault.ECSCanary10Percent5Minutes"

@@ -358,7 +358,8 @@ def test_a_fifo_as_entry_does_not_hang(project, capsys):
     assert check(capsys)[0] == actions.OK  # within the test's time: the FIFO was never waited on
 
 
-# --- the property ----------------------------------------------------------------------------------
+# --- the property
+# ----------------------------------------------------------------------------------
 
 PROFILES_STATES = {"A": PROFILE_A, "B": PROFILE_B, "broken": BROKEN}
 CONFIG_STATES = ["rendered A", "rendered B", "tampered", "missing", "binary"]

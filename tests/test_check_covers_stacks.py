@@ -74,8 +74,8 @@ def test_another_stacks_dir_is_named_in_the_fix(tmp_path):
     check = run_ciconf("check", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path)
     assert check.returncode == 1
     assert (
-        "ciconf: infra/ci-cd-example-stg-bootstrap.yaml does not exist; run `ciconf render ciconf.yaml --stacks-dir infra`"
-        in check.stderr
+        "ciconf: infra/ci-cd-example-stg-bootstrap.yaml does not exist; run `ciconf "
+        "render ciconf.yaml --stacks-dir infra`" in check.stderr
     )
     assert (
         run_ciconf("render", "ciconf.yaml", "--stacks-dir", "infra", cwd=tmp_path).returncode == 0

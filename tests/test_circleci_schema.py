@@ -12,7 +12,8 @@ def test_check_jsonschema_accepts_every_rendered_profile(tmp_path):
     outputs = []
     for profile in every_valid_profile():
         output = tmp_path / f"{profile.stem}.yml"
-        # stacks go to tmp_path too: a render writes them next to the config, never into the checkout
+        # stacks go to tmp_path too: a render writes them next to the config, never into the
+        # checkout
         result = run_ciconf(
             "render", profile, "-o", output, "--stacks-dir", tmp_path / "stacks", cwd=ROOT
         )

@@ -1,7 +1,8 @@
 """One command-line front end behaving like black, ruff and pre-commit: --version, -h everywhere,
 whole summaries, shell completion, a coloured diff on terminals only, usage errors exit 2.
 
-Everything runs `python -m ciconf` in a subprocess; assertions are about ciconf, not typer's wording.
+Everything runs `python -m ciconf` in a subprocess; assertions are about ciconf, not typer's
+wording.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def test_lint_keeps_its_options_and_exit_codes(tmp_path):
     assert rules.returncode == 0 and "CC001" in rules.stdout
     config = tmp_path / "config.yml"
     config.write_text(
-        "version: 2.1\njobs:\n  a:\n    docker: [{image: circleci/python:3.8}]\n    steps: [checkout]\n"
-        "workflows:\n  w:\n    jobs: [a, b]\n"
+        "version: 2.1\njobs:\n  a:\n    docker: [{image: circleci/python:3.8}]\n    "
+        "steps: [checkout]\nworkflows:\n  w:\n    jobs: [a, b]\n"
     )
     found = run_ciconf("lint", "--format", "json", config)
     assert found.returncode == 1 and json.loads(found.stdout)
@@ -145,7 +146,8 @@ def test_shell_completion_is_available():
     assert "--install-completion" in run_ciconf("--help").stdout
 
 
-# --- the coloured diff ------------------------------------------------------------------------------
+# --- the coloured diff
+# ------------------------------------------------------------------------------
 
 
 def check_on_a_terminal(folder, *args, **env_changes) -> tuple[int, str]:
@@ -205,7 +207,8 @@ def test_control_characters_of_the_committed_config_are_escaped_in_the_diff(drif
     assert "-# \\x1b[2J\\x1b]0;owned\\x07\\x0d" in result.stdout
 
 
-# --- schema -o ----------------------------------------------------------------------------------------
+# --- schema -o
+# ----------------------------------------------------------------------------------------
 
 
 def test_schema_output_is_written_atomically_and_matches_the_printed_schema(tmp_path):
@@ -220,7 +223,8 @@ def test_schema_output_is_written_atomically_and_matches_the_printed_schema(tmp_
     assert again.returncode == 0 and "up to date" in again.stderr
 
 
-# --- the README's "Using ciconf in a service repository" ------------------------------------------------
+# --- the README's "Using ciconf in a service repository"
+# ------------------------------------------------
 
 
 def service_section() -> str:

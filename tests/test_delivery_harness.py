@@ -3,7 +3,8 @@
 Each scenario renders a profile, "deploys" its bootstrap stacks into the ECR stand-in
 (tests/ecr_standin.py: repositories, tag mutability, repository and identity policies as the
 templates say), runs delivery jobs as CircleCI would (a fresh machine each run, steps stop at the
-first failure) and asserts the registry afterwards. Non-reproducible builds (tests/docker_standin.py)
+first failure) and asserts the registry afterwards. Non-reproducible builds
+(tests/docker_standin.py)
 make "rebuilt" and "reused" visible as different digests.
 
 ECR's rules: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImage.html (a push of
@@ -91,7 +92,7 @@ PROJECT_VARIABLES = {
 
 
 def _resolve(value: Any, account: str, arns: dict[str, str], parameters: dict[str, str]) -> Any:
-    """The CloudFormation intrinsics ciconf's bootstrap stack uses, resolved as CloudFormation does."""
+    """The intrinsics ciconf's bootstrap stack uses, resolved as CloudFormation does."""
     if isinstance(value, Tagged):
         if value.tag == "!GetAtt":
             return arns[value.value.removesuffix(".Arn")]
@@ -108,7 +109,7 @@ def _resolve(value: Any, account: str, arns: dict[str, str], parameters: dict[st
 
 
 def deploy_bootstrap(server: EcrServer, profile: Any, name: str, account: str) -> None:
-    """What `aws cloudformation deploy` of the account's bootstrap stack creates, in the stand-in."""
+    """What `aws cloudformation deploy` of the account's bootstrap stack creates, here."""
     plan = derive_plan(profile)
     assert plan.delivery is not None
     target = plan.account(name)

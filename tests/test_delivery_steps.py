@@ -1,4 +1,5 @@
-"""The delivery job's steps, run in bash with stub docker/aws, issue exactly the expected commands."""
+"""The delivery job's steps, run in bash with stub docker/aws, issue exactly the expected
+commands."""
 
 from __future__ import annotations
 

@@ -82,11 +82,10 @@ def test_digest_is_the_manifests_sha256_and_checked_when_given(ecr):
 def test_immutable_tags_refuse_another_image_and_the_same_one(ecr):
     api = client(ecr, STG)
     api.put_image(repositoryName="web", imageManifest=manifest("a"), imageTag="abc")
-    again = lambda text: (
-        lambda: api.put_image(
-            repositoryName="web", imageManifest=text, imageTag="abc"
-        )
-    )
+
+    def again(text):
+        return lambda: api.put_image(repositoryName="web", imageManifest=text, imageTag="abc")
+
     assert error_code(again(manifest("b"))) == "ImageTagAlreadyExistsException"
     assert error_code(again(manifest("a"))) == "ImageAlreadyExistsException"
 

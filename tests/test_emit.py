@@ -94,14 +94,17 @@ LINE_CHARACTERS = st.one_of(
 
 @st.composite
 def multi_line(draw) -> str:
-    """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing newlines."""
+    """Text shaped like commands: lines (indented, blank, odd characters) and 0-3 trailing
+    newlines."""
     lines = draw(st.lists(st.text(LINE_CHARACTERS, max_size=12), min_size=1, max_size=5))
     indents = draw(
         st.lists(
             st.sampled_from(["", "", " ", "  ", "\t"]), min_size=len(lines), max_size=len(lines)
         )
     )
-    return "\n".join(i + line for i, line in zip(indents, lines)) + "\n" * draw(st.integers(0, 3))
+    return "\n".join(i + line for i, line in zip(indents, lines, strict=True)) + "\n" * draw(
+        st.integers(0, 3)
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -186,7 +189,8 @@ def test_text_a_literal_block_cannot_hold_is_quoted(value):
 
 
 def test_multi_line_commands_render_as_literal_blocks():
-    """A '|' block in a profile's install/setup/command becomes a literal block, not a quoted string."""
+    """A '|' block in a profile's install/setup/command becomes a literal block, not a quoted
+    string."""
     from ciconf.circleci.render import render_config
     from ciconf.profile.load import parse_profile
 

@@ -143,7 +143,8 @@ def test_fast_parse_types_arguments_as_typer_does():
 
 
 def test_the_fast_table_is_read_off_the_typer_app():
-    """entry.SPEC is generated from cli.py; a changed command regenerates it (CICONF_UPDATE_GOLDEN=1)."""
+    """entry.SPEC is generated from cli.py; a changed command regenerates it
+    (CICONF_UPDATE_GOLDEN=1)."""
     if os.environ.get("CICONF_UPDATE_GOLDEN"):
         cli.write_spec(entry.__file__)
         importlib.reload(entry)
@@ -166,7 +167,7 @@ code = main(sys.argv[1:])
 heavy = ("typer", "click", "rich", "jsonschema", "ciconf.cli", "ciconf.lint", "ciconf.cloudformation")
 print(code, sorted({name.split(".")[0] if not name.startswith("ciconf") else name
                     for name in sys.modules if name.startswith(heavy)}))
-"""
+"""  # noqa: E501 - a script run in a subprocess, kept on one line per statement
 
 
 def test_check_loads_no_cli_framework_schema_validator_or_other_commands(tmp_path):

@@ -1,4 +1,5 @@
-"""docs/environment.md keeps its promises: the seed mapping is complete, the deploy commands fit the stacks."""
+"""docs/environment.md keeps its promises: the seed mapping is complete, the deploy commands fit the
+stacks."""
 
 from __future__ import annotations
 
@@ -132,7 +133,8 @@ def _commands() -> list[list[str]]:
     joined = [
         " ".join(line.strip().rstrip("\\") for line in block.splitlines()) for block in blocks
     ]
-    # a value read from an export, $(aws cloudformation list-exports ... Name=='X' ...), becomes one word
+    # a value read from an export, $(aws cloudformation list-exports ... Name=='X' ...), becomes one
+    # word
     exported = re.compile(r"\$\(aws cloudformation list-exports [^)]*?Name=='([^']+)'[^)]*\)")
     return [
         shlex.split(exported.sub(r"$(export:\1)", command))

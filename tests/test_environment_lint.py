@@ -1,4 +1,5 @@
-"""Every environment stack passes cfn-lint and checkov; each checkov skip is needed and explained."""
+"""Every environment stack passes cfn-lint and checkov; each checkov skip is needed and
+explained."""
 
 from __future__ import annotations
 

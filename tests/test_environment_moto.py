@@ -29,7 +29,8 @@ def _imagedefinitions(
     profile, account, tmp_path, deployed: dict[str, dict]
 ) -> dict[str, list[dict]]:
     """Run the account's pipeline buildspec for a push of commit 0a1b2c..., against the services as
-    moto deployed them (`deployed`: "cluster/service" -> its task definition), and read what it wrote."""
+    moto deployed them (`deployed`: "cluster/service" -> its task definition), and read what it
+    wrote."""
     _, _, plan = loaded(profile)
     delivery = plan.delivery
     registry = f"123456789012.dkr.ecr.{delivery.region}.amazonaws.com"
@@ -115,8 +116,8 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         assert balancer["Scheme"] == "internet-facing" and balancer["Type"] == "application"
         assert not set(balancer_subnets(balancer)) & set(private)
         listeners = {
-            l["Port"]: l
-            for l in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
+            listener["Port"]: listener
+            for listener in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])[
                 "Listeners"
             ]
         }
@@ -190,7 +191,8 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
         for name, task in tasks.items():
             service_settings = environment.services[name]
             containers = {c["name"]: c for c in task["containerDefinitions"]}
-            # the ECS deploy action swaps images by container name: exactly these names, no more, no fewer
+            # the ECS deploy action swaps images by container name: exactly these names, no more, no
+            # fewer
             assert sorted(containers) == sorted(d["name"] for d in definitions[name])
             delivered += containers
             for definition in definitions[name]:
@@ -206,7 +208,8 @@ def test_stack_deploys_and_runs_what_the_pipeline_deploys(profile, account, tmp_
                 n: [service_settings.ports[n]] if n in service_settings.ports else []
                 for n in containers
             }
-            # moto keeps only family, containers and memory of a template's task definition (the CPU,
+            # moto keeps only family, containers and memory of a template's task definition (the
+            # CPU,
             # Fargate and role settings are checked in test_environment_template.py)
             assert task["family"] == name and task["memory"] == str(service_settings.memory)
         # every delivered image runs in exactly one service

@@ -1,4 +1,5 @@
-"""The profile's environment section: what it accepts, and one located message for what it refuses."""
+"""The profile's environment section: what it accepts, and one located message for what it
+refuses."""
 
 from __future__ import annotations
 
@@ -81,9 +82,11 @@ def test_codedeploy_pipelines_are_not_given_ecs_services(tmp_path):
     text = EXAMPLE.replace(
         "      approval: true\n    environment:",
         "      approval: true\n      strategy: blue-green\n"
-        "      blue_green:\n        production_listener_arn: arn:aws:elasticloadbalancing:ap-northeast-1:"
+        "      blue_green:\n        production_listener_arn: "
+        "arn:aws:elasticloadbalancing:ap-northeast-1:"
         "444455556666:listener/app/web/0123456789abcdef/0123456789abcdef\n"
-        "        target_groups: [a, b]\n        container: nginx\n        port: 80\n    environment:",
+        "        target_groups: [a, b]\n        container: nginx\n        port: 80\n    "
+        "environment:",
     )
     message = _error(tmp_path, text)
     assert "accounts[1].pipeline.strategy" in message and "CodeDeploy" in message
@@ -103,13 +106,16 @@ def test_codedeploy_pipelines_are_not_given_ecs_services(tmp_path):
             "bake_minutes is only used with strategy",
         ),
         (
-            "load_balancer: {container: nginx, health_check_path: /}\n          environment:\n            nginx: {PHP_HOST: 127.0.0.1}\n"
+            "load_balancer: {container: nginx, health_check_path: /}\n          "
+            "environment:\n            nginx: {PHP_HOST: 127.0.0.1}\n"
             "            web: {APP_ENV: production",
-            "environment:\n            nginx: {PHP_HOST: 127.0.0.1}\n            web: {APP_ENV: production",
+            "environment:\n            nginx: {PHP_HOST: 127.0.0.1}\n            web: "
+            "{APP_ENV: production",
             "strategy blue-green shifts load balancer traffic",
         ),
         (
-            'APP_KEY: "arn:aws:ssm:ap-northeast-1:111122223333:parameter/ci-cd-example/stg/app-key"',
+            "APP_KEY: "
+            '"arn:aws:ssm:ap-northeast-1:111122223333:parameter/ci-cd-example/stg/app-key"',
             "APP_KEY: base64-literal-value",
             "expected an SSM parameter ARN",
         ),

@@ -250,7 +250,8 @@ def test_secrets_are_references_and_only_those_can_be_read():
     ]
     assert granted["ecr:BatchGetImage"] == [
         {
-            "!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/proxy"
+            "!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:"
+            "repository/shop/proxy"
         },
         {"!Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/app"},
     ]
@@ -288,7 +289,8 @@ def test_blue_green_wires_two_target_groups_production_and_test_rules():
     service = _service(template)
     configuration = service["DeploymentConfiguration"]
     assert configuration["Strategy"] == "BLUE_GREEN" and configuration["BakeTimeInMinutes"] == 30
-    assert "DeploymentCircuitBreaker" not in configuration
+    # ECS's developer guide: the circuit breaker supports the blue/green deployment type too
+    assert configuration["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert configuration["Alarms"] == {
         "AlarmNames": [{"!Ref": "ShopAppTarget5xxAlarm"}],
         "Enable": True,
@@ -463,7 +465,7 @@ def test_database_is_private_encrypted_managed_and_snapshotted(
     ("profile", "account"), environment_accounts(), ids=lambda v: getattr(v, "stem", v)
 )
 def test_pipeline_finds_the_cluster_and_service_it_deploys_to(profile, account):
-    model, plan_account = settings(profile, account)
+    model, _ = settings(profile, account)
     environment = env_template(profile, account)
     pipeline = load_template(render(profile, account))
     cluster = environment["Resources"]["Cluster"]["Properties"]

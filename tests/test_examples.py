@@ -87,7 +87,8 @@ def test_lint_would_catch_a_broken_example(tmp_path):
     assert result.returncode == 1 and "delivery_stgg" in result.stdout
 
 
-# --- what each example promises ---------------------------------------------------------------------
+# --- what each example promises
+# ---------------------------------------------------------------------
 
 
 def test_matrix_and_split_render_as_circleci_runs_them():

@@ -190,7 +190,8 @@ def test_oidc_mode_writes_the_token_file_and_exports_it_for_later_steps(tmp_path
     token_file = tmp_path / "home" / ".aws" / "circleci-oidc-token"
     assert token_file.read_text() == "header.payload.signature"  # exactly the token, no newline
     assert (tmp_path / "bash_env").read_text() == (
-        f"export AWS_WEB_IDENTITY_TOKEN_FILE={token_file}\nexport AWS_ROLE_SESSION_NAME=circleci-42\n"
+        f"export AWS_WEB_IDENTITY_TOKEN_FILE={token_file}\nexport "
+        "AWS_ROLE_SESSION_NAME=circleci-42\n"
     )
     role, token_path, session = (tmp_path / "seen.txt").read_text().splitlines()
     assert role == "arn:aws:iam::210987654321:role/ci/circleci-deploy"

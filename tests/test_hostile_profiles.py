@@ -110,9 +110,11 @@ CASES = {
             BASE
             + "delivery:\n  region: eu-west-1\n  images: [{repository: web}]\n"
             + "accounts:\n  - name: prod\n    branch: main\n    credentials:\n"
-            + "      mode: odic\n      role_arn: arn:aws:iam::123456789012:role/deploy\n      context: aws\n"
+            + "      mode: odic\n      role_arn: "
+            "arn:aws:iam::123456789012:role/deploy\n      context: aws\n"
         ).encode(),
-        "unknown mode 'odic' (expected one of env-indirection, context, oidc); did you mean 'oidc'?",
+        "unknown mode 'odic' (expected one of env-indirection, context, oidc); did you "
+        "mean 'oidc'?",
         "12:13",
         "accounts[0].credentials.mode",
     ),
@@ -130,8 +132,8 @@ CASES = {
     ),
     "secret-in-environment": Case(
         (
-            BASE
-            + "  environment:\n    AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+            BASE + "  environment:\n    AWS_SECRET_ACCESS_KEY: "
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
         ).encode(),
         "looks like a literal AWS credential",
         "6:28",
@@ -173,8 +175,8 @@ CASES = {
     ),
     "accounts-without-delivery": Case(
         (
-            BASE
-            + "accounts:\n  - {name: stg, branch: main, credentials: {mode: context, context: aws}}\n"
+            BASE + "accounts:\n  - {name: stg, branch: main, credentials: {mode: context, "
+            "context: aws}}\n"
         ).encode(),
         "accounts need a delivery section",
         "5:1",
@@ -210,7 +212,8 @@ CASES = {
         "4:12",
         "test.command",
     ),
-    # CircleCI substitutes '<< … >>' before any shell quoting applies (test_injection.py has the matrix)
+    # CircleCI substitutes '<< … >>' before any shell quoting applies (test_injection.py has the
+    # matrix)
     "pipeline-value-in-environment": Case(
         (BASE + '  environment:\n    BRANCH: "v-<< pipeline.git.branch >>"\n').encode(),
         "'<<' at character 3: CircleCI reads '<< … >>' as a pipeline value",
@@ -225,8 +228,8 @@ CASES = {
     ),
     "nul-in-build-arg": Case(
         (
-            BASE
-            + 'delivery:\n  region: eu-west-1\n  images:\n    - repository: web\n      build_args: {A: "x\\0"}\n'
+            BASE + "delivery:\n  region: eu-west-1\n  images:\n    - repository: web\n      "
+            'build_args: {A: "x\\0"}\n'
         ).encode(),
         "without NUL characters",
         "9:23",
@@ -266,7 +269,8 @@ def python_object_cases(marker: Path) -> dict[str, Case]:
 
 
 def run_on_existing(tmp_path: Path, content: bytes, command: str):
-    """Write the profile next to an existing config, run `command` on them; return (result, before)."""
+    """Write the profile next to an existing config, run `command` on them; return (result,
+    before)."""
     profile = tmp_path / "profile.yaml"
     profile.write_bytes(content)
     existing = tmp_path / "config.yml"

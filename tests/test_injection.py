@@ -1,4 +1,5 @@
-"""Shell metacharacters in any profile value that reaches a command are refused with a located error.
+"""Shell metacharacters in any profile value that reaches a command are refused with a located
+error.
 
 Free-form command fields (install, setup, command) are shell by intent and are not targets here; a
 NUL in them is covered by test_hostile_profiles.py.
@@ -246,7 +247,8 @@ def test_literal_keys_where_a_variable_name_belongs_are_refused_without_echo(
         assert "literal AWS credential" in err and secret not in err
 
 
-# Free text that CircleCI reads: environment and build-arg values, and the shell commands themselves.
+# Free text that CircleCI reads: environment and build-arg values, and the shell commands
+# themselves.
 TEXT_FIELDS = [
     ("test", "environment", "APP_ENV"),
     ("test", "services", 0, "environment", "POSTGRES_USER"),
@@ -255,7 +257,8 @@ TEXT_FIELDS = [
     ("test", "setup", 0),
     ("test", "command"),
 ]
-# CircleCI (config 2.1) substitutes '<< … >>' in the config before any shell runs, so a pipeline value
+# CircleCI (config 2.1) substitutes '<< … >>' in the config before any shell runs, so a pipeline
+# value
 # (a branch name is anyone's to choose) would land inside ciconf's quoting; a lone '<<' is an
 # "Unclosed '<<' tag" error. https://circleci.com/docs/guides/orchestrate/config-templating/
 TEMPLATES = {

@@ -43,10 +43,12 @@ def test_workflow_rules_unknown_requires_undefined_job_and_cycle():
     result = lint("workflow_defects.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "workflow_defects.yml:19:22: CC101 job 'build' requires 'tset', which is not a job of workflow "
-        "'main'; did you mean 'test'?",
-        "workflow_defects.yml:22:9: CC102 workflow 'main' runs job 'deploy', which is not defined under jobs",
-        "workflow_defects.yml:26:22: CC103 requires form a cycle in workflow 'loop': build -> test -> build",
+        "workflow_defects.yml:19:22: CC101 job 'build' requires 'tset', which is not a "
+        "job of workflow 'main'; did you mean 'test'?",
+        "workflow_defects.yml:22:9: CC102 workflow 'main' runs job 'deploy', which is not "
+        "defined under jobs",
+        "workflow_defects.yml:26:22: CC103 requires form a cycle in workflow 'loop': "
+        "build -> test -> build",
     ]
 
 
@@ -54,10 +56,12 @@ def test_orb_references_need_their_orb_declared():
     result = lint("orbs.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "orbs.yml:8:15: CC104 'node/default' comes from orb 'node', which is not declared under orbs",
-        "orbs.yml:13:9: CC104 'slack/notify' comes from orb 'slack', which is not declared under orbs",
-        "orbs.yml:21:9: CC104 'aws-ecs/deploy_service_update' comes from orb 'aws-ecs', which is not "
-        "declared under orbs; did you mean 'aws-ecr'?",
+        "orbs.yml:8:15: CC104 'node/default' comes from orb 'node', which is not declared "
+        "under orbs",
+        "orbs.yml:13:9: CC104 'slack/notify' comes from orb 'slack', which is not "
+        "declared under orbs",
+        "orbs.yml:21:9: CC104 'aws-ecs/deploy_service_update' comes from orb 'aws-ecs', "
+        "which is not declared under orbs; did you mean 'aws-ecr'?",
     ]
 
 
@@ -77,14 +81,16 @@ def test_yaml_rules_duplicates_alias_before_anchor_and_typed_environment_values(
         "CC203",
     ]
     assert lines[0] == (
-        "yaml_defects.yml:8:39: CC203 MYSQL_ALLOW_EMPTY_PASSWORD: yes is read as the boolean true, so the "
+        "yaml_defects.yml:8:39: CC203 MYSQL_ALLOW_EMPTY_PASSWORD: yes is read as the "
+        "boolean true, so the "
         "variable is set to 'true'; quote it: MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'"
     )
     assert "FILE_MODE: 0755 is read as the number 493" in lines[1]
     assert "SCALE: 1e3 is read as a number by YAML 1.2 parsers (1000.0)" in lines[2]
     assert "VERSION: 1.10 is read as the number 1.1" in lines[3]
     assert lines[4] == (
-        "yaml_defects.yml:14:7: CC201 duplicate key 'DEBUG' (first at line 13); only one of them takes effect"
+        "yaml_defects.yml:14:7: CC201 duplicate key 'DEBUG' (first at line 13); only one "
+        "of them takes effect"
     )
     assert lines[6].startswith(
         "yaml_defects.yml:16:9: CC202 alias *checkout_step is used before its anchor"
@@ -139,8 +145,8 @@ def test_schema_findings_point_at_the_offending_key():
     result = lint("schema_defects.yml", "version2.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "schema_defects.yml:9:9: CC001 jobs.build.steps[1].attach_workspace: Additional properties are "
-        "not allowed ('if' was unexpected)",
+        "schema_defects.yml:9:9: CC001 jobs.build.steps[1].attach_workspace: Additional "
+        "properties are not allowed ('if' was unexpected)",
         "version2.yml:1:1: CC001 version: 2 is not one of ['2.1', 2.1]",
     ]
 
@@ -240,8 +246,7 @@ def test_default_path_is_the_circleci_config(tmp_path):
 
 def test_check_does_not_import_lint_or_jsonschema():
     probe = (
-        "import sys\n"
-        "from ciconf.cli import main\n"
+        "import sys\nfrom ciconf.cli import main\n"
         "main(['check', 'profiles/ciconf.yaml', '--config', '.circleci/config.yml'])\n"
         "print(sorted(m for m in sys.modules if m.startswith(('jsonschema', 'ciconf.lint'))))\n"
     )
@@ -257,11 +262,11 @@ def test_check_does_not_import_lint_or_jsonschema():
 
 def test_lint_does_not_import_typer_or_pydantic_for_configs():
     probe = (
-        "import sys\n"
-        "sys.argv = ['ciconf', 'lint', '.circleci/config.yml']\n"
+        "import sys\nsys.argv = ['ciconf', 'lint', '.circleci/config.yml']\n"
         "from ciconf.entry import run\n"
         "try:\n    run()\nexcept SystemExit as done:\n    code = done.code\n"
-        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'pydantic', 'check_jsonschema'}))\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', "
+        "'pydantic', 'check_jsonschema'}))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

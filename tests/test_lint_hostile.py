@@ -1,11 +1,13 @@
 """`ciconf lint` on generated hostile and large configs: each linted in bounded time (target 2 s,
-see BOUND_SECONDS) with a bounded output. The configs are benchmarks/bench.py's (`lint_configs`), among them the 372-byte
+see BOUND_SECONDS) with a bounded output. The configs are benchmarks/bench.py's (`lint_configs`),
+among them the 372-byte
 ReDoS input of issue 9, 100 KB of `<<<`, 2,000 undefined jobs, 2,000 jobs x 40 requires and
 1 MB inputs.
 
 Each config is linted in a fresh subprocess with a timeout, so a regression to exponential or
 quadratic work fails here instead of hanging the suite. The bound is on the CPU seconds of the
-lint itself (interpreter start and imports excluded), best of up to three runs: the development machine
+lint itself (interpreter start and imports excluded), best of up to three runs: the development
+machine
 is shared, and wall time there says more about the neighbours than about ciconf. The figures
 for a whole process are printed by the benchmark.
 """
@@ -63,7 +65,7 @@ for _ in range(3):
     if times[-1] < %(bound)r:
         break
 print(json.dumps({"cpu": min(times), "count": len(findings), "output": len(as_text(findings)), "refused": refused}))
-"""
+"""  # noqa: E501 - a script run in a subprocess, kept on one line per statement
 
 
 def measure(name: str) -> dict:

@@ -29,35 +29,26 @@ def test_undeclared_parameters_are_flagged_in_their_own_scope_and_pipeline_value
     result = lint("parameters.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "parameters.yml:21:14: CC105 << parameters.whom >> names no parameter of command 'greet': 'whom' is not "
-        "under its parameters; did you mean 'who'?",
-        "parameters.yml:29:22: CC105 << parameters.versoin >> names no parameter of job 'build': 'versoin' is not "
-        "under its parameters; did you mean 'version'?",
-        "parameters.yml:32:14: CC105 << pipeline.parameters.deplyo >> names no pipeline parameter: 'deplyo' is not "
+        "parameters.yml:21:14: CC105 << parameters.whom >> names no parameter of command "
+        "'greet': 'whom' is not under its parameters; did you mean 'who'?",
+        "parameters.yml:29:22: CC105 << parameters.versoin >> names no parameter of job "
+        "'build': 'versoin' is not under its parameters; did you mean 'version'?",
+        "parameters.yml:32:14: CC105 << pipeline.parameters.deplyo >> names no pipeline "
+        "parameter: 'deplyo' is not "
         "declared under the top-level parameters; did you mean 'deploy'?",
-        "parameters.yml:37:14: CC105 << parameters.anything >> names no parameter of job 'plain': 'anything' is not "
-        "under its parameters",
+        "parameters.yml:37:14: CC105 << parameters.anything >> names no parameter of job "
+        "'plain': 'anything' is not under its parameters",
     ]
 
 
 def test_parameters_of_inline_orbs_are_their_own_scope(tmp_path):
     config = tmp_path / "config.yml"
     config.write_text(
-        "version: 2.1\n"
-        "orbs:\n"
-        "  local:\n"
-        "    commands:\n"
-        "      say:\n"
-        "        parameters: {text: {type: string}}\n"
-        "        steps:\n"
-        "          - run: echo << parameters.text >> << parameters.txet >>\n"
-        "jobs:\n"
-        "  a:\n"
-        "    docker: [{image: cimg/base:stable}]\n"
-        "    steps: [local/say: {text: hi}]\n"
-        "workflows:\n"
-        "  w:\n"
-        "    jobs: [a]\n"
+        "version: 2.1\norbs:\n  local:\n    commands:\n      say:\n"
+        "        parameters: {text: {type: string}}\n        steps:\n"
+        "          - run: echo << parameters.text >> << parameters.txet >>\njobs:\n  a:\n"
+        "    docker: [{image: cimg/base:stable}]\n    steps: [local/say: {text: hi}]\nworkflows:\n"
+        "  w:\n    jobs: [a]\n"
     )
     result = run_ciconf("lint", config)
     assert [line.split(": ", 1)[1][:63] for line in result.stdout.splitlines()] == [
@@ -76,28 +67,28 @@ def test_tag_jobs_whose_upstream_has_no_tags_filter_are_flagged_directly_and_tra
     result = lint("tags.yml")
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "tags.yml:22:22: CC106 job 'hold' runs for git tags (filters.tags), but it requires 'test', which has no "
-        "tags filter that lets tags through, so CircleCI never runs 'hold' for a tag; give 'test' a tags filter "
-        "as well",
-        "tags.yml:25:22: CC106 job 'release' runs for git tags (filters.tags), but upstream of its requirement "
-        "'hold', job 'test' has no tags filter that lets tags through, so CircleCI never runs 'release' for a tag; "
+        "tags.yml:22:22: CC106 job 'hold' runs for git tags (filters.tags), but it "
+        "requires 'test', which has no "
+        "tags filter that lets tags through, so CircleCI never runs 'hold' for a tag; "
         "give 'test' a tags filter as well",
-        # `ignore: /.*/` lets no tag through; `ignore: /^nightly-.*/` lets the others through (not flagged)
-        "tags.yml:50:22: CC106 job 'release' runs for git tags (filters.tags), but it requires 'test', which has no "
-        "tags filter that lets tags through, so CircleCI never runs 'release' for a tag; give 'test' a tags filter "
-        "as well",
+        "tags.yml:25:22: CC106 job 'release' runs for git tags (filters.tags), but "
+        "upstream of its requirement "
+        "'hold', job 'test' has no tags filter that lets tags through, so CircleCI never "
+        "runs 'release' for a tag; give 'test' a tags filter as well",
+        # `ignore: /.*/` lets no tag through; `ignore: /^nightly-.*/` lets the others through (not
+        # flagged)
+        "tags.yml:50:22: CC106 job 'release' runs for git tags (filters.tags), but it "
+        "requires 'test', which has no "
+        "tags filter that lets tags through, so CircleCI never runs 'release' for a tag; "
+        "give 'test' a tags filter as well",
     ]
 
 
 def test_tag_rule_reads_expression_filters_as_unknown_and_survives_cycles(tmp_path):
     config = tmp_path / "config.yml"
     config.write_text(
-        "version: 2.1\n"
-        "jobs:\n"
-        "  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
-        "workflows:\n"
-        "  w:\n"
-        "    jobs:\n"
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
+        "workflows:\n  w:\n    jobs:\n"
         "      - b: {name: expr, filters: 'pipeline.git.tag starts-with \"v\"'}\n"
         "      - b: {name: after-expr, requires: [expr], filters: {tags: {only: /.*/}}}\n"
         "      - b: {name: one, requires: [two], filters: {tags: {only: /.*/}}}\n"

@@ -21,20 +21,16 @@ def write(tmp_path, text: str):
 def undefined_jobs(count: int) -> str:
     jobs = "".join(f"      - missing{number}\n" for number in range(count))
     return (
-        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\nworkflows:\n  w:\n    jobs:\n"
-        + jobs
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: "
+        "[checkout]}\nworkflows:\n  w:\n    jobs:\n" + jobs
     )
 
 
 def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_path):
     config = write(
         tmp_path,
-        "version: 2.1\n"
-        "jobs:\n"
-        "  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
-        "workflows:\n"
-        "  w:\n"
-        "    jobs:\n"
+        "version: 2.1\njobs:\n  b: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
+        "workflows:\n  w:\n    jobs:\n"
         '      - "deploy\\n x.yml:1:1: CC000 forged\\e[2J"\n'
         "      - b:\n"
         '          name: "b\\r\\n x.yml:1:1: CC000 forged"\n'
@@ -63,7 +59,8 @@ def test_findings_are_capped_per_rule_with_one_summary_line(tmp_path):
     assert len(lines) == CAP + 1
     assert all(" CC102 workflow 'w' runs job 'missing" in line for line in lines[:CAP])
     assert lines[CAP] == (
-        f"config.yml:{7 + CAP}:9: CC102 ... and 70 more CC102 findings in this file (only the first {CAP} of "
+        f"config.yml:{7 + CAP}:9: CC102 ... and 70 more CC102 findings in this file (only "
+        f"the first {CAP} of "
         "each rule are shown)"
     )
 

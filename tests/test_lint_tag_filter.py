@@ -1,4 +1,5 @@
-"""CC106 (tag-filter-upstream): a hand-written config whose tag release can never run is reported; ciconf's own are not."""
+"""CC106 (tag-filter-upstream): a hand-written config whose tag release can never run is reported;
+ciconf's own are not."""
 
 from __future__ import annotations
 

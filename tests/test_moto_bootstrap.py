@@ -21,7 +21,7 @@ import pytest
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
-from cfn_helpers import (
+from cfn_helpers import (  # noqa: E402
     delivery_accounts,
     load_template,
     long_form,
@@ -32,7 +32,7 @@ from cfn_helpers import (
 from moto.ecr.models import ecr_backends  # noqa: E402
 
 from ciconf.profile.derive import plan as derive_plan  # noqa: E402
-from ciconf.profile.derive import role_account
+from ciconf.profile.derive import role_account  # noqa: E402
 from ciconf.profile.load import load_profile  # noqa: E402
 from ciconf.profile.models import OidcCredentials  # noqa: E402
 

@@ -82,7 +82,8 @@ def test_example_feature_branch_runs_tests_and_the_merge_test_only():
 
 
 def test_example_tag_push_runs_nothing():
-    # https://circleci.com/docs/workflows/#executing-workflows-for-a-git-tag : "CircleCI does not run
+    # https://circleci.com/docs/workflows/#executing-workflows-for-a-git-tag : "CircleCI does not
+    # run
     # workflows for tags unless you explicitly specify tag filters."
     plan = build_plan(str(EXAMPLE), None, None, "v1.4.0", ())
     flow = plan.as_json()["workflows"][0]
@@ -129,14 +130,16 @@ def test_ignore_beats_only():
     assert result["both"][0] is False
     assert (
         result["both"][2]
-        == "branches.ignore 'release/frozen' matches 'release/frozen' (ignore beats only '/release\\/.*/')"
+        == "branches.ignore 'release/frozen' matches 'release/frozen' (ignore beats only "
+        "'/release\\/.*/')"
     )
     assert runs(BRANCHES, branch="release/1.0")["both"] is True
     assert runs(BRANCHES, branch="main")["both"] is True
 
 
 # --- requires with job statuses ---------------------------------------------------------------
-# https://circleci.com/changelog/more-flexible-job-required-capabilities/ : `- job: [success, failed]`;
+# https://circleci.com/changelog/more-flexible-job-required-capabilities/ : `- job: [success,
+# failed]`;
 # https://circleci.com/changelog/terminal-jobs-released/ : not_run and terminal.
 
 
@@ -299,7 +302,8 @@ def test_scheduled_workflows_do_not_run_on_a_push():
 
 
 def test_expression_filters():
-    # https://circleci.com/docs/guides/orchestrate/using-branch-filters/ ("Filter a job with an expression")
+    # https://circleci.com/docs/guides/orchestrate/using-branch-filters/ ("Filter a job with an
+    # expression")
     result = jobs(CONDITIONS, branch="main", workflow="expressions")
     assert result["main-or-release"][0] is True
     assert result["deploy-commit"] == (
@@ -319,7 +323,8 @@ def test_expression_filters():
     )
 
 
-# --- bad input -------------------------------------------------------------------------------------
+# --- bad input
+# -------------------------------------------------------------------------------------
 
 
 def write(tmp_path, text):
@@ -331,7 +336,8 @@ def write(tmp_path, text):
 def test_an_invalid_user_regex_is_reported_with_its_location(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a:\n          filters:\n            branches:\n              only: /feature/(/\n",
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a:\n          "
+        "filters:\n            branches:\n              only: /feature/(/\n",
     )
     with pytest.raises(InputError) as error:
         build_plan(None, str(path), "main", None, ())
@@ -361,7 +367,8 @@ def test_an_undeclared_pipeline_parameter_in_a_condition_is_an_error(tmp_path):
 def test_a_requires_cycle_is_an_error(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {requires: [b]}\n      - b: {requires: [a]}\n",
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {requires: [b]}\n      - "
+        "b: {requires: [a]}\n",
     )
     with pytest.raises(InputError, match="requires cycle"):
         build_plan(None, str(path), "main", None, ())
@@ -370,13 +377,15 @@ def test_a_requires_cycle_is_an_error(tmp_path):
 def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: '/(a|aa)*b/'}}}\n",
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: "
+        "{only: '/(a|aa)*b/'}}}\n",
     )
     with pytest.raises(InputError, match="limit is 1000"):
         build_plan(None, str(path), "a" * 1001, None, ())
 
 
-# --- configs without workflows, setup configs, filters ciconf does not model -----------------------
+# --- configs without workflows, setup configs, filters ciconf does not model
+# -----------------------
 
 
 def test_a_config_without_workflows_runs_its_build_job(tmp_path):
@@ -384,7 +393,8 @@ def test_a_config_without_workflows_runs_its_build_job(tmp_path):
     # is required if you are not using Workflows."
     path = write(
         tmp_path,
-        "version: 2\njobs:\n  build:\n    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n",
+        "version: 2\njobs:\n  build:\n    docker: [{image: cimg/base:stable}]\n    steps: "
+        "[checkout]\n",
     )
     assert runs(path, branch="main") == {"build": True}
     assert runs(path, tag="v1") == {"build": None}  # not documented for tags: undecided
@@ -399,7 +409,8 @@ def test_setup_configs_are_flagged(tmp_path):
 def test_an_unmodelled_filter_kind_is_undecided_not_ignored(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: {only: main}, pull_requests: {ignore: /.*/}}}\n",
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: {branches: "
+        "{only: main}, pull_requests: {ignore: /.*/}}}\n",
     )
     assert jobs(path, branch="main")["a"] == (
         None,
@@ -412,7 +423,8 @@ def test_an_unmodelled_filter_kind_is_undecided_not_ignored(tmp_path):
 def test_duplicate_keys_are_accepted_like_circleci_does(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      <<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n",
+        "version: 2.1\nx: &a {A: 1}\ny: &b {B: 2}\njobs:\n  j:\n    environment:\n      "
+        "<<: *a\n      <<: *b\nworkflows:\n  w:\n    jobs: [j]\n",
     )
     assert runs(path, branch="main") == {"j": True}
 
@@ -422,8 +434,8 @@ def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
     # (https://circleci.com/docs/pipeline-variables/ , "Pipeline parameters").
     path = write(
         tmp_path,
-        "version: 2.1\nparameters:\n  release: {type: string, default: main}\n  run-e2e: {type: boolean, default: false}\n"
-        "workflows:\n  w:\n    jobs:\n"
+        "version: 2.1\nparameters:\n  release: {type: string, default: main}\n  run-e2e: "
+        "{type: boolean, default: false}\nworkflows:\n  w:\n    jobs:\n"
         "      - deploy: {filters: {branches: {only: << pipeline.parameters.release >>}}}\n"
         "      - sha: {filters: {branches: {only: << pipeline.git.revision >>}}}\n"
         "      - e2e: {when: << pipeline.parameters.run-e2e >>}\n",
@@ -443,7 +455,8 @@ def test_pipeline_parameters_in_filters_and_job_conditions(tmp_path):
 def test_an_expression_ciconf_does_not_understand_is_undecided(tmp_path):
     path = write(
         tmp_path,
-        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: 'pipeline.git.branch =~ \"x\"'}\n",
+        "version: 2.1\nworkflows:\n  w:\n    jobs:\n      - a: {filters: "
+        "'pipeline.git.branch =~ \"x\"'}\n",
     )
     assert jobs(path, branch="main")["a"] == (
         None,
@@ -455,7 +468,8 @@ def test_an_expression_ciconf_does_not_understand_is_undecided(tmp_path):
 @pytest.mark.parametrize(
     "statement, expected",
     [
-        # https://circleci.com/docs/configuration-reference/#logic-statements : falsy are false, null,
+        # https://circleci.com/docs/configuration-reference/#logic-statements : falsy are false,
+        # null,
         # 0, NaN, empty strings and statements with no arguments; everything else is truthy
         (False, False),
         (None, False),

@@ -86,7 +86,8 @@ def test_a_broken_config_exits_2_with_its_location(ciconf, tmp_path):
     done = ciconf("plan", "--config", config, "--tag", "v1")
     assert done.returncode == 2
     assert re.search(
-        r"config\.yml:5:\d+: workflows\.w\.jobs\[0\]\.a\.filters\.tags\.only: invalid regular expression",
+        r"config\.yml:5:\d+: workflows\.w\.jobs\[0\]\.a\.filters\.tags\.only: invalid "
+        r"regular expression",
         done.stderr,
     )
 

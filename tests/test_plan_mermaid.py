@@ -93,7 +93,8 @@ def hostile_config(tmp_path):
     path = tmp_path / "hostile.yml"
     path.write_text(
         "version: 2.1\njobs:\n  step: {docker: [{image: cimg/base:stable}], steps: [checkout]}\n"
-        f'workflows:\n  "wf \\"q\\" #1":\n    jobs:\n{entries}\n      - step:\n          name: last\n'
+        f'workflows:\n  "wf \\"q\\" #1":\n    jobs:\n{entries}\n      - step:\n          '
+        "name: last\n"
         f"          type: approval\n          requires: {json.dumps(HOSTILE_NAMES)}\n"
     )
     return path
@@ -189,7 +190,7 @@ def test_mermaid_itself_parses_every_diagram(all_diagrams):
         timeout=120,
         check=True,
     )
-    results = dict(zip(names, json.loads(done.stdout)))
+    results = dict(zip(names, json.loads(done.stdout), strict=True))
     assert results.pop("broken on purpose")["ok"] is False  # the parser does reject bad input
     assert {name: result for name, result in results.items() if not result["ok"]} == {}
     assert {result["type"] for result in results.values()} == {"flowchart-v2"}

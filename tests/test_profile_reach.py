@@ -49,7 +49,8 @@ def render(text: str) -> dict:
     return yaml.safe_load(render_config(parse_profile(text, "p.yaml"), "p.yaml"))
 
 
-# --- refused, at the line to fix ----------------------------------------------------------------------
+# --- refused, at the line to fix
+# ----------------------------------------------------------------------
 
 
 def test_a_machine_image_given_as_a_docker_image_is_an_error_not_a_guess():
@@ -174,7 +175,8 @@ def test_test_and_tests_are_exclusive_and_one_is_needed():
         ("  branches: [main]\n", "gates_delivery: false"),
         ("  image: cimg/python:<< parameters.py >>\n", "declares no 'py'"),
         (
-            "  cache: {lockfiles: [a.lock], paths: [x]}\n  caches: [{lockfiles: [b.lock], paths: [y]}]\n",
+            "  cache: {lockfiles: [a.lock], paths: [x]}\n  caches: [{lockfiles: [b.lock], "
+            "paths: [y]}]\n",
             "not both",
         ),
         ("  machine: {image: ubuntu-2204:current}\n", "not both"),
@@ -198,8 +200,8 @@ def test_job_names_share_one_namespace():
 
 def test_promotion_needs_a_known_building_account_whose_id_is_known():
     two = (
-        BASE
-        + "  - name: prod\n    tags: [v1.0.0]\n    promote_from: stgg\n    credentials: {mode: context, context: aws-prod}\n"
+        BASE + "  - name: prod\n    tags: [v1.0.0]\n    promote_from: stgg\n    credentials: "
+        "{mode: context, context: aws-prod}\n"
     )
     error = refused(two)
     assert error.field == "accounts[1].promote_from" and error.message.endswith(
@@ -209,7 +211,8 @@ def test_promotion_needs_a_known_building_account_whose_id_is_known():
     assert "inside a CircleCI context" in error.message
 
 
-# --- accepted, rendered as CircleCI expects ---------------------------------------------------------
+# --- accepted, rendered as CircleCI expects
+# ---------------------------------------------------------
 
 
 def test_old_profiles_keep_meaning_what_they_meant():

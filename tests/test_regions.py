@@ -1,4 +1,5 @@
-"""The vendored region list (ciconf/profile/regions.py) is botocore's, and a profile is held to it."""
+"""The vendored region list (ciconf/profile/regions.py) is botocore's, and a profile is held to
+it."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def test_the_vendored_regions_are_botocores(partition, vendored):
     assert len(set(vendored)) == len(vendored) and list(vendored) == sorted(vendored)
     added, retired = sorted(known - set(vendored)), sorted(set(vendored) - known)
     assert not added and not retired, (
-        f"botocore's {partition} regions changed: add {added}, remove {retired} in ciconf/profile/regions.py"
+        f"botocore's {partition} regions changed: add {added}, remove {retired} in "
+        "ciconf/profile/regions.py"
     )
 
 
@@ -51,8 +53,8 @@ def test_every_supported_region_is_accepted(region):
 def test_a_well_formed_region_aws_does_not_have_is_refused_with_a_did_you_mean():
     error = region_error("eu-west-9")
     assert str(error) == (
-        "p.yaml:4:11: delivery.region: unknown AWS region 'eu-west-9' (expected a region of the aws or "
-        "aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?"
+        "p.yaml:4:11: delivery.region: unknown AWS region 'eu-west-9' (expected a region "
+        "of the aws or aws-us-gov partition, like ap-northeast-1); did you mean 'eu-west-1'?"
     )
 
 

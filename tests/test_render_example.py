@@ -95,7 +95,8 @@ def test_one_workflow_runs_test_once_and_filters_the_rest():
         "branches": {"ignore": ["master", "develop"]},
         "tags": {"ignore": "/.*/"},
     }
-    # serial-group: one delivery per account at a time, across pipelines; pipeline values are allowed
+    # serial-group: one delivery per account at a time, across pipelines; pipeline values are
+    # allowed
     # in the key (https://circleci.com/docs/reference/configuration-reference/#serial-group)
     assert invocations["delivery_stg"] == {
         "requires": ["test"],

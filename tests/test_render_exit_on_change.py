@@ -1,4 +1,5 @@
-"""`ciconf render --exit-nonzero-on-change`: exit 1 when it rewrote the config (pre-commit style)."""
+"""`ciconf render --exit-nonzero-on-change`: exit 1 when it rewrote the config (pre-commit
+style)."""
 
 from __future__ import annotations
 

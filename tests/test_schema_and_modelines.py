@@ -15,7 +15,8 @@ def test_committed_schema_is_what_ciconf_schema_prints():
     result = run_ciconf("schema")
     assert result.returncode == 0, result.stderr
     assert COMMITTED.read_text(encoding="utf-8") == result.stdout, (
-        "schema/profile.schema.json is stale; regenerate it with `ciconf schema > schema/profile.schema.json`"
+        "schema/profile.schema.json is stale; regenerate it with `ciconf schema > "
+        "schema/profile.schema.json`"
     )
 
 

@@ -1,7 +1,9 @@
-"""Property tests: whatever text lands in a profile field is refused, or is provably inert where it lands.
+"""Property tests: whatever text lands in a profile field is refused, or is provably inert where it
+lands.
 
 - Fields that reach a command accept only text with no shell meaning at all (no quoting needed), so
-  random text near a valid value is either refused with a one-line error or made of inert characters.
+  random text near a valid value is either refused with a one-line error or made of inert
+  characters.
 - Build-arg and environment values are free text: they must arrive unchanged, in docker's argv (run
   for real in bash with a stub docker) and in the environment CircleCI reads from the YAML.
 """

@@ -21,7 +21,8 @@ def test_collection_marks_point_at_their_own_start():
     assert doc.value_marks[("accounts",)] == Mark(2, 3)
 
 
-# --- ciconf's own limits win over the parser's, whatever libyaml is installed ----------------------
+# --- ciconf's own limits win over the parser's, whatever libyaml is installed
+# ----------------------
 
 PARSERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "pure-python": yaml.SafeLoader}
 DEEP = {

@@ -1,1 +1,2 @@
-"""CircleCI side: build the config as data (build.py), then write it as anchored YAML (render.py)."""
+"""CircleCI side: build the config as data (build.py), then write it as anchored YAML
+(render.py)."""

@@ -10,14 +10,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from typing_extensions import assert_never
+
 from ciconf.circleci.workflow import workflow_jobs
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
+    Cache,
     CustomJob,
-    EnvIndirection,
     Executor,
-    OidcCredentials,
+    Machine,
     Profile,
+    RemoteDocker,
+    Service,
     Step,
     TestJob,
     merge_job_name,
@@ -40,7 +44,8 @@ class Config:
     _used: set[str] = field(default_factory=set)
 
     def name(self, obj: Any, anchor: str) -> Any:
-        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets a '_'."""
+        """Name `obj`; a name already taken (a test job called `image` next to an image `test`) gets
+        a '_'."""
         while anchor in self._used:
             anchor += "_"
         self._used.add(anchor)
@@ -77,7 +82,7 @@ def _run(name: str, command: str) -> dict:
 # --- executors ------------------------------------------------------------------------------------
 
 
-def _container(image: str, service=None) -> dict:
+def _container(image: str, service: Service | None = None) -> dict:
     container: dict = {"image": image}
     if service is not None:
         if service.name:
@@ -91,7 +96,7 @@ def _container(image: str, service=None) -> dict:
     return container
 
 
-def _machine(machine) -> dict:
+def _machine(machine: Machine) -> dict:
     """A machine executor: its image and, when asked, Docker layer caching."""
     out: dict = {"image": machine.image}
     if machine.docker_layer_caching:
@@ -113,8 +118,9 @@ def _executor(job: Executor) -> dict:
         env["resource_class"] = job.resource_class
     if job.working_directory:
         env["working_directory"] = f"{PROJECT_ROOT}/{job.working_directory}"
-    if getattr(job, "parallelism", 1) > 1:
-        env["parallelism"] = job.parallelism
+    parallelism = getattr(job, "parallelism", 1)  # test jobs only
+    if parallelism > 1:
+        env["parallelism"] = parallelism
     matrix = getattr(job, "matrix", None)
     if matrix is not None:
         env["parameters"] = {name: {"type": "string"} for name in matrix.parameters}
@@ -128,7 +134,7 @@ def _checkout(job: Executor) -> Any:
     return {"checkout": {"path": PROJECT_ROOT}} if job.working_directory else "checkout"
 
 
-def _remote_docker(options) -> Any:
+def _remote_docker(options: RemoteDocker | None) -> Any:
     if options is None or (not options.docker_layer_caching and options.version is None):
         return "setup_remote_docker"
     settings: dict = {}
@@ -147,6 +153,7 @@ def step(item: Step) -> Any:
     kind = item.kind
     if kind == "run":
         run = item.run
+        assert run is not None  # a step of kind "run" has its run options
         command = commands.user_command(run.command)
         options: dict = {}
         if run.name:
@@ -179,11 +186,12 @@ def _plain(value: Any) -> Any:
 
 
 def _prefix(name: str) -> str:
-    """Anchor names of job `test` keep the seed's names (install, test ...); others get the job's name."""
+    """Anchor names of job `test` keep the seed's names (install, test ...); others get the job's
+    name."""
     return "" if name == "test" else f"{snake(name)}_"
 
 
-def _cache_key(project: str, job_name: str, job: TestJob, cache) -> tuple[str, str]:
+def _cache_key(project: str, job_name: str, job: TestJob, cache: Cache) -> tuple[str, str]:
     parts = [cache.version, project]
     if job_name != "test":
         parts.append(job_name)
@@ -276,11 +284,16 @@ def _test_jobs(fragments: Fragments, profile: Profile, name: str, job: TestJob) 
 
 
 def _credentials_step(account: AccountPlan) -> dict | None:
-    if isinstance(account.credentials, EnvIndirection):
-        return _run("AWS credentials", commands.credentials_env_indirection())
-    if isinstance(account.credentials, OidcCredentials):
-        return _run("AWS credentials (OIDC)", commands.credentials_oidc())
-    return None  # context mode: the context already holds AWS_* variables
+    setup = account.parts.setup
+    match setup:
+        case "env-indirection":
+            return _run("AWS credentials", commands.credentials_env_indirection())
+        case "oidc":
+            return _run("AWS credentials (OIDC)", commands.credentials_oidc())
+        case None:
+            return None  # context mode: the context already holds AWS_* variables
+        case _:
+            assert_never(setup)
 
 
 def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
@@ -299,7 +312,8 @@ def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
 def _delivery_images(
     fragments: Fragments, profile: Profile, plan: Plan
 ) -> dict[tuple[str, bool], dict]:
-    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly one."""
+    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly
+    one."""
     delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
     config = fragments.config
     kinds = sorted({(account.mode, account.promote_from is not None) for account in plan.accounts})
@@ -315,7 +329,9 @@ def _delivery_images(
     promote = [_run("Copy images", commands.promote_images(delivery)), build[-1]]
     if len(kinds) > 1:
         config.name(login, "ecr_login")
-        for item, name in zip(build, [*(image.anchor for image in delivery.images), "deploy_tag"]):
+        for item, name in zip(
+            build, [*(image.anchor for image in delivery.images), "deploy_tag"], strict=True
+        ):
             config.name(item, name)
         config.name(promote[0], "copy_images")
         for point, items in (("before_build", before), ("after_push", after)):
@@ -349,15 +365,7 @@ def _delivery_images(
 
 
 def _delivery_environment(account: AccountPlan) -> dict:
-    credentials = account.credentials
-    env: dict = {}
-    if isinstance(credentials, EnvIndirection):
-        env[commands.ACCOUNT_ID_VAR] = f"${credentials.account_id_var}"
-        env[commands.ACCESS_KEY_VAR] = f"${credentials.access_key_var}"
-        env[commands.SECRET_KEY_VAR] = f"${credentials.secret_key_var}"
-    elif isinstance(credentials, OidcCredentials):
-        env[commands.ROLE_ARN_VAR] = credentials.role_arn
-        env[commands.ACCOUNT_ID_VAR] = credentials.role_arn.split(":")[4]
+    env: dict = dict(account.parts.environment)
     env[commands.DEPLOY_TAG_VAR] = account.deploy_tag
     if account.source_account_id is not None:
         env[commands.SOURCE_ACCOUNT_ID_VAR] = account.source_account_id
@@ -394,9 +402,9 @@ def _executor_uses(profile: Profile) -> set[str]:
     for job in profile.test_jobs.values():
         key = json.dumps(_executor(job), sort_keys=True)
         counts[key] = counts.get(key, 0) + 2
-    for job in profile.jobs.values():
-        if job.orb_job is None:
-            key = json.dumps(_executor(job), sort_keys=True)
+    for custom in profile.jobs.values():
+        if custom.orb_job is None:
+            key = json.dumps(_executor(custom), sort_keys=True)
             counts[key] = counts.get(key, 0) + 1
     return {key for key, count in counts.items() if count > 1}
 
@@ -412,9 +420,9 @@ def build_config(profile: Profile, plan: Plan) -> Config:
         executor = delivery_images[(account.mode, account.promote_from is not None)]
         jobs[account.job] = {MERGE: [executor], "environment": _delivery_environment(account)}
     shared_executors = _executor_uses(profile)
-    for name, job in profile.jobs.items():
-        if job.orb_job is None:
-            jobs[name] = _custom_job(fragments, name, job, shared_executors)
+    for name, custom in profile.jobs.items():
+        if custom.orb_job is None:
+            jobs[name] = _custom_job(fragments, name, custom, shared_executors)
 
     data: dict[str, Any] = {"version": CONFIG_VERSION}
     if profile.orbs:

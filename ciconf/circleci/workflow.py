@@ -1,75 +1,27 @@
 """The one workflow: which job runs after which, on which branches and tags.
 
-CircleCI runs a job for a git tag only when the job *and every job it requires, directly or not*,
-carry a tags filter (https://circleci.com/docs/guides/orchestrate/workflows/#executing-workflows-for-a-git-tag);
-otherwise the release silently never starts. So ciconf writes those filters itself: a job's tag
-patterns are added to everything upstream of it, and a custom job without triggers of its own runs
-on the tags of what it requires.
+Each job's filters are written from its derived `Refs` (ciconf/profile/refs.py: tag filters reach
+everything upstream of a tag job); a delivery job's come from its account's plan, the value the
+account's deploy-role trust is compiled from.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ciconf.profile.derive import Plan
-from ciconf.profile.models import Profile, WorkflowNode, merge_job_name
-
-ALL = "/.*/"
-
-
-def _topological(nodes: list[WorkflowNode]) -> list[WorkflowNode]:
-    """Requirements first, otherwise in declaration order (the profile has no cycles)."""
-    by_name = {node.name: node for node in nodes}
-    done: set[str] = set()
-    order: list[WorkflowNode] = []
-    for start in nodes:
-        stack: list[tuple[WorkflowNode, int]] = [(start, 0)]
-        while stack:
-            node, index = stack.pop()
-            if node.name in done:
-                continue
-            requirements = [by_name[name] for name, _ in node.requires if name in by_name]
-            if index < len(requirements):
-                stack.append((node, index + 1))
-                if requirements[index].name not in done:
-                    stack.append((requirements[index], 0))
-                continue
-            done.add(node.name)
-            order.append(node)
-    return order
+from ciconf.profile.derive import AccountPlan, Plan
+from ciconf.profile.models import CustomJob, Profile, merge_job_name
+from ciconf.profile.refs import EVERY_NAME, Refs, job_refs
 
 
-def tag_filters(nodes: list[WorkflowNode]) -> dict[str, list[str]]:
-    """Each job's tag patterns: its own (or, for a custom job without triggers, its upstream's), plus
-    those of every job downstream of it."""
-    order = _topological(nodes)
-    own: dict[str, list[str]] = {}
-    for node in order:
-        tags = list(node.tags)
-        if node.kind == "custom" and not node.tags and not node.branches:
-            for required, _ in node.requires:
-                tags += own.get(required, [])
-        own[node.name] = _unique(tags)
-    result = {name: list(tags) for name, tags in own.items()}
-    for node in reversed(order):  # dependents come later in `order`, so they are final here
-        for required, _ in node.requires:
-            if required in result:
-                result[required] = _unique(result[required] + result[node.name])
-    return result
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _filters(branches: tuple[str, ...], tags: list[str], own_tags: bool) -> dict | None:
+def _filters(refs: Refs) -> dict | None:
     filters: dict = {}
-    if branches:
-        filters["branches"] = {"only": list(branches)}
-    elif own_tags:
-        filters["branches"] = {"ignore": ALL}  # tags only: never on a branch push
-    if tags:
-        filters["tags"] = {"only": tags}
+    if refs.branches:
+        filters["branches"] = {"only": refs.branch_values}
+    elif refs.tags_only:
+        filters["branches"] = {"ignore": EVERY_NAME}  # tags only: never on a branch push
+    if refs.tags:
+        filters["tags"] = {"only": refs.tag_values}
     return filters or None
 
 
@@ -86,7 +38,7 @@ def _entry(name: str, options: dict) -> Any:
 
 def workflow_jobs(profile: Profile, plan: Plan) -> list:
     nodes = profile.workflow_nodes()
-    tags = tag_filters(nodes)
+    refs = job_refs(nodes)
     accounts = {account.job: account for account in plan.accounts}
     jobs: list = []
     merges: list = []
@@ -96,7 +48,7 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
             matrix = _matrix(profile, node.name)
             if matrix:
                 options["matrix"] = matrix
-            filters = _filters(node.branches, tags[node.name], False)
+            filters = _filters(refs[node.name])
             if filters:
                 options["filters"] = filters
             jobs.append(_entry(node.name, options))
@@ -113,7 +65,8 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
         context = _context(account, custom)
         if context:
             options["context"] = context
-        filters = _filters(node.branches, tags[node.name], bool(node.tags))
+        # a delivery's filters are its account's refs, the value its deploy role trusts
+        filters = _filters(account.refs if account is not None else refs[node.name])
         if filters:
             options["filters"] = filters
         if account is not None and account.serial_group:
@@ -128,10 +81,9 @@ def workflow_jobs(profile: Profile, plan: Plan) -> list:
     return jobs[:first_other] + merges + jobs[first_other:]
 
 
-def _context(account, custom) -> list[str]:
+def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
     if account is not None:
-        context = getattr(account.credentials, "context", None)
-        return [context] if context else []
+        return list(account.parts.contexts)
     if custom is not None:
         return list(custom.context)
     return []
@@ -142,7 +94,7 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
     job = profile.test_jobs[name]
     if merge is None or not merge.enabled or not job.merge_test or job.branches:
         return []
-    filters: dict = {"tags": {"ignore": ALL}}
+    filters: dict = {"tags": {"ignore": EVERY_NAME}}
     if merge.ignore_branches:
         filters = {"branches": {"ignore": list(merge.ignore_branches)}, **filters}
     options: dict = {}

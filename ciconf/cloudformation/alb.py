@@ -1,4 +1,5 @@
-"""The internet-facing load balancer: HTTPS with the certificate parameter, HTTP redirected to HTTPS."""
+"""The internet-facing load balancer: HTTPS with the certificate parameter, HTTP redirected to
+HTTPS."""
 
 from __future__ import annotations
 
@@ -38,15 +39,16 @@ def security_group(environment: Environment) -> dict:
         _ingress(80, "0.0.0.0/0", "HTTP from the internet, answered with a redirect to HTTPS"),
     ]
     test = environment.test_listener
-    for cidr in test.cidrs if test else []:
-        ingress.append(_ingress(test.port, cidr, "blue/green test traffic"))
+    if test is not None:
+        for cidr in test.cidrs:
+            ingress.append(_ingress(test.port, cidr, "blue/green test traffic"))
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_260",
-                "Port 80 is open so that plain-HTTP visitors get the listener's 301 redirect to HTTPS; "
-                "no request on port 80 is forwarded to a task.",
+                "Port 80 is open so that plain-HTTP visitors get the listener's 301 "
+                "redirect to HTTPS; no request on port 80 is forwarded to a task.",
             )
         ),
         "Properties": {
@@ -64,9 +66,10 @@ def load_balancer(environment: Environment) -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_91",
-                "Access logs need an S3 bucket whose policy admits the region's Elastic Load Balancing "
-                "account; this stack does not create one. Requests are visible in the target groups' "
-                "metrics and the containers' logs.",
+                "Access logs need an S3 bucket whose policy admits the region's Elastic "
+                "Load Balancing "
+                "account; this stack does not create one. Requests are visible in the "
+                "target groups' metrics and the containers' logs.",
             )
         ),
         "Properties": {

@@ -1,4 +1,5 @@
-"""Blue/green deploys through CodeDeploy: application, deployment group, its role, the deploy action."""
+"""Blue/green deploys through CodeDeploy: application, deployment group, its role, the deploy
+action."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def deployment_group(blue_green: BlueGreen, service_parameter: str) -> dict:
         },
     }
     if blue_green.alarms:
-        # CodeDeploy polls these alarms during the deployment; one in ALARM stops it (and rolls back)
+        # CodeDeploy polls these alarms during the deployment; one in ALARM stops it (and rolls
+        # back)
         group["Properties"]["AlarmConfiguration"] = {
             "Enabled": True,
             "IgnorePollAlarmFailure": False,

@@ -2,7 +2,8 @@
 
 Per account: one ECR repository per delivered image, and what the account's delivery job signs in
 as — for `oidc` accounts CircleCI's identity provider and the deploy role, for the key modes (and
-`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or role.
+`oidc` accounts without organization/project ids) a managed policy to attach to the IAM user or
+role.
 """
 
 from __future__ import annotations
@@ -10,17 +11,18 @@ from __future__ import annotations
 import json
 import re
 
+from typing_extensions import assert_never
+
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
-from ciconf.profile.derive import (
-    AccountPlan,
-    DeliveryPlan,
-    account_id_expression,
-    oidc_issuer,
-    oidc_subject,
-    role_account,
-    role_name,
-)
+from ciconf.profile.credentials import AttachPolicy, DeployRole
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, role_name
 from ciconf.profile.models import OidcCredentials
+from ciconf.profile.trust import (
+    TRUST_POLICY_QUOTA,
+    oidc_issuer,
+    trust_condition,
+    trust_policy_length,
+)
 from ciconf.yamlkit.emit import Tagged
 
 # What `docker login` (via aws ecr get-login-password) and `docker push` call, as AWS lists it for
@@ -54,8 +56,7 @@ RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
 def wants_role(account: AccountPlan) -> bool:
     """True when the bootstrap creates the OIDC deploy role (oidc mode with both ids)."""
-    credentials = account.credentials
-    return isinstance(credentials, OidcCredentials) and credentials.org_id is not None
+    return isinstance(account.parts.bootstrap, DeployRole)
 
 
 def repository_ids(delivery: DeliveryPlan) -> dict[str, str]:
@@ -78,7 +79,8 @@ def lifecycle_policy(deploy_tag: str) -> str:
     ECR evaluates rules by priority, and an image matched by a higher-priority rule's tag selection
     cannot be expired by a lower-priority rule
     (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). Rule 1
-    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old it
+    selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old
+    it
     is; after a failed deployment the image still running is kept by rule 3 while it is recent.
     """
     rules = [
@@ -125,7 +127,7 @@ def account_parameter(account: AccountPlan) -> str:
 
 def _account_id(account: AccountPlan) -> str:
     """The account id inside !Sub: the literal from its role ARN, else its template parameter."""
-    literal = account_id_expression(account.credentials)
+    literal = account.parts.account_id
     if literal is not None and not literal.startswith("$"):
         return literal
     return f"${{{account_parameter(account)}}}"
@@ -159,7 +161,8 @@ def repository(name: str, deploy_tag: str, targets: tuple[AccountPlan, ...] = ()
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_51",
-                f"Commit tags are immutable; only the deploy tag {deploy_tag} is excluded, because each "
+                f"Commit tags are immutable; only the deploy tag {deploy_tag} is "
+                "excluded, because each "
                 "delivery moves it to the new commit (IMMUTABLE_WITH_EXCLUSION).",
             )
         ),
@@ -192,7 +195,7 @@ def push_statements(delivery: DeliveryPlan) -> list[dict]:
 
 
 def promotion_read_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
-    """A promoting account's job may read this commit's images in the source account's repositories."""
+    """A promoting account's job may read the images in the source account's repositories."""
     if source is None:
         return []
     arns = [
@@ -206,62 +209,48 @@ def promotion_read_statements(delivery: DeliveryPlan, source: AccountPlan | None
 
 
 def delivery_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
-    """Everything the account's delivery job does: push here, and read the source when it promotes."""
+    """What the account's delivery job does: push here, read the source when it promotes."""
     return push_statements(delivery) + promotion_read_statements(delivery, source)
 
 
-def oidc_provider(credentials: OidcCredentials) -> dict:
-    assert credentials.org_id is not None
+def oidc_provider(role: DeployRole) -> dict:
     # No ThumbprintList: IAM then obtains the provider's certificate thumbprint itself.
     return {
         "Type": "AWS::IAM::OIDCProvider",
         "Properties": {
-            "Url": f"https://{oidc_issuer(credentials.org_id)}",
-            "ClientIdList": [credentials.org_id],  # CircleCI's audience is the organization id
+            "Url": f"https://{oidc_issuer(role.org_id)}",
+            "ClientIdList": [role.org_id],  # CircleCI's audience is the organization id
         },
     }
 
 
-def provider_arn(credentials: OidcCredentials) -> Tagged:
-    assert credentials.org_id is not None
-    if credentials.create_provider:
+def provider_arn(role: DeployRole) -> Tagged:
+    if role.create_provider:
         return ref("CircleCiOidcProvider")
     return sub(
-        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(credentials.org_id)}"
+        f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:oidc-provider/{oidc_issuer(role.org_id)}"
     )
 
 
-def role_trust(account: AccountPlan) -> dict:
-    """Only CircleCI tokens of this organization and project (and branch) may assume the role."""
-    credentials = account.credentials
-    assert (
-        isinstance(credentials, OidcCredentials) and credentials.org_id and credentials.project_id
-    )
-    issuer = oidc_issuer(credentials.org_id)
-    branch = account.branch if credentials.branch_only else None
+def role_trust(role: DeployRole) -> dict:
+    """Only CircleCI tokens of this organization and project, for the refs that deliver here."""
     return policy(
         {
             "Effect": "Allow",
-            "Principal": {"Federated": provider_arn(credentials)},
+            "Principal": {"Federated": provider_arn(role)},
             "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {f"{issuer}:aud": credentials.org_id},
-                "StringLike": {
-                    f"{issuer}:sub": oidc_subject(
-                        credentials.org_id, credentials.project_id, branch
-                    )
-                },
-            },
+            "Condition": trust_condition(role.org_id, role.trust),
         }
     )
 
 
 def deploy_role(
-    delivery: DeliveryPlan, account: AccountPlan, source: AccountPlan | None = None
+    delivery: DeliveryPlan,
+    account: AccountPlan,
+    role: DeployRole,
+    source: AccountPlan | None = None,
 ) -> dict:
-    credentials = account.credentials
-    assert isinstance(credentials, OidcCredentials)
-    path, name = role_name(credentials.role_arn)
+    path, name = role_name(role.role_arn)
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -269,7 +258,7 @@ def deploy_role(
             "Path": path,
             "Description": f"CircleCI delivery job of {account.name}: pushes the images to ECR",
             "MaxSessionDuration": 3600,
-            "AssumeRolePolicyDocument": role_trust(account),
+            "AssumeRolePolicyDocument": role_trust(role),
             "Policies": [
                 {
                     "PolicyName": "push-images",
@@ -286,7 +275,8 @@ def delivery_policy(
     return {
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
-            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI delivery job",
+            "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI "
+            "delivery job",
             "PolicyDocument": policy(*delivery_statements(delivery, source)),
         },
     }
@@ -298,18 +288,20 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), delivery.region]),
-                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the delivery job pushes.",
+                    "AssertDescription": f"Deploy this stack in {delivery.region}, where the "
+                    "delivery job pushes.",
                 }
             ]
         }
     }
-    if isinstance(account.credentials, OidcCredentials):
-        owner = role_account(account.credentials.role_arn)
+    owner = account.parts.role_account
+    if owner is not None:
         rules["RoleAccount"] = {
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::AccountId"), owner]),
-                    "AssertDescription": f"Deploy this stack in account {owner}, the account of the profile's role_arn.",
+                    "AssertDescription": f"Deploy this stack in account {owner}, the account of "
+                    "the profile's role_arn.",
                 }
             ]
         }
@@ -318,7 +310,8 @@ def _rules(delivery: DeliveryPlan, account: AccountPlan) -> dict:
 
 def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     outputs = {}
-    for image, logical in zip(delivery.images, repository_ids(delivery).values()):
+    # images sharing a repository share its resource: the ids may be fewer than the images
+    for image, logical in zip(delivery.images, repository_ids(delivery).values(), strict=False):
         outputs[f"{logical}Uri"] = {
             "Description": f"docker push target of {image.repository}",
             "Value": get_att(f"{logical}.RepositoryUri"),
@@ -356,24 +349,24 @@ def build_bootstrap(
     targets: tuple[AccountPlan, ...] = (),
     source: AccountPlan | None = None,
 ) -> dict:
-    """`targets` promote from this account (they may pull here); `source` is where it promotes from."""
+    """`targets` promote from this account (they pull here); `source`: where it promotes from."""
     ids = repository_ids(delivery)
     resources: dict = {
         ids[image.repository]: repository(image.repository, account.deploy_tag, targets)
         for image in delivery.images
     }
-    credentials = account.credentials
-    if wants_role(account):
-        assert isinstance(credentials, OidcCredentials)
-        if credentials.create_provider:
-            resources["CircleCiOidcProvider"] = oidc_provider(credentials)
-        resources["DeployRole"] = deploy_role(delivery, account, source)
+    role = account.parts.bootstrap
+    if isinstance(role, DeployRole):
+        if role.create_provider:
+            resources["CircleCiOidcProvider"] = oidc_provider(role)
+        resources["DeployRole"] = deploy_role(delivery, account, role, source)
     else:
         resources["DeliveryPolicy"] = delivery_policy(delivery, account, source)
     parameters = _parameters([*targets, *([source] if source else [])])
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery job's access",
+        "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery "
+        "job's access",
         **({"Parameters": parameters} if parameters else {}),
         "Rules": _rules(delivery, account),
         "Resources": resources,
@@ -382,17 +375,26 @@ def build_bootstrap(
 
 
 def notes(account: AccountPlan) -> list[str]:
-    """Header lines that tell the reader what this stack leaves to them."""
-    credentials = account.credentials
-    if isinstance(credentials, OidcCredentials):
-        if credentials.org_id is None:
-            return [
-                "No OIDC role: add credentials.org_id and credentials.project_id to the profile to create",
-                f"it here; until then attach DeliveryPolicy to {credentials.role_arn}.",
+    """Header lines that tell the reader what this stack leaves to them, and where its trust is
+    wider than the refs that deliver to the account."""
+    bootstrap = account.parts.bootstrap
+    match bootstrap:
+        case AttachPolicy():
+            return list(bootstrap.notes)
+        case DeployRole():
+            lines = [
+                f"The deploy role trusts more than the filters: {why}."
+                for why in bootstrap.trust.wider
             ]
-        if not credentials.create_provider:
-            return [
-                f"Uses the account's existing OIDC provider for {oidc_issuer(credentials.org_id)}."
-            ]
-        return []
-    return ["Attach the DeliveryPolicy output to the IAM user whose keys the delivery job uses."]
+            length = trust_policy_length(bootstrap.org_id, bootstrap.trust)
+            if length > TRUST_POLICY_QUOTA:
+                lines.append(
+                    f"The trust policy has {length} characters, over IAM's default quota of "
+                    f"{TRUST_POLICY_QUOTA}: raise 'Role trust policy length' before deploying."
+                )
+            if not bootstrap.create_provider:
+                issuer = oidc_issuer(bootstrap.org_id)
+                lines.append(f"Uses the account's existing OIDC provider for {issuer}.")
+            return lines
+        case _:
+            assert_never(bootstrap)

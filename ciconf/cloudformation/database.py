@@ -88,9 +88,17 @@ def _parameters(database: Database) -> dict:
     return {"rds.force_ssl": "1"}
 
 
+# The cluster keeps its data when the stack deletes or replaces it: a final snapshot.
+KEEP_DATA = {"DeletionPolicy": "Snapshot", "UpdateReplacePolicy": "Snapshot"}
+# ... and the snapshot is encrypted with the key, which must then outlive the stack too: a deleted
+# (scheduled for deletion) key leaves a snapshot nobody can restore.
+KEEP_KEY = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
 def _key() -> dict:
     return {
         "Type": "AWS::KMS::Key",
+        **KEEP_KEY,
         "Properties": {
             "Description": sub(
                 "Database storage, master secret and Performance Insights of ${AWS::StackName}"
@@ -103,7 +111,8 @@ def _key() -> dict:
 
 
 def _monitoring_role() -> dict:
-    # AmazonRDSEnhancedMonitoringRole written out: RDS writes OS metrics to its own RDSOSMetrics group
+    # AmazonRDSEnhancedMonitoringRole written out: RDS writes OS metrics to its own RDSOSMetrics
+    # group
     groups = sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*")
     streams = sub(
         "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:RDS*:log-stream:*"
@@ -194,9 +203,7 @@ def resources(database: Database, network: Network, client_groups: list[tuple[st
     found["DatabaseMonitoringRole"] = _monitoring_role()
     found["DatabaseCluster"] = {
         "Type": "AWS::RDS::DBCluster",
-        # a final snapshot when the stack deletes or replaces the cluster
-        "DeletionPolicy": "Snapshot",
-        "UpdateReplacePolicy": "Snapshot",
+        **KEEP_DATA,
         "Properties": {
             "Engine": database.engine,
             "EngineVersion": engine_version(database),

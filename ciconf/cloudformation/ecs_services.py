@@ -1,9 +1,11 @@
-"""The ECS cluster and, per service of the pipeline, its task definition, roles, target groups and service."""
+"""The ECS cluster and, per service of the pipeline, its task definition, roles, target groups and
+service."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ciconf.cloudformation import database as db
 from ciconf.cloudformation.intrinsics import (
@@ -18,6 +20,7 @@ from ciconf.cloudformation.intrinsics import (
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
 from ciconf.profile.derive import ImagePlan, registry_host
 from ciconf.profile.environment import (
+    DEFAULT_BAKE_MINUTES,
     SSM_PARAMETER_ARN,
     EcsServiceSettings,
     Environment,
@@ -33,6 +36,10 @@ STRATEGIES = {
     "canary": "CANARY",
 }
 CATCH_ALL = "/*"
+# The deployment circuit breaker (new tasks that never get healthy fail the deployment and roll it
+# back) supports the rolling and the blue/green deployment types:
+# https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html
+CIRCUIT_BREAKER = ("rolling", "blue-green")
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,8 @@ def _ecs_tasks_trust() -> dict:
 
 
 def _secret_resource(value_from: str) -> str:
-    """The IAM resource of a secret reference: SSM parameters as given, secrets without the JSON key part."""
+    """The IAM resource of a secret reference: SSM parameters as given, secrets without the JSON key
+    part."""
     if re.fullmatch(SSM_PARAMETER_ARN, value_from):
         return value_from
     head = ":".join(value_from.split(":")[:7])  # arn:aws:secretsmanager:region:account:secret:name
@@ -239,7 +247,8 @@ def security_group(service: ServicePlan) -> dict:
                     "IpProtocol": "tcp",
                     "FromPort": 443,
                     "ToPort": 443,
-                    "Description": "HTTPS to AWS APIs (ECR, logs, secrets) and the internet through NAT",
+                    "Description": "HTTPS to AWS APIs (ECR, logs, secrets) and the internet "
+                    "through NAT",
                 }
             ],
         },
@@ -249,6 +258,7 @@ def security_group(service: ServicePlan) -> dict:
 def load_balancer_paths(service: ServicePlan) -> dict:
     """The ALB may reach this service's traffic port, and nothing else may."""
     port = service.port
+    assert port is not None  # only services behind the load balancer get these rules
     ingress = {"GroupId": ref(f"{service.id}SecurityGroup")}
     ingress.update(_rule("LoadBalancerSecurityGroup", port, "from the load balancer"))
     egress = {
@@ -273,6 +283,7 @@ def load_balancer_paths(service: ServicePlan) -> dict:
 
 def target_group(service: ServicePlan) -> dict:
     target = service.settings.load_balancer
+    assert target is not None  # only services behind the load balancer get a target group
     return {
         "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
         "Properties": {
@@ -302,6 +313,9 @@ def target_groups(service: ServicePlan) -> list[str]:
 
 def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
     groups = target_groups(service)
+    target = service.settings.load_balancer
+    assert target is not None  # only services behind the load balancer get a listener rule
+    action: dict[str, Any]
     if service.blue_green:
         # both groups on the rule; ECS moves the weights during a deployment
         action = {
@@ -309,7 +323,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
             "ForwardConfig": {
                 "TargetGroups": [
                     {"TargetGroupArn": ref(group), "Weight": weight}
-                    for group, weight in zip(groups, (1, 0))
+                    for group, weight in zip(groups, (1, 0), strict=True)
                 ]
             },
         }
@@ -323,7 +337,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
             "Conditions": [
                 {
                     "Field": "path-pattern",
-                    "PathPatternConfig": {"Values": list(service.settings.load_balancer.paths)},
+                    "PathPatternConfig": {"Values": list(target.paths)},
                 }
             ],
             "Actions": [action],
@@ -403,7 +417,8 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
-            "AlarmDescription": f"{service.name}: target 5xx responses; rolls back an ECS deployment in progress",
+            "AlarmDescription": f"{service.name}: target 5xx responses; rolls back an ECS "
+            "deployment in progress",
             "Metrics": metrics,
             "EvaluationPeriods": 1,
             "Threshold": threshold,
@@ -420,10 +435,12 @@ def _deployment(service: ServicePlan) -> dict:
         "MinimumHealthyPercent": 100,
         "MaximumPercent": 200,
     }
-    if not service.blue_green:
+    if settings.strategy in CIRCUIT_BREAKER:
         configuration["DeploymentCircuitBreaker"] = {"Enable": True, "Rollback": True}
     if settings.bake_minutes is not None:
         configuration["BakeTimeInMinutes"] = settings.bake_minutes
+    elif settings.strategy == "blue-green":  # required with BLUE_GREEN
+        configuration["BakeTimeInMinutes"] = DEFAULT_BAKE_MINUTES
     if settings.strategy == "linear":
         linear = {
             "StepPercent": settings.step_percent,

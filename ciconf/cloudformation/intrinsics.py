@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ciconf.yamlkit.emit import Tagged
 
 POLICY_VERSION = "2012-10-17"
@@ -42,7 +44,7 @@ def pipeline() -> Tagged:
     return arn("codepipeline", "${Pipeline}")
 
 
-def statement(actions: list[str], resources: list, **extra) -> dict:
+def statement(actions: list[str], resources: list, **extra: Any) -> dict:
     body: dict = {"Effect": "Allow", "Action": sorted(actions), "Resource": resources}
     body.update(extra)
     return body

@@ -1,4 +1,5 @@
-"""The environment's VPC: public and private subnets per zone, NAT, and flow logs to an encrypted log group."""
+"""The environment's VPC: public and private subnets per zone, NAT, and flow logs to an encrypted
+log group."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def log_key() -> dict:
             "EnableKeyRotation": True,
             "KeyPolicy": policy(
                 # AWS's default statement: the account manages the key through IAM (without it the
-                # key becomes unmanageable); CloudWatch Logs may use it for this stack's groups only.
+                # key becomes unmanageable); CloudWatch Logs may use it for this stack's groups
+                # only.
                 account_administers_key(),
                 {
                     "Sid": "StackLogGroupsOnly",
@@ -188,7 +190,8 @@ def resources(network: Network, retention_days: int) -> dict:
                 "VpcId": ref("Vpc"),
                 "CidrBlock": public[i],
                 "AvailabilityZone": _zone(i),
-                "MapPublicIpOnLaunch": False,  # only the load balancer and NAT live here, with their own addresses
+                # only the load balancer and NAT live here, with their own addresses
+                "MapPublicIpOnLaunch": False,
                 "Tags": _name(f"public{i}"),
             },
         }

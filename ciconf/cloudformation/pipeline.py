@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ciconf.cloudformation import bluegreen
 from ciconf.cloudformation.intrinsics import (
     arn,
@@ -24,8 +26,8 @@ from ciconf.profile.derive import AccountPlan, DeliveryPlan, ServicePlan
 from ciconf.profile.models import Pipeline
 
 
-def _action(name: str, category: str, provider: str, configuration: dict, **extra) -> dict:
-    action = {
+def _action(name: str, category: str, provider: str, configuration: dict, **extra: Any) -> dict:
+    action: dict[str, Any] = {
         "Name": name,
         "ActionTypeId": {
             "Category": category,
@@ -159,7 +161,9 @@ def push_rule(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return {
         "Type": "AWS::Events::Rule",
         "Properties": {
-            "Description": f"Start the pipeline when {delivery.source.repository}:{account.deploy_tag} is pushed",
+            "Description": "Start the pipeline when "
+            f"{delivery.source.repository}:{account.deploy_tag} "
+            "is pushed",
             "EventPattern": {
                 "source": ["aws.ecr"],
                 "detail-type": ["ECR Image Action"],

@@ -1,13 +1,13 @@
-"""Which stacks a profile generates, where they go, and their YAML (with a header naming the command)."""
+"""Which stacks a profile generates, where they go, and their YAML (with a header naming the
+command)."""
 
 from __future__ import annotations
 
 from ciconf.circleci.render import display_path
-from ciconf.cloudformation import bootstrap
+from ciconf.cloudformation import bootstrap, quotas
 from ciconf.cloudformation.template import build_template
-from ciconf.errors import InputError, closest
+from ciconf.errors import InputError, closest, field_name
 from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name, promotion_targets
-from ciconf.yamlkit.emit import dump
 from ciconf.yamlkit.load import Document
 
 DEFAULT_DIR = "cloudformation"
@@ -63,11 +63,9 @@ def _located(
     message: str,
     expected: str | None = None,
     suggestion: str | None = None,
-):
+) -> InputError:
     mark = doc.mark_for(path)
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(
-        "."
-    )
+    field = field_name(path)
     return InputError(
         doc.source,
         message,
@@ -104,7 +102,8 @@ def check_services(doc: Document, plan: Plan) -> None:
             raise _located(
                 doc,
                 ("accounts", index, "pipeline", "services"),
-                f"container {missing[0]!r} runs in none of the services; list it under one service's containers",
+                f"container {missing[0]!r} runs in none of the services; list it under "
+                "one service's containers",
             )
 
 
@@ -149,22 +148,29 @@ def header(
     return lines
 
 
-def render_stack(
+def render_stack(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     plan: Plan,
     account: AccountPlan,
     profile_path: str,
     output_path: str | None,
     stack: str = "pipeline",
+    doc: Document | None = None,
 ) -> str:
+    """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
         source = plan.account(account.promote_from) if account.promote_from else None
         targets = promotion_targets(plan.accounts, account.name)
         template = bootstrap.build_bootstrap(plan.project, plan.delivery, account, targets, source)
+        grows_with: tuple = ("delivery", "images")  # one repository, and its output, per image
     else:
         template = build_template(plan.project, plan.delivery, account)
-    return dump(
-        template, header=header(plan, profile_path, account, stack, output_path), spacing=(0, 1)
+        grows_with = ("accounts", plan.accounts.index(account), "pipeline")
+    return quotas.written(
+        template,
+        header(plan, profile_path, account, stack, output_path),
+        stack_name(plan, account, stack),
+        quotas.Origin(profile_path, doc, grows_with),
     )
 
 
@@ -178,12 +184,12 @@ def stacks_for(
     """
     check_services(profile_doc, plan)
     return [
-        (target, render_stack(plan, account, profile_doc.source, target, stack))
+        (target, render_stack(plan, account, profile_doc.source, target, stack, profile_doc))
         for account, stack, target in targets(plan, directory)
     ]
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,
@@ -193,10 +199,13 @@ def cfn_outputs(
     stdout: bool,
     directory: str | None,
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
+    write."""
     check_services(doc, plan)
     if account is None:
-        chosen = all_targets(doc, plan, directory or DEFAULT_DIR)
+        chosen: list[tuple[AccountPlan, str, str | None]] = [
+            *all_targets(doc, plan, directory or DEFAULT_DIR)
+        ]
     else:
         picked = find_account(plan, account, doc.source)
         if stack == "pipeline":
@@ -204,5 +213,6 @@ def cfn_outputs(
         target = None if stdout else (output or default_output(plan, picked, stack))
         chosen = [(picked, stack, target)]
     return [
-        (target, render_stack(plan, one, doc.source, target, kind)) for one, kind, target in chosen
+        (target, render_stack(plan, one, doc.source, target, kind, doc))
+        for one, kind, target in chosen
     ]

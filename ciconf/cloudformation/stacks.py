@@ -18,13 +18,14 @@ DEFAULT_DIR = render.DEFAULT_DIR
 
 
 def all_stacks(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[str, str]]:
-    """(file, text) of every stack of every account; pure. Bad input raises one located InputError."""
+    """(file, text) of every stack of every account; pure. Bad input raises one located
+    InputError."""
     return render.stacks_for(doc, plan, directory) + environment.environment_stacks_for(
         doc, plan, directory
     )
 
 
-def cfn_outputs(
+def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     doc: Document,
     plan: Plan,
     *,
@@ -34,7 +35,8 @@ def cfn_outputs(
     stdout: bool,
     directory: str | None,
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any write."""
+    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
+    write."""
     if account is None:
         everything = render.cfn_outputs(
             doc, plan, account=None, stack=stack, output=None, stdout=False, directory=directory

@@ -75,9 +75,10 @@ def artifact_bucket() -> dict:
         "Metadata": skip_checkov(
             (
                 "CKV_AWS_18",
-                "Holds only pipeline artifacts (expiring after 30 days) that this stack's roles write and "
-                "read; server access logs would need a second bucket. Audit object access with CloudTrail "
-                "S3 data events if required: they are not recorded by default.",
+                "Holds only pipeline artifacts (expiring after 30 days) that this stack's "
+                "roles write and "
+                "read; server access logs would need a second bucket. Audit object access "
+                "with CloudTrail S3 data events if required: they are not recorded by default.",
             )
         ),
         "Properties": {

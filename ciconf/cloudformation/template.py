@@ -47,7 +47,8 @@ def _region_rule(region: str) -> dict:
             "Assertions": [
                 {
                     "Assert": Tagged("!Equals", [ref("AWS::Region"), region]),
-                    "AssertDescription": f"Deploy this stack in {region}, where the delivery job pushes the images.",
+                    "AssertDescription": f"Deploy this stack in {region}, where the delivery job "
+                    "pushes the images.",
                 }
             ]
         }

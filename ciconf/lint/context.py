@@ -116,7 +116,8 @@ class LintContext:
         return node
 
     def source_token(self, mark: Mark) -> str | None:
-        """The plain (unquoted) scalar written at `mark`, or None when it is quoted, tagged or a block."""
+        """The plain (unquoted) scalar written at `mark`, or None when it is quoted, tagged or a
+        block."""
         if not 0 < mark.line <= len(self.lines):
             return None
         line = self.lines[mark.line - 1]

@@ -57,7 +57,7 @@ class Unknown(Exception):
     """A keyword this module does not implement: ask jsonschema."""
 
 
-def _type_ok(name: str, value: Any) -> bool:
+def _type_ok(name: str, value: Any) -> bool:  # noqa: PLR0911 - one return per case, read as a table
     if name == "object":
         return isinstance(value, dict)
     if name == "array":
@@ -177,7 +177,7 @@ class Quick:
                     return [(Quick._unknown, keyword)]
                 continue  # jsonschema ignores keywords it does not know
             if keyword == "type":
-                check, argument = Quick._types, _python_types(argument)
+                check, argument = Quick._types, _python_types(argument)  # noqa: PLW2901 - as Python types
             plan.append((check, argument))
         return plan
 
@@ -200,8 +200,8 @@ class Quick:
             if not ref.startswith("#"):
                 raise Unknown(ref)
             node: Any = self.root
-            for part in ref[1:].split("/")[1:]:
-                part = part.replace("~1", "/").replace("~0", "~")
+            for escaped in ref[1:].split("/")[1:]:
+                part = escaped.replace("~1", "/").replace("~0", "~")
                 if not isinstance(node, dict) or part not in node:
                     raise Unknown(ref)
                 node = node[part]
@@ -302,7 +302,7 @@ class Quick:
         if not isinstance(value, list):
             return True
         if isinstance(argument, list):
-            return all(self._valid(sub, item) for sub, item in zip(argument, value))
+            return all(self._valid(sub, item) for sub, item in zip(argument, value, strict=False))
         return all(self._valid(argument, item) for item in value)
 
     def _min_items(self, argument: int, value: Any, schema: dict) -> bool:

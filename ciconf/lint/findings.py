@@ -96,10 +96,16 @@ def capped(
 
 def summary(first: Finding, count: int, cap: int = CAP, stopped: bool = False) -> Finding:
     if stopped:
-        message = f"... and more {first.rule} findings in this file (the rule stops after the first {cap})"
+        message = (
+            f"... and more {first.rule} findings in this file (the rule stops after the first "
+            f"{cap})"
+        )
     else:
         noun = "finding" if count == 1 else "findings"
-        message = f"... and {count} more {first.rule} {noun} in this file (only the first {cap} of each rule are shown)"
+        message = (
+            f"... and {count} more {first.rule} {noun} in this file (only the first {cap} of "
+            "each rule are shown)"
+        )
     return Finding(first.path, first.line, first.column, first.rule, message, count, stopped)
 
 

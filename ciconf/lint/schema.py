@@ -147,7 +147,8 @@ def _additional_properties(
         else:
             names = ", ".join(repr(extra) for extra in sorted(extras, key=str))
             yield ValidationError(
-                f"Additional properties are not allowed ({names} {'was' if len(extras) == 1 else 'were'} unexpected)"
+                f"Additional properties are not allowed ({names} "
+                f"{'was' if len(extras) == 1 else 'were'} unexpected)"
             )
 
 

@@ -65,7 +65,8 @@ def template_parts(text: str) -> list[str] | None:
 
 
 def is_templated(text: str) -> bool:
-    """Names built from `<< ... >>` (pipeline parameters, matrix values) are only known at run time."""
+    """Names built from `<< ... >>` (pipeline parameters, matrix values) are only known at run
+    time."""
     return OPEN in text and template_parts(text) is not None
 
 
@@ -166,8 +167,8 @@ class _Index:
 
     def _resolve(self, required: str) -> Resolved:
         if not self.generated:  # plain names only (the common case): one lookup
-            found = self.by_name.get(required)
-            return Resolved(tuple(found)) if found else NOTHING
+            named = self.by_name.get(required)
+            return Resolved(tuple(named)) if named else NOTHING
         found: dict[int, Entry] = {}
         for entry in self.by_name.get(required, ()):
             found[id(entry)] = entry
@@ -267,7 +268,7 @@ def _entry(ctx: LintContext, path: tuple, job: str, options: dict) -> Entry:
     for index, required in enumerate(requires if isinstance(requires, list) else []):
         if type(required) is not str:
             if isinstance(required, dict) and len(required) == 1:  # `- build: failed` (status form)
-                required = next(iter(required))
+                required = next(iter(required))  # noqa: PLW2901 - the job it names
             if not isinstance(required, str):
                 continue
         found.append(Requirement(required, (*where, index), doc))

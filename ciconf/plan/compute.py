@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ciconf.errors import shown
+from ciconf.plan.caps import Caps
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
+from ciconf.plan.regex import new_budget
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
 from ciconf.plan.where import Where
 from ciconf.yamlkit.load import Document
@@ -34,13 +36,16 @@ def plan_config(doc: Document, values: Values) -> Plan:
         raise Where(doc, ()).error(
             "a CircleCI config is a mapping", expected="version:, jobs:, workflows:"
         )
+    new_budget()  # every regex match of this plan shares one time budget
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
+    caps = Caps()
     if isinstance(workflows, dict):
         for name, workflow in workflows.items():
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
-            plans.append(_workflow(str(name), workflow, values, Where(doc, ("workflows", name))))
+            where = Where(doc, ("workflows", name))
+            plans.append(_workflow(str(name), workflow, values, where, caps))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
@@ -58,7 +63,8 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     if values.push.is_tag:
         decision = Decision(
             None,
-            "a config without workflows runs its build job; whether it does for tags is not documented",
+            "a config without workflows runs its build job; whether it does for tags is "
+            "not documented",
         )
     else:
         decision = Decision.yes()
@@ -66,7 +72,7 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
 
 
-def _workflow(name: str, workflow: dict, values: Values, where: Where) -> WorkflowPlan:
+def _workflow(name: str, workflow: dict, values: Values, where: Where, caps: Caps) -> WorkflowPlan:
     condition = _condition(workflow, values, where)
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
@@ -74,9 +80,13 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
     nodes = [
         node
         for index, entry in enumerate(entries)
-        for node in _nodes(entry, values, where.at("jobs", index))
+        for node in _nodes(entry, values, where.at("jobs", index), caps)
     ]
     resolve(nodes)
+    caps.add_edges(
+        sum(len(requirement.targets) for node in nodes for requirement in node.requires),
+        where.at("jobs"),
+    )
     jobs = [_job_plan(node, condition) for node in decide(nodes)]
     return WorkflowPlan(name, *_workflow_outcome(condition, jobs), jobs)
 
@@ -84,7 +94,8 @@ def _workflow(name: str, workflow: dict, values: Values, where: Where) -> Workfl
 def _condition(workflow: dict, values: Values, where: Where, what: str = "workflow") -> Decision:
     """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
     if workflow.get("triggers"):
-        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on schedule only
+        # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on
+        # schedule only
         return Decision(False, "scheduled workflow (triggers:) does not run on a push")
     for key, wanted in (("when", True), ("unless", False)):
         if key not in workflow:
@@ -130,7 +141,8 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
     )
 
 
-def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
+def _nodes(entry: Any, values: Values, where: Where, caps: Caps) -> list[Node]:
+    options: Any
     if isinstance(entry, str):
         job, options = entry, {}
     elif isinstance(entry, dict) and len(entry) == 1:
@@ -145,7 +157,9 @@ def _nodes(entry: Any, values: Values, where: Where) -> list[Node]:
         )
     job = render_scalar(job)
     nodes = []
-    for instance in expand(job, _fill_pipeline(options, values), where):
+    instances = expand(job, _fill_pipeline(options, values), where)
+    caps.add_jobs(len(instances), where)
+    for instance in instances:
         opts = instance.options
         nodes.append(
             Node(

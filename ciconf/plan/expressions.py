@@ -13,6 +13,7 @@ reported, never guessed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -62,13 +63,14 @@ def evaluate(statement: Any, values: Values, where: Where, depth: int = 0) -> bo
     if operator == "equal":
         return _equal(_fill_all(argument, values))
     results = [
-        _try(lambda item=item, index=index: evaluate(item, values, here.at(index), depth + 1))
+        _try(functools.partial(evaluate, item, values, here.at(index), depth + 1))
         for index, item in enumerate(argument)
     ]
     return _combine(operator, results)
 
 
-def _try(thunk: Callable[[], bool]) -> bool | Unknown:
+def _try(thunk: Callable[[], Any]) -> Any:
+    """What `thunk` returns, or the Unknown it raised."""
     try:
         return thunk()
     except Unknown as unknown:
@@ -95,7 +97,8 @@ def merged(unknowns: list[Unknown]) -> Unknown:
 
 def _fill_all(items: list, values: Values) -> list:
     """Every item with its templates filled; Unknown naming all the values still missing."""
-    filled, names = [], set()
+    filled: list = []
+    names: set[str] = set()
     for item in items:
         try:
             filled.append(fill(item, pipeline_lookup(values)))
@@ -135,7 +138,14 @@ _COMPARISONS = {"==", "!=", "starts-with"}
 MAX_EXPRESSION = 4000
 
 
+MAX_NESTING = 50  # parentheses and `not`s inside each other; the parser recurses once per level
+
+
 class _NotUnderstood(Exception):
+    pass
+
+
+class _TooDeep(Exception):
     pass
 
 
@@ -170,7 +180,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
     return tokens
 
 
-def _word(word: str) -> tuple[str, Any]:
+def _word(word: str) -> tuple[str, Any]:  # noqa: PLR0911 - one return per case, read as a table
     if word == "starts-with":
         return ("op", word)
     if word in ("and", "or", "not"):
@@ -193,12 +203,19 @@ def _word(word: str) -> tuple[str, Any]:
 
 class _Parser:
     """or_expr := and_expr ('or' and_expr)* ; and_expr := unary ('and' unary)* ;
-    unary := 'not' unary | comparison ; comparison := atom (op atom)? ; atom := '(' or_expr ')' | value"""
+    unary := 'not' unary | comparison ; comparison := atom (op atom)? ;
+    atom := '(' or_expr ')' | value"""
 
     def __init__(self, tokens: list[tuple[str, Any]], values: Values) -> None:
         self.tokens = tokens
         self.position = 0
         self.values = values
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _TooDeep
 
     def peek(self) -> str | None:
         return self.tokens[self.position][0] if self.position < len(self.tokens) else None
@@ -241,7 +258,10 @@ class _Parser:
     def unary(self) -> Any:
         if self.peek() == "not":
             self.take()
-            return not truthy(self.unary())
+            self.deeper()
+            result = not truthy(self.unary())
+            self.depth -= 1
+            return result
         return self.comparison()
 
     def comparison(self) -> Any:
@@ -264,7 +284,9 @@ class _Parser:
     def atom(self) -> Any:
         kind, value = self.take()
         if kind == "(":
+            self.deeper()
             result = _try(self.or_expr)
+            self.depth -= 1
             if self.take()[0] != ")":
                 raise _NotUnderstood("a missing ')'")
             if isinstance(result, Unknown):
@@ -278,7 +300,8 @@ class _Parser:
 
 
 def evaluate_expression(text: str, values: Values, where: Where) -> bool:
-    """An expression filter's truth; Unknown (with a note) when it cannot be decided or understood."""
+    """An expression filter's truth; Unknown (with a note) when it cannot be decided or
+    understood."""
     if len(text) > MAX_EXPRESSION:
         raise where.error(
             f"the filter expression is {len(text)} characters long; the limit is {MAX_EXPRESSION}"
@@ -287,3 +310,8 @@ def evaluate_expression(text: str, values: Values, where: Where) -> bool:
         return truthy(_Parser(_tokens(text), values).parse())
     except _NotUnderstood as problem:
         raise Unknown([], f"expression not understood by ciconf ({problem})") from None
+    except _TooDeep:
+        raise where.error(
+            f"the filter expression nests parentheses or `not` deeper than {MAX_NESTING} levels, "
+            "the limit of ciconf plan"
+        ) from None

@@ -51,15 +51,20 @@ def is_regex(item: str) -> bool:
     return len(item) >= 2 and item.startswith("/") and item.endswith("/")
 
 
-def _matching(items: list[tuple[str, Where]], name: str) -> str | None:
-    """The first item that selects `name` (exact string, or /regex/ matching all of it)."""
+def _matching(items: list[tuple[str, Where]], name: str) -> str | Unknown | None:
+    """The first item that selects `name` (exact string, or /regex/ matching all of it); an
+    Unknown when none does but a regex could not be decided; None when none does."""
+    undecided: Unknown | None = None
     for item, where in items:
         if is_regex(item):
-            if full_match(item[1:-1], name, where):
-                return item
+            try:
+                if full_match(item[1:-1], name, where):
+                    return item
+            except Unknown as unknown:
+                undecided = undecided or unknown
         elif item == name:
             return item
-    return None
+    return undecided
 
 
 def _literal_hint(items: list[tuple[str, Where]]) -> str:
@@ -70,7 +75,7 @@ def _literal_hint(items: list[tuple[str, Where]]) -> str:
     return f" ({quoted(literal[0])} has no /slashes/, so it is compared literally, not as a regex)"
 
 
-def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
+def ref_filter(spec: Any, push: Push, where: Where) -> Decision:  # noqa: PLR0911 - one return per case, read as a table
     """`branches:` or `tags:` (whichever the push is) applied to the pushed name."""
     key = "tags" if push.is_tag else "branches"
     if spec is None:
@@ -98,11 +103,14 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
         return Decision(None, f"{key} filter depends on {', '.join(templated)}")
     if push.is_tag and "only" not in spec and "ignore" not in spec:
         return Decision(False, "tags filter has neither only nor ignore (skipped for every tag)")
-    only_hit = None
+    only_hit: str | None = None
+    undecided_only: Decision | None = None
     if "only" in spec:
         only = _items(spec["only"], where.at("only"))
-        only_hit = _matching(only, push.name)
-        if only_hit is None:
+        only_found = _matching(only, push.name)
+        if isinstance(only_found, Unknown):
+            undecided_only = undecided(only_found, f"{key}.only")
+        elif only_found is None:
             listed = ", ".join(quoted(item) for item, _ in only[:3]) + (
                 ", ..." if len(only) > 3 else ""
             )
@@ -110,15 +118,26 @@ def ref_filter(spec: Any, push: Push, where: Where) -> Decision:
                 False,
                 f"{key}.only ({listed}) does not match {quoted(push.name)}{_literal_hint(only)}",
             )
+        else:
+            only_hit = only_found
     if "ignore" in spec:
-        ignore = _items(spec["ignore"], where.at("ignore"))
-        ignore_hit = _matching(ignore, push.name)
-        if ignore_hit is not None:
-            beats = f" (ignore beats only {quoted(only_hit)})" if only_hit is not None else ""
-            return Decision(
-                False, f"{key}.ignore {quoted(ignore_hit)} matches {quoted(push.name)}{beats}"
-            )
-    return Decision.yes()
+        ignored = _ignored(spec["ignore"], key, push, where.at("ignore"), only_hit)
+        if ignored is not None:
+            return ignored
+    return undecided_only or Decision.yes()
+
+
+def _ignored(
+    value: Any, key: str, push: Push, where: Where, only_hit: str | None
+) -> Decision | None:
+    """The decision when `ignore` selects the pushed name or cannot tell; None when it does not."""
+    ignore_hit = _matching(_items(value, where), push.name)
+    if isinstance(ignore_hit, Unknown):
+        return undecided(ignore_hit, f"{key}.ignore")
+    if ignore_hit is None:
+        return None
+    beats = f" (ignore beats only {quoted(only_hit)})" if only_hit is not None else ""
+    return Decision(False, f"{key}.ignore {quoted(ignore_hit)} matches {quoted(push.name)}{beats}")
 
 
 def job_filter(filters: Any, values: Values, where: Where) -> Decision:

@@ -84,7 +84,8 @@ def _requirement(node: Node, requirement: Requirement, upstream: Node) -> Decisi
         if allows_not_run:
             return Decision(
                 None,
-                f"requires {upstream.name} to be not_run, and it is filtered out{why}: whether CircleCI counts that as not_run is not documented",
+                f"requires {upstream.name} to be not_run, and it is filtered out{why}: "
+                "whether CircleCI counts that as not_run is not documented",
             )
         return Decision(False, f"upstream {upstream.name} does not run{why}")
     if upstream.decision.runs is None:
@@ -108,7 +109,8 @@ def decide(nodes: list[Node]) -> list[Node]:
                 verdicts.append(
                     Decision(
                         False,
-                        f"requires {requirement.name!r}, which is no job in this workflow (CircleCI rejects the config)",
+                        f"requires {requirement.name!r}, which is no job in this workflow "
+                        "(CircleCI rejects the config)",
                     )
                 )
             for target in requirement.targets:

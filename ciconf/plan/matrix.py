@@ -58,7 +58,7 @@ def expand(job: str, options: dict, where: Where) -> list[Instance]:
     alias = render_scalar(matrix.get("alias", job))
     instances = []
     for combination in itertools.product(*(parameters[key] for key in keys)):
-        chosen = dict(zip(keys, combination))
+        chosen = dict(zip(keys, combination, strict=True))
         if _key(chosen) in excluded:
             continue
         filled = _fill_options(options, chosen)

@@ -2,7 +2,8 @@
 not run greyed, and for ciconf profiles each account's ECR -> CodeBuild -> ECS pipeline.
 
 Labels are always quoted, with every character Mermaid could read as syntax written as an entity
-code (`#quot;`, `#35;` ...), so a job name cannot break out of its label. Node ids are generated.
+code (`#quot;`, `#35;`, `#37;` for the `%%` of comments and directives ...), so a job name cannot
+break out of its label or configure the diagram. Node ids are generated.
 """
 
 from __future__ import annotations
@@ -10,7 +11,16 @@ from __future__ import annotations
 from ciconf.errors import printable
 from ciconf.plan.model import Delivery, JobPlan, Plan
 
-_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+# `%%` starts a comment or a directive (`%%{init: ...}%%`) wherever it is, even in a label
+_ENTITIES = {
+    '"': "#quot;",
+    "#": "#35;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "&": "#amp;",
+    "`": "#96;",
+    "%": "#37;",
+}
 CLASSES = [
     "classDef skipped fill:#eeeeee,stroke:#bbbbbb,color:#888888,stroke-dasharray:4 3",
     "classDef undecided fill:#fff8e1,stroke:#e0a800,stroke-dasharray:2 2",

@@ -69,9 +69,11 @@ class Delivery:
     source: str  # the repository whose deploy tag starts the AWS pipeline
     stack: str
     pipeline: dict[str, Any] | None  # cluster, service, approval, strategy (None: no stack)
+    # where the deploy role ciconf makes trusts pushes the workflow never delivers for
+    trust_wider: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "account": self.account,
             "runs": self.runs,
             "job": self.job,
@@ -88,6 +90,9 @@ class Delivery:
             "stack": self.stack,
             "pipeline": self.pipeline,
         }
+        if self.trust_wider:
+            data["trust_wider_than_filters"] = list(self.trust_wider)
+        return data
 
 
 @dataclass

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ciconf.circleci.render import render_config
 from ciconf.plan.model import Delivery, Plan
+from ciconf.profile.credentials import DeployRole
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, registry_host
 from ciconf.profile.derive import plan as derive_plan
+from ciconf.profile.jobvars import ACCOUNT_ID_VAR
 from ciconf.profile.load import load_profile
 from ciconf.profile.models import Profile
 
@@ -23,8 +25,14 @@ def deliveries(profile: Profile, plan: Plan) -> list[Delivery]:
 
 
 def _account_id(account: AccountPlan) -> str:
-    variable = getattr(account.credentials, "account_id_var", None)
-    return f"${variable}" if variable else "$AWS_ACCOUNT_ID"
+    """The registry's account: the profile's literal or $VAR; a context's own AWS_ACCOUNT_ID."""
+    return account.parts.account_id or f"${ACCOUNT_ID_VAR}"
+
+
+def _trust(account: AccountPlan) -> list[str]:
+    """Where the account's deploy role (if ciconf makes it) accepts pushes that never deliver."""
+    bootstrap = account.parts.bootstrap
+    return list(bootstrap.trust.wider) if isinstance(bootstrap, DeployRole) else []
 
 
 def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: Plan) -> Delivery:
@@ -50,4 +58,5 @@ def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: Plan) -> Deliv
         source=delivery.source.repository,
         stack=account.stack_name,
         pipeline=pipeline,
+        trust_wider=_trust(account),
     )

@@ -3,45 +3,55 @@
 These are the only regexes ciconf compiles from input, because they *are* the user's regexes.
 CircleCI evaluates them with Java's regex engine and requires a full match
 (https://circleci.com/docs/configuration-reference/#branches : "Regular expressions must match
-the entire string"); Python's `re.fullmatch` gives the same answer for the common syntax. A pattern
-Python cannot compile (Java-only syntax, or a broken pattern) is a bad input, reported with its
-location, never guessed at. Input lengths are bounded: patterns here, ref names in values.py.
+the entire string"), i.e. Java's `Pattern.matches`. ciconf.javaregex translates the Java syntax
+into an equal Python pattern and matches it within a time budget; a pattern or input it cannot
+answer for exactly, or a match that does not finish in time, is undecided (values.Unknown with the
+reason), never a different answer. A pattern Java rejects is a bad input, reported with its
+location. Input lengths are bounded: patterns here, ref names in values.py.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from ciconf.errors import shown
+from ciconf.javaregex import MAX_DEPTH, Budget, JavaSyntaxError, TooDeep, Undecided, compile_java
+from ciconf.plan.values import Unknown
 from ciconf.plan.where import Where
 
 MAX_PATTERN_LENGTH = 1000
+_current = [Budget()]  # the budget of the plan being computed
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str] | str:
-    try:
-        return re.compile(pattern)
-    except re.error as error:
-        return str(error)
-    except RecursionError:  # pragma: no cover - deeply nested groups
-        return "nested too deeply"
+def new_budget(budget: Budget | None = None) -> None:
+    """Start the matching time of one plan afresh (every match of a plan shares the total)."""
+    _current[0] = budget or Budget()
 
 
-def compile_user_regex(pattern: str, where: Where) -> re.Pattern[str]:
+def _checked(pattern: str, where: Where) -> None:
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise where.error(
-            f"regular expression is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}"
+            f"regular expression is {len(pattern)} characters long; "
+            f"the limit is {MAX_PATTERN_LENGTH}"
         )
-    compiled = _compiled(pattern)
-    if isinstance(compiled, str):
+    try:
+        compile_java(pattern)
+    except JavaSyntaxError as error:
         raise where.error(
-            f"invalid regular expression {shown(pattern)}: {compiled}",
-            expected="a regular expression (CircleCI uses Java regex syntax; ciconf checks it with Python's re)",
-        )
-    return compiled
+            f"invalid regular expression {shown(pattern)}: {error}",
+            expected="a regular expression in Java's syntax, which CircleCI uses",
+        ) from None
+    except TooDeep:
+        raise where.error(
+            f"regular expression {shown(pattern)} nests groups or classes deeper than "
+            f"{MAX_DEPTH} levels, the limit of ciconf plan"
+        ) from None
+    except Undecided:
+        pass  # valid as far as ciconf can tell; every match of it is undecided
 
 
 def full_match(pattern: str, text: str, where: Where) -> bool:
-    return compile_user_regex(pattern, where).fullmatch(text) is not None
+    """Java's answer; Unknown (with the reason) when ciconf cannot give it exactly."""
+    _checked(pattern, where)
+    try:
+        return _current[0].full_match(pattern, text)
+    except Undecided as undecided:
+        raise Unknown([], f"regex {shown(pattern)}: {undecided}") from None

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ciconf.errors import InputError, closest, shown
+
+if TYPE_CHECKING:
+    from ciconf.plan.model import Plan
 
 FORMATS = ("text", "json", "mermaid")
 OK, INPUT_ERROR = 0, 2
@@ -33,7 +37,7 @@ def build_plan(
     branch: str | None,
     tag: str | None,
     params: Sequence[str],
-):
+) -> Plan:
     """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
     from ciconf.plan.compute import declared_parameters, plan_config
     from ciconf.plan.values import build_values, check_ref
@@ -63,9 +67,11 @@ def build_plan(
     return plan
 
 
-def format_plan(plan, fmt: str) -> str:
+def format_plan(plan: Plan, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
+        # non-printable characters (controls, bidi, U+2028/9) can only be inside strings: \u-escaped
+        return text if text.replace("\n", "").isprintable() else _json_escaped(text)
     if fmt == "mermaid":
         from ciconf.plan.mermaid import format_mermaid
 
@@ -75,7 +81,13 @@ def format_plan(plan, fmt: str) -> str:
     return format_text(plan)
 
 
-def plan_command(
+def _json_escaped(text: str) -> str:
+    return "".join(
+        char if char.isprintable() or char == "\n" else json.dumps(char)[1:-1] for char in text
+    )
+
+
+def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,
@@ -93,6 +105,11 @@ def plan_command(
                 suggestion=closest(fmt, FORMATS),
             )
         output = format_plan(build_plan(profile, config, branch, tag, params), fmt)
+        from ciconf.plan.caps import output_problem
+
+        problem = output_problem(len(output))
+        if problem:
+            raise InputError(config or profile or DEFAULT_PROFILE, problem)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)
         return INPUT_ERROR

@@ -57,8 +57,12 @@ def _job(job: JobPlan, width: int) -> str:
 
 def _delivery(delivery: Delivery) -> list[str]:
     head = f"  {printable(delivery.account)}: {_state(delivery.runs)} ({printable(delivery.job)})"
+    trust = [
+        f"    deploy role trusts more than the filters: {printable(why)}"
+        for why in delivery.trust_wider
+    ]
     if delivery.runs is False:
-        return [head + " -- nothing is pushed to this account"]
+        return [head + " -- nothing is pushed to this account", *trust]
     lines = [
         head,
         f"    pushes {', '.join(delivery.images)} to {delivery.registry} ({delivery.region})",
@@ -72,7 +76,8 @@ def _delivery(delivery: Delivery) -> list[str]:
         pipeline = delivery.pipeline
         approval = " -> manual approval" if pipeline["approval"] else ""
         lines.append(
-            f"    starts {delivery.stack}: ECR {delivery.source}:{delivery.deploy_tag} -> CodeBuild{approval}"
+            f"    starts {delivery.stack}: ECR {delivery.source}:{delivery.deploy_tag} -> "
+            f"CodeBuild{approval}"
             f" -> ECS {pipeline['cluster']}/{pipeline['service']} ({pipeline['strategy']})"
         )
-    return lines
+    return lines + trust

@@ -9,7 +9,7 @@ it is reported as "depends on ...", never guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,7 +129,8 @@ def build_values(
 
 
 def _param_target(key: str, declared: dict[str, dict]) -> tuple[str, Any]:
-    """`--param KEY=...`: a declared pipeline parameter (`x` or `pipeline.parameters.x`) or a pipeline value."""
+    """`--param KEY=...`: a declared pipeline parameter (`x` or `pipeline.parameters.x`) or a
+    pipeline value."""
     bare = key[len(PARAMETERS) :] if key.startswith(PARAMETERS) else key
     if bare in declared and (key == bare or key.startswith(PARAMETERS)):
         return PARAMETERS + bare, declared[bare]
@@ -186,7 +187,7 @@ def render_scalar(value: Any) -> str:
     return str(value)
 
 
-def fill(value: Any, lookup) -> Any:
+def fill(value: Any, lookup: Callable[[str], Any]) -> Any:
     """`value` with `<< name >>` templates replaced; a lone template keeps the value's type.
 
     `lookup(name)` returns the value, or raises Unknown; names it does not handle (matrix,
@@ -217,7 +218,7 @@ def fill(value: Any, lookup) -> Any:
     return filled
 
 
-def pipeline_lookup(values: Values):
+def pipeline_lookup(values: Values) -> Callable[[str], Any]:
     """A `fill` lookup that resolves pipeline.* names and leaves the others as written."""
 
     def lookup(name: str) -> Any:

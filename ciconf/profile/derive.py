@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ciconf.profile.credentials import (
+    CredentialParts,
+    credential_parts,
+    role_account,  # noqa: F401 - re-exported
+)
+from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
-    ContextCredentials,
     Credentials,
-    EnvIndirection,
     FromEnv,
     Image,
     Machine,
@@ -22,6 +26,8 @@ from ciconf.profile.models import (
     delivery_job_name,
     hold_job_name,
 )
+from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.trust import oidc_issuer  # noqa: F401 - re-exported
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -66,6 +72,10 @@ class AccountPlan:
     hold_job: str | None
     stack_name: str
     pipeline: Pipeline | None  # what `ciconf cfn` builds for this account
+    refs: (
+        Refs  # which pushes deliver: its workflow filters and its deploy role's trust are both this
+    )
+    parts: CredentialParts  # its credentials mode's job environment, steps and bootstrap
     branches: tuple[str, ...] = ()  # branch filters (names or /patterns/)
     tags: tuple[str, ...] = ()  # tag filters
     serial_group: str | None = None
@@ -97,7 +107,8 @@ class DeliveryPlan:
 
     @property
     def commit_tag_pattern(self) -> str:
-        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag matches."""
+        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag
+        matches."""
         return f"^[0-9a-f]{{{self.commit_tag_length}}}$"
 
     @property
@@ -136,20 +147,14 @@ def _image(image: Image) -> ImagePlan:
 SERIAL_GROUP_PREFIX = "<< pipeline.project.slug >>/deploy-"
 
 
-def account_id_expression(credentials: Credentials) -> str | None:
-    """The account id as a job environment value: a literal (OIDC role) or $VAR (env-indirection)."""
-    if isinstance(credentials, EnvIndirection):
-        return f"${credentials.account_id_var}"
-    if isinstance(credentials, ContextCredentials):
-        return None  # only known inside the context
-    return credentials.role_arn.split(":")[4]
-
-
-def _account(project: str, account: Account, accounts: list[Account]) -> AccountPlan:
+def _account(
+    project: str, account: Account, accounts: list[Account], refs: dict[str, Refs]
+) -> AccountPlan:
     serial_group = None
     if account.serialize:
         serial_group = account.serial_group or SERIAL_GROUP_PREFIX + account.name
     source = next((a for a in accounts if a.name == account.promote_from), None)
+    delivers = refs[delivery_job_name(account.name)]
     return AccountPlan(
         name=account.name,
         branch=account.branch,
@@ -162,14 +167,20 @@ def _account(project: str, account: Account, accounts: list[Account]) -> Account
         pipeline=account.pipeline,
         branches=tuple(account.branch_filters),
         tags=tuple(account.tags),
+        refs=delivers,
+        parts=credential_parts(account.credentials, delivers),
         serial_group=serial_group,
         promote_from=account.promote_from,
-        source_account_id=account_id_expression(source.credentials) if source else None,
+        source_account_id=(
+            credential_parts(source.credentials, refs[delivery_job_name(source.name)]).account_id
+            if source
+            else None
+        ),
     )
 
 
 def promotion_targets(accounts: tuple[AccountPlan, ...], source: str) -> tuple[AccountPlan, ...]:
-    """The accounts that copy their images from account `source` (its repositories let them pull)."""
+    """The accounts that copy their images from account `source` (its repositories let them in)."""
     return tuple(account for account in accounts if account.promote_from == source)
 
 
@@ -189,8 +200,9 @@ def plan(profile: Profile) -> Plan:
             machine=profile.delivery.machine,
             remote_docker=profile.delivery.remote_docker,
         )
+    refs = job_refs(profile.workflow_nodes())
     accounts = tuple(
-        _account(profile.project, account, profile.accounts) for account in profile.accounts
+        _account(profile.project, account, profile.accounts, refs) for account in profile.accounts
     )
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
 
@@ -245,31 +257,6 @@ def bootstrap_stack_name(project: str, account: AccountPlan) -> str:
 
 
 def role_name(role_arn: str) -> tuple[str, str]:
-    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/", "deploy")."""
-    resource = role_arn.split(":role/", 1)[1]
-    path, _, name = resource.rpartition("/")
-    return (f"/{path}/" if path else "/"), name
-
-
-def role_account(role_arn: str) -> str:
-    return role_arn.split(":")[4]
-
-
-OIDC_ISSUER_HOST = "oidc.circleci.com/org/"
-
-
-def oidc_issuer(org_id: str) -> str:
-    """CircleCI's issuer (and IAM provider URL without https://) for an organization."""
-    return f"{OIDC_ISSUER_HOST}{org_id}"
-
-
-def oidc_subject(org_id: str, project_id: str, branch: str | None) -> str:
-    """The `sub` pattern of the project's CIRCLE_OIDC_TOKEN_V2, optionally for one branch.
-
-    v2 subjects read org/<org>/project/<project>/user/<user>/vcs-origin/<origin>/vcs-ref/<ref>
-    (https://circleci.com/docs/openid-connect-tokens/).
-    """
-    subject = f"org/{org_id}/project/{project_id}/user/*"
-    if branch is not None:
-        subject += f"/vcs-origin/*/vcs-ref/refs/heads/{branch}"
-    return subject
+    """(path, name) of an IAM role ARN: arn:aws:iam::123456789012:role/ci/deploy -> ("/ci/",
+    "deploy")."""
+    return role_path_and_name(role_arn)  # the grammar checks these against IAM's limits

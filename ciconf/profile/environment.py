@@ -10,12 +10,16 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ciconf.errors import closest, shown
-from ciconf.profile.grammar import EcsName, EnvName, Text
+from ciconf.profile.grammar import EcsName, EcsServiceName, EnvName, Text
+
+if TYPE_CHECKING:  # models imports this module
+    from ciconf.profile.derive import AccountPlan
+    from ciconf.profile.models import Account
 
 
 class _Model(BaseModel):
@@ -23,7 +27,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
-def _grammar(pattern: str, expected: str):
+def _grammar(pattern: str, expected: str) -> AfterValidator:
+    """The validator of a string type, written `Annotated[str, _grammar(...)]` so mypy reads it."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -31,7 +36,7 @@ def _grammar(pattern: str, expected: str):
             raise ValueError(f"expected {expected}, got {shown(value)}")
         return value
 
-    return Annotated[str, AfterValidator(check)]
+    return AfterValidator(check)
 
 
 _PARTITION = r"arn:aws(?:-[a-z]+)*"
@@ -40,29 +45,42 @@ SECRET_ARN = (
     _PARTITION + r":secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}"
     r"(?::[A-Za-z0-9_.-]*:[A-Za-z0-9_.-]*:[A-Za-z0-9_.-]*)?"
 )
-SecretArn = _grammar(
-    f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
-    "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets Manager secret ARN "
-    "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally :json-key:version-stage:version-id)",
-)
-CertificateArn = _grammar(
-    _PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
-    "an ACM certificate ARN like arn:aws:acm:ap-northeast-1:123456789012:certificate/<uuid>",
-)
-AlarmName = _grammar(r"[A-Za-z0-9_.:/#+=@ -]{1,255}", "a CloudWatch alarm name")
-PathPattern = _grammar(
-    r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*"
-)
-HealthCheckPath = _grammar(
-    r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health"
-)
-InstanceClass = _grammar(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.medium")
-DatabaseName = _grammar(
-    r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'"
-)
-EngineVersion = _grammar(
-    r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6"
-)
+SecretArn = Annotated[
+    str,
+    _grammar(
+        f"(?:{SSM_PARAMETER_ARN})|(?:{SECRET_ARN})",
+        "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a Secrets "
+        "Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, optionally "
+        ":json-key:version-stage:version-id)",
+    ),
+]
+CertificateArn = Annotated[
+    str,
+    _grammar(
+        _PARTITION + r":acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}",
+        "an ACM certificate ARN like arn:aws:acm:ap-northeast-1:123456789012:certificate/<uuid>",
+    ),
+]
+AlarmName = Annotated[str, _grammar(r"[A-Za-z0-9_.:/#+=@ -]{1,255}", "a CloudWatch alarm name")]
+PathPattern = Annotated[
+    str, _grammar(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]{0,127}", "an ALB path pattern like /* or /api/*")
+]
+HealthCheckPath = Annotated[
+    str, _grammar(r"/[A-Za-z0-9_\-.$/~@:+&=?]{0,1023}", "a health check path like / or /health")
+]
+InstanceClass = Annotated[
+    str, _grammar(r"db\.[a-z0-9]+\.[a-z0-9]+", "an RDS instance class like db.t4g.medium")
+]
+DatabaseName = Annotated[
+    str,
+    _grammar(r"[A-Za-z][A-Za-z0-9_]{0,62}", "a database name: a letter, then letters, digits, '_'"),
+]
+EngineVersion = Annotated[
+    str,
+    _grammar(
+        r"[0-9][A-Za-z0-9._-]{0,63}", "an engine version like 8.0.mysql_aurora.3.08.0 or 16.6"
+    ),
+]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 LOG_RETENTION_DAYS = (
@@ -115,7 +133,7 @@ Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
 class Network(_Model):
-    """The VPC: public subnets (load balancer, NAT) and private subnets (tasks, database), one each per AZ."""
+    """The VPC: public subnets (load balancer, NAT) and private subnets (tasks, database), one each per AZ."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cidr: Cidr = Field(
         "10.0.0.0/16", description="VPC network, /16 to /20; subnets are /24s inside it"
@@ -126,7 +144,8 @@ class Network(_Model):
     nat: Literal["per-az", "single"] = Field(
         "per-az",
         description="per-az: one NAT gateway per zone (a zone outage leaves the others online); "
-        "single: one NAT gateway for all zones (cheaper, one zone's failure cuts every zone's egress)",
+        "single: one NAT gateway for all zones (cheaper, one zone's failure cuts every "
+        "zone's egress)",
     )
 
     @model_validator(mode="after")
@@ -154,19 +173,27 @@ class LoadBalancerTarget(_Model):
     )
 
 
+# ECS requires a bake time with the BLUE_GREEN strategy, so ciconf always writes one
+# (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+DEFAULT_BAKE_MINUTES = 15
+
+
 class Deployment(_Model):
     """How ECS replaces the service's tasks, and what rolls a deployment back."""
 
     strategy: Literal["rolling", "blue-green", "linear", "canary"] = Field(
         "rolling",
-        description="rolling: replace tasks in place (circuit breaker with rollback); blue-green, linear, canary: "
-        "ECS native blue/green, shifting load balancer traffic all at once, in steps, or a canary first",
+        description="rolling: replace tasks in place (circuit breaker with rollback); blue-green, "
+        "linear, canary: "
+        "ECS native blue/green, shifting load balancer traffic all at once, in steps, or "
+        "a canary first",
     )
     bake_minutes: int | None = Field(
         None,
         ge=0,
         le=1440,
-        description="blue-green/linear/canary: minutes both revisions run after the shift (AWS default 15)",
+        description="blue-green/linear/canary: minutes both revisions run after the shift "
+        f"(blue-green: default {DEFAULT_BAKE_MINUTES}; linear, canary: AWS's default)",
     )
     step_percent: float | None = Field(
         None, ge=3, le=100, description="linear: traffic shifted per step (default 10)"
@@ -188,7 +215,8 @@ class Deployment(_Model):
     target_5xx_alarm: int | None = Field(
         None,
         ge=1,
-        description="Also create an alarm on the target group's 5xx responses (this many within a minute) that rolls back",
+        description="Also create an alarm on the target group's 5xx responses (this many within a "
+        "minute) that rolls back",
     )
 
     @model_validator(mode="after")
@@ -211,7 +239,7 @@ class Deployment(_Model):
 
 
 class EcsServiceSettings(_Model):
-    """One ECS service of the pipeline: its task size, ports, traffic, configuration and deployment."""
+    """One ECS service of the pipeline: its task size, ports, traffic, configuration and deployment."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cpu: Literal[256, 512, 1024, 2048, 4096, 8192, 16384] = Field(
         256, description="Fargate CPU units of a task"
@@ -241,8 +269,8 @@ class EcsServiceSettings(_Model):
         if self.memory not in FARGATE_MEMORY[self.cpu]:
             sizes = FARGATE_MEMORY[self.cpu]
             raise ValueError(
-                f"memory {self.memory} does not fit cpu {self.cpu} on Fargate (expected {sizes[0]} to {sizes[-1]}"
-                f" in steps of {sizes[1] - sizes[0]})"
+                f"memory {self.memory} does not fit cpu {self.cpu} on Fargate (expected "
+                f"{sizes[0]} to {sizes[-1]} in steps of {sizes[1] - sizes[0]})"
             )
         if self.load_balancer is not None and self.load_balancer.container not in self.ports:
             raise ValueError(
@@ -250,7 +278,8 @@ class EcsServiceSettings(_Model):
             )
         if self.deployment.strategy != "rolling" and self.load_balancer is None:
             raise ValueError(
-                f"strategy {self.deployment.strategy} shifts load balancer traffic: set load_balancer"
+                f"strategy {self.deployment.strategy} shifts load balancer traffic: set "
+                "load_balancer"
             )
         if self.deployment.target_5xx_alarm is not None and self.load_balancer is None:
             raise ValueError(
@@ -280,7 +309,8 @@ class Database(_Model):
     backup_retention_days: int = Field(7, ge=1, le=35)
     containers: list[EcsName] = Field(
         default_factory=list,
-        description="Containers given DB_HOST, DB_PORT, DB_DATABASE, and DB_USERNAME/DB_PASSWORD from the managed secret",
+        description="Containers given DB_HOST, DB_PORT, DB_DATABASE, and DB_USERNAME/DB_PASSWORD "
+        "from the managed secret",
     )
 
 
@@ -299,12 +329,13 @@ class Environment(_Model):
     network: Network = Field(default_factory=Network)
     certificate_arn: CertificateArn | None = Field(
         None,
-        description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM certificate)",
+        description="Default of the stack's CertificateArn parameter (the HTTPS listener's ACM "
+        "certificate)",
     )
     log_retention_days: int = Field(
         30, description="Days the VPC flow logs and container logs are kept"
     )
-    services: dict[EcsName, EcsServiceSettings] = Field(
+    services: dict[EcsServiceName, EcsServiceSettings] = Field(
         min_length=1, description="Keyed by the ECS service names of the account's pipeline"
     )
     database: Database | None = None
@@ -327,7 +358,8 @@ class Environment(_Model):
         logical = [logical_name(name) for name in self.services]
         if len(set(logical)) != len(logical):
             raise ValueError(
-                "service names must differ in more than '-' and '_' (they name the stack's resources)"
+                "service names must differ in more than '-' and '_' (they name the "
+                "stack's resources)"
             )
         return self
 
@@ -340,21 +372,27 @@ def logical_name(name: str) -> str:
 # --- what the environment shares with the pipeline -------------------------------------------
 
 
-def _pipeline_services(account) -> list | None:
+def _pipeline_services(account: Account | AccountPlan) -> list | None:
     # `pipeline.services` (several services, each naming its containers) where the model has it
     pipeline = account.pipeline
     return getattr(pipeline, "services", None) if pipeline is not None else None
 
 
-def service_names(account) -> list[str]:
-    """The ECS service names the account's pipeline deploys to (the keys environment.services uses)."""
+def service_names(account: Account | AccountPlan) -> list[str]:
+    """The ECS service names the account's pipeline deploys to (the keys environment.services
+    uses)."""
     if account.pipeline is None:
         return []
     several = _pipeline_services(account)
-    return [service.name for service in several] if several else [account.pipeline.service]
+    if several:
+        return [service.name for service in several]
+    assert account.pipeline.service is not None  # validated: `service` when not `services`
+    return [account.pipeline.service]
 
 
-def service_containers(account, containers: list[str]) -> dict[str, list[str]]:
+def service_containers(
+    account: Account | AccountPlan, containers: list[str]
+) -> dict[str, list[str]]:
     """Service name -> the delivered containers its task runs, in delivery order.
 
     One service runs every delivered container; with several, each runs the ones it lists.
@@ -379,7 +417,7 @@ def _unknown(path: tuple, kind: str, name: str, known: list[str]) -> Problem:
     )
 
 
-def problems(account, containers: list[str]) -> list[Problem]:
+def problems(account: Account, containers: list[str]) -> list[Problem]:
     """What the environment section names that the pipeline and the images do not have."""
     environment = account.environment
     if environment is None:
@@ -396,9 +434,10 @@ def problems(account, containers: list[str]) -> list[Problem]:
         return [
             Problem(
                 ("pipeline", "strategy"),
-                "the environment's services deploy through ECS (rolling or ECS blue/green); CodeDeploy "
-                "blue/green services are not generated",
-                "strategy: rolling, with environment.services.<name>.deployment.strategy: blue-green",
+                "the environment's services deploy through ECS (rolling or ECS "
+                "blue/green); CodeDeploy blue/green services are not generated",
+                "strategy: rolling, with environment.services.<name>.deployment.strategy: "
+                "blue-green",
             )
         ]
     found: list[Problem] = []

@@ -21,7 +21,9 @@ AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 
 
-def _checker(pattern: str, expected: str, extra: Callable[[str], str | None] | None = None):
+def _checker(
+    pattern: str, expected: str, extra: Callable[[str], str | None] | None = None
+) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -94,7 +96,8 @@ def check_region(value: str) -> str:
     """The shape of a region, and then a region AWS actually has (ciconf/profile/regions.py)."""
     if value in CHINA:
         raise problem(
-            f"AWS China regions are not supported yet ({shown(value)}): their registries live under amazonaws.com.cn",
+            f"AWS China regions are not supported yet ({shown(value)}): their registries "
+            "live under amazonaws.com.cn",
             "a region of the aws or aws-us-gov partition",
         )
     try:
@@ -123,11 +126,13 @@ check_branch = _checker(
 )
 check_rel_path = _checker(
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
-    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no leading '-')",
+    "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no "
+    "leading '-')",
 )
 check_cache_path = _checker(
     r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
-    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, no '..', no leading '-')",
+    "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, "
+    "no '..', no leading '-')",
 )
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
@@ -144,14 +149,51 @@ check_context = _checker(
 ROLE_ARN_PATTERN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
 ECS_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,254}"
 
+# IAM: a role name is 1-64 characters, its path at most 512
+# (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html); the ARN's resource is
+# role/<path without its leading '/'><name>.
+ROLE_NAME_CHARS = 64
+
+
+def role_path_and_name(role_arn: str) -> tuple[str, str]:
+    """(path, name) of an IAM role ARN: ...:role/ci/deploy -> ("/ci/", "deploy")."""
+    resource = role_arn.split(":role/", 1)[1]
+    path, _, name = resource.rpartition("/")
+    return (f"/{path}/" if path else "/"), name
+
+
+def _role_problem(value: str) -> str | None:
+    _, name = role_path_and_name(value)
+    if not name:
+        return f"expected a role name after the last '/' of the role ARN, got {shown(value)}"
+    if len(name) > ROLE_NAME_CHARS:
+        return (
+            f"IAM role names are at most {ROLE_NAME_CHARS} characters; "
+            f"{shown(name)} has {len(name)}"
+        )
+    return None  # the path fits: ROLE_ARN_PATTERN caps path and name together at 512
+
+
 check_role_arn = _checker(
     ROLE_ARN_PATTERN,
     "an IAM role ARN like arn:aws:iam::123456789012:role/circleci-deploy",
+    _role_problem,
 )
 check_resource_class = _checker(
     r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
 )
 check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)")
+# ECS allows 255 characters for a service name, but the environment stack's names derived from it
+# must fit CloudFormation's and EC2's 255 too: the tasks' security group is described as
+# "<stack> <service> tasks", and the longest stack name is 73 characters (a 40-character project,
+# a 20-character account, "-environment"), which leaves 175. Its logical ids (ServiceName +
+# a suffix of at most 20) fit then too; tests/test_aws_name_limits.py lints the longest names.
+ECS_SERVICE_NAME_CHARS = 175
+check_ecs_service_name = _checker(
+    ECS_NAME_PATTERN.replace("254", str(ECS_SERVICE_NAME_CHARS - 1)),
+    f"an ECS service name: letters, digits, '-' and '_' (up to {ECS_SERVICE_NAME_CHARS}, so that "
+    "the names the environment stack derives from it fit AWS's 255)",
+)
 check_listener_arn = _checker(
     r"arn:aws(?:-[a-z]+)*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/(?:app|net)/"
     r"[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}",
@@ -169,7 +211,8 @@ check_deployment_config = _checker(
 
 
 def _no_pipeline_template(value: str) -> str:
-    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may start one.
+    """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may
+    start one.
 
     A pipeline value such as << pipeline.git.branch >> lands inside ciconf's shell quoting, so a
     branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
@@ -178,7 +221,8 @@ def _no_pipeline_template(value: str) -> str:
     at = value.find("<<")
     if at >= 0:
         raise problem(
-            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value and substitutes it"
+            f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value "
+            "and substitutes it"
             " before the shell runs, past any quoting; use the environment variable CircleCI sets"
             " (such as $CIRCLE_BRANCH) and move heredocs into a script in the repository",
             "text without '<<'",
@@ -210,32 +254,33 @@ def _no_nul_value(value: str) -> str:
     return _no_pipeline_template(value)
 
 
-def constrained(check: Callable[[str], str]) -> type:
-    return Annotated[str, AfterValidator(check)]  # type: ignore[return-value]
+# The checked string types are plain `Annotated` aliases (not built by a function) so that mypy
+# reads every profile field as a `str`.
 
 
-EnvName = constrained(check_env_name)
-ProjectName = constrained(check_project)
-AccountName = constrained(check_account_name)
-Region = constrained(check_region)
-AccountId = constrained(check_account_id)
-EcrRepository = constrained(check_ecr_repository)
-ImageTag = constrained(check_image_tag)
-Branch = constrained(check_branch)
-RelPath = constrained(check_rel_path)
-CachePath = constrained(check_cache_path)
-DockerImage = constrained(check_docker_image)
-Host = constrained(check_host)
-ContextName = constrained(check_context)
-RoleArn = constrained(check_role_arn)
-ResourceClass = constrained(check_resource_class)
-EcsName = constrained(check_ecs_name)
-Label = constrained(check_job_label)
-ListenerArn = constrained(check_listener_arn)
-TargetGroupName = constrained(check_target_group)
-DeploymentConfigName = constrained(check_deployment_config)
-Command = constrained(_no_nul)
-Text = constrained(_no_nul_value)
+EnvName = Annotated[str, AfterValidator(check_env_name)]
+ProjectName = Annotated[str, AfterValidator(check_project)]
+AccountName = Annotated[str, AfterValidator(check_account_name)]
+Region = Annotated[str, AfterValidator(check_region)]
+AccountId = Annotated[str, AfterValidator(check_account_id)]
+EcrRepository = Annotated[str, AfterValidator(check_ecr_repository)]
+ImageTag = Annotated[str, AfterValidator(check_image_tag)]
+Branch = Annotated[str, AfterValidator(check_branch)]
+RelPath = Annotated[str, AfterValidator(check_rel_path)]
+CachePath = Annotated[str, AfterValidator(check_cache_path)]
+DockerImage = Annotated[str, AfterValidator(check_docker_image)]
+Host = Annotated[str, AfterValidator(check_host)]
+ContextName = Annotated[str, AfterValidator(check_context)]
+RoleArn = Annotated[str, AfterValidator(check_role_arn)]
+ResourceClass = Annotated[str, AfterValidator(check_resource_class)]
+EcsName = Annotated[str, AfterValidator(check_ecs_name)]
+EcsServiceName = Annotated[str, AfterValidator(check_ecs_service_name)]
+Label = Annotated[str, AfterValidator(check_job_label)]
+ListenerArn = Annotated[str, AfterValidator(check_listener_arn)]
+TargetGroupName = Annotated[str, AfterValidator(check_target_group)]
+DeploymentConfigName = Annotated[str, AfterValidator(check_deployment_config)]
+Command = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(_no_nul_value)]
 
 
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
@@ -304,7 +349,8 @@ def check_orb_ref(value: str) -> str:
         )
     if not re.fullmatch(ORB_REF_PATTERN, value):
         raise ValueError(
-            f"expected an orb pinned to an exact version like circleci/aws-cli@4.1.3, got {shown(value)}"
+            "expected an orb pinned to an exact version like circleci/aws-cli@4.1.3, got "
+            f"{shown(value)}"
         )
     return value
 
@@ -336,7 +382,8 @@ check_fingerprint = _checker(
 )
 check_cache_key = _checker(
     r"[A-Za-z0-9_.{}\" /<>:-]{1,500}",
-    'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in templates)',
+    'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in '
+    "templates)",
 )
 check_serial_group = _checker(
     r"[A-Za-z0-9_.:/<> -]{0,511}[A-Za-z0-9_.:/>-]",
@@ -352,19 +399,27 @@ REF_FILTER_PATTERN = r"/.{1,198}/|[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}"
 
 
 def _regex_problem(value: str) -> str | None:
-    """Compile the user's own pattern once, bounded, to report a syntax error at its line."""
+    """Check the user's own pattern once, as CircleCI reads it (Java's syntax, ciconf.javaregex),
+    to report a syntax error at its line; Java syntax ciconf does not translate is accepted."""
+    from ciconf.javaregex import MAX_DEPTH, JavaSyntaxError, TooDeep, Undecided, compile_java
+
     body = value[1:-1]
-    try:
-        re.compile(body)
-    except re.error as error:
-        return f"{shown(value)} is not a valid regular expression ({error.msg})"
     if "\n" in body:
         return "a filter pattern is one line"
+    try:
+        compile_java(body)
+    except JavaSyntaxError as error:
+        return f"{shown(value)} is not a valid regular expression in Java's syntax ({error})"
+    except TooDeep:
+        return f"{shown(value)} nests groups or classes deeper than {MAX_DEPTH} levels"
+    except Undecided:
+        pass
     return None
 
 
 def _is_checked_pattern(value: str, name: str) -> bool:
-    """True for a valid /pattern/; a too-long value or a bad pattern raises; False for a plain name."""
+    """True for a valid /pattern/; a too-long value or a bad pattern raises; False for a plain
+    name."""
     if len(value) > REF_FILTER_MAX:
         raise ValueError(f"expected {name} or /pattern/ of at most {REF_FILTER_MAX} characters")
     if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
@@ -380,8 +435,8 @@ def check_branch_filter(value: str) -> str:
         return value
     if any(char in value for char in "*?[") or value.startswith("/"):
         raise ValueError(
-            f"{shown(value)} is neither a branch name nor a pattern; write a pattern between slashes, "
-            "like /^release\\/.*/"
+            f"{shown(value)} is neither a branch name nor a pattern; write a pattern "
+            "between slashes, like /^release\\/.*/"
         )
     return check_branch(value)
 
@@ -391,64 +446,81 @@ def check_tag_filter(value: str) -> str:
         return value
     if any(char in value for char in "*?["):
         raise ValueError(
-            f"{shown(value)} is a glob; CircleCI matches tags with a regular expression between slashes, "
-            "like /^v\\d+\\.\\d+\\.\\d+$/"
+            f"{shown(value)} is a glob; CircleCI matches tags with a regular expression "
+            "between slashes, like /^v\\d+\\.\\d+\\.\\d+$/"
         )
     return check_git_tag(value)
 
 
-def patterned(check: Callable[[str], str], pattern: str) -> type:
-    """A checked string whose JSON Schema carries the grammar, so editors flag what ciconf refuses."""
-    return Annotated[  # type: ignore[return-value]
-        str,
-        AfterValidator(check),
-        WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"}),
-    ]
+def _pattern_schema(pattern: str) -> WithJsonSchema:
+    """The JSON Schema of a checked string that carries its grammar, so editors flag what ciconf
+    refuses."""
+    return WithJsonSchema({"type": "string", "pattern": f"^(?:{pattern})$"})
 
 
-ContainerImage = patterned(check_container_image, r"[a-z0-9][!-~]*")
-MachineImage = patterned(check_machine_image, MACHINE_IMAGE_PATTERN)
-JobName = patterned(check_job_name, JOB_NAME_PATTERN)
-OrbRef = patterned(check_orb_ref, ORB_REF_PATTERN)
-OrbAlias = patterned(check_orb_alias, ORB_ALIAS_PATTERN)
-OrbItem = patterned(check_orb_item, ORB_ITEM_PATTERN)
-ParameterName = patterned(check_parameter_name, PARAMETER_NAME_PATTERN)
-MatrixValue = patterned(check_matrix_value, MATRIX_VALUE_PATTERN)
-Glob = patterned(check_glob, GLOB_PATTERN)
-Timeout = patterned(check_timeout, r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
-Fingerprint = patterned(
-    check_fingerprint, r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?"
-)
-CacheKey = constrained(check_cache_key)
-SerialGroup = constrained(check_serial_group)
-Shell = constrained(check_shell)
-StepName = constrained(check_step_name)
-BranchFilter = patterned(check_branch_filter, REF_FILTER_PATTERN)
-TagFilter = patterned(check_tag_filter, REF_FILTER_PATTERN)
+ContainerImage = Annotated[
+    str, AfterValidator(check_container_image), _pattern_schema(r"[a-z0-9][!-~]*")
+]
+MachineImage = Annotated[
+    str, AfterValidator(check_machine_image), _pattern_schema(MACHINE_IMAGE_PATTERN)
+]
+JobName = Annotated[str, AfterValidator(check_job_name), _pattern_schema(JOB_NAME_PATTERN)]
+OrbRef = Annotated[str, AfterValidator(check_orb_ref), _pattern_schema(ORB_REF_PATTERN)]
+OrbAlias = Annotated[str, AfterValidator(check_orb_alias), _pattern_schema(ORB_ALIAS_PATTERN)]
+OrbItem = Annotated[str, AfterValidator(check_orb_item), _pattern_schema(ORB_ITEM_PATTERN)]
+ParameterName = Annotated[
+    str, AfterValidator(check_parameter_name), _pattern_schema(PARAMETER_NAME_PATTERN)
+]
+MatrixValue = Annotated[
+    str, AfterValidator(check_matrix_value), _pattern_schema(MATRIX_VALUE_PATTERN)
+]
+Glob = Annotated[str, AfterValidator(check_glob), _pattern_schema(GLOB_PATTERN)]
+Timeout = Annotated[
+    str, AfterValidator(check_timeout), _pattern_schema(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
+]
+Fingerprint = Annotated[
+    str,
+    AfterValidator(check_fingerprint),
+    _pattern_schema(r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?"),
+]
+CacheKey = Annotated[str, AfterValidator(check_cache_key)]
+SerialGroup = Annotated[str, AfterValidator(check_serial_group)]
+Shell = Annotated[str, AfterValidator(check_shell)]
+StepName = Annotated[str, AfterValidator(check_step_name)]
+BranchFilter = Annotated[
+    str, AfterValidator(check_branch_filter), _pattern_schema(REF_FILTER_PATTERN)
+]
+TagFilter = Annotated[str, AfterValidator(check_tag_filter), _pattern_schema(REF_FILTER_PATTERN)]
 
 # `<< parameters.php >>` in an image, a command or an environment value of a matrix job
 PARAMETER_REFERENCE = re.compile(r"<< *parameters\.([A-Za-z_][A-Za-z0-9_-]{0,63}) *>>")
 
 
 def check_parameterised_image(value: str) -> str:
-    """A container image where matrix parameters may stand for parts (cimg/php:<< parameters.php >>)."""
+    """A container image where matrix parameters may stand for parts (cimg/php:<< parameters.php
+    >>)."""
     if len(value) > 500:
         raise ValueError("expected a Docker image reference of at most 500 characters")
     check_container_image(PARAMETER_REFERENCE.sub("0", value))
     return value
 
 
-ParameterisedImage = patterned(check_parameterised_image, r"[a-z0-9<][ -~]*")
+ParameterisedImage = Annotated[
+    str, AfterValidator(check_parameterised_image), _pattern_schema(r"[a-z0-9<][ -~]*")
+]
 
 
 def check_single_branch(value: str) -> str:
     """`branch:` is one literal branch; a glob or pattern there gets the keys that express it."""
     if any(char in value for char in "*?[") or (value.startswith("/") and value.endswith("/")):
         raise ValueError(
-            f"expected one branch name, got the pattern {shown(value)}; write branches: [/^release\\/.*/] "
+            f"expected one branch name, got the pattern {shown(value)}; write branches: "
+            "[/^release\\/.*/] "
             "for branch patterns, or tags: [/^v\\d+\\.\\d+\\.\\d+$/] to deliver on git tags"
         )
     return check_branch(value)
 
 
-SingleBranch = patterned(check_single_branch, r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
+SingleBranch = Annotated[
+    str, AfterValidator(check_single_branch), _pattern_schema(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}")
+]

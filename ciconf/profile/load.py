@@ -9,6 +9,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ciconf.errors import InputError, closest, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
@@ -44,7 +45,8 @@ def parse_profile_document(text: str, source: str) -> tuple[Document, Profile]:
 
 
 def validate_document(doc: Document) -> Profile:
-    """The validated profile, or one InputError that lists every problem found (see InputError.collect)."""
+    """The validated profile, or one InputError that lists every problem found (see
+    InputError.collect)."""
     if not isinstance(doc.data, dict):
         raise InputError(
             doc.source,
@@ -132,7 +134,8 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,59}")
 
 
 def dotted(path: tuple) -> str:
-    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the message."""
+    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the
+    message."""
     text = ""
     for part in path:
         if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
@@ -229,14 +232,16 @@ def _union_member(annotation: Any, tag: Any) -> Any:
     return None
 
 
-# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are counted.
+# Problems explained in full (did-you-mean and all); the rest of a hostile file's thousands are
+# counted.
 MAX_EXPLAINED = 100
 
 
 def _located(
     error: ValidationError, doc: Document, secret_paths: set[tuple]
 ) -> tuple[list[InputError], int]:
-    """The first validation problems in file order as located InputErrors, and how many more there are.
+    """The first validation problems in file order as located InputErrors, and how many more there
+    are.
 
     No problem is reported about a path that holds a secret: its message could repeat it."""
     problems = []
@@ -281,7 +286,7 @@ def _without_echoes(problems: list) -> list:
     return [p for p in problems if not (p[1]["type"] == "missing" and tuple(p[1]["loc"]) in typos)]
 
 
-def _discriminator(item: dict) -> str:
+def _discriminator(item: ErrorDetails) -> str:
     return str((item.get("ctx") or {}).get("discriminator", "mode")).strip("'\"")
 
 
@@ -328,8 +333,9 @@ def _got(value: Any) -> str:
     return f"got {_TYPE_NAMES.get(type(value), type(value).__name__)} ({shown(value)})"
 
 
-def _explain(item: dict, quoted: bool = False) -> tuple[str, str | None, str | None]:
-    """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the file."""
+def _explain(item: ErrorDetails, quoted: bool = False) -> tuple[str, str | None, str | None]:  # noqa: PLR0911, PLR0912 - one branch per case, read as a table
+    """(message, expected, suggestion) for one pydantic error; `quoted`: the value had quotes in the
+    file."""
     kind = item["type"]
     value = item.get("input")
     ctx = item.get("ctx") or {}

@@ -7,6 +7,7 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -19,9 +20,11 @@ from pydantic import (
     Tag,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
@@ -39,6 +42,7 @@ from ciconf.profile.grammar import (
     DeploymentConfigName,
     EcrRepository,
     EcsName,
+    EcsServiceName,
     EnvName,
     Fingerprint,
     Glob,
@@ -67,6 +71,15 @@ from ciconf.profile.grammar import (
     Text,
     Timeout,
     check_container_image,
+)
+from ciconf.profile.jobvars import check_project_variable
+from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.trust import (
+    TRUST_POLICY_MAX,
+    OidcTrust,
+    compile_trust,
+    trust_policy_length,
+    unsafe_globs,
 )
 
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
@@ -107,7 +120,7 @@ class Model(BaseModel):
 
 Environment = dict[EnvName, Text]
 # for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
-NAMED_KEYS_ONLY = {"additionalProperties": False}
+NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
 
 class Service(Model):
@@ -330,7 +343,7 @@ class DeliverySteps(Model):
 
 
 class Executor(Model):
-    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""
+    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
     services: list[Service] = Field(
@@ -344,7 +357,8 @@ class Executor(Model):
     machine: Machine | None = Field(None, description="Machine executor (instead of image)")
     working_directory: RelPath | None = Field(
         None,
-        description="Run in this folder of the repository (a monorepo service); checkout stays at the root",
+        description="Run in this folder of the repository (a monorepo service); checkout stays "
+        "at the root",
     )
 
     @model_validator(mode="after")
@@ -356,7 +370,8 @@ class Executor(Model):
                 )
             if self.services or self.remote_docker:
                 raise ValueError(
-                    "services and remote_docker are Docker executor options; a machine runs Docker itself"
+                    "services and remote_docker are Docker executor options; a machine "
+                    "runs Docker itself"
                 )
         return self
 
@@ -371,7 +386,7 @@ class Split(Model):
 
 
 class Matrix(Model):
-    """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""
+    """Run the job once per combination of parameter values (<< parameters.NAME >> in image, commands)."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     parameters: dict[ParameterName, Annotated[list[MatrixValue], Field(min_length=1)]] = Field(
         min_length=1, json_schema_extra=NAMED_KEYS_ONLY
@@ -426,7 +441,8 @@ class TestJob(Executor):
             )
         if self.branches and self.gates_delivery:
             raise ValueError(
-                "a job that gates delivery runs on every branch; set gates_delivery: false to filter it"
+                "a job that gates delivery runs on every branch; set gates_delivery: "
+                "false to filter it"
             )
         _parameters_known(self, self.matrix)
         return self
@@ -457,7 +473,10 @@ def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
         for value in values:
             for image in [job.image or "", *(service.image for service in job.services)]:
                 check_container_image(
-                    PARAMETER_REFERENCE.sub(lambda m: value if m.group(1) == name else "0", image)
+                    PARAMETER_REFERENCE.sub(
+                        lambda m: value if m.group(1) == name else "0",  # noqa: B023 - called here
+                        image,
+                    )
                 )
 
 
@@ -473,7 +492,8 @@ class FromEnv(Model):
     """A build argument whose value the delivery job reads from its environment when it runs."""
 
     from_env: EnvName = Field(
-        description="Environment variable of the delivery job, such as CIRCLE_SHA1 or a project variable"
+        description="Environment variable of the delivery job, such as CIRCLE_SHA1 or a project"
+        " variable"
     )
 
 
@@ -542,7 +562,8 @@ class Delivery(Model):
     )
     remote_docker: RemoteDocker | None = Field(
         None,
-        description="Options of the Docker the docker executor builds with (docker_layer_caching, version)",
+        description="Options of the Docker the docker executor builds with (docker_layer_caching, "
+        "version)",
     )
     resource_class: ResourceClass | None = None
     steps: DeliverySteps = Field(
@@ -568,13 +589,17 @@ class Delivery(Model):
         return self
 
 
+# a project variable the delivery job's environment names; never one ciconf writes itself
+ProjectVariable = Annotated[EnvName, AfterValidator(check_project_variable)]
+
+
 class EnvIndirection(Model):
     """The seed's way: the job environment names project variables, resolved with eval."""
 
     mode: Literal["env-indirection"]
-    account_id_var: EnvName
-    access_key_var: EnvName
-    secret_key_var: EnvName
+    account_id_var: ProjectVariable
+    access_key_var: ProjectVariable
+    secret_key_var: ProjectVariable
 
 
 class ContextCredentials(Model):
@@ -584,10 +609,30 @@ class ContextCredentials(Model):
     context: ContextName
 
 
+VCS_ORIGIN_PATTERN = r"[a-z0-9][a-z0-9.-]{0,99}(?:/[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}){1,4}"
+
+
+def _vcs_origin(value: str) -> str:
+    if not re.fullmatch(VCS_ORIGIN_PATTERN, value):
+        raise ValueError(
+            "expected a repository as CircleCI's OIDC token names it, like "
+            f"github.com/acme/billing (host and path, no scheme), got {shown(value)}"
+        )
+    return value
+
+
+VcsOrigin = Annotated[
+    str,
+    AfterValidator(_vcs_origin),
+    WithJsonSchema({"type": "string", "pattern": f"^(?:{VCS_ORIGIN_PATTERN})$"}),
+]
+
+
 def _circleci_id(value: str) -> str:
     if not re.fullmatch(UUID_PATTERN, value):
         raise ValueError(
-            f"expected a CircleCI id, a lowercase UUID like 3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}"
+            "expected a CircleCI id, a lowercase UUID like "
+            f"3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13, got {shown(value)}"
         )
     return value
 
@@ -604,7 +649,8 @@ class OidcCredentials(Model):
     context: ContextName
     org_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
         None,
-        description="CircleCI organization ID (Organization Settings > Overview): issuer and audience",
+        description="CircleCI organization ID (Organization Settings > Overview): issuer and "
+        "audience",
     )
     project_id: Annotated[str, AfterValidator(_circleci_id)] | None = Field(
         None,
@@ -616,6 +662,22 @@ class OidcCredentials(Model):
     create_provider: bool = Field(
         True, description="Create the account's CircleCI OIDC provider (false: it exists already)"
     )
+    vcs_origin: VcsOrigin | None = Field(
+        None,
+        description="The repository as CircleCI's token names it (vcs-origin), e.g. "
+        "github.com/acme/billing: the trust then accepts tokens of this repository only",
+    )
+    wider_trust: bool = Field(
+        False,
+        description="Accept a trust wider than the delivery filters where a /regex/ filter has no "
+        "IAM pattern with a literal start (docs/cloudformation.md)",
+    )
+
+    def trust(self, delivers: Refs) -> OidcTrust:
+        """The deploy role's trust for the refs that deliver (every ref with branch_only: false)."""
+        assert self.org_id is not None and self.project_id is not None
+        refs = delivers if self.branch_only else None
+        return compile_trust(self.org_id, self.project_id, self.vcs_origin, refs)
 
     @model_validator(mode="after")
     def _both_ids(self) -> OidcCredentials:
@@ -643,7 +705,8 @@ class BlueGreen(Model):
     port: int = Field(ge=1, le=65535, description="That container's port")
     deployment_config: DeploymentConfigName = Field(
         "CodeDeployDefault.ECSAllAtOnce",
-        description="e.g. CodeDeployDefault.ECSAllAtOnce, ECSCanary10Percent5Minutes, ECSLinear10PercentEvery1Minutes",
+        description="e.g. CodeDeployDefault.ECSAllAtOnce, ECSCanary10Percent5Minutes, "
+        "ECSLinear10PercentEvery1Minutes",
     )
     termination_wait_minutes: int = Field(
         5, ge=0, le=2880, description="Minutes the old (blue) tasks keep running after the shift"
@@ -652,7 +715,8 @@ class BlueGreen(Model):
         list[Annotated[str, Field(pattern=ALARM_NAME_PATTERN)]], Field(max_length=10)
     ] = Field(
         default_factory=list,
-        description="CloudWatch alarms that stop the deployment and roll it back while they are in ALARM",
+        description="CloudWatch alarms that stop the deployment and roll it back while they are in "
+        "ALARM",
     )
 
     @model_validator(mode="after")
@@ -665,10 +729,10 @@ class BlueGreen(Model):
 
 
 class Pipeline(Model):
-    """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""
+    """The account's AWS pipeline: ECR source -> CodeBuild -> ECS (rolling) or CodeDeploy (blue/green)."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     cluster: EcsName = Field(description="ECS cluster name (the template's EcsClusterName default)")
-    service: EcsName | None = Field(
+    service: EcsServiceName | None = Field(
         None, description="The one ECS service running every image (or list them under services)"
     )
     services: list[EcsService] | None = Field(
@@ -678,8 +742,10 @@ class Pipeline(Model):
     )
     approval: bool = Field(
         False,
-        description="An approval in AWS: a CodePipeline manual-approval stage after the image is pushed, before "
-        "ECS deploys it (accounts[].approval is the other kind: a CircleCI hold before anything is pushed)",
+        description="An approval in AWS: a CodePipeline manual-approval stage after the image is "
+        "pushed, before "
+        "ECS deploys it (accounts[].approval is the other kind: a CircleCI hold before "
+        "anything is pushed)",
     )
     strategy: Literal["rolling", "blue-green"] = "rolling"
     blue_green: BlueGreen | None = Field(None, description="Required with strategy: blue-green")
@@ -712,7 +778,8 @@ class Pipeline(Model):
             keys = [service.key for service in self.services]
             if len(set(keys)) != len(keys):
                 raise ValueError(
-                    "service names must differ in more than '-' and '_' (they name template parameters)"
+                    "service names must differ in more than '-' and '_' (they name "
+                    "template parameters)"
                 )
             containers = [name for service in self.services for name in service.containers]
             twice = sorted({name for name in containers if containers.count(name) > 1})
@@ -726,7 +793,9 @@ class Pipeline(Model):
 class EcsService(Model):
     """One ECS service of the account and the delivered containers it runs."""
 
-    name: EcsName = Field(description="ECS service name (the default of its template parameter)")
+    name: EcsServiceName = Field(
+        description="ECS service name (the default of its template parameter)"
+    )
     containers: list[EcsName] = Field(
         min_length=1,
         description="Containers (the images' container names) this service's task definition runs",
@@ -763,13 +832,15 @@ class Account(Model):
     )
     deploy_tag: ImageTag | None = Field(
         None,
-        description="Tag the account's pipeline watches, pushed after the commit tags (default: name)",
+        description="Tag the account's pipeline watches, pushed after the commit tags (default: "
+        "name)",
     )
     credentials: Credentials
     approval: bool = Field(
         False,
-        description="An approval in CircleCI: a hold_<account> job before the images are built and pushed "
-        "(pipeline.approval is the other kind: a CodePipeline stage after the push, before the ECS deploy)",
+        description="An approval in CircleCI: a hold_<account> job before the images are built and "
+        "pushed (pipeline.approval is the other kind: a CodePipeline stage after the push, "
+        "before the ECS deploy)",
     )
     approvals: list[Approval] = Field(
         default_factory=list, description="An approval chain (instead of approval: true), in order"
@@ -779,7 +850,8 @@ class Account(Model):
     )
     promote_from: AccountName | None = Field(
         None,
-        description="Copy the images this commit already pushed to that account (by digest) instead of building",
+        description="Copy the images this commit already pushed to that account (by digest) "
+        "instead of building",
     )
     serialize: bool = Field(
         True, description="One delivery to this account at a time (CircleCI serial-group)"
@@ -790,7 +862,8 @@ class Account(Model):
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
     environment: AccountEnvironment | None = Field(
         None,
-        description="The account's VPC, load balancer, ECS services and database (docs/environment.md)",
+        description="The account's VPC, load balancer, ECS services and database "
+        "(docs/environment.md)",
     )
 
     @model_validator(mode="after")
@@ -813,7 +886,7 @@ class Account(Model):
 
 
 class CustomJob(Executor):
-    """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""
+    """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     steps: list[Step] = Field(
         default_factory=list, description="The job's steps (add checkout yourself)"
@@ -872,7 +945,8 @@ def hold_job_name(job: str) -> str:
 
 @dataclass(frozen=True)
 class WorkflowNode:
-    """One job of the workflow graph (merge variants aside): what it requires and its own triggers."""
+    """One job of the workflow graph (merge variants aside): what it requires and its own
+    triggers."""
 
     name: str
     kind: Literal["test", "approval", "delivery", "custom"]
@@ -880,6 +954,8 @@ class WorkflowNode:
     branches: tuple[str, ...]  # its own branch filters ("" = none)
     tags: tuple[str, ...]
     loc: tuple  # where the job is declared in the profile
+    branch_locs: tuple[tuple, ...] = ()  # where each of `branches` is written
+    tag_locs: tuple[tuple, ...] = ()  # where each of `tags` is written
 
 
 class Profile(Model):
@@ -913,19 +989,35 @@ class Profile(Model):
 
     def workflow_nodes(self) -> list[WorkflowNode]:
         nodes = [
-            WorkflowNode(name, "test", (), tuple(job.branches), (), self._test_loc(name))
+            WorkflowNode(
+                name,
+                "test",
+                (),
+                tuple(job.branches),
+                (),
+                self._test_loc(name),
+                branch_locs=_each((*self._test_loc(name), "branches"), job.branches),
+            )
             for name, job in self.test_jobs.items()
         ]
-        gating = tuple((name, ()) for name, job in self.test_jobs.items() if job.gates_delivery)
+        gating: tuple[tuple[str, tuple], ...] = tuple(
+            (name, ()) for name, job in self.test_jobs.items() if job.gates_delivery
+        )
         for index, account in enumerate(self.accounts):
-            here = ("accounts", index)
+            here: tuple = ("accounts", index)
             triggers = (tuple(account.branch_filters), tuple(account.tags))
+            written = _Written(
+                ((*here, "branch"),)
+                if account.branch is not None
+                else _each((*here, "branches"), account.branches),
+                _each((*here, "tags"), account.tags),
+            )
             previous = gating
             chain = account.approvals or (
                 [Approval(name=hold_job_name(account.name))] if account.approval else []
             )
             for number, approval in enumerate(chain):
-                refs = tuple(
+                refs: tuple[tuple[str, tuple], ...] = tuple(
                     (name, (*here, "approvals", number, "requires", i))
                     for i, name in enumerate(approval.requires)
                 )
@@ -935,7 +1027,15 @@ class Profile(Model):
                     else (*here, "approval")
                 )
                 nodes.append(
-                    WorkflowNode(approval.name, "approval", previous + refs, *triggers, loc)
+                    WorkflowNode(
+                        approval.name,
+                        "approval",
+                        previous + refs,
+                        *triggers,
+                        loc,
+                        branch_locs=written.branch_locs,
+                        tag_locs=written.tag_locs,
+                    )
                 )
                 previous = ((approval.name, ()),)
             refs = tuple((name, (*here, "requires", i)) for i, name in enumerate(account.requires))
@@ -946,10 +1046,15 @@ class Profile(Model):
                     previous + refs + self._promote_edge(index),
                     *triggers,
                     here,
+                    branch_locs=written.branch_locs,
+                    tag_locs=written.tag_locs,
                 )
             )
         for name, job in self.jobs.items():
             here = ("jobs", name)
+            written = _Written(
+                _each((*here, "branches"), job.branches), _each((*here, "tags"), job.tags)
+            )
             refs = tuple(
                 (required, (*here, "requires", i)) for i, required in enumerate(job.requires)
             )
@@ -962,11 +1067,22 @@ class Profile(Model):
                         tuple(job.branches),
                         tuple(job.tags),
                         (*here, "approval"),
+                        branch_locs=written.branch_locs,
+                        tag_locs=written.tag_locs,
                     )
                 )
                 refs = ((hold_job_name(name), ()),)
             nodes.append(
-                WorkflowNode(name, "custom", refs, tuple(job.branches), tuple(job.tags), here)
+                WorkflowNode(
+                    name,
+                    "custom",
+                    refs,
+                    tuple(job.branches),
+                    tuple(job.tags),
+                    here,
+                    branch_locs=written.branch_locs,
+                    tag_locs=written.tag_locs,
+                )
             )
         return nodes
 
@@ -974,7 +1090,8 @@ class Profile(Model):
         return ("test",) if self.test is not None else ("tests", name)
 
     def _promote_edge(self, index: int) -> tuple:
-        """A promotion in the same pipeline as its source (a shared branch) waits for the source's push."""
+        """A promotion in the same pipeline as its source (a shared branch) waits for the source's
+        push."""
         account = self.accounts[index]
         source = next((a for a in self.accounts if a.name == account.promote_from), None)
         if source is None or not set(source.branch_filters) & set(account.branch_filters):
@@ -1012,7 +1129,31 @@ class Profile(Model):
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
+        self._trusts_are_narrow(nodes)
         return self
+
+    def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
+        """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose
+        tightest IAM pattern starts with a wildcard (names of any beginning) needs consent."""
+        refs = job_refs(nodes)
+        for index, account in enumerate(self.accounts):
+            credentials = account.credentials
+            if not isinstance(credentials, OidcCredentials) or credentials.org_id is None:
+                continue  # no role of ciconf's making
+            delivers = refs[delivery_job_name(account.name)]
+            _trust_fits(index, credentials, delivers)
+            if not credentials.branch_only or credentials.wider_trust:
+                continue  # the account accepts a wider trust
+            for glob in unsafe_globs(delivers):
+                _fail(
+                    glob.source.loc or ("accounts", index),
+                    f"{glob.source.value} has no IAM pattern with a literal start: the tightest, "
+                    f"{glob.glob}, would let the deploy role of {account.name!r} trust {glob.kind} "
+                    f"pushes of any name; write names or a /pattern/ with a literal start (like "
+                    f"/^release\\/.*/), or set accounts[{index}].credentials.wider_trust: true "
+                    "(docs/cloudformation.md)",
+                    glob.source.value,
+                )
 
     def _names_unique(self, nodes: list[WorkflowNode]) -> None:
         taken = {merge_job_name(name) for name in self.test_jobs}
@@ -1020,7 +1161,8 @@ class Profile(Model):
             if node.name in taken:
                 _fail(
                     node.loc,
-                    f"job name {node.name!r} is already used (test jobs, merge_<test>, delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
+                    f"job name {node.name!r} is already used (test jobs, merge_<test>, "
+                    "delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
                     node.name,
                 )
             taken.add(node.name)
@@ -1035,12 +1177,13 @@ class Profile(Model):
                 )
                 _fail(
                     loc,
-                    f"{reference!r} comes from orb {alias!r}, which is not declared under orbs{hint}",
+                    f"{reference!r} comes from orb {alias!r}, which is not declared under "
+                    f"orbs{hint}",
                     reference,
                 )
 
-    def _orb_references(self):
-        def in_steps(steps: list[Step], loc: tuple):
+    def _orb_references(self) -> Iterator[tuple[tuple, str]]:
+        def in_steps(steps: list[Step], loc: tuple) -> Iterator[tuple[tuple, str]]:
             for index, step in enumerate(steps):
                 if step.orb is not None:
                     yield (*loc, index, "orb"), step.orb
@@ -1055,10 +1198,10 @@ class Profile(Model):
                 yield from in_steps(
                     getattr(self.delivery.steps, point), ("delivery", "steps", point)
                 )
-        for name, job in self.jobs.items():
-            yield from in_steps(job.steps, ("jobs", name, "steps"))
-            if job.orb_job is not None:
-                yield ("jobs", name, "orb_job"), job.orb_job
+        for name, custom in self.jobs.items():
+            yield from in_steps(custom.steps, ("jobs", name, "steps"))
+            if custom.orb_job is not None:
+                yield ("jobs", name, "orb_job"), custom.orb_job
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
@@ -1078,13 +1221,16 @@ class Profile(Model):
             if source.promote_from is not None:
                 _fail(
                     loc,
-                    f"{source.name!r} promotes too; promote from the account that builds ({source.promote_from!r})",
+                    f"{source.name!r} promotes too; promote from the account that builds "
+                    f"({source.promote_from!r})",
                     account.promote_from,
                 )
             if isinstance(source.credentials, ContextCredentials):
                 _fail(
                     loc,
-                    f"{source.name!r} keeps its account id inside a CircleCI context, so another account's job cannot name its registry; use oidc or env-indirection credentials for it",
+                    f"{source.name!r} keeps its account id inside a CircleCI context, so "
+                    "another account's job cannot name its registry; use oidc or "
+                    "env-indirection credentials for it",
                     account.promote_from,
                 )
 
@@ -1102,7 +1248,10 @@ class Profile(Model):
             if blue_green is None or blue_green.container in containers:
                 continue
             guess = closest(blue_green.container, containers)
-            message = f"{blue_green.container!r} is not one of the images' containers ({', '.join(containers)})"
+            message = (
+                f"{blue_green.container!r} is not one of the images' containers "
+                f"({', '.join(containers)})"
+            )
             if guess:
                 message += f"; did you mean {guess!r}?"
             # located on the field itself, so the message points at the line to fix
@@ -1130,13 +1279,43 @@ class Profile(Model):
             tag = account.deploy_tag or account.name
             if len(tag) == delivery.commit_tag_length and all(c in "0123456789abcdef" for c in tag):
                 raise ValueError(
-                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit tag; choose another"
+                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit "
+                    "tag; choose another"
                 )
         return accounts
 
 
+def _trust_fits(index: int, credentials: OidcCredentials, delivers: Refs) -> None:
+    """The deploy role's trust policy fits IAM's maximum length (one `sub` per filter item)."""
+    assert credentials.org_id is not None
+    trust = credentials.trust(delivers)
+    length = trust_policy_length(credentials.org_id, trust)
+    if length > TRUST_POLICY_MAX:
+        _fail(
+            ("accounts", index),
+            f"the deploy role's trust policy would have {length} characters, over IAM's maximum "
+            f"of {TRUST_POLICY_MAX} ({len(trust.subjects)} sub patterns, one per branch and tag "
+            "filter item): deliver from fewer items, or join them in one /pattern/",
+            None,
+        )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Where a job's branch and tag filter items are written in the profile."""
+
+    branch_locs: tuple[tuple, ...]
+    tag_locs: tuple[tuple, ...]
+
+
+def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
+    """The location of each item of the list at `loc`."""
+    return tuple((*loc, index) for index in range(len(items)))
+
+
 def _fail(loc: tuple, message: str, value: object) -> None:
-    """Raise a validation error located at `loc` (from the profile's root), so it names the line to fix."""
+    """Raise a validation error located at `loc` (from the profile's root), so it names the line to
+    fix."""
     error = InitErrorDetails(
         type=PydanticCustomError("value_error", "{detail}", {"detail": message}),
         loc=loc,
@@ -1149,11 +1328,11 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
     """Depth-first search (iterative: the graph comes from user input) for a requires cycle."""
     edges = {node.name: node.requires for node in nodes}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    for start in edges:
+    for start, requires in edges.items():
         if state.get(start):
             continue
         path: list[str] = [start]
-        stack = [iter(edges[start])]
+        stack = [iter(requires)]
         state[start] = 1
         while stack:
             step = next(stack[-1], None)
@@ -1164,7 +1343,9 @@ def _no_cycle(nodes: list[WorkflowNode]) -> None:
             required, loc = step
             if state.get(required) == 1:
                 cycle = [*path[path.index(required) :], required]
-                where = loc or next((l for n in cycle for r, l in edges[n] if l and r in cycle), ())
+                where = loc or next(
+                    (at for n in cycle for r, at in edges[n] if at and r in cycle), ()
+                )
                 _fail(where, "requires form a cycle: " + " -> ".join(reversed(cycle)), required)
             if required in edges and not state.get(required):
                 state[required] = 1

@@ -1,7 +1,8 @@
 """The AWS regions a profile may name, vendored from botocore's endpoint data.
 
 botocore is not a runtime dependency, so the list lives here; tests/test_regions.py compares it with
-the installed botocore's ``endpoints.json`` on every run, so a region AWS adds (or retires) fails the
+the installed botocore's ``endpoints.json`` on every run, so a region AWS adds (or retires) fails
+the
 test suite until this list follows.
 """
 

@@ -56,14 +56,17 @@ def read_commit_tag(delivery: DeliveryPlan) -> str:
     pattern = literal(delivery.commit_tag_pattern)
     return lines(
         f"registry_id=\"$(jq -r '.RegistryId' {IMAGE_DETAIL})\"",
-        "# The source image carries the deploy tag and the commit tag; deploy tags never look like one.",
+        "# The source image carries the deploy tag and the commit tag; deploy tags never "
+        "look like one.",
         f"mapfile -t commit_tags < <(jq -r --arg pattern {pattern} \\",
         f"  '.ImageTags // [] | .[] | select(test($pattern))' {IMAGE_DETAIL})",
         'if [[ "${#commit_tags[@]}" -eq 0 ]]; then',
         "  # imageDetail.json may list only the watched tag: ask ECR for every tag of this digest",
         '  mapfile -t commit_tags < <(aws ecr describe-images --registry-id "${registry_id}" \\',
-        f'    --repository-name {literal(source)} --image-ids "imageDigest=${{source_digest}}" --output json \\',
-        f"    | jq -r --arg pattern {pattern} '.imageDetails[0].imageTags // [] | .[] | select(test($pattern))')",
+        f"    --repository-name {literal(source)} --image-ids "
+        f'"imageDigest=${{source_digest}}" --output json \\',
+        f"    | jq -r --arg pattern {pattern} '.imageDetails[0].imageTags // [] | .[] | "
+        "select(test($pattern))')",
         "fi",
         'if [[ "${#commit_tags[@]}" -ne 1 ]]; then',
         "  "
@@ -154,7 +157,8 @@ def verify_services(services: tuple[ServicePlan, ...]) -> str:
         for image in service.images:
             out += [
                 f"  has_container {file} {literal(image.container)} \\",
-                f'    || problems+=("container {image.container} is not in ${{task_definition}} (service {name})")',
+                f'    || problems+=("container {image.container} is not in '
+                f'${{task_definition}} (service {name})")',
             ]
         out += [
             "else",
@@ -181,7 +185,8 @@ def write_image_definitions(service: ServicePlan, delivery: DeliveryPlan) -> str
     for image in service.images:
         number = delivery.images.index(image) + 1
         args.append(
-            f'  --arg name_{number} {literal(image.container)} --arg uri_{number} "${{uri_{number}}}" \\'
+            f"  --arg name_{number} {literal(image.container)} --arg uri_{number} "
+            f'"${{uri_{number}}}" \\'
         )
         objects.append(f"{{name: $name_{number}, imageUri: $uri_{number}}}")
     args.append(f"  {literal('[' + ', '.join(objects) + ']')} > {service.definitions_file}")
@@ -225,7 +230,8 @@ def write_task_definition_template(delivery: DeliveryPlan, service: ServicePlan)
     args.append(f"  {literal(program)} \\")
     args.append(f"  {current_task_definition_file(service)} > {TASK_DEFINITION_TEMPLATE}")
     return lines(
-        "# The service's running task definition is the template: CloudFormation no longer updates it",
+        "# The service's running task definition is the template: CloudFormation no "
+        "longer updates it",
         "# once the service uses the CODE_DEPLOY deployment controller.",
         args,
     )

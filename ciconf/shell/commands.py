@@ -1,7 +1,8 @@
 """Every shell line ciconf generates comes from this module.
 
 Values arriving here were validated against their grammars by the profile models (no quotes, no
-``$``, no backquotes, no whitespace); they are still quoted where they land. Commands are written for
+``$``, no backquotes, no whitespace); they are still quoted where they land. Commands are written
+for
 CircleCI's default shell, ``/bin/bash -eo pipefail``.
 """
 
@@ -18,16 +19,22 @@ from ciconf.profile.derive import (
     registry_host,
 )
 
-_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
+# Job environment variable names shared by the delivery job definition, its steps and the profile
+# check that refuses project variables of the same name.
+from ciconf.profile.jobvars import (  # noqa: F401 - re-exported for the job definition
+    ACCESS_KEY_VAR,
+    ACCOUNT_ID_VAR,
+    DEPLOY_TAG_VAR,
+    IMAGE_TAG_VAR,
+    OIDC_TOKEN_VAR,
+    ROLE_ARN_VAR,
+    ROLE_SESSION_NAME_VAR,
+    SECRET_KEY_VAR,
+    SOURCE_ACCOUNT_ID_VAR,
+    WEB_IDENTITY_TOKEN_FILE_VAR,
+)
 
-# Job environment variable names shared by the delivery job definition and its steps.
-ACCOUNT_ID_VAR = "AWS_ACCOUNT_ID"
-ACCESS_KEY_VAR = "AWS_ACCESS_KEY"
-SECRET_KEY_VAR = "AWS_SECRET_KEY"
-ROLE_ARN_VAR = "AWS_ROLE_ARN"
-DEPLOY_TAG_VAR = "DEPLOY_TAG"
-IMAGE_TAG_VAR = "IMAGE_TAG"
-OIDC_TOKEN_VAR = "CIRCLE_OIDC_TOKEN_V2"
+_SAFE_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\\n]*')
 
 
 def literal(value: str) -> str:
@@ -110,8 +117,8 @@ def credentials_oidc() -> str:
         f"printf '%s' \"${{{OIDC_TOKEN_VAR}:?no OIDC token: attach a context to this job}}\""
         ' > "${token_file}"',
         "{",
-        '  echo "export AWS_WEB_IDENTITY_TOKEN_FILE=${token_file}"',
-        '  echo "export AWS_ROLE_SESSION_NAME=circleci-${CIRCLE_BUILD_NUM:-0}"',
+        f'  echo "export {WEB_IDENTITY_TOKEN_FILE_VAR}=${{token_file}}"',
+        f'  echo "export {ROLE_SESSION_NAME_VAR}=circleci-${{CIRCLE_BUILD_NUM:-0}}"',
         '} >> "${BASH_ENV}"',
     )
 
@@ -129,9 +136,10 @@ def ecr_login(region: str) -> str:
 
 
 def build_arg(arg: BuildArg) -> str:
-    """`NAME=value` for --build-arg: literal text single-quoted, an environment value double-quoted."""
+    """`NAME=value` for --build-arg: literal text single-quoted, an env value double-quoted."""
     if arg.from_env:
-        # `?`: an unset variable (a typo, a missing project variable) stops the job, empty is a value
+        # `?`: an unset variable (a typo, a missing project variable) stops the job; empty is
+        # a value like any other
         return expanding(f"{arg.name}=${{{arg.value}?{arg.value} is not set for this job}}")
     return literal(f"{arg.name}={arg.value}")
 
@@ -147,9 +155,10 @@ FULL_SHA_LENGTH = 40
 
 
 def _digest_of(region: str) -> list[str]:
-    """Shell function: the digest a tag names (empty when no image has it); AWS's other errors printed."""
+    """Shell function: the digest a tag names (empty: no image has it); other errors printed."""
     return [
-        "# digest_of REGISTRY REPOSITORY TAG: the digest the tag names, empty when no image has it.",
+        "# digest_of REGISTRY REPOSITORY TAG: the digest the tag names, empty when no image has "
+        "it.",
         "# Any other error (AccessDenied, a missing repository) is AWS's own, printed as it is.",
         "digest_of() {",
         "  local errors",
@@ -169,19 +178,22 @@ def _digest_of(region: str) -> list[str]:
 
 
 def _tag_image(region: str) -> list[str]:
-    """Shell function: one more tag on an image of this account, its manifest (so its digest) unchanged."""
+    """Shell function: one more tag on an image of this account, its manifest (digest) unchanged."""
     get = (
         f"aws ecr batch-get-image --region {literal(region)}"
         ' --repository-name "$1" --image-ids "imageDigest=$2"'
     )
     return [
-        "# tag_image REPOSITORY DIGEST TAG: put the image's own manifest back under TAG (ECR checks",
+        "# tag_image REPOSITORY DIGEST TAG: put the image's own manifest back under TAG (ECR "
+        "checks",
         "# that it still hashes to DIGEST), so the tag names exactly the image first delivered.",
         "tag_image() {",
         "  local manifest media_type",
         f"  manifest=\"$({get} \\\n    --query 'images[0].imageManifest' --output text)\"",
-        f"  media_type=\"$({get} \\\n    --query 'images[0].imageManifestMediaType' --output text)\"",
-        f'  aws ecr put-image --region {literal(region)} --repository-name "$1" --image-tag "$3" \\',
+        f"  media_type=\"$({get} \\\n    --query 'images[0].imageManifestMediaType' --output "
+        'text)"',
+        f'  aws ecr put-image --region {literal(region)} --repository-name "$1" --image-tag "$3" '
+        "\\",
         '    --image-digest "$2" --image-manifest "${manifest}" \\',
         '    --image-manifest-media-type "${media_type}" > /dev/null',
         "}",
@@ -205,7 +217,8 @@ def _commit_image(
         body += [
             f'short="$(digest_of {account} "${{repository}}" "${{{IMAGE_TAG_VAR}}}")"',
             'if [[ -n "${short}" && "${short}" != "${full}" ]]; then',
-            f'  echo "${{repository}}:${{{IMAGE_TAG_VAR}}} is another image (${{short}}), not tagged'
+            f'  echo "${{repository}}:${{{IMAGE_TAG_VAR}}} is another image (${{short}}), not '
+            "tagged"
             f" {FULL_TAG}: another commit starting with ${{{IMAGE_TAG_VAR}}}, or an image pushed"
             ' before ciconf tagged full commits; raise delivery.commit_tag_length" >&2',
             "  exit 1",
@@ -213,7 +226,8 @@ def _commit_image(
         ]
     body += [
         'if [[ -n "${full}" ]]; then',
-        f'  echo "${{repository}}: commit {FULL_TAG} is already here (${{full}}); reused, not rebuilt"',
+        f'  echo "${{repository}}: commit {FULL_TAG} is already here (${{full}}); reused, not '
+        'rebuilt"',
         "else",
         *("  " + line for line in create),
         f"  {full}",
@@ -256,7 +270,7 @@ def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
 
 
 def push_deploy_tags(delivery: DeliveryPlan) -> str:
-    """Move every deploy tag to this commit's images, once all of them are here; the source's last."""
+    """Move every deploy tag to this commit's images once all are here; the source's last."""
     source = delivery.source.repository
     account = f'"${{{ACCOUNT_ID_VAR}}}"'
     names = " ".join(literal(image.repository) for image in delivery.deploy_tag_order)
@@ -275,11 +289,14 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
         "    exit 1",
         "  fi",
         "done",
-        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, so it",
-        "# goes last. A rollback (an older commit's delivery run again) moves it back to that commit.",
+        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, "
+        "so it",
+        "# goes last. A rollback (an older commit's delivery run again) moves it back to that "
+        "commit.",
         'for repository in "${repositories[@]}"; do',
         '  digest="${digests["${repository}"]}"',
-        f'  if [[ "$(digest_of {account} "${{repository}}" "${{{DEPLOY_TAG_VAR}}}")" == "${{digest}}" ]]; then',
+        f'  if [[ "$(digest_of {account} "${{repository}}" "${{{DEPLOY_TAG_VAR}}}")" == '
+        f'"${{digest}}" ]]; then',
         f'    echo "${{repository}}:${{{DEPLOY_TAG_VAR}}} already names ${{digest}}"',
         "  else",
         f'    tag_image "${{repository}}" "${{digest}}" "${{{DEPLOY_TAG_VAR}}}"',
@@ -289,9 +306,8 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
     )
 
 
-# --- profile-written commands and test splitting ---------------------------------------------------
-
-SOURCE_ACCOUNT_ID_VAR = "SOURCE_ACCOUNT_ID"
+# --- profile-written commands and test splitting
+# ---------------------------------------------------
 
 
 def user_command(command: str) -> str:
@@ -300,18 +316,21 @@ def user_command(command: str) -> str:
 
 
 def split_tests(globs: tuple[str, ...] | list[str], command: str, by: str) -> str:
-    """CircleCI test splitting: the file list goes to `command` on stdin, split across the parallel nodes.
+    """CircleCI test splitting: the file list goes to `command` on stdin, split across the parallel
+    nodes.
 
     `circleci tests run` (not `split`) so a rerun of failed tests runs only those.
     """
     patterns = " ".join(literal(pattern) for pattern in globs)
     return lines(
         f"circleci tests glob {patterns} \\",
-        f"  | circleci tests run --command={literal(command.rstrip(chr(10)))} --verbose --split-by={by}",
+        f"  | circleci tests run --command={literal(command.rstrip(chr(10)))} --verbose "
+        f"--split-by={by}",
     )
 
 
-# --- promotion: copy this commit's images from an earlier account, by digest -------------------------
+# --- promotion: copy this commit's images from an earlier account, by digest
+# -------------------------
 
 
 def _source_registry(region: str) -> str:
@@ -335,14 +354,16 @@ def promote_images(delivery: DeliveryPlan) -> str:
     source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{source_digest}}")
     target = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
     copy = [
-        "# --prefer-index=false copies the manifest as it is (by default a single manifest is wrapped",
+        "# --prefer-index=false copies the manifest as it is (by default a single manifest is "
+        "wrapped",
         "# in a new index, whose digest is not the one that was tested)",
         f"docker buildx imagetools create --prefer-index=false --tag {target} \\",
         f"  {source}",
     ]
     body = [
         'if ! source_digest="$(digest_of "${source_id}" "${repository}" "' + FULL_TAG + '")"; then',
-        '  echo "cannot read ${repository} in account ${source_id}: the AWS error above says why" >&2',
+        '  echo "cannot read ${repository} in account ${source_id}: the AWS error above says '
+        'why" >&2',
         "  exit 1",
         "fi",
         'if [[ -z "${source_digest}" ]]; then',
@@ -356,12 +377,14 @@ def promote_images(delivery: DeliveryPlan) -> str:
         _head(delivery),
         f'source_id="{_resolve(SOURCE_ACCOUNT_ID_VAR)}"',
         'if ! [[ "${source_id}" =~ ^[0-9]{12}$ ]]; then',
-        f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve to a 12-digit account id" >&2',
+        f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve '
+        'to a 12-digit account id" >&2',
         "  exit 1",
         "fi",
         "# ECR's login token is valid for every registry this role may read, the source's included",
         f"aws ecr get-login-password --region {region} \\",
-        f"  | docker login --username AWS --password-stdin {expanding(_source_registry(delivery.region))}",
+        "  | docker login --username AWS --password-stdin "
+        f"{expanding(_source_registry(delivery.region))}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
         f"repositories=({names})",

@@ -1,12 +1,14 @@
 """A small, deterministic YAML emitter for generated files.
 
 Why not ``yaml.dump``: we want readable anchor names (``&test_environment``, not ``&id001``), merge
-keys (``<<: *a`` and ``<<: [*a, *b]``), short-form CloudFormation tags (``!Sub``), literal blocks for
+keys (``<<: *a`` and ``<<: [*a, *b]``), short-form CloudFormation tags (``!Sub``), literal blocks
+for
 shell commands, and quoting that is safe for YAML 1.1 *and* 1.2 readers (``yes``, ``on``, ``0755``,
 ``1e3``, ``0o17`` …) -- and it must be fast and byte-stable.
 
 Data model: dicts (str keys, plus the ``MERGE`` key whose value is a list of dicts), lists, ``Flow``
-lists, ``Tagged`` values, str, int, float, bool and None. A dict or list object that appears more than
+lists, ``Tagged`` values, str, int, float, bool and None. A dict or list object that appears more
+than
 once is written with an anchor at its first appearance and an alias afterwards; it must be named in
 ``anchors``.
 """
@@ -100,7 +102,7 @@ def _double_quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def scalar(value: Any, in_flow: bool = False) -> str:
+def scalar(value: Any, in_flow: bool = False) -> str:  # noqa: PLR0911 - one return per case, read as a table
     """One-line YAML text for a scalar."""
     if value is None:
         return "null"
@@ -140,7 +142,8 @@ def _literal_ok(text: str) -> bool:
 
 
 def _literal(text: str, indent: int) -> list[str]:
-    """Header ('|', '|-', '|+', with '2' when the first line starts with a space or tab) and body lines."""
+    """Header ('|', '|-', '|+', with '2' when the first line starts with a space or tab) and body
+    lines."""
     body = text.rstrip("\n")
     trailing = len(text) - len(body)
     chomping = "-" if trailing == 0 else ("" if trailing == 1 else "+")
@@ -198,7 +201,7 @@ class _Writer:
         self.emitted.add(key)
         return f"&{name}", False
 
-    def _inline(self, value: Any) -> str | None:
+    def _inline(self, value: Any) -> str | None:  # noqa: PLR0911 - one return per case, read as a table
         """Text that fits after 'key: ' or '- ', or None when the value needs block lines."""
         if isinstance(value, Tagged):
             inner = self._inline(value.value)
@@ -250,10 +253,14 @@ class _Writer:
             self.lines.append(f"{prefix} {value.tag}")
             self.block(value.value, indent + 2)
             return
-        if isinstance(value, Tagged) and isinstance(value.value, str) and "\n" in value.value:
-            if _literal_ok(value.value):
-                self._literal_block(f"{prefix} {value.tag}", value.value, indent)
-                return
+        if (
+            isinstance(value, Tagged)
+            and isinstance(value.value, str)
+            and "\n" in value.value
+            and _literal_ok(value.value)
+        ):
+            self._literal_block(f"{prefix} {value.tag}", value.value, indent)
+            return
         inline = self._inline(value)
         if inline is not None:
             if isinstance(value, Flow):

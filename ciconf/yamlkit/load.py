@@ -49,7 +49,8 @@ Path = tuple  # of str keys and int indexes
 
 
 class Mark(NamedTuple):
-    """A position; a tuple because one is made for every value (a frozen dataclass costs 3x more)."""
+    """A position; a tuple because one is made for every value (a frozen dataclass costs 3x
+    more)."""
 
     line: int  # 1-based
     column: int  # 1-based
@@ -123,7 +124,8 @@ def load_file(path: str, **options: Any) -> Document:
 
 
 def short_tag(tag: str) -> str:
-    """A tag as the user wrote it: '!!python/object' rather than 'tag:yaml.org,2002:python/object'."""
+    """A tag as the user wrote it: '!!python/object' rather than
+    'tag:yaml.org,2002:python/object'."""
     return "!!" + tag.removeprefix(_YAML_TAG_PREFIX) if tag.startswith(_YAML_TAG_PREFIX) else tag
 
 
@@ -196,7 +198,7 @@ class _Frame:
 _NO_KEY = object()
 
 
-def load_text(
+def load_text(  # noqa: PLR0913 - argument objects come later (issue 18)
     text: str,
     source: str,
     *,
@@ -211,7 +213,7 @@ def load_text(
     in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
     ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
     """
-    options = dict(
+    options: dict[str, Any] = dict(
         max_depth=max_depth,
         max_nodes=max_nodes,
         allow_duplicates=allow_duplicates,
@@ -253,7 +255,7 @@ def _limit_before_error(
     return None
 
 
-def _build(
+def _build(  # noqa: PLR0913 - argument objects come later (issue 18)
     text: str,
     source: str,
     *,
@@ -277,7 +279,7 @@ def _build(
         loader.dispose()
 
 
-def _build_from(
+def _build_from(  # noqa: PLR0912, PLR0913, PLR0915 - one pass over the node tree; splitting it costs speed (benchmarks)
     next_event: Any,
     source: str,
     *,

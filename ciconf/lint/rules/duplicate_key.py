@@ -15,9 +15,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for duplicate in ctx.doc.duplicates:
         first = duplicate.first.line
         if str(duplicate.key) == "<<":  # parsers disagree: some merge both, some refuse the file
-            message = f"duplicate merge key '<<' (first at line {first}); merge several with `<<: [*a, *b]`"
+            message = (
+                f"duplicate merge key '<<' (first at line {first}); merge several with `<<: "
+                "[*a, *b]`"
+            )
         else:
-            message = f"duplicate key {str(duplicate.key)!r} (first at line {first}); only one of them takes effect"
+            message = (
+                f"duplicate key {str(duplicate.key)!r} (first at line {first}); only one of "
+                "them takes effect"
+            )
         yield ctx.finding(ID, duplicate.again, message)
 
 

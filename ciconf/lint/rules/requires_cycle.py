@@ -90,13 +90,14 @@ def components(edges: list[list[int]]) -> list[list[int]]:
             while child < len(targets):
                 target = targets[child]
                 child += 1
-                if index[target] is None:
+                seen = index[target]
+                if seen is None:
                     work.append((node, child))
                     work.append((target, 0))
                     recurse = True
                     break
                 if on_stack[target]:
-                    low[node] = min(low[node], index[target])
+                    low[node] = min(low[node], seen)
             if recurse:
                 continue
             if low[node] == index[node]:

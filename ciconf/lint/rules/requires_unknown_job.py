@@ -36,7 +36,10 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _message(workflow: Workflow, entry: Entry, required: str, names: Suggestions | None) -> str:
-    message = f"job {quoted(entry.name)} requires {quoted(required)}, which is not a job of workflow {quoted(workflow.name)}"
+    message = (
+        f"job {quoted(entry.name)} requires {quoted(required)}, which is not a job of "
+        f"workflow {quoted(workflow.name)}"
+    )
     suggestion = names.closest(required) if names else None
     return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 

@@ -25,8 +25,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     try:
         if checker.valid(checker.root, data) is True:
             return  # what jsonschema would say too, without importing it
-        for error in circleci_validator().iter_errors(data):
-            error = _most_specific(error)
+        for found in circleci_validator().iter_errors(data):
+            error = _most_specific(found)
             path = tuple(error.absolute_path)
             if undefined and any(path[:length] in undefined for length in range(len(path) + 1)):
                 continue  # already reported as CC202; its null value is a consequence

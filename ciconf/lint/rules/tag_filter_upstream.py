@@ -60,7 +60,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for number, entry in enumerate(entries):
             if allows[number] is not True:
                 continue
-            for required, node in zip(entry.requires, found.edges[number]):
+            for required, node in zip(entry.requires, found.edges[number], strict=True):
                 culprit = blocker[node]
                 if culprit is not None:
                     yield ctx.finding(
@@ -109,9 +109,13 @@ def _message(entry: Entry, required: str, culprit: Entry) -> str:
     if culprit.name == required:
         where = f"it requires {quoted(required)}, which has no tags filter that lets tags through"
     else:
-        where = f"upstream of its requirement {quoted(required)}, job {quoted(culprit.name)} has no tags filter that lets tags through"
+        where = (
+            f"upstream of its requirement {quoted(required)}, job {quoted(culprit.name)} has "
+            "no tags filter that lets tags through"
+        )
     return (
-        f"job {quoted(entry.name)} runs for git tags (filters.tags), but {where}, so CircleCI never "
+        f"job {quoted(entry.name)} runs for git tags (filters.tags), but {where}, so "
+        "CircleCI never "
         f"runs {quoted(entry.name)} for a tag; give {quoted(culprit.name)} a tags filter as well"
     )
 
@@ -119,6 +123,7 @@ def _message(entry: Entry, required: str, culprit: Entry) -> str:
 RULE = Rule(
     ID,
     "tag-filter-upstream",
-    "a job runs for git tags but a job it requires (directly or further up) has no tags filter, so it never runs for a tag",
+    "a job runs for git tags but a job it requires (directly or further up) has no tags "
+    "filter, so it never runs for a tag",
     check,
 )

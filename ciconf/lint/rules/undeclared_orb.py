@@ -15,6 +15,7 @@ from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
 from ciconf.lint.suggest import Suggestions
 from ciconf.lint.workflows import is_templated
+from ciconf.yamlkit.load import Mark
 
 ID = "CC104"
 
@@ -37,7 +38,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         yield ctx.finding(ID, _mark(ctx, path), message)
 
 
-def _mark(ctx: LintContext, path: tuple):
+def _mark(ctx: LintContext, path: tuple) -> Mark | None:
     """At the name: the value of `executor:`, else the step or job key (or the list item)."""
     if path[-1] in ("executor", "name"):
         return ctx.doc.value_marks.get(path) or ctx.doc.mark_for(path)
@@ -48,9 +49,11 @@ def _references(data: dict) -> Iterator[tuple[tuple, str]]:
     """(path, name) of every orb reference in the places CircleCI resolves them."""
     for section in ("jobs", "commands"):
         for name, body in _mapping(data.get(section)).items():
-            path = (section, name)
+            path: tuple = (section, name)
             executor = body.get("executor") if isinstance(body, dict) else None
-            where = path + (("executor", "name") if isinstance(executor, dict) else ("executor",))
+            where: tuple = path + (
+                ("executor", "name") if isinstance(executor, dict) else ("executor",)
+            )
             executor = executor.get("name") if isinstance(executor, dict) else executor
             if isinstance(executor, str) and "/" in executor:
                 yield where, executor

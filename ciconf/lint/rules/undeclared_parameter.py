@@ -96,9 +96,15 @@ def _scope(data: dict, path: tuple, scopes: dict[tuple, Scope | None]) -> Scope 
 def _message(prefix: str, name: str, scope: Scope) -> str:
     reference = prefix + (name if len(name) <= NAME_LIMIT else name[: NAME_LIMIT - 3] + "...")
     if scope.what.startswith("the top-level"):
-        message = f"<< {reference} >> names no pipeline parameter: {quoted(name)} is not declared under the top-level parameters"
+        message = (
+            f"<< {reference} >> names no pipeline parameter: {quoted(name)} is not declared "
+            "under the top-level parameters"
+        )
     else:
-        message = f"<< {reference} >> names no parameter of {scope.what}: {quoted(name)} is not under its parameters"
+        message = (
+            f"<< {reference} >> names no parameter of {scope.what}: {quoted(name)} is not "
+            "under its parameters"
+        )
     suggestion = scope.closest(name)
     return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")
 

@@ -31,7 +31,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if environment is None:
             continue
         name = path[-1]
-        value = environment[name] if name in environment else None  # as ctx.value_at(path)
+        value = environment.get(name)  # as ctx.value_at(path)
         if isinstance(value, str) and not YAML12_START.match(value):
             continue  # text that no YAML reads as anything else: skip reading the source
         token = ctx.source_token(mark)
@@ -64,9 +64,15 @@ def _trap(token: str, value: Any) -> str | None:
     if isinstance(value, bool):
         if token.lower() in ("true", "false"):
             return None
-        return f"{token} is read as the boolean {str(value).lower()}, so the variable is set to '{str(value).lower()}'"
+        return (
+            f"{token} is read as the boolean {str(value).lower()}, so the variable is set to "
+            f"'{str(value).lower()}'"
+        )
     if isinstance(value, (int, float)) and _as_text(value) != token:
-        return f"{token} is read as the number {_as_text(value)}, so the variable is set to '{_as_text(value)}'"
+        return (
+            f"{token} is read as the number {_as_text(value)}, so the variable is set to "
+            f"'{_as_text(value)}'"
+        )
     if isinstance(value, str) and value == token and YAML12_NUMBER.fullmatch(token):
         return f"{token} is read as a number by YAML 1.2 parsers ({_yaml12_value(token)})"
     return None
