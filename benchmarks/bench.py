@@ -35,6 +35,7 @@ Definitions:
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -409,8 +410,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--lint-only", action="store_true", help="only `ciconf lint` on the generated large configs"
     )
+    parser.add_argument(
+        "--release-only",
+        action="store_true",
+        help="only the release targets (issue 21 §4, issue 17 §5: compiled, CPU, min of >= 7)",
+    )
     options = parser.parse_args(argv)
     rounds = 1 if options.quick else max(1, options.rounds)
+    if options.release_only:
+        with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
+            for verdict in release_targets(Path(temporary), 1 if options.quick else 7):
+                print(verdict.line())
+        return 0
     lint_rounds = 1 if options.quick else 3
     if options.lint_only:
         with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
@@ -498,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print(verdict.line())
     print(lint_verdict.line())
+    with tempfile.TemporaryDirectory(prefix="ciconf-bench-") as temporary:
+        for verdict in release_targets(Path(temporary), 1 if options.quick else 7):
+            print(verdict.line())
     return 0
 
 
@@ -552,6 +566,265 @@ def verdicts(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
         ),
     ]
     return results
+
+
+# --- release targets (issue 21 §4, issue 17 §5) ---------------------------------------------
+# Measured the way users run ciconf: the package bytecode-compiled as an installed one has it (a
+# copy of ciconf/ compiled in the temporary folder, so the repository gets no __pycache__), CPU
+# time of the child (user+sys), the minimum of >= 7 side-by-side rounds.
+
+PLAN_RATIO_MAX = 0.5  # plan on the example's config / check-jsonschema on the same file
+HOOKS_RATIO_MAX = 0.5  # ciconf-check + ciconf-lint on an unchanged repository / check-jsonschema
+COLD_CHECK_RATIO_MAX = 0.7  # check with an empty cache / check-jsonschema
+LINEAR_MAX = 2.1  # t(2N) / t(N) for plan and lint on 0.25-2 MiB configs
+LARGE_SECONDS_MAX = 2.0  # plan and lint on a 2 MiB config
+SIZES_MIB = (0.25, 0.5, 1.0, 2.0)
+SCALING_IMAGES = (10, 50, 100, 200, 500)
+
+
+def compiled_copy(folder: Path) -> dict[str, str]:
+    """An environment whose `ciconf` is a bytecode-compiled copy of this checkout's package."""
+    import compileall
+
+    shutil.copytree(
+        ROOT / "ciconf", folder / "ciconf", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    compileall.compile_dir(str(folder / "ciconf"), quiet=1)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(folder)
+    return env
+
+
+_NOTE = "lorem ipsum " * 50  # long values: the size grows, not the count of YAML values
+
+
+def sized_config(mib: float) -> str:
+    """A CircleCI 2.1 config of about `mib` MiB: a chain of filtered jobs in one workflow."""
+    jobs, entries, size, number = [], [], 0, 0
+    while size < mib * 1_048_576 - 1024:  # just under the input limit at 2 MiB
+        job = f"  j{number:06d}:\n" + _JOB + f"    environment: {{NOTE: '{_NOTE}'}}\n"
+        entry = f"      - j{number:06d}:\n"
+        if number:
+            entry += f"          requires: [j{number - 1:06d}]\n"
+        entry += "          filters: {branches: {only: [main, /^release\\/.*/]}}\n"
+        jobs.append(job)
+        entries.append(entry)
+        size += len(job) + len(entry)
+        number += 1
+    return (
+        "version: 2.1\njobs:\n" + "".join(jobs) + "workflows:\n  w:\n    jobs:\n" + "".join(entries)
+    )
+
+
+def cpu_min(
+    commands: dict[str, list[list[str]]], cwd: Path, env: dict[str, str], rounds: int
+) -> dict[str, float]:
+    """Label -> min over rounds of the summed CPU seconds of its commands (run in turn)."""
+    best: dict[str, float] = {}
+    for number in range(rounds + 1):
+        for label, sequence in commands.items():
+            total = 0.0
+            for command in sequence:
+                child = subprocess.Popen(
+                    command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                _, status, usage = os.wait4(child.pid, 0)
+                code = os.waitstatus_to_exitcode(status)
+                if code not in (0, 1):
+                    raise SystemExit(f"bench: {label} exited {code}: {' '.join(command)}")
+                total += usage.ru_utime + usage.ru_stime
+            if number:  # round 0 warms the disk cache and the digest cache
+                best[label] = min(best.get(label, total), total)
+    return best
+
+
+PRE_COMMIT_CONFIG = """\
+repos:
+  - repo: local
+    hooks:
+      - id: ciconf-check
+        name: ciconf check
+        entry: {python} -m ciconf check
+        language: system
+        always_run: true
+        pass_filenames: false
+      - id: ciconf-lint
+        name: ciconf lint
+        entry: {python} -m ciconf lint
+        language: system
+        files: ^\\.circleci/config\\.yml$
+"""
+PRE_COMMIT_JSONSCHEMA = """\
+repos:
+  - repo: local
+    hooks:
+      - id: check-circle-ci
+        name: check-jsonschema circle-ci
+        entry: {check_jsonschema} --builtin-schema vendor.circle-ci
+        language: system
+        files: ^\\.circleci/config\\.yml$
+"""
+
+
+def release_targets(folder: Path, rounds: int) -> list[Verdict]:
+    """The figures and verdicts of issue 21 §4 and issue 17 §5."""
+    env = compiled_copy(folder / "pkg")
+    env["CICONF_CACHE_DIR"] = str(folder / "release-cache")
+    repo = folder / "repo"
+    (repo / ".circleci").mkdir(parents=True)
+    shutil.copyfile(EXAMPLE, repo / "ciconf.yaml")
+    py = [sys.executable, "-m", "ciconf"]
+    subprocess.run([*py, "render", "-q"], cwd=repo, env=env, check=True)
+    reference = check_jsonschema(".circleci/config.yml")
+    if reference is None:
+        return [Verdict("release targets", "check-jsonschema not installed", None)]
+    commands = {
+        "check-jsonschema": [reference],
+        "plan (example config)": [
+            [*py, "plan", "--config", ".circleci/config.yml", "--branch", "develop"]
+        ],
+        "hook pair (check + lint)": [[*py, "check"], [*py, "lint", ".circleci/config.yml"]],
+        "check, empty cache": [["env", "CICONF_NO_CACHE=1", *py, "check"]],
+    }
+    for mib in SIZES_MIB:
+        name = f"large-{mib}.yml"
+        (repo / name).write_text(sized_config(mib), encoding="utf-8")
+        commands[f"plan {mib} MiB"] = [[*py, "plan", "--config", name, "--branch", "main"]]
+        commands[f"lint {mib} MiB"] = [[*py, "lint", name]]
+    for images in SCALING_IMAGES:
+        (repo / f"scale{images}.yaml").write_text(big_profile(images), encoding="utf-8")
+        subprocess.run(
+            [
+                *py,
+                "render",
+                "-q",
+                f"scale{images}.yaml",
+                "-o",
+                f"scale{images}.yml",
+                "--stacks-dir",
+                f"stacks{images}",
+            ],
+            cwd=repo,
+            env=env,
+            check=True,
+        )
+        commands[f"cold check {images} images"] = [
+            [
+                "env",
+                "CICONF_NO_CACHE=1",
+                *py,
+                "check",
+                f"scale{images}.yaml",
+                "-o",
+                f"scale{images}.yml",
+                "--stacks-dir",
+                f"stacks{images}",
+            ]
+        ]
+    rounds = max(rounds, 7) if rounds > 1 else 1  # --quick: one round, to see that it runs
+    best = cpu_min(commands, repo, env, rounds)
+    base = best["check-jsonschema"]
+    print(f"\n{'release targets':<30}{'cpu s':>8}{'ratio':>8}   min of {rounds} rounds, compiled")
+    for label, seconds in best.items():
+        print(f"{label:<30}{seconds:>8.3f}{seconds / base:>8.2f}")
+    results = [
+        Verdict(
+            f"plan <= {PLAN_RATIO_MAX}x check-jsonschema",
+            f"{best['plan (example config)'] / base:.2f}x",
+            best["plan (example config)"] / base <= PLAN_RATIO_MAX,
+        ),
+        Verdict(
+            f"hook pair <= {HOOKS_RATIO_MAX}x check-jsonschema",
+            f"{best['hook pair (check + lint)'] / base:.2f}x",
+            best["hook pair (check + lint)"] / base <= HOOKS_RATIO_MAX,
+        ),
+        Verdict(
+            f"check, empty cache <= {COLD_CHECK_RATIO_MAX}x",
+            f"{best['check, empty cache'] / base:.2f}x",
+            best["check, empty cache"] / base <= COLD_CHECK_RATIO_MAX,
+        ),
+    ]
+    for tool in ("plan", "lint"):
+        growth = max(
+            best[f"{tool} {b} MiB"] / best[f"{tool} {a} MiB"]
+            for a, b in itertools.pairwise(SIZES_MIB)
+        )
+        largest = best[f"{tool} {SIZES_MIB[-1]} MiB"]
+        results += [
+            Verdict(
+                f"{tool} t(2N)/t(N) <= {LINEAR_MAX} (0.25-2 MiB)",
+                f"{growth:.2f}",
+                growth <= LINEAR_MAX,
+            ),
+            Verdict(
+                f"{tool} 2 MiB < {LARGE_SECONDS_MAX} s",
+                f"{largest:.2f} s",
+                largest < LARGE_SECONDS_MAX,
+            ),
+        ]
+    results += pre_commit_both_ways(repo, env, reference, rounds)
+    return results
+
+
+def pre_commit_both_ways(
+    repo: Path, env: dict[str, str], reference: list[str], rounds: int
+) -> list[Verdict]:
+    """`pre-commit run --all-files` with ciconf's hook pair and with check-jsonschema's hook."""
+    if subprocess.run(
+        [sys.executable, "-m", "pre_commit", "--version"], capture_output=True
+    ).returncode:
+        return [
+            Verdict("pre-commit run --all-files", "pre-commit not installed", None, target=False)
+        ]
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    for name, text in (
+        ("ciconf.pre-commit.yaml", PRE_COMMIT_CONFIG.format(python=sys.executable)),
+        (
+            "jsonschema.pre-commit.yaml",
+            PRE_COMMIT_JSONSCHEMA.format(check_jsonschema=" ".join(reference)),
+        ),
+    ):
+        (repo / name).write_text(text, encoding="utf-8")
+    subprocess.run(
+        [
+            "git",
+            "add",
+            "ciconf.yaml",
+            ".circleci",
+            "cloudformation",
+            "ciconf.pre-commit.yaml",
+            "jsonschema.pre-commit.yaml",
+        ],
+        cwd=repo,
+        check=True,
+    )
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], cwd=repo, check=True)
+    home = {**env, "PRE_COMMIT_HOME": str(repo.parent / "pre-commit-home")}
+    run_all = [sys.executable, "-m", "pre_commit", "run", "--all-files", "-c"]
+    # wait4's usage of a child includes the children it waited for: the hooks are counted
+    best = cpu_min(
+        {
+            "ciconf hooks": [[*run_all, "ciconf.pre-commit.yaml"]],
+            "check-jsonschema": [[*run_all, "jsonschema.pre-commit.yaml"]],
+        },
+        repo,
+        home,
+        rounds,
+    )
+    ratio = best["ciconf hooks"] / best["check-jsonschema"]
+    print(
+        f"{'pre-commit run --all-files':<30}ciconf hooks {best['ciconf hooks']:.3f} s, "
+        f"check-jsonschema {best['check-jsonschema']:.3f} s (CPU, hooks included)"
+    )
+    return [
+        Verdict(
+            "pre-commit run --all-files, ciconf / check-jsonschema",
+            f"{ratio:.2f}x",
+            None,
+            target=False,
+        )
+    ]
 
 
 if __name__ == "__main__":

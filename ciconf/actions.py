@@ -22,8 +22,21 @@ CONFIG_MAX_BYTES = 64 * 1024 * 1024
 PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
 
 
+_QUIET = [False]  # -q/--quiet of the command running: `info` lines are not printed
+
+
 def say(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def info(message: str) -> None:
+    """A line saying what went well ('wrote', 'up to date', 'in sync'), silenced by -q."""
+    if not _QUIET[0]:
+        say(message)
+
+
+def set_quiet(on: bool) -> None:
+    _QUIET[0] = on
 
 
 def input_error(error: Exception) -> int:
@@ -33,7 +46,28 @@ def input_error(error: Exception) -> int:
 
 
 def profile_path(profile: Path | None) -> str:
-    return str(profile) if profile is not None else DEFAULT_PROFILE
+    """The profile given, else ./ciconf.yaml, else the nearest parent folder's ciconf.yaml (as
+    ruff and black find their configuration): ciconf then works from that folder, so every
+    default path (.circleci/config.yml, cloudformation/) is where a run there would put it."""
+    if profile is not None:
+        return str(profile)
+    found = discover(Path.cwd())
+    if found is not None and found != Path.cwd():
+        import os
+
+        os.chdir(found)
+    return DEFAULT_PROFILE
+
+
+def discover(start: Path) -> Path | None:
+    """The nearest folder from `start` upwards holding ciconf.yaml; the search stops at the
+    repository's root (a folder with .git), as a profile outside the repository is not its own."""
+    for folder in (start, *start.parents):
+        if (folder / DEFAULT_PROFILE).is_file():
+            return folder
+        if (folder / ".git").exists():
+            return None
+    return None
 
 
 def usage(message: str) -> int:
@@ -60,7 +94,9 @@ def generated_files(
     from ciconf.yamlkit.load import decode
 
     doc, profile = parse_profile_document(decode(path, raw), path)
-    files: list[tuple[str | None, str]] = [(config, render_config(profile, path, config))]
+    # the header's regenerate command names a stacks folder other than the default one
+    moved = stacks_dir if stacks_dir not in (None, DEFAULT_STACKS_DIR) else None
+    files: list[tuple[str | None, str]] = [(config, render_config(profile, path, config, moved))]
     if stacks_dir is not None:
         from ciconf.cloudformation.stacks import all_stacks
         from ciconf.profile.derive import plan
@@ -90,15 +126,18 @@ def remember(entry: str | None, files: list[tuple[str | None, str]]) -> None:
     )
 
 
-def render(
+def render(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
     profile: Path | None,
     output: Path | None,
     stdout: bool,
     exit_nonzero_on_change: bool = False,
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
+    quiet: bool = False,
+    prune: bool = False,
 ) -> int:
     """Write the config and every stack rendered from `profile` (or print the config); files
-    already up to date are left untouched.
+    already up to date are left untouched. With `prune`, remove the stacks generated from this
+    profile that it no longer produces.
 
     With `exit_nonzero_on_change`, DRIFT when the file was rewritten (pre-commit then stops the
     commit so the new config can be staged)."""
@@ -106,6 +145,7 @@ def render(
 
     if stdout and output is not None:
         return usage("give either -o/--output or --stdout, not both")
+    set_quiet(quiet)
     path = profile_path(profile)
     raw = read_profile(path)
     target = None if stdout else str(output or DEFAULT_CONFIG)
@@ -118,10 +158,18 @@ def render(
         return OK
     for file_target, _ in files[1:]:
         refuse_special(str(file_target))  # before anything is written
-    written = [write_if_changed(str(file_target), text) for file_target, text in files]
+    written = write_changed([(str(file_target), text) for file_target, text in files])
     note_s3_deploys(files[1:])
     remember(cache_entry(raw, path, str(target), str(stacks_dir)), files)
-    return DRIFT if any(written) and exit_nonzero_on_change else OK
+    stale = stale_stacks(path, str(stacks_dir), [str(name) for name, _ in files])
+    for name in stale:
+        if prune:
+            Path(name).unlink()
+            info(f"ciconf: removed {name} (no longer generated from {path})")
+        else:
+            say(f"ciconf: {name} is no longer generated from {path}; `--prune` removes it")
+    changed = written or (prune and stale)
+    return DRIFT if changed and exit_nonzero_on_change else OK
 
 
 def note_s3_deploys(stacks: list[tuple[str | None, str]]) -> None:
@@ -136,19 +184,29 @@ def note_s3_deploys(stacks: list[tuple[str | None, str]]) -> None:
 
 def write_if_changed(target: str, text: str) -> bool:
     """Write `text` atomically unless the file already holds it; True when written."""
-    from ciconf.errors import InputError
-    from ciconf.fsutil import holds, refuse_special, write_atomic
+    return bool(write_changed([(target, text)]))
 
-    refuse_special(target)
-    if holds(target, text):
-        say(f"ciconf: {target} is up to date")
-        return False
+
+def write_changed(files: list[tuple[str, str]]) -> list[str]:
+    """Write the files that do not already hold their text, all of them or none; their paths."""
+    from ciconf.errors import InputError
+    from ciconf.fsutil import holds, refuse_special, write_all_or_none
+
+    changed = []
+    for target, text in files:
+        refuse_special(target)
+        if holds(target, text):
+            info(f"ciconf: {target} is up to date")
+        else:
+            changed.append((target, text))
     try:
-        write_atomic(target, text)
+        write_all_or_none(changed)
     except OSError as error:
-        raise InputError(target, f"cannot write: {error.strerror or error}") from None
-    say(f"ciconf: wrote {target}")
-    return True
+        where = error.filename or (changed[0][0] if changed else "")
+        raise InputError(str(where), f"cannot write: {error.strerror or error}") from None
+    for target, _ in changed:
+        info(f"ciconf: wrote {target}")
+    return [target for target, _ in changed]
 
 
 def _digest_of(path: str) -> str | None:
@@ -168,28 +226,57 @@ def check(
     config: Path,
     color: str = "auto",
     stacks_dir: Path = Path(DEFAULT_STACKS_DIR),
+    quiet: bool = False,
 ) -> int:
     """DRIFT with a diff on stdout when `config` or a stack differs from what `profile` renders;
     never writes."""
     from ciconf import cache
     from ciconf.fsutil import refuse_special
 
+    set_quiet(quiet)
+
     path, target = profile_path(profile), str(config)
     raw = read_profile(path)
     refuse_special(target)  # a FIFO or device is an input error whatever the cache says
     entry = cache_entry(raw, path, target, str(stacks_dir))
     known = cache.lookup(entry)
+    fix = regenerate_command(path, target, str(stacks_dir))
     if cache.matches(known, _digest_of):
-        say(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
+        if _report_stale(path, str(stacks_dir), [name for name, _ in known or ()], fix):
+            return DRIFT
+        info(in_sync(target, path, len(known or ())))  # same inputs, same bytes as last render
         return OK
     files = generated_files(raw, path, target, str(stacks_dir))
     remember(entry, files)
-    fix = regenerate_command(path, target, str(stacks_dir))
     drifted = [_drifted(path, str(file_target), text, color, fix) for file_target, text in files]
-    if any(drifted):
+    stale = _report_stale(path, str(stacks_dir), [str(name) for name, _ in files], fix)
+    if any(drifted) or stale:
         return DRIFT
-    say(in_sync(target, path, len(files)))
+    info(in_sync(target, path, len(files)))
     return OK
+
+
+def stale_stacks(path: str, stacks_dir: str, produced: list[str]) -> list[str]:
+    """Stacks in `stacks_dir` that ciconf generated from this profile (their header says so) and
+    that it no longer produces: an account removed or renamed leaves them behind."""
+    import os
+
+    from ciconf.fsutil import generated_from
+
+    wanted = {os.path.abspath(name) for name in produced}
+    return [
+        name for name in generated_from(stacks_dir, path) if os.path.abspath(name) not in wanted
+    ]
+
+
+def _report_stale(path: str, stacks_dir: str, produced: list[str], fix: str) -> bool:
+    stale = stale_stacks(path, stacks_dir, produced)
+    for name in stale:
+        say(
+            f"ciconf: {name} was generated from {path}, which no longer produces it; "
+            f"run `{fix} --prune` to remove it"
+        )
+    return bool(stale)
 
 
 def in_sync(config: str, path: str, count: int) -> str:
@@ -212,14 +299,24 @@ def regenerate_command(path: str, config: str, stacks_dir: str) -> str:
     return command
 
 
+PRE_COMMIT_FIX = "pre-commit run ciconf-render --all-files"
+
+
+def fix_hint(fix: str) -> str:
+    return f"run `{fix}` (with the pre-commit hooks only: `{PRE_COMMIT_FIX}`)"
+
+
 def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> bool:
-    """Report `target` when it differs from `expected` (a diff on stdout); True if it does."""
+    """Report `target` when it differs from `expected` (a diff on stdout); True if it does.
+
+    The message is the same with or without the cache: whether the profile or the file changed,
+    the cure is the profile, so it names the profile key behind the first changed line too."""
     import os
 
     from ciconf.fsutil import holds, read_regular
 
     if not os.path.lexists(target):
-        say(f"ciconf: {target} does not exist; run `{fix}`")
+        say(f"ciconf: {target} does not exist; {fix_hint(fix)}")
         return True
     if holds(target, expected):
         return False
@@ -234,8 +331,17 @@ def _drifted(path: str, target: str, expected: str, color: str, fix: str) -> boo
         tofile=f"{target} (rendered from {path})",
     )
     paint = painter(color, sys.stdout)
-    sys.stdout.writelines(paint(_visible(line)) for line in diff)
-    say(f"ciconf: {target} has drifted from {path}; run `{fix}`")
+    lines = list(diff)
+    sys.stdout.writelines(paint(_visible(line)) for line in lines)
+    say(f"ciconf: {target} has drifted from {path}; {fix_hint(fix)}")
+    if actual.startswith("# Generated by ciconf"):
+        from ciconf.drift import profile_key
+
+        key = profile_key(actual.splitlines(), lines)
+        say(
+            f"ciconf: if you edited {target} by hand, the edit will be lost at the next render: "
+            f"change {key} in {path} instead"
+        )
     return True
 
 
@@ -284,6 +390,25 @@ def painter(choice: str, stream: TextIO) -> Callable[[str], str]:
         return f"{start}{body}{_RESET}{line[len(body) :]}" if start and body else line
 
     return paint
+
+
+def plan(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
+    profile: Path | None,
+    config: Path | None,
+    branch: str | None,
+    tag: str | None,
+    fmt: str = "text",
+    param: list[str] | None = None,
+    schedule: str | None = None,
+    api: bool = False,
+) -> int:
+    """What runs for one push or trigger (ciconf/plan/run.py); a given config is planned as it
+    is, found in no parent folder."""
+    from ciconf.plan.run import plan_command
+
+    chosen = None if config is not None and profile is None else profile_path(profile)
+    given = None if config is None else str(config)
+    return plan_command(chosen, given, branch, tag, fmt, param or [], schedule, api)
 
 
 def schema(output: Path | None) -> int:

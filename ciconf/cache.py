@@ -12,8 +12,11 @@ Why an answer from the cache is the answer a render would give:
 - Only we can write entries: the folder must be a directory (not a symlink) owned by the
   current user and writable by nobody else; it is created 0700 and used through one open
   descriptor, so swapping the path afterwards changes nothing. Anything else is not used at all.
-- Entries are created as 0600 temporary files with O_CREAT|O_EXCL|O_NOFOLLOW and renamed into
-  place; they are read with O_NOFOLLOW and must be small regular files owned by us.
+- Entries are created as 0600 temporary files with O_CREAT|O_EXCL|O_NOFOLLOW, written until every
+  byte is down (a short write on a full disk is retried, a failed one drops the entry), synced and
+  renamed into place; they are read with O_NOFOLLOW and must be small regular files owned by us.
+- An entry ends with the sha256 of everything before it; the reader requires it, so an entry cut
+  short at any byte, a line boundary included, is no entry (a render answers instead).
 An entry lists, per generated file, the digest of its bytes and its path. Entries live in
 $CICONF_CACHE_DIR, else $XDG_CACHE_HOME/ciconf, else ~/.cache/ciconf; CICONF_NO_CACHE=1 turns the
 cache off. A missing, refused, unreadable or unwritable cache only costs a render.
@@ -29,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterable
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
-VERSION = b"ciconf digest cache 2\0"
+VERSION = b"ciconf digest cache 3\0"
 ENTRY_MAX_BYTES = 64 * 1024
 # import name, distribution name as it appears in a *.dist-info folder
 DEPENDENCIES = (("yaml", "PyYAML"), ("pydantic", "pydantic"), ("pydantic_core", "pydantic_core"))
@@ -192,9 +195,27 @@ def lookup(entry: str | None) -> Files | None:
         os.close(fd)
 
 
+def seal(body: bytes) -> bytes:
+    """The entry: its lines, then a line holding the sha256 of those lines."""
+    return body + b"sha256 " + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n"
+
+
+def _unseal(data: bytes) -> bytes | None:
+    """The lines of an entry whose closing checksum matches them, else None."""
+    body, found, trailer = data.rpartition(b"sha256 ")
+    if not found or not trailer.endswith(b"\n") or (body and not body.endswith(b"\n")):
+        return None
+    if trailer[:-1] != hashlib.sha256(body).hexdigest().encode("ascii"):
+        return None
+    return body
+
+
 def _parse(data: bytes) -> Files | None:
+    body = _unseal(data)
+    if body is None:
+        return None  # truncated or damaged
     files = []
-    for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else [None]:
+    for line in body.split(b"\n")[:-1] if body.endswith(b"\n") else [None]:
         if line is None:
             return None  # truncated
         digest, _, path = line.partition(b" ")
@@ -214,8 +235,8 @@ def store(entry: str | None, files: Files) -> None:
     folder = open_private(create=True)
     if folder is None:
         return
-    data = b"".join(
-        f"{digest} {os.fsencode(path).hex()}\n".encode("ascii") for path, digest in files
+    data = seal(
+        b"".join(f"{digest} {os.fsencode(path).hex()}\n".encode("ascii") for path, digest in files)
     )
     temporary = temporary_name(entry)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -226,7 +247,8 @@ def store(entry: str | None, files: Files) -> None:
         return
     try:
         try:
-            os.write(fd, data)
+            write_all(fd, data)
+            os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temporary, entry, src_dir_fd=folder, dst_dir_fd=folder)
@@ -235,6 +257,16 @@ def store(entry: str | None, files: Files) -> None:
             os.unlink(temporary, dir_fd=folder)  # the file we created, nothing else
     finally:
         os.close(folder)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of `data`; OSError when the file system takes no more (ENOSPC, EIO ...)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:
+            raise OSError("short write")
+        view = view[written:]
 
 
 def temporary_name(entry: str) -> str:

@@ -105,11 +105,17 @@ def _stacks_dir_option() -> Any:
     )
 
 
+def _quiet_option() -> Any:
+    return typer.Option(
+        False, "-q", "--quiet", help="Print only problems: no 'wrote', 'up to date', 'in sync'."
+    )
+
+
 def _profile_argument() -> Any:
     return typer.Argument(
         None,
         metavar="PROFILE",
-        help=f"Profile to read (default: ./{DEFAULT_PROFILE}).",
+        help=f"Profile to read (default: {DEFAULT_PROFILE} here or in the nearest parent folder).",
         show_default=False,
     )
 
@@ -118,7 +124,7 @@ def _profile_argument() -> Any:
     "ciconf.actions:render",
     short_help="Write the config and stacks rendered from a profile.",
 )
-def render(
+def render(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     output: Path | None = typer.Option(
         None, "-o", "--output", help=f"Where to write the config (default: {DEFAULT_CONFIG})."
@@ -131,9 +137,16 @@ def render(
         "can stage it).",
     ),
     stacks_dir: Path = _stacks_dir_option(),
+    quiet: bool = _quiet_option(),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Remove the stacks generated from PROFILE that it no longer produces (an account "
+        "removed or renamed); `check` reports them.",
+    ),
 ) -> None:
-    """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (atomically;
-    files already up to date are left untouched). --stdout prints the config only."""
+    """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (all of them
+    or none; files already up to date are left untouched). --stdout prints the config only."""
 
 
 @runs(
@@ -143,7 +156,12 @@ def render(
 def check(
     profile: Path | None = _profile_argument(),
     config: Path = typer.Option(
-        Path(DEFAULT_CONFIG), "--config", help="The committed config to compare."
+        Path(DEFAULT_CONFIG),
+        "-o",
+        "--output",
+        "--config",
+        help="The generated config to compare, where `render -o` wrote it "
+        "(--config: the old spelling, kept for existing hooks).",
     ),
     color: str = typer.Option(
         "auto",
@@ -153,6 +171,7 @@ def check(
         help="Colour the diff: auto (on a terminal, unless NO_COLOR is set), always or never.",
     ),
     stacks_dir: Path = _stacks_dir_option(),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Exit 1 with a diff when CONFIG or a CloudFormation stack in --stacks-dir differs from what
     PROFILE renders; never writes."""
@@ -162,7 +181,7 @@ def check(
     "ciconf.lint.cli:lint",
     short_help="Lint CircleCI configs and ciconf profiles; exit 1 on findings.",
 )
-def lint(
+def lint(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     paths: list[str] | None = typer.Argument(
         None,
         metavar="PATH",
@@ -178,6 +197,14 @@ def lint(
         help="text: path:line:col: RULE message; json: a list of objects.",
     ),
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules and exit."),
+    select: str | None = typer.Option(
+        None, "--select", help="Only these rules: codes or prefixes, comma-separated (CC1,CP001)."
+    ),
+    ignore: str | None = typer.Option(
+        None,
+        "--ignore",
+        help="Not these rules (codes or prefixes); one line: a `# ciconf: ignore[CC302]` comment.",
+    ),
 ) -> None:
     """Check CircleCI configs against CircleCI's official schema and the rules of --list-rules, and
     ciconf profiles against the profile models. Never writes. A file is read as a profile with
@@ -226,7 +253,11 @@ def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
         help="Write every stack of every account (bootstrap, environment, pipeline).",
     ),
     directory: Path | None = typer.Option(
-        None, "--dir", help="With --all: the directory to write to."
+        None,
+        "--stacks-dir",
+        "--dir",
+        help="With --all: the folder to write to (default: cloudformation; --dir: the old "
+        "spelling).",
     ),
 ) -> None:
     """Write CloudFormation stacks: an account's bootstrap (ECR, deploy role), environment (VPC,
@@ -235,9 +266,11 @@ def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     if every == (account is not None):
         _usage("give either --account NAME or --all")
     if every and (output is not None or stdout):
-        _usage("--all writes one file per account into --dir; -o and --stdout need --account")
+        _usage(
+            "--all writes one file per account into --stacks-dir; -o and --stdout need --account"
+        )
     if not every and directory is not None:
-        _usage("--dir goes with --all; use -o with --account")
+        _usage("--stacks-dir goes with --all; use -o with --account")
     if output is not None and stdout:
         _usage("give -o or --stdout, not both")
     if stack not in ("pipeline", "bootstrap", "environment"):
@@ -249,7 +282,10 @@ def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     )
 
 
-@app.command(short_help="Show which workflows and jobs run for a branch or tag push.")
+@runs(
+    "ciconf.actions:plan",
+    short_help="Show which workflows and jobs run for a branch or tag push.",
+)
 def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     profile: Path | None = _profile_argument(),
     config: Path | None = typer.Option(
@@ -265,20 +301,14 @@ def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     param: list[str] = typer.Option(
         [], "--param", help="KEY=VALUE: a pipeline parameter or value (repeatable)."
     ),
+    schedule: str | None = typer.Option(
+        None, "--schedule", help="Plan a scheduled pipeline of this name instead of a push."
+    ),
+    api: bool = typer.Option(
+        False, "--api", help="Plan an API (or web app) trigger instead of a push."
+    ),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
-    from ciconf.plan.run import plan_command
-
-    _finish(
-        plan_command(
-            None if profile is None else str(profile),
-            None if config is None else str(config),
-            branch,
-            tag,
-            fmt,
-            param,
-        )
-    )
 
 
 def _usage(message: str) -> None:
@@ -331,12 +361,12 @@ def _param_spec(param: Any, hint: Any) -> dict[str, Any]:
     kind = (
         "argument" if param.param_type_name == "argument" else "flag" if param.is_flag else "option"
     )
-    default = param.default
+    default = list(param.default) if isinstance(param.default, (list, tuple)) else param.default
     return {
         "name": param.name,
         "kind": kind,
         "opts": [] if kind == "argument" else sorted(param.opts),
-        "many": kind == "argument" and param.nargs == -1,
+        "many": (kind == "argument" and param.nargs == -1) or bool(getattr(param, "multiple", 0)),
         "path": Path in (hint, *typing.get_args(hint)),
         "default": str(default) if isinstance(default, Path) else default,
         "choices": list(CHOICES[param.name]) if param.name in CHOICES else None,

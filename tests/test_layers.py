@@ -1,8 +1,8 @@
 """Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> cli.
 
 No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache,
-javaregex) import no stage at all. This test reads every module's imports and fails on a reach
-back up the flow.
+javaregex, drift) import no stage at all. This test reads every module's imports and fails on a
+reach back up the flow.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import ast
 
 from conftest import ROOT
 
-FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache", "javaregex"}
+FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache", "javaregex", "drift"}
 STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan"]
 FRONT = {"actions", "entry", "cli", "__main__", "__init__"}
 

@@ -219,6 +219,7 @@ def test_list_rules_names_every_rule_once_with_its_summary():
     assert ids == sorted(set(ids))
     assert ids == [
         "CC001",
+        "CC002",
         "CC101",
         "CC102",
         "CC103",
@@ -231,6 +232,9 @@ def test_list_rules_names_every_rule_once_with_its_summary():
         "CC301",
         "CC302",
         "CC303",
+        "CC304",
+        "CC305",
+        "CC306",
         "CP001",
     ]
     assert all(len(line.split(None, 2)) == 3 for line in result.stdout.splitlines())

@@ -259,13 +259,12 @@ def test_matrix_requires_resolve_per_combination_alias_and_job_name():
 CONDITIONS = PLAN / "conditions.yml"
 
 
-def test_trigger_source_is_reported_never_guessed():
+def test_a_push_is_never_a_scheduled_pipeline():
+    # issue 17 §4: decided over every value a push can give pipeline.trigger_source (any but
+    # api and scheduled_pipeline), and pipeline.schedule.name is "" when not scheduled
     result = workflows(CONDITIONS, branch="main")
-    assert result["on-push"] == (None, "workflow when depends on pipeline.trigger_source")
-    assert result["nightly"] == (
-        None,
-        "workflow when depends on pipeline.schedule.name, pipeline.trigger_source",
-    )
+    assert result["on-push"] == (True, None)
+    assert result["nightly"] == (False, "workflow when: condition is false")
 
 
 def test_trigger_source_given_as_a_param_decides():

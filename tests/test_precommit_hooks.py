@@ -59,7 +59,7 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     """This project's working tree as a git repository pre-commit can install from."""
     repo = new_repo(tmp_path_factory.mktemp("hooks") / "ciconf")
     shutil.copytree(ROOT / "ciconf", repo / "ciconf", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", ".pre-commit-hooks.yaml", "README.md"):
+    for name in ("pyproject.toml", ".pre-commit-hooks.yaml", "README.md", "LICENSE"):
         if (ROOT / name).exists():
             shutil.copy2(ROOT / name, repo / name)
     return repo, commit_all(repo)
@@ -81,8 +81,24 @@ def offline_env(tmp_path_factory) -> dict[str, str]:
     )
     # the hook must run the ciconf that pre-commit installed, so this checkout is not on the path;
     # an editable install's finder is a .pth file, which PYTHONPATH folders never process
-    env["PYTHONPATH"] = os.pathsep.join(installed_packages())
+    env["PYTHONPATH"] = os.pathsep.join(
+        [build_packaging(tmp_path_factory.mktemp("packaging")), *installed_packages()]
+    )
     return env
+
+
+def build_packaging(folder: Path) -> str:
+    """A folder holding only setuptools' own copy of `packaging`, to go before the test packages.
+
+    checkov pins packaging<24, and setuptools reads the SPDX `license` with packaging.licenses
+    (24.2+). A real hook install builds in isolation, with setuptools' own packaging; this build
+    shares the test packages, so it is given that same packaging first.
+    """
+    import setuptools
+
+    vendored = Path(setuptools.__file__).parent / "_vendor" / "packaging"
+    (folder / "packaging").symlink_to(vendored, target_is_directory=True)
+    return str(folder)
 
 
 def installed_packages() -> list[str]:
@@ -96,15 +112,21 @@ def installed_packages() -> list[str]:
 @pytest.fixture
 def service(tmp_path, hook_repo) -> Path:
     """A service repository with a profile, its rendered config and a pre-commit config."""
-    repo = new_repo(tmp_path / "service")
-    (repo / "ciconf.yaml").write_text(PROFILE)
+    hooks = "  - id: ciconf-check\n  - id: ciconf-render\n  - id: ciconf-lint\n"
+    return committed_service(tmp_path / "service", hook_repo, "ciconf.yaml", hooks)
+
+
+def committed_service(where: Path, hook_repo: tuple[Path, str], profile: str, hooks: str) -> Path:
+    """A git repository with PROFILE at `profile`, what it renders, and these hooks, committed."""
+    repo = new_repo(where)
+    (repo / profile).parent.mkdir(parents=True, exist_ok=True)
+    (repo / profile).write_text(PROFILE)
     path, rev = hook_repo
     (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n"
-        "  - id: ciconf-check\n  - id: ciconf-render\n  - id: ciconf-lint\n"
+        f"repos:\n- repo: {path}\n  rev: {rev}\n  hooks:\n{hooks}"
     )
     subprocess.run(
-        [sys.executable, "-m", "ciconf", "render", "ciconf.yaml"],
+        [sys.executable, "-m", "ciconf", "render", profile],
         cwd=repo,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         check=True,
@@ -114,9 +136,13 @@ def service(tmp_path, hook_repo) -> Path:
     return repo
 
 
-def pre_commit(repo: Path, env: dict[str, str], hook: str) -> subprocess.CompletedProcess:
+def pre_commit(
+    repo: Path, env: dict[str, str], hook: str, all_files: bool = True
+) -> subprocess.CompletedProcess:
+    """`pre-commit run HOOK` over every file, or (`all_files=False`) over the staged ones only."""
+    scope = ["--all-files"] if all_files else []
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "run", hook, "--all-files", "--color", "never"],
+        [sys.executable, "-m", "pre_commit", "run", hook, *scope, "--color", "never"],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -163,3 +189,18 @@ def test_lint_hook_reports_findings_in_a_hand_edited_config(service, offline_env
     assert (
         "CC101 job 'test' requires 'build', which is not a job of workflow 'demo'" in result.stdout
     )
+
+
+def test_check_runs_for_a_profile_of_any_name_and_tells_how_to_regenerate(
+    tmp_path, hook_repo, offline_env
+):
+    """`args: [ci/notes.yaml]` once matched no `files` pattern: "(no files to check) Skipped"."""
+    hooks = "  - id: ciconf-check\n    args: [ci/notes.yaml]\n"
+    repo = committed_service(tmp_path / "notes", hook_repo, "ci/notes.yaml", hooks)
+    (repo / "ci/notes.yaml").write_text(PROFILE.replace("cimg/python:3.12", "cimg/python:3.13"))
+    git(repo, "add", "ci/notes.yaml")
+    staged_only = pre_commit(repo, offline_env, "ciconf-check", all_files=False)
+    assert staged_only.returncode == 1, staged_only.stdout
+    assert "Skipped" not in staged_only.stdout
+    assert "+      - image: cimg/python:3.13" in staged_only.stdout
+    assert "`pre-commit run ciconf-render --all-files`" in staged_only.stdout

@@ -34,6 +34,10 @@ def test_ci_runs_the_readmes_test_command_in_a_fresh_venv():
         if line.startswith("source ") and "bin/activate" in line
     )
     assert venv_line < activate < ci_lines.index(readme_command)
+    # ... and the README's first command too, before it, with nothing in between that upgrades pip
+    first = shell_blocks()[0].strip()
+    assert activate < ci_lines.index(first) < ci_lines.index(readme_command)
+    assert not [line for line in ci_lines if "pip install" in line and "--upgrade" in line]
 
 
 def test_profile_example_in_readme_renders(tmp_path):

@@ -23,20 +23,24 @@ DESCRIPTION = (
 )
 
 
-def lint(
+def lint(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
     paths: Sequence[str] | None = None,
     profile: bool = False,
     format: str = "text",
     list_rules: bool = False,
+    select: str | None = None,
+    ignore: str | None = None,
 ) -> int:
     from ciconf.lint.findings import as_json, as_text
-    from ciconf.lint.registry import rule_table
+    from ciconf.lint.registry import RULES, rule_table
     from ciconf.lint.runner import lint_paths
+    from ciconf.lint.suppress import selection
 
     if list_rules:
         sys.stdout.write(rule_table())
         return OK
-    report = lint_paths(list(paths or DEFAULT_PATHS), profile)
+    chosen = selection(select, ignore, [rule.id for rule in RULES])  # InputError: exit 2
+    report = lint_paths(list(paths or DEFAULT_PATHS), profile, chosen)
     sys.stdout.write(as_json(report.findings) if format == "json" else as_text(report.findings))
     for error in report.errors:
         _say_error(error)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ciconf.lint.rule import Rule
 from ciconf.lint.rules import (
     alias_before_anchor,
+    deploy_step,
     deprecated_image,
     duplicate_key,
     ecr_get_login,
@@ -13,10 +14,13 @@ from ciconf.lint.rules import (
     requires_unknown_job,
     retired_remote_docker,
     schema,
+    schema_lag,
     tag_filter_upstream,
+    trigger_parameters,
     undeclared_orb,
     undeclared_parameter,
     undefined_job,
+    volatile_orb,
     yaml11_environment,
 )
 
@@ -37,6 +41,10 @@ RULES: tuple[Rule, ...] = tuple(
             ecr_get_login.RULE,
             retired_remote_docker.RULE,
             invalid_profile.RULE,
+            schema_lag.RULE,
+            trigger_parameters.RULE,
+            volatile_orb.RULE,
+            deploy_step.RULE,
         ),
         key=lambda rule: rule.id,
     )

@@ -15,11 +15,13 @@ from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, capped
 from ciconf.lint.registry import rules_for
 from ciconf.lint.rule import CONFIG, PROFILE
+from ciconf.lint.suppress import Selection, inline_ignores, kept
 from ciconf.yamlkit.load import load_text, read_text
 
 PROFILE_NAMES = ("ciconf.yaml", "ciconf.yml")
 PROFILE_SUFFIXES = (".ciconf.yaml", ".ciconf.yml")
 PROFILE_FOLDER = "profiles"
+EVERY_RULE = Selection()
 
 
 @dataclass
@@ -36,31 +38,37 @@ def kind_of(path: str, force_profile: bool = False) -> str:
     return PROFILE if PROFILE_FOLDER in name.parent.parts else CONFIG
 
 
-def lint_paths(paths: list[str], force_profile: bool = False) -> Report:
+def lint_paths(
+    paths: list[str], force_profile: bool = False, chosen: Selection = EVERY_RULE
+) -> Report:
     report = Report()
     for path in paths:
         try:
-            report.findings.extend(lint_file(path, kind_of(path, force_profile)))
+            report.findings.extend(lint_file(path, kind_of(path, force_profile), chosen))
         except InputError as error:
             report.errors.append(error)
     report.findings.sort()
     return report
 
 
-def lint_file(path: str, kind: str) -> list[Finding]:
-    return lint_text(read_text(path), path, kind)
+def lint_file(path: str, kind: str, chosen: Selection = EVERY_RULE) -> list[Finding]:
+    return lint_text(read_text(path), path, kind, chosen)
 
 
-def lint_text(text: str, path: str, kind: str) -> list[Finding]:
+def lint_text(text: str, path: str, kind: str, chosen: Selection = EVERY_RULE) -> list[Finding]:
     """Findings for one file's text; an InputError when it is not YAML data we can lint.
 
-    Each rule shows its first CAP findings and one summary counting the rest (findings.capped)."""
+    Only the rules `chosen` shows run, and a finding on a line whose `# ciconf: ignore[CODE]`
+    names its rule is dropped (suppress.py). Each rule shows its first CAP findings that remain
+    and one summary counting the rest (findings.capped)."""
     doc = load_text(text, path, allow_duplicates=True, allow_undefined_aliases=True)
     if not isinstance(doc.data, dict):
         what = "a CircleCI config" if kind == CONFIG else "a ciconf profile"
         raise InputError(path, "the file is not a YAML mapping", line=1, column=1, expected=what)
     ctx = LintContext(path, text, doc)
+    inline = inline_ignores(text)
     findings = []
-    for rule in rules_for(kind):
-        findings += capped(rule.check(ctx), stopped=lambda: ctx.stopped(rule.id))  # noqa: B023 - called in capped()
+    for rule in (rule for rule in rules_for(kind) if chosen.shows(rule.id)):
+        shown = kept(rule.check(ctx), chosen, inline)
+        findings += capped(shown, stopped=lambda: ctx.stopped(rule.id))  # noqa: B023 - called in capped()
     return sorted(findings)

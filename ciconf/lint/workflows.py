@@ -4,7 +4,9 @@ An entry is a string (`- build`) or a one-key mapping (`- build: {requires: [...
 `name` runs the job under another name, and `requires` refer to those names. A `matrix` runs
 the job once per combination under generated names (`build-3.11`, or the `name` template with
 `<< matrix.x >>` filled in); requiring the plain name, or the matrix's `alias`, means every
-one of them.
+one of them. A job group (top-level `job-groups:`, https://circleci.com/docs/reference/
+configuration-reference/#job-groups) lists its jobs in the same syntax; its `requires` refer to
+the group's own jobs, so each group is read here as one more `Workflow` (of kind `job group`).
 
 Everything here is linear in the size of the config (lint runs on anyone's pull request):
 names are looked up in dicts, a `<< ... >>` template is matched by a scan with `str.find`
@@ -20,9 +22,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ciconf.lint.context import LintContext
+from ciconf.lint.findings import quoted
 from ciconf.yamlkit.load import Document, Mark
 
 OPEN, CLOSE = "<<", ">>"
+WORKFLOW, JOB_GROUP = "workflow", "job group"
 MATCH_BUDGET = 2_000_000  # characters compared and entries listed for generated names, per file
 
 
@@ -208,8 +212,14 @@ class Workflow:
     name: str
     entries: list[Entry]
     budget: Budget = field(default_factory=Budget)
+    kind: str = WORKFLOW  # or JOB_GROUP
     _index: _Index | None = field(default=None, repr=False)
     _graph: Graph | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        """`workflow 'main'` or `job group 'release'`, for messages."""
+        return f"{self.kind} {quoted(self.name)}"
 
     def resolve(self, required: str) -> Resolved:
         """The entries `requires: [required]` means in this workflow."""
@@ -227,15 +237,52 @@ def workflows(ctx: LintContext) -> list[Workflow]:
     return ctx.memo["workflows"]
 
 
+def job_group_names(ctx: LintContext) -> set[str]:
+    """The names of the config's job groups: a workflow may run one as if it were a job."""
+    groups = ctx.data.get("job-groups") if isinstance(ctx.data, dict) else None
+    return {str(name) for name in groups} if isinstance(groups, dict) else set()
+
+
+def group_members(ctx: LintContext, workflow: Workflow) -> set[str]:
+    """The names of the jobs inside the job groups `workflow` runs (groups in groups too).
+
+    Whether a job outside a group may require one of them directly is not documented; CC101
+    stays quiet about it rather than guess."""
+    if "job groups" not in ctx.memo:
+        ctx.memo["job groups"] = {
+            found.name: found for found in workflows(ctx) if found.kind == JOB_GROUP
+        }
+    groups: dict[str, Workflow] = ctx.memo["job groups"]
+    if not groups:
+        return set()
+    members: set[str] = set()
+    pending = [entry.job for entry in workflow.entries if entry.job in groups]
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for entry in groups[name].entries:
+            members.add(entry.name)
+            if entry.job in groups:
+                pending.append(entry.job)
+    return members
+
+
 def _workflows(ctx: LintContext, budget: Budget) -> Iterator[Workflow]:
     data = ctx.data
-    found = data.get("workflows") if isinstance(data, dict) else None
-    if not isinstance(found, dict):
+    if not isinstance(data, dict):
         return
-    for name, workflow in found.items():
-        if isinstance(workflow, dict) and isinstance(workflow.get("jobs"), list):
-            path = ("workflows", name, "jobs")
-            yield Workflow(str(name), list(_entries(ctx, path, workflow["jobs"])), budget)
+    for section, kind in (("workflows", WORKFLOW), ("job-groups", JOB_GROUP)):
+        found = data.get(section)
+        if not isinstance(found, dict):
+            continue
+        for name, workflow in found.items():
+            if isinstance(workflow, dict) and isinstance(workflow.get("jobs"), list):
+                path = (section, name, "jobs")
+                entries = list(_entries(ctx, path, workflow["jobs"]))
+                yield Workflow(str(name), entries, budget, kind)
 
 
 def _entries(ctx: LintContext, path: tuple, items: list) -> Iterator[Entry]:

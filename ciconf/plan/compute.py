@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ciconf.errors import shown
+from ciconf.plan import choices
 from ciconf.plan.caps import Caps
 from ciconf.plan.expressions import evaluate
 from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
+from ciconf.plan.groups import Scope, join
 from ciconf.plan.matrix import expand
 from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
 from ciconf.plan.regex import new_budget
@@ -40,17 +42,34 @@ def plan_config(doc: Document, values: Values) -> Plan:
     workflows = data.get("workflows")
     plans: list[WorkflowPlan] = []
     caps = Caps()
+    scope = Scope(_job_groups(doc), caps)
     if isinstance(workflows, dict):
         for name, workflow in workflows.items():
             if name == "version" or not isinstance(workflow, dict):
                 continue  # `version: 2` inside workflows (2.0 configs)
             where = Where(doc, ("workflows", name))
-            plans.append(_workflow(str(name), workflow, values, where, caps))
+            plans.append(_workflow(str(name), workflow, values, where, scope))
     elif workflows is not None:
         raise Where(doc, ("workflows",)).error("expected a mapping of workflows")
     else:
         plans += _implicit_build(data, values)
+    note = _version_note(data.get("version"))
+    if note is not None:
+        for plan in plans:
+            plan.notes.append(note)
     return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
+
+
+def _version_note(version: Any) -> str | None:
+    """CircleCI compiles only `version: 2.1` now
+    (https://discuss.circleci.com/t/breaking-change-sunsetting-configuration-version-2-0/5460);
+    a version 2 config is still planned as CircleCI ran it, for migrating it (`ciconf import`)."""
+    if version in (2, "2", "2.0") and not isinstance(version, bool):
+        return (
+            f"version: {version} -- CircleCI no longer compiles version 2 configs (it requires "
+            "version: 2.1); shown is what this config would run if it were compiled"
+        )
+    return None
 
 
 def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
@@ -72,18 +91,26 @@ def _implicit_build(data: dict, values: Values) -> list[WorkflowPlan]:
     return [WorkflowPlan("(no workflows: the build job)", decision.runs, decision.reason, [job])]
 
 
-def _workflow(name: str, workflow: dict, values: Values, where: Where, caps: Caps) -> WorkflowPlan:
+def _job_groups(doc: Document) -> dict[str, Where]:
+    """Where each job group (top-level `job-groups:`) is defined, by name."""
+    groups = doc.data.get("job-groups")
+    if groups is None:
+        return {}
+    if not isinstance(groups, dict):
+        raise Where(doc, ("job-groups",)).error("expected a mapping of job groups")
+    return {str(name): Where(doc, ("job-groups", name)) for name in groups}
+
+
+def _workflow(
+    name: str, workflow: dict, values: Values, where: Where, scope: Scope
+) -> WorkflowPlan:
     condition = _condition(workflow, values, where)
     entries = workflow.get("jobs")
     if not isinstance(entries, list):
         raise where.at("jobs").error("a workflow needs a list of jobs")
-    nodes = [
-        node
-        for index, entry in enumerate(entries)
-        for node in _nodes(entry, values, where.at("jobs", index), caps)
-    ]
+    nodes = _listed(entries, values, where.at("jobs"), scope)
     resolve(nodes)
-    caps.add_edges(
+    scope.caps.add_edges(
         sum(len(requirement.targets) for node in nodes for requirement in node.requires),
         where.at("jobs"),
     )
@@ -95,17 +122,25 @@ def _condition(workflow: dict, values: Values, where: Where, what: str = "workfl
     """The workflow's (or a job entry's) own condition: `triggers` (schedules), `when`, `unless`."""
     if workflow.get("triggers"):
         # https://circleci.com/docs/workflows/#scheduling-a-workflow : scheduled workflows run on
-        # schedule only
-        return Decision(False, "scheduled workflow (triggers:) does not run on a push")
+        # their own schedule only (not in a scheduled pipeline either, which is another feature)
+        return Decision(False, f"scheduled workflow (triggers:) does not run on {values.push.run}")
     for key, wanted in (("when", True), ("unless", False)):
         if key not in workflow:
             continue
+        statement, here = workflow[key], where.at(key)
         try:
-            truth = evaluate(workflow[key], values, where.at(key))
+            truth, note = choices.decide(
+                lambda tried: evaluate(statement, tried, here),  # noqa: B023 (called right here)
+                values,
+                choices.written_strings(statement),
+            )
         except Unknown as unknown:
             return undecided(unknown, f"{what} {key}")
         if truth is not wanted:
-            return Decision(False, f"{what} {key}: condition is {'false' if wanted else 'true'}")
+            why = f" ({note})" if note else ""
+            return Decision(
+                False, f"{what} {key}: condition is {'false' if wanted else 'true'}{why}"
+            )
     return Decision.yes()
 
 
@@ -138,10 +173,34 @@ def _job_plan(node: Node, condition: Decision) -> JobPlan:
         requires=node.requires,
         reason=decision.reason,
         contexts=node.contexts,
+        job_group=node.job_group,
     )
 
 
-def _nodes(entry: Any, values: Values, where: Where, caps: Caps) -> list[Node]:
+def _listed(entries: list, values: Values, where: Where, scope: Scope) -> list[Node]:
+    """The nodes of a list of workflow (or job group) entries, job groups expanded."""
+    return [
+        node
+        for index, entry in enumerate(entries)
+        for node in _nodes(entry, values, where.at(index), scope)
+    ]
+
+
+def _group(group: str, options: dict, values: Values, where: Where, scope: Scope) -> list[Node]:
+    """A workflow entry that runs a job group: the group's jobs (ciconf.plan.groups)."""
+    inside = scope.entering(group, where)
+    definition = scope.groups[group]
+    body = definition.doc.data["job-groups"][definition.path[-1]]
+    members = body.get("jobs") if isinstance(body, dict) else None
+    if not isinstance(members, list) or not members:
+        raise definition.at("jobs").error("a job group needs a non-empty list of jobs")
+    options = _fill_pipeline(options, values)
+    nodes = _listed(members, values, definition.at("jobs"), inside)  # counted by scope.caps
+    requires = _requires(options.get("requires"), where.at("requires"))
+    return join(group, nodes, _own(options, values, where), requires)
+
+
+def _nodes(entry: Any, values: Values, where: Where, scope: Scope) -> list[Node]:
     options: Any
     if isinstance(entry, str):
         job, options = entry, {}
@@ -156,9 +215,11 @@ def _nodes(entry: Any, values: Values, where: Where, caps: Caps) -> list[Node]:
             "a workflow job is a name or a one-key mapping", expected="- build or - build: {...}"
         )
     job = render_scalar(job)
+    if job in scope.groups:
+        return _group(job, options, values, where, scope)
     nodes = []
     instances = expand(job, _fill_pipeline(options, values), where)
-    caps.add_jobs(len(instances), where)
+    scope.caps.add_jobs(len(instances), where)
     for instance in instances:
         opts = instance.options
         nodes.append(
@@ -171,6 +232,7 @@ def _nodes(entry: Any, values: Values, where: Where, caps: Caps) -> list[Node]:
                 own=_own(opts, values, where),
                 group=instance.group,
                 where=where,
+                filtered=bool({"filters", "when", "unless"} & set(opts)),
             )
         )
     return nodes

@@ -20,7 +20,7 @@ from typing import Any
 
 from ciconf.errors import shown
 from ciconf.plan.regex import full_match
-from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup
+from ciconf.plan.values import Other, Unknown, Values, fill, pipeline_lookup
 from ciconf.plan.where import Where
 
 MAX_DEPTH = 100  # "nested ... to a maximum depth of 100 levels"
@@ -110,10 +110,32 @@ def _fill_all(items: list, values: Values) -> list:
 
 
 def _same(left: Any, right: Any) -> bool:
+    if isinstance(left, Other) or isinstance(right, Other):
+        return _same_other(left, right)
     # YAML booleans are not the numbers 1 and 0, as Python's == would have it
     if isinstance(left, bool) or isinstance(right, bool):
         return type(left) is type(right) and left == right
     return left == right
+
+
+def _same_other(left: Any, right: Any) -> bool:
+    """Equality with "another value" (ciconf.plan.choices): it differs from the strings it was
+    made to differ from and from every non-string; anything else is undecided."""
+    other, value = (left, right) if isinstance(left, Other) else (right, left)
+    if isinstance(value, Other):
+        if value.name == other.name:
+            return True
+        raise Unknown([other.name, value.name])
+    if not isinstance(value, str) or value in other.differs:
+        return False
+    raise Unknown([other.name])
+
+
+def _opaque(*items: Any) -> None:
+    """ "Another value" cannot be matched against a pattern or a prefix: undecided."""
+    others = [item.name for item in items if isinstance(item, Other)]
+    if others:
+        raise Unknown(others)
 
 
 def _equal(items: list) -> bool:
@@ -127,6 +149,7 @@ def _matches(argument: Any, values: Values, where: Where) -> bool:
     value = fill(argument["value"], pipeline_lookup(values))
     if not isinstance(pattern, str):
         raise where.at("pattern").error("the pattern must be a string")
+    _opaque(pattern, value)
     return full_match(pattern, "" if value is None else str(value), where.at("pattern"))
 
 
@@ -279,6 +302,7 @@ class _Parser:
             return _same(left, right)
         if operator == "!=":
             return not _same(left, right)
+        _opaque(left, right)
         return isinstance(left, str) and isinstance(right, str) and left.startswith(right)
 
     def atom(self) -> Any:
@@ -297,6 +321,16 @@ class _Parser:
         if kind == "name":
             return self.values.lookup(value)
         raise _NotUnderstood(f"{value!r} where a value was expected")
+
+
+def expression_strings(text: str) -> set[str]:
+    """The string literals of an expression filter (ciconf.plan.choices tries them as values)."""
+    try:
+        return {
+            value for kind, value in _tokens(text) if kind == "literal" and isinstance(value, str)
+        }
+    except _NotUnderstood:
+        return set()
 
 
 def evaluate_expression(text: str, values: Values, where: Where) -> bool:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ciconf.errors import shown
-from ciconf.plan.expressions import evaluate_expression
+from ciconf.plan import choices
+from ciconf.plan.expressions import evaluate_expression, expression_strings
 from ciconf.plan.regex import full_match
 from ciconf.plan.values import TEMPLATE, Push, Unknown, Values, quoted
 from ciconf.plan.where import Where
@@ -147,13 +148,17 @@ def job_filter(filters: Any, values: Values, where: Where) -> Decision:
         return ref_filter(None, push, where)
     if isinstance(filters, str):
         try:
-            return (
-                Decision(True)
-                if evaluate_expression(filters, values, where)
-                else Decision(False, f"filter expression {quoted(filters)} is false")
+            truth, note = choices.decide(
+                lambda tried: evaluate_expression(filters, tried, where),
+                values,
+                expression_strings(filters),
             )
         except Unknown as unknown:
             return undecided(unknown, "filter expression")
+        if truth:
+            return Decision(True)
+        why = f" ({note})" if note else ""
+        return Decision(False, f"filter expression {quoted(filters)} is false{why}")
     if not isinstance(filters, dict):
         raise where.error(
             f"expected a mapping (branches:, tags:) or an expression, got {shown(filters)}"

@@ -29,20 +29,23 @@ class Node:
     contexts: list[str]
     requires: list[Requirement]
     own: Decision  # the job's own filters
-    group: str | None
+    group: str | None  # the matrix alias
     where: Where
     stage: int = 0
     decision: Decision = field(default_factory=Decision.yes)
+    job_group: str | None = None  # the job group (top-level `job-groups:`) it runs in
+    filtered: bool = True  # its entry has filters or when/unless (else `own` is the default)
 
 
 def resolve(nodes: list[Node]) -> None:
-    """Point every requirement at the jobs it names: a job's name, or a matrix's alias."""
+    """Point every requirement at the jobs it names: a job's name, a matrix's alias, or a job
+    group (every job in it)."""
     by_name: dict[str, list[str]] = {}
     by_group: dict[str, list[str]] = {}
     for node in nodes:
         by_name.setdefault(node.name, []).append(node.name)
-        if node.group is not None:
-            by_group.setdefault(node.group, []).append(node.name)
+        for group in {node.group, node.job_group} - {None}:
+            by_group.setdefault(str(group), []).append(node.name)
     for node in nodes:
         for requirement in node.requires:
             requirement.targets = by_name.get(requirement.name) or by_group.get(

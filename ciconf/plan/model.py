@@ -23,9 +23,10 @@ class JobPlan:
     requires: list[Requirement]
     reason: str | None
     contexts: list[str]
+    job_group: str | None = None  # the job group (`job-groups:`) it runs in
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "name": self.name,
             "runs": self.runs,
             "stage": self.stage,
@@ -35,6 +36,9 @@ class JobPlan:
             "job": self.job,
             "contexts": self.contexts,
         }
+        if self.job_group is not None:
+            data["job_group"] = self.job_group
+        return data
 
 
 @dataclass
@@ -43,14 +47,18 @@ class WorkflowPlan:
     runs: bool | None
     reason: str | None
     jobs: list[JobPlan]
+    notes: list[str] = field(default_factory=list)  # what CircleCI would say about the whole config
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "runs": self.runs,
             "reason": self.reason,
             "jobs": [job.as_json() for job in self.jobs],
         }
+        if self.notes:
+            data["notes"] = self.notes
+        return data
 
 
 @dataclass

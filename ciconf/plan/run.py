@@ -31,16 +31,20 @@ def parse_params(params: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def build_plan(
+def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
     profile: str | None,
     config: str | None,
     branch: str | None,
     tag: str | None,
     params: Sequence[str],
+    *,
+    schedule: str | None = None,
+    api: bool = False,
 ) -> Plan:
-    """The Plan for the arguments of `ciconf plan` (InputError on bad input)."""
+    """The Plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
+    or `tag`, or with `schedule` a scheduled pipeline, with `api` an API trigger."""
     from ciconf.plan.compute import declared_parameters, plan_config
-    from ciconf.plan.values import build_values, check_ref
+    from ciconf.plan.values import build_values, check_ref, check_run
     from ciconf.yamlkit.load import load_file, load_text
 
     if (branch is None) == (tag is None):
@@ -48,6 +52,7 @@ def build_plan(
     if profile is not None and config is not None:
         raise InputError("ciconf plan", "give either a PROFILE or --config FILE, not both")
     push = check_ref("branch", branch) if branch is not None else check_ref("tag", tag or "")
+    push = check_run(push, schedule, api)
     wanted = parse_params(params)
     model = None
     if config is not None:
@@ -94,6 +99,8 @@ def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue
     tag: str | None,
     fmt: str = "text",
     params: Sequence[str] = (),
+    schedule: str | None = None,
+    api: bool = False,
 ) -> int:
     """Print the plan for one push; 0 when computed, 2 on bad input (message on stderr)."""
     try:
@@ -104,7 +111,8 @@ def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue
                 expected=" or ".join(FORMATS),
                 suggestion=closest(fmt, FORMATS),
             )
-        output = format_plan(build_plan(profile, config, branch, tag, params), fmt)
+        plan = build_plan(profile, config, branch, tag, params, schedule=schedule, api=api)
+        output = format_plan(plan, fmt)
         from ciconf.plan.caps import output_problem
 
         problem = output_problem(len(output))

@@ -34,7 +34,8 @@ def _workflow(workflow: WorkflowPlan) -> list[str]:
     if workflow.reason:
         head += f" -- {printable(workflow.reason)}"
     width = max((len(printable(job.name)) for job in workflow.jobs), default=0)
-    return [head] + [_job(job, width) for job in workflow.jobs]
+    notes = [f"  note: {printable(note)}" for note in workflow.notes]
+    return [head, *notes] + [_job(job, width) for job in workflow.jobs]
 
 
 def _job(job: JobPlan, width: int) -> str:
@@ -47,6 +48,8 @@ def _job(job: JobPlan, width: int) -> str:
     extras = []
     if job.job != job.name:
         extras.append(f"runs job {printable(job.job)}")
+    if job.job_group is not None:
+        extras.append(f"in job group {printable(job.job_group)}")
     targets = [name for requirement in job.requires for name in requirement.targets]
     if targets:
         extras.append("after " + ", ".join(printable(name) for name in targets))

@@ -1,9 +1,13 @@
-"""Pipeline values and parameters for one push, and `<< pipeline.x >>` templates filled from them.
+"""Pipeline values and parameters for one run, and `<< pipeline.x >>` templates filled from them.
 
-A value is *known* when the push decides it (`pipeline.git.branch` on a branch push,
-`pipeline.git.tag`), when `--param` gives it, or when a declared pipeline parameter has a default.
-Everything else (`pipeline.trigger_source`, `pipeline.number`, ...) is unknown: whatever depends on
-it is reported as "depends on ...", never guessed.
+A run is a push (the default), a scheduled pipeline (`--schedule NAME`) or an API trigger
+(`--api`), each of a branch or a tag. A value is *known* when the run decides it
+(`pipeline.git.branch` on a branch, `pipeline.git.tag`, `pipeline.schedule.name`), when `--param`
+gives it, or when a declared pipeline parameter has a default. Some values are not known but
+limited to a set for the kind of run (`RUN_CHOICES`): a condition that gives the same answer for
+every value of the set is decided (ciconf.plan.choices). Everything else (`pipeline.number`,
+commit subjects, ...) is unknown: whatever depends on it is reported as "depends on ...", never
+guessed.
 """
 
 from __future__ import annotations
@@ -42,23 +46,131 @@ PIPELINE_VALUES = {
     "pipeline.git.repo_owner": "string",
     "pipeline.event.name": "string",
     "pipeline.event.action": "string",
+    # https://circleci.com/changelog/expanded-pipeline-values-support
+    "pipeline.definition.id": "string",
+    "pipeline.project.slug": "string",
+    "pipeline.name": "string",
+    "pipeline.integration_source": "string",
+    "pipeline.trigger.id": "string",
+    "pipeline.trigger.type": "string",
+    "pipeline.trigger.received_at": "string",
+    "pipeline.git.repo_id": "string",
+    "pipeline.git.commit.url": "string",
 }
 # families whose members depend on the trigger (webhook payloads, deploy markers ...)
-PIPELINE_FAMILIES = ("pipeline.trigger_parameters.", "pipeline.event.", "pipeline.deploy.")
+PIPELINE_FAMILIES = (
+    "pipeline.trigger_parameters.",
+    "pipeline.event.",
+    "pipeline.trigger.",
+    "pipeline.deploy.",
+)
 PARAMETERS = "pipeline.parameters."
+
+
+PUSH, SCHEDULE, API = "push", "schedule", "api"  # the kinds of run ciconf plans
+MAX_SCHEDULE_NAME = 200
 
 
 @dataclass(frozen=True)
 class Push:
+    """The run being planned: a push by default, or a scheduled pipeline or an API trigger."""
+
     kind: str  # "branch" or "tag"
     name: str
+    trigger: str = PUSH  # PUSH, SCHEDULE or API
+    schedule: str = ""  # the schedule's name (SCHEDULE only)
 
     @property
     def is_tag(self) -> bool:
         return self.kind == "tag"
 
     def describe(self) -> str:
-        return f"{self.kind} {self.name}"
+        ref = f"{self.kind} {self.name}"
+        if self.trigger == SCHEDULE:
+            return f"scheduled pipeline {self.schedule!r} on {ref}"
+        if self.trigger == API:
+            return f"API trigger on {ref}"
+        return ref
+
+    @property
+    def run(self) -> str:
+        """`a push`, `a scheduled pipeline`, `an API trigger`: for messages."""
+        return {PUSH: "a push", SCHEDULE: "a scheduled pipeline", API: "an API trigger"}[
+            self.trigger
+        ]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a pipeline value can be for a kind of run: one of `values`, or (`others`) any value
+    except them."""
+
+    values: frozenset[str]
+    others: bool = False
+
+    def describe(self) -> str:
+        listed = ", ".join(repr(value) for value in sorted(self.values))
+        return f"any value but {listed}" if self.others else f"one of {listed}"
+
+
+# https://circleci.com/docs/pipeline-variables/ : `pipeline.trigger_source` is "the source that
+# triggers the pipeline, current values are webhook, api, scheduled_pipeline", and
+# `pipeline.schedule.name` / `.id` are "empty string if the pipeline is triggered by other
+# sources". A push is neither an API call nor a schedule, whatever its integration; which name an
+# integration gives a push is not pinned down by the docs (`webhook` for the OAuth integrations),
+# so for a push only `api` and `scheduled_pipeline` are ruled out. The web app's "Trigger
+# Pipeline" button goes through the API.
+RUN_KNOWN: dict[str, dict[str, str]] = {
+    PUSH: {"pipeline.schedule.name": "", "pipeline.schedule.id": ""},
+    SCHEDULE: {"pipeline.trigger_source": "scheduled_pipeline"},
+    API: {
+        "pipeline.trigger_source": "api",
+        "pipeline.schedule.name": "",
+        "pipeline.schedule.id": "",
+    },
+}
+# https://circleci.com/changelog/expanded-pipeline-values-support : `pipeline.trigger.type` is
+# "the type of trigger that initiated the pipeline. Possible values: github_app, bitbucket_dc,
+# schedule, webhook, api" (GitHub App pipelines; other integrations may not set it, so it is
+# limited for a push only, where any value but schedule and api, the empty string included, holds).
+RUN_CHOICES: dict[str, dict[str, Choices]] = {
+    PUSH: {
+        "pipeline.trigger_source": Choices(frozenset({"api", "scheduled_pipeline"}), True),
+        "pipeline.trigger.type": Choices(frozenset({"api", "schedule"}), True),
+    },
+    SCHEDULE: {},
+    API: {},
+}
+
+
+class Other(str):
+    """In ciconf.plan.choices: "any other value" of a pipeline value, a string different from
+    every string in `differs`; comparing it with anything else is undecided."""
+
+    name: str
+    differs: frozenset[str]
+
+    def __new__(cls, name: str, differs: frozenset[str]) -> Other:
+        other = super().__new__(cls, f"<another value of {name}>")
+        other.name, other.differs = name, differs
+        return other
+
+
+def check_run(push: Push, schedule: str | None, api: bool) -> Push:
+    """The push turned into a scheduled pipeline (`--schedule NAME`) or an API trigger (`--api`)."""
+    if schedule is not None and api:
+        raise InputError("ciconf plan", "give --schedule NAME or --api, not both")
+    if api:
+        return Push(push.kind, push.name, API)
+    if schedule is None:
+        return push
+    if not schedule or len(schedule) > MAX_SCHEDULE_NAME or not schedule.isprintable():
+        raise InputError(
+            "--schedule",
+            f"{shown(schedule)} is not a schedule name",
+            expected=f"the schedule's name, 1 to {MAX_SCHEDULE_NAME} printable characters",
+        )
+    return Push(push.kind, push.name, SCHEDULE, schedule)
 
 
 def check_ref(kind: str, name: str) -> Push:
@@ -92,6 +204,11 @@ class Values:
         default_factory=dict
     )  # pipeline parameter name -> its definition
     source: str = "config"
+    choices: dict[str, Choices] = field(default_factory=dict)  # not known, but one of a set
+
+    def trying(self, assumed: dict[str, Any]) -> Values:
+        """These values with `assumed` known as well (ciconf.plan.choices)."""
+        return Values(self.push, {**self.known, **assumed}, self.declared, self.source)
 
     def lookup(self, name: str) -> Any:
         """The value of `pipeline.x`; Unknown when the push does not decide it."""
@@ -111,8 +228,11 @@ class Values:
 def build_values(
     push: Push, declared: dict[str, dict], params: dict[str, str], source: str
 ) -> Values:
-    """Values known for this push: the push itself, declared defaults, then --param overrides."""
+    """Values known for this run: the run itself, declared defaults, then --param overrides."""
     values = Values(push, declared=declared, source=source)
+    values.known.update(RUN_KNOWN[push.trigger])
+    if push.trigger == SCHEDULE:
+        values.known["pipeline.schedule.name"] = push.schedule
     if push.is_tag:
         values.known["pipeline.git.tag"] = push.name
     else:
@@ -125,6 +245,11 @@ def build_values(
     for key, raw in params.items():
         name, kind = _param_target(key, declared)
         values.known[name] = _typed(key, raw, kind)
+    values.choices = {
+        name: choices
+        for name, choices in RUN_CHOICES[push.trigger].items()
+        if name not in values.known
+    }
     return values
 
 
@@ -205,7 +330,10 @@ def fill(value: Any, lookup: Callable[[str], Any]) -> Any:
 
     def replace(match: re.Match) -> str:
         try:
-            return render_scalar(lookup(match.group(1)))
+            found = lookup(match.group(1))
+            if isinstance(found, Other):  # part of a longer text: compared as a whole, undecided
+                raise Unknown([found.name])
+            return render_scalar(found)
         except KeyError:
             return match.group(0)
         except Unknown as unknown:

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from ciconf.lint.context import LintContext
-from ciconf.lint.findings import Finding, quoted
+from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
 from ciconf.lint.workflows import Graph, graph, workflows
 
@@ -33,7 +33,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             yield ctx.finding(
                 ID,
                 link.mark,
-                f"requires form a cycle in workflow {quoted(workflow.name)}: {_loop(entries)}",
+                f"requires form a cycle in {workflow.label}: {_loop(entries)}",
             )
 
 

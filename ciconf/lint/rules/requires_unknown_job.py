@@ -12,7 +12,7 @@ from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding, quoted
 from ciconf.lint.rule import Rule
 from ciconf.lint.suggest import Suggestions
-from ciconf.lint.workflows import Entry, Workflow, is_templated, workflows
+from ciconf.lint.workflows import Entry, Workflow, group_members, is_templated, workflows
 
 ID = "CC101"
 
@@ -21,10 +21,15 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for workflow in workflows(ctx):
         names: Suggestions | None = None
         resolve = workflow.resolve
+        members: set[str] | None = None  # of the job groups the workflow runs, when needed
         for entry in workflow.entries:
             for required in entry.requires:
                 resolved = resolve(required.name)
                 if resolved.entries or not resolved.certain or is_templated(required.name):
+                    continue
+                if members is None:
+                    members = group_members(ctx, workflow)
+                if required.name in members:
                     continue
                 if names is None and ctx.shown(ID):
                     names = Suggestions(entry.name for entry in workflow.entries)
@@ -38,7 +43,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 def _message(workflow: Workflow, entry: Entry, required: str, names: Suggestions | None) -> str:
     message = (
         f"job {quoted(entry.name)} requires {quoted(required)}, which is not a job of "
-        f"workflow {quoted(workflow.name)}"
+        f"{workflow.label}"
     )
     suggestion = names.closest(required) if names else None
     return message + (f"; did you mean {quoted(suggestion)}?" if suggestion else "")

@@ -8,6 +8,7 @@ from typing import Any
 from ciconf.lint.context import LintContext, dotted
 from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
+from ciconf.lint.rules import schema_lag
 from ciconf.lint.schema import circleci_validator, json_compatible, quick_checker
 
 ID = "CC001"
@@ -30,6 +31,11 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             path = tuple(error.absolute_path)
             if undefined and any(path[:length] in undefined for length in range(len(path) + 1)):
                 continue  # already reported as CC202; its null value is a consequence
+            lags = schema_lag.lagging(error, path)
+            if lags:  # the schema is behind, not the config: CC002 says so
+                loaded = _loaded_path(path, ctx.data, keys)
+                schema_lag.remember(ctx, ctx.doc.mark_for((*loaded, lags[0])), path, lags)
+                continue
             last = not ctx.shown(ID)  # the first one that will not be shown
             yield ctx.finding(
                 ID, ctx.doc.mark_for(_loaded_path(path, ctx.data, keys)), _message(path, error)
