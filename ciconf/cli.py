@@ -144,6 +144,9 @@ def render(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
         help="Remove the stacks generated from PROFILE that it no longer produces (an account "
         "removed or renamed); `check` reports them.",
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a config that ciconf did not generate (a hand-written one)."
+    ),
 ) -> None:
     """Write the CircleCI config and every CloudFormation stack rendered from PROFILE (all of them
     or none; files already up to date are left untouched). --stdout prints the config only."""
@@ -309,6 +312,65 @@ def plan(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     ),
 ) -> None:
     """Show which workflows and jobs run for a branch or tag push, and why the others do not."""
+
+
+@app.command("import", short_help="Turn an existing CircleCI config into a profile, and prove it.")
+def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
+    config: Path | None = typer.Argument(
+        None,
+        metavar="CONFIG",
+        help=f"Config to import (default: {DEFAULT_CONFIG}).",
+        show_default=False,
+    ),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help=f"Where to write the profile (default: {DEFAULT_PROFILE})."
+    ),
+    stdout: bool = typer.Option(False, "--stdout", help="Print the profile instead of writing it."),
+    report: Path | None = typer.Option(
+        None, "--report", help="Also write the report to this file."
+    ),
+    fmt: str = typer.Option(
+        "text", "--format", metavar="[text|json]", help="Report as text or json."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Only compare the plans of CONFIG and of the profile as it is now."
+    ),
+) -> None:
+    """Write a profile holding everything CONFIG does (what no profile field expresses goes,
+    verbatim, into custom jobs and steps), report where each element went, and prove that the
+    profile's config runs the same jobs for every branch and tag the filters name; exit 1 when it
+    does not."""
+    from ciconf.adopt.run import import_command
+
+    _finish(import_command(config, output, stdout, report, fmt, check))
+
+
+@app.command(short_help="Scaffold a profile from the repository's files.")
+def init(
+    account: list[str] = typer.Option(
+        [],
+        "--account",
+        metavar="NAME:BRANCH",
+        help="An AWS account delivering from a branch (repeatable).",
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="AWS region of the deliveries."),
+    credentials: str = typer.Option(
+        "context",
+        "--credentials",
+        metavar="[context|oidc|env-indirection]",
+        help="How deliveries get AWS credentials (oidc: edit the role_arn it writes).",
+    ),
+    output: Path = typer.Option(
+        Path(DEFAULT_PROFILE), "-o", "--output", help="Where to write the profile."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing profile."),
+) -> None:
+    """Write ciconf.yaml for this repository without asking: lockfiles decide the image, cache,
+    install and test commands; each Dockerfile becomes an image; compose services become service
+    containers with a wait."""
+    from ciconf.adopt.init import init_command
+
+    _finish(init_command(account, region, credentials, output, force))
 
 
 def _usage(message: str) -> None:

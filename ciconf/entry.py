@@ -277,6 +277,15 @@ SPEC: dict[str, dict[str, Any]] = {
                 "default": False,
                 "choices": None,
             },
+            {
+                "name": "force",
+                "kind": "flag",
+                "opts": ["--force"],
+                "many": False,
+                "path": False,
+                "default": False,
+                "choices": None,
+            },
         ],
     },
     "schema": {

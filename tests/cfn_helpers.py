@@ -172,10 +172,11 @@ def rendered_config(profile: Path) -> dict:
     return yaml.safe_load(render_config(load_profile(str(profile)), str(profile), None))
 
 
-_PUSH = re.compile(
-    r"docker push "
-    r'"\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:"]+):\$\{IMAGE_TAG\}"'
-)
+# a build step: registry="${AWS_ACCOUNT_ID}.dkr.ecr.<region>…", repository='<name>', then
+# docker push "${registry}/${repository}:${CIRCLE_SHA1}"
+_REGISTRY = re.compile(r'registry="\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com"')
+_REPOSITORY = re.compile(r"^repository='([^']+)'$", re.MULTILINE)
+_PUSH = 'docker push "${registry}/${repository}:${CIRCLE_SHA1}"'
 
 
 def pushed_by(job: dict) -> tuple[set[str], list[str]]:
@@ -183,9 +184,10 @@ def pushed_by(job: dict) -> tuple[set[str], list[str]]:
     regions, repositories = set(), []
     for step in job["steps"]:
         if isinstance(step, dict) and "run" in step:
-            for region, repository in _PUSH.findall(step["run"]["command"]):
-                regions.add(region)
-                repositories.append(repository)
+            command = step["run"]["command"]
+            if _PUSH in command:
+                regions.update(_REGISTRY.findall(command))
+                repositories += _REPOSITORY.findall(command)
     return regions, repositories
 
 

@@ -12,10 +12,12 @@ from conftest import PROFILES, run_ciconf
 ORG = "3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13"
 ORDERS_PROJECT = "b7e2d4c1-0a9f-4e3b-8c56-2d1f7a9e4b60"
 USER_ID = "????????-????-????-????-????????????"  # a UUID's 36 characters
+# DescribeImages: the job looks a commit's image up before it builds (a rerun reuses it)
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
     "ecr:UploadLayerPart",

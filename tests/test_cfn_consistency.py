@@ -46,10 +46,9 @@ def test_pipeline_watches_what_the_delivery_job_pushes(profile, account):
     job = _rendered_config(profile)["jobs"][f"delivery_{account}"]
     deploy_tag = job["environment"]["DEPLOY_TAG"]
     command = _deploy_tag_step(job)
-    pushed = shlex.split(re.search(r"^for repository in (.*); do$", command, re.M).group(1))
-    region = re.search(
-        r'^registry="\$\{AWS_ACCOUNT_ID\}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com"$', command, re.M
-    )
+    # the deploy tags move in this order, by manifest (put-image) in this region's registry
+    pushed = shlex.split(re.search(r"^repositories=\((.*)\)$", command, re.M).group(1))
+    region = re.search(r"aws ecr put-image --region '([a-z0-9-]+)'", command)
     assert region, command
 
     template = load_template(render(profile, account))

@@ -192,58 +192,40 @@ def test_every_delivery_is_serialized_per_account():
 
 
 def test_promotion_copies_the_tested_manifest_by_digest_and_pushes_the_deploy_tag_last(tmp_path):
+    # what happens to the registry is tests/test_delivery_harness.py's; this is the commands' shape
     job = config("tag-release-promotion")["jobs"]["delivery_prod"]
-    variables = {"CIRCLE_SHA1": SHA, "CIRCLE_OIDC_TOKEN_V2": "token", "STUB_DIGEST": DIGEST}
+    variables = {
+        "CIRCLE_SHA1": SHA,
+        "CIRCLE_OIDC_TOKEN_V2": "token",
+        "STUB_DIGEST": DIGEST,
+        "STUB_IMAGES_IN": "111111111111",
+    }
     calls = [call["argv"] for call in run_job(job, tmp_path, variables)]
     source = "111111111111.dkr.ecr.us-east-1.amazonaws.com"
     target = "222222222222.dkr.ecr.us-east-1.amazonaws.com"
-    tag = SHA[:6]
     assert ["docker", "login", "--username", "AWS", "--password-stdin", source] in calls
     copies = [argv for argv in calls if argv[:4] == ["docker", "buildx", "imagetools", "create"]]
     assert copies == [
         [
-            "docker",
-            "buildx",
-            "imagetools",
-            "create",
-            "--tag",
-            f"{target}/billing/worker:{tag}",
-            f"{source}/billing/worker@{DIGEST}",
-        ],
-        [
-            "docker",
-            "buildx",
-            "imagetools",
-            "create",
-            "--tag",
-            f"{target}/billing/api:{tag}",
-            f"{source}/billing/api@{DIGEST}",
-        ],
-        [
-            "docker",
-            "buildx",
-            "imagetools",
-            "create",
-            "--tag",
-            f"{target}/billing/worker:prod",
-            f"{target}/billing/worker:{tag}",
-        ],
-        [
-            "docker",
-            "buildx",
-            "imagetools",
-            "create",
-            "--tag",
-            f"{target}/billing/api:prod",
-            f"{target}/billing/api:{tag}",
-        ],
+            *("docker", "buildx", "imagetools", "create", "--prefer-index=false", "--tag"),
+            f"{target}/billing/{name}:{SHA}",
+            f"{source}/billing/{name}@{DIGEST}",
+        ]
+        for name in ("worker", "api")
     ]
-    assert not any(
-        argv[:2] in (["docker", "build"], ["docker", "push"]) for argv in calls
-    )  # nothing rebuilt
-    lookup = next(argv for argv in calls if argv[:3] == ["aws", "ecr", "describe-images"])
-    assert lookup[lookup.index("--registry-id") + 1] == "111111111111"
-    assert lookup[lookup.index("--image-ids") + 1] == f"imageTag={tag}"
+    tagged = [
+        (argv[argv.index("--repository-name") + 1], argv[argv.index("--image-tag") + 1])
+        for argv in calls
+        if argv[:3] == ["aws", "ecr", "put-image"]
+    ]
+    tag = SHA[:6]
+    assert tagged == [
+        ("billing/worker", tag),
+        ("billing/api", tag),
+        ("billing/worker", "prod"),
+        ("billing/api", "prod"),  # the pipeline's source, last
+    ]
+    assert not any(argv[:2] == ["docker", "build"] for argv in calls)
 
 
 def test_promotion_of_a_commit_the_source_never_built_stops_with_a_clear_message(tmp_path):
@@ -251,7 +233,7 @@ def test_promotion_of_a_commit_the_source_never_built_stops_with_a_clear_message
     with pytest.raises(subprocess.CalledProcessError) as failure:
         run_job(job, tmp_path, {"CIRCLE_SHA1": SHA, "CIRCLE_OIDC_TOKEN_V2": "token"})
     assert (
-        f"billing/worker:{SHA[:6]} is not in account 111111111111; deliver this commit there first"
+        f"billing/worker:{SHA} is not in account 111111111111; deliver this commit there first"
         in failure.value.stderr
     )
     assert "imagetools" not in (tmp_path / "calls.jsonl").read_text()

@@ -13,6 +13,7 @@ from jobsim import run_job
 from test_injection import FULL_PROFILE
 
 from ciconf.circleci.render import render_config
+from ciconf.errors import InputError
 from ciconf.profile.load import load_profile, validate_document
 from ciconf.yamlkit.load import Document
 
@@ -144,13 +145,15 @@ def test_context_mode_logs_in_builds_and_tags_with_the_context_variables(tmp_pat
     calls = argvs(run_job(job, tmp_path, {"CIRCLE_SHA1": SHA, **context}))
     registry = "444455556666.dkr.ecr.ap-southeast-2.amazonaws.com"
     tag = SHA[:12]
-    assert calls == [
-        ["aws", "ecr", "get-login-password", "--region", "ap-southeast-2"],
+    assert calls[0] == ["aws", "ecr", "get-login-password", "--region", "ap-southeast-2"]
+    assert [argv for argv in calls if argv[0] == "docker"] == [
         ["docker", "login", "--username", "AWS", "--password-stdin", registry],
-        ["docker", "build", "-f", "Dockerfile", "-t", f"{registry}/shop:{tag}", "."],
-        ["docker", "push", f"{registry}/shop:{tag}"],
-        ["docker", "tag", f"{registry}/shop:{tag}", f"{registry}/shop:production"],
-        ["docker", "push", f"{registry}/shop:production"],
+        ["docker", "build", "-f", "Dockerfile", "-t", f"{registry}/shop:{SHA}", "."],
+        ["docker", "push", f"{registry}/shop:{SHA}"],
+    ]
+    assert [argv[argv.index("--image-tag") + 1] for argv in calls if "put-image" in argv] == [
+        tag,
+        "production",
     ]
     # the context's keys are used by the AWS CLI from the environment, never written anywhere
     assert not (tmp_path / "home" / ".aws").exists()
@@ -195,16 +198,15 @@ def test_oidc_mode_writes_the_token_file_and_exports_it_for_later_steps(tmp_path
     assert (token_path, session) == (str(token_file), "circleci-42")
 
     registry = "210987654321.dkr.ecr.us-east-1.amazonaws.com"
-    reference = f"{registry}/platform/api-server:{SHA[:6]}"
-    assert calls[:2] == [
-        ["aws", "ecr", "get-login-password", "--region", "us-east-1"],
-        ["docker", "login", "--username", "AWS", "--password-stdin", registry],
-    ]
-    assert calls[2][:2] == ["docker", "build"] and calls[2][-3:] == ["-t", reference, "."]
-    assert calls[3:] == [
-        ["docker", "push", reference],
-        ["docker", "tag", reference, f"{registry}/platform/api-server:prod"],
-        ["docker", "push", f"{registry}/platform/api-server:prod"],
+    reference = f"{registry}/platform/api-server:{SHA}"
+    assert calls[0] == ["aws", "ecr", "get-login-password", "--region", "us-east-1"]
+    docker = [argv for argv in calls if argv[0] == "docker"]
+    assert docker[0] == ["docker", "login", "--username", "AWS", "--password-stdin", registry]
+    assert docker[1][:2] == ["docker", "build"] and docker[1][-3:] == ["-t", reference, "."]
+    assert docker[2:] == [["docker", "push", reference]]
+    assert [argv[argv.index("--image-tag") + 1] for argv in calls if "put-image" in argv] == [
+        SHA[:6],
+        "prod",
     ]
 
 
@@ -252,3 +254,28 @@ def test_build_arg_substitutions_stay_text(tmp_path):
         "B=`touch made-by-backtick`",
     ]
     assert not list(tmp_path.rglob("made-by-*"))
+
+
+def test_build_arg_from_env_reaches_docker_as_the_run_time_value(tmp_path):
+    profile = copy.deepcopy(FULL_PROFILE)
+    profile["delivery"]["images"][0]["build_args"] = {"GIT_COMMIT": {"from_env": "CIRCLE_SHA1"}}
+    config = yaml.safe_load(render_config(validate_document(Document("p.yaml", profile)), "p.yaml"))
+    calls = argvs(
+        run_job(
+            config["jobs"]["delivery_stg"],
+            tmp_path,
+            {"CIRCLE_SHA1": SHA, "AWS_ACCOUNT_ID": "123456789012"},
+        )
+    )
+    build = next(argv for argv in calls if argv[:2] == ["docker", "build"])
+    assert build[2:4] == ["--build-arg", f"GIT_COMMIT={SHA}"]
+
+
+@pytest.mark.parametrize("value", ["${CIRCLE_SHA1}", "v-$CIRCLE_TAG"])
+def test_a_variable_in_a_literal_build_arg_is_refused_with_the_typed_form(value):
+    profile = copy.deepcopy(FULL_PROFILE)
+    profile["delivery"]["images"][0]["build_args"] = {"GIT_COMMIT": value}
+    with pytest.raises(InputError) as refused:
+        validate_document(Document("p.yaml", profile))
+    name = value.split("$")[1].strip("{}")
+    assert f"did you mean {{from_env: {name}}}?" in str(refused.value)

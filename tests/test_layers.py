@@ -1,4 +1,5 @@
-"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> cli.
+"""Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> adopt ->
+cli.
 
 No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache,
 javaregex, drift) import no stage at all. This test reads every module's imports and fails on a
@@ -12,7 +13,7 @@ import ast
 from conftest import ROOT
 
 FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache", "javaregex", "drift"}
-STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan"]
+STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan", "adopt"]
 FRONT = {"actions", "entry", "cli", "__main__", "__init__"}
 
 

@@ -325,10 +325,8 @@ def _delivery_images(
         for image in delivery.images
     ]
     build.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
-    promote = [
-        _run("Copy images", commands.promote_images(delivery)),
-        _run("Deploy tag", commands.promote_deploy_tags(delivery)),
-    ]
+    # promotion moves the deploy tags exactly as a build does: the same step
+    promote = [_run("Copy images", commands.promote_images(delivery)), build[-1]]
     if len(kinds) > 1:
         config.name(login, "ecr_login")
         for item, name in zip(
@@ -336,7 +334,6 @@ def _delivery_images(
         ):
             config.name(item, name)
         config.name(promote[0], "copy_images")
-        config.name(promote[1], "promote_deploy_tag")
         for point, items in (("before_build", before), ("after_push", after)):
             for number, item in enumerate(items, start=1):
                 if not isinstance(item, str):  # a bare `checkout` is a string: nothing to anchor

@@ -16,6 +16,7 @@ from typing_extensions import assert_never
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
 from ciconf.profile.credentials import AttachPolicy, DeployRole
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, role_name
+from ciconf.profile.models import OidcCredentials
 from ciconf.profile.trust import (
     TRUST_POLICY_QUOTA,
     oidc_issuer,
@@ -26,13 +27,26 @@ from ciconf.yamlkit.emit import Tagged
 
 # What `docker login` (via aws ecr get-login-password) and `docker push` call, as AWS lists it for
 # pushing to one repository: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html
+# ecr:DescribeImages: the job looks up a commit's image before it builds (a rerun reuses it), and
+# BatchGetImage + PutImage move the deploy tag to that image's manifest.
 PUSH_ACTIONS = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
     "ecr:InitiateLayerUpload",
     "ecr:PutImage",
     "ecr:UploadLayerPart",
+]
+# What a promoting account's job reads in the source account: look up the commit's image and copy it
+# (docker buildx imagetools create pulls the manifest and its blobs). AWS's cross-account pull needs
+# these on both sides: the repository policy here, the identity policy there.
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
 ]
 LOGIN_ACTION = "ecr:GetAuthorizationToken"  # registry-wide: it has no resource-level permission
 KEEP_IMAGES = 30  # newest images kept per repository (older commit tags expire)
@@ -106,7 +120,41 @@ def lifecycle_policy(deploy_tag: str) -> str:
     return json.dumps({"rules": rules}, indent=2, sort_keys=True)
 
 
-def repository(name: str, deploy_tag: str) -> dict:
+def account_parameter(account: AccountPlan) -> str:
+    """Template parameter holding an account id the profile names only as a project variable."""
+    return "".join(part.capitalize() for part in account.name.split("_")) + "AccountId"
+
+
+def _account_id(account: AccountPlan) -> str:
+    """The account id inside !Sub: the literal from its role ARN, else its template parameter."""
+    literal = account.parts.account_id
+    if literal is not None and not literal.startswith("$"):
+        return literal
+    return f"${{{account_parameter(account)}}}"
+
+
+def pull_policy(targets: tuple[AccountPlan, ...]) -> dict:
+    """Repository policy: the delivery job of each account that promotes from here may pull."""
+    statements = []
+    for target in targets:
+        body = statement(
+            PULL_ACTIONS,
+            [],
+            Sid=f"PromoteTo{account_parameter(target).removesuffix('AccountId')}",
+            Principal={"AWS": sub(f"arn:${{AWS::Partition}}:iam::{_account_id(target)}:root")},
+        )
+        del body["Resource"]  # a repository policy applies to its own repository
+        if isinstance(target.credentials, OidcCredentials):
+            # the account trusts its own IAM for everyone else; here only its delivery role may pull
+            body["Condition"] = {"ArnEquals": {"aws:PrincipalArn": target.credentials.role_arn}}
+        statements.append(body)
+    return policy(*statements)
+
+
+def repository(name: str, deploy_tag: str, targets: tuple[AccountPlan, ...] = ()) -> dict:
+    properties: dict = {}
+    if targets:
+        properties["RepositoryPolicyText"] = pull_policy(targets)
     return {
         "Type": "AWS::ECR::Repository",
         **RETAIN,  # images outlive the stack: deleting or replacing it never deletes them
@@ -130,6 +178,7 @@ def repository(name: str, deploy_tag: str) -> dict:
                 }
             ],
             "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag)},
+            **properties,
         },
     }
 
@@ -143,6 +192,25 @@ def push_statements(delivery: DeliveryPlan) -> list[dict]:
             PUSH_ACTIONS, [get_att(f"{ids[image.repository]}.Arn") for image in delivery.images]
         ),
     ]
+
+
+def promotion_read_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
+    """A promoting account's job may read the images in the source account's repositories."""
+    if source is None:
+        return []
+    arns = [
+        sub(
+            f"arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:{_account_id(source)}"
+            f":repository/{image.repository}"
+        )
+        for image in delivery.images
+    ]
+    return [statement(PULL_ACTIONS, arns)]
+
+
+def delivery_statements(delivery: DeliveryPlan, source: AccountPlan | None) -> list[dict]:
+    """What the account's delivery job does: push here, read the source when it promotes."""
+    return push_statements(delivery) + promotion_read_statements(delivery, source)
 
 
 def oidc_provider(role: DeployRole) -> dict:
@@ -176,7 +244,12 @@ def role_trust(role: DeployRole) -> dict:
     )
 
 
-def deploy_role(delivery: DeliveryPlan, account: AccountPlan, role: DeployRole) -> dict:
+def deploy_role(
+    delivery: DeliveryPlan,
+    account: AccountPlan,
+    role: DeployRole,
+    source: AccountPlan | None = None,
+) -> dict:
     path, name = role_name(role.role_arn)
     return {
         "Type": "AWS::IAM::Role",
@@ -187,19 +260,24 @@ def deploy_role(delivery: DeliveryPlan, account: AccountPlan, role: DeployRole) 
             "MaxSessionDuration": 3600,
             "AssumeRolePolicyDocument": role_trust(role),
             "Policies": [
-                {"PolicyName": "push-images", "PolicyDocument": policy(*push_statements(delivery))}
+                {
+                    "PolicyName": "push-images",
+                    "PolicyDocument": policy(*delivery_statements(delivery, source)),
+                }
             ],
         },
     }
 
 
-def delivery_policy(delivery: DeliveryPlan, account: AccountPlan) -> dict:
+def delivery_policy(
+    delivery: DeliveryPlan, account: AccountPlan, source: AccountPlan | None = None
+) -> dict:
     return {
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
             "Description": f"Attach to the IAM user (or role) of {account.name}'s CircleCI "
             "delivery job",
-            "PolicyDocument": policy(*push_statements(delivery)),
+            "PolicyDocument": policy(*delivery_statements(delivery, source)),
         },
     }
 
@@ -251,23 +329,45 @@ def _outputs(delivery: DeliveryPlan, account: AccountPlan) -> dict:
     return outputs
 
 
-def build_bootstrap(project: str, delivery: DeliveryPlan, account: AccountPlan) -> dict:
+def _parameters(accounts: list[AccountPlan]) -> dict:
+    """An account id parameter for each account the profile names only by a project variable."""
+    return {
+        account_parameter(account): {
+            "Type": "String",
+            "AllowedPattern": "[0-9]{12}",
+            "Description": f"Account id of {account.name} (its delivery job copies images across)",
+        }
+        for account in accounts
+        if _account_id(account).startswith("${")
+    }
+
+
+def build_bootstrap(
+    project: str,
+    delivery: DeliveryPlan,
+    account: AccountPlan,
+    targets: tuple[AccountPlan, ...] = (),
+    source: AccountPlan | None = None,
+) -> dict:
+    """`targets` promote from this account (they pull here); `source`: where it promotes from."""
     ids = repository_ids(delivery)
     resources: dict = {
-        ids[image.repository]: repository(image.repository, account.deploy_tag)
+        ids[image.repository]: repository(image.repository, account.deploy_tag, targets)
         for image in delivery.images
     }
     role = account.parts.bootstrap
     if isinstance(role, DeployRole):
         if role.create_provider:
             resources["CircleCiOidcProvider"] = oidc_provider(role)
-        resources["DeployRole"] = deploy_role(delivery, account, role)
+        resources["DeployRole"] = deploy_role(delivery, account, role, source)
     else:
-        resources["DeliveryPolicy"] = delivery_policy(delivery, account)
+        resources["DeliveryPolicy"] = delivery_policy(delivery, account, source)
+    parameters = _parameters([*targets, *([source] if source else [])])
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{project} ({account.name}): ECR repositories and the CircleCI delivery "
         "job's access",
+        **({"Parameters": parameters} if parameters else {}),
         "Rules": _rules(delivery, account),
         "Resources": resources,
         "Outputs": _outputs(delivery, account),

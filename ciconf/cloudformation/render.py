@@ -7,7 +7,7 @@ from ciconf.circleci.render import display_path
 from ciconf.cloudformation import bootstrap, quotas
 from ciconf.cloudformation.template import build_template
 from ciconf.errors import InputError, closest, field_name
-from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name
+from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name, promotion_targets
 from ciconf.yamlkit.load import Document
 
 DEFAULT_DIR = "cloudformation"
@@ -159,7 +159,9 @@ def render_stack(  # noqa: PLR0913, PLR0917 - argument objects come later (issue
     """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
-        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account)
+        source = plan.account(account.promote_from) if account.promote_from else None
+        targets = promotion_targets(plan.accounts, account.name)
+        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account, targets, source)
         grows_with: tuple = ("delivery", "images")  # one repository, and its output, per image
     else:
         template = build_template(plan.project, plan.delivery, account)

@@ -17,6 +17,7 @@ from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
     Credentials,
+    FromEnv,
     Image,
     Machine,
     Pipeline,
@@ -41,11 +42,18 @@ def snake(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class BuildArg:
+    name: str
+    value: str  # the literal text, or the name of the job's environment variable
+    from_env: bool = False
+
+
+@dataclass(frozen=True)
 class ImagePlan:
     repository: str
     dockerfile: str
     context: str
-    build_args: tuple[tuple[str, str], ...]
+    build_args: tuple[BuildArg, ...]
     container: str
 
     @property
@@ -126,7 +134,12 @@ def _image(image: Image) -> ImagePlan:
         repository=image.repository,
         dockerfile=image.dockerfile,
         context=image.context,
-        build_args=tuple(sorted(image.build_args.items())),
+        build_args=tuple(
+            BuildArg(name, value.from_env, True)
+            if isinstance(value, FromEnv)
+            else BuildArg(name, value)
+            for name, value in sorted(image.build_args.items())
+        ),
         container=image.container_name,
     )
 
@@ -164,6 +177,11 @@ def _account(
             else None
         ),
     )
+
+
+def promotion_targets(accounts: tuple[AccountPlan, ...], source: str) -> tuple[AccountPlan, ...]:
+    """The accounts that copy their images from account `source` (its repositories let them in)."""
+    return tuple(account for account in accounts if account.promote_from == source)
 
 
 def plan(profile: Profile) -> Plan:

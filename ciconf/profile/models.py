@@ -15,7 +15,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -509,11 +511,52 @@ class MergeTest(Model):
     ignore_branches: list[Branch] = Field(default_factory=lambda: ["master", "develop"])
 
 
+class FromEnv(Model):
+    """A build argument whose value the delivery job reads from its environment when it runs."""
+
+    from_env: EnvName = Field(
+        description="Environment variable of the delivery job, such as CIRCLE_SHA1 or a project"
+        " variable"
+    )
+
+
+# `$NAME` or `${NAME}` inside a literal build argument: docker would get the text itself
+_VARIABLE_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _literal_build_arg(value: str) -> str:
+    found = _VARIABLE_REFERENCE.search(value)
+    if found:
+        raise ValueError(
+            f"{found.group(0)!r} would reach docker as the text itself (build arguments are written"
+            f" literally); did you mean {{from_env: {found.group(1)}}}?"
+        )
+    return value
+
+
+BuildArgText = Annotated[Text, AfterValidator(_literal_build_arg)]
+
+
+def _build_arg_kind(value: object) -> str:
+    return "env" if isinstance(value, (dict, FromEnv)) else "text"
+
+
+# one branch per value, so a bad value gets one message (not one per form it failed to be)
+BuildArgValue = Annotated[
+    Annotated[BuildArgText, Tag("text")] | Annotated[FromEnv, Tag("env")],
+    Discriminator(_build_arg_kind),
+]
+
+
 class Image(Model):
     repository: EcrRepository
     dockerfile: RelPath = "Dockerfile"
     context: RelPath = "."
-    build_args: dict[EnvName, Text] = Field(default_factory=dict)
+    build_args: dict[EnvName, BuildArgValue] = Field(
+        default_factory=dict,
+        description="docker build --build-arg values: literal text, or {from_env: NAME} for a value"
+        " the delivery job reads from its environment (such as CIRCLE_SHA1)",
+    )
     container: EcsName | None = Field(
         None,
         description="ECS container this image deploys to (default: the repository's last part)",

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ciconf.profile.derive import COMMIT_SHA_VAR, DeliveryPlan, ImagePlan, registry_host
+from ciconf.profile.derive import (
+    COMMIT_SHA_VAR,
+    BuildArg,
+    DeliveryPlan,
+    ImagePlan,
+    registry_host,
+)
 
 # Job environment variable names shared by the delivery job definition, its steps and the profile
 # check that refuses project variables of the same name.
@@ -129,51 +135,173 @@ def ecr_login(region: str) -> str:
     )
 
 
+def build_arg(arg: BuildArg) -> str:
+    """`NAME=value` for --build-arg: literal text single-quoted, an env value double-quoted."""
+    if arg.from_env:
+        # `?`: an unset variable (a typo, a missing project variable) stops the job; empty is
+        # a value like any other
+        return expanding(f"{arg.name}=${{{arg.value}?{arg.value} is not set for this job}}")
+    return literal(f"{arg.name}={arg.value}")
+
+
 def commit_tag(length: int) -> str:
     return f'{IMAGE_TAG_VAR}="${{{COMMIT_SHA_VAR}:0:{length}}}"'
 
 
+# The full commit SHA is a tag of every delivered image as well: a short commit tag can name another
+# commit's image (two SHAs sharing a prefix), the full one cannot. Lookups go by the full SHA.
+FULL_TAG = f"${{{COMMIT_SHA_VAR}}}"
+FULL_SHA_LENGTH = 40
+
+
+def _digest_of(region: str) -> list[str]:
+    """Shell function: the digest a tag names (empty: no image has it); other errors printed."""
+    return [
+        "# digest_of REGISTRY REPOSITORY TAG: the digest the tag names, empty when no image has "
+        "it.",
+        "# Any other error (AccessDenied, a missing repository) is AWS's own, printed as it is.",
+        "digest_of() {",
+        "  local errors",
+        '  errors="$(mktemp)"',
+        f'  if aws ecr describe-images --region {literal(region)} --registry-id "$1" \\',
+        '      --repository-name "$2" --image-ids "imageTag=$3" \\',
+        "      --query 'imageDetails[0].imageDigest' --output text 2> \"${errors}\"; then",
+        "    return 0",
+        "  fi",
+        '  if grep -q ImageNotFoundException "${errors}"; then',
+        "    return 0",
+        "  fi",
+        '  cat "${errors}" >&2',
+        "  return 1",
+        "}",
+    ]
+
+
+def _tag_image(region: str) -> list[str]:
+    """Shell function: one more tag on an image of this account, its manifest (digest) unchanged."""
+    get = (
+        f"aws ecr batch-get-image --region {literal(region)}"
+        ' --repository-name "$1" --image-ids "imageDigest=$2"'
+    )
+    return [
+        "# tag_image REPOSITORY DIGEST TAG: put the image's own manifest back under TAG (ECR "
+        "checks",
+        "# that it still hashes to DIGEST), so the tag names exactly the image first delivered.",
+        "tag_image() {",
+        "  local manifest media_type",
+        f"  manifest=\"$({get} \\\n    --query 'images[0].imageManifest' --output text)\"",
+        f"  media_type=\"$({get} \\\n    --query 'images[0].imageManifestMediaType' --output "
+        'text)"',
+        f'  aws ecr put-image --region {literal(region)} --repository-name "$1" --image-tag "$3" '
+        "\\",
+        '    --image-digest "$2" --image-manifest "${manifest}" \\',
+        '    --image-manifest-media-type "${media_type}" > /dev/null',
+        "}",
+    ]
+
+
+def _commit_image(
+    delivery: DeliveryPlan, create: list[str], verify: tuple[str, ...] = ()
+) -> list[str]:
+    """Make sure ${repository} holds this commit's image under both commit tags; `create` makes it.
+
+    A rerun, a release branch cut from a delivered commit, a tag on it or a rollback delivers a
+    commit that is already here: its tags are immutable, so the image first delivered (the one that
+    was tested) is reused, never rebuilt.
+    """
+    account = f'"${{{ACCOUNT_ID_VAR}}}"'
+    full = f'full="$(digest_of {account} "${{repository}}" "{FULL_TAG}")"'
+    body = [full]
+    short_tag = delivery.commit_tag_length < FULL_SHA_LENGTH
+    if short_tag:
+        body += [
+            f'short="$(digest_of {account} "${{repository}}" "${{{IMAGE_TAG_VAR}}}")"',
+            'if [[ -n "${short}" && "${short}" != "${full}" ]]; then',
+            f'  echo "${{repository}}:${{{IMAGE_TAG_VAR}}} is another image (${{short}}), not '
+            "tagged"
+            f" {FULL_TAG}: another commit starting with ${{{IMAGE_TAG_VAR}}}, or an image pushed"
+            ' before ciconf tagged full commits; raise delivery.commit_tag_length" >&2',
+            "  exit 1",
+            "fi",
+        ]
+    body += [
+        'if [[ -n "${full}" ]]; then',
+        f'  echo "${{repository}}: commit {FULL_TAG} is already here (${{full}}); reused, not '
+        'rebuilt"',
+        "else",
+        *("  " + line for line in create),
+        f"  {full}",
+        "fi",
+        *verify,  # before the short tag is added: nothing names an image that failed the check
+    ]
+    if short_tag:
+        body += [
+            'if [[ -z "${short}" ]]; then',
+            f'  tag_image "${{repository}}" "${{full}}" "${{{IMAGE_TAG_VAR}}}"',
+            "fi",
+        ]
+    return body
+
+
+def _head(delivery: DeliveryPlan) -> list[str]:
+    return [
+        commit_tag(delivery.commit_tag_length),
+        f"registry={expanding(_registry(delivery.region))}",
+    ]
+
+
 def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
-    reference = expanding(f"{_registry(delivery.region)}/{image.repository}:${{{IMAGE_TAG_VAR}}}")
+    reference = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
     build = ["docker build \\"]
-    build += [f"  --build-arg {literal(f'{name}={value}')} \\" for name, value in image.build_args]
+    build += [f"  --build-arg {build_arg(arg)} \\" for arg in image.build_args]
     build += [
         f"  -f {literal(image.dockerfile)} \\",
         f"  -t {reference} \\",
         f"  {literal(image.context)}",
+        f"docker push {reference}",
     ]
-    return lines(commit_tag(delivery.commit_tag_length), build, f"docker push {reference}")
-
-
-def _retag(repository: str) -> list[str]:
-    """Tag and push one repository's commit image with the deploy tag; `repository` may be
-    ${var}."""
-    source = expanding(f"${{registry}}/{repository}:${{{IMAGE_TAG_VAR}}}")
-    target = expanding(f"${{registry}}/{repository}:${{{DEPLOY_TAG_VAR}}}")
-    return [f"docker tag {source} {target}", f"docker push {target}"]
+    return lines(
+        _head(delivery),
+        f"repository={literal(image.repository)}",
+        _digest_of(delivery.region),
+        _tag_image(delivery.region),
+        _commit_image(delivery, build),
+    )
 
 
 def push_deploy_tags(delivery: DeliveryPlan) -> str:
+    """Move every deploy tag to this commit's images once all are here; the source's last."""
     source = delivery.source.repository
-    order = delivery.deploy_tag_order
-    head = [
-        commit_tag(delivery.commit_tag_length),
-        f"registry={expanding(_registry(delivery.region))}",
-    ]
-    if len(order) == 1:  # no loop over a single word (shellcheck SC2041)
-        comment = (
-            f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
-            "watches."
-        )
-        return lines(head, comment, _retag(source))
-    names = " ".join(literal(image.repository) for image in order)
+    account = f'"${{{ACCOUNT_ID_VAR}}}"'
+    names = " ".join(literal(image.repository) for image in delivery.deploy_tag_order)
+    lookup = f'digest="$(digest_of {account} "${{repository}}" "{FULL_TAG}")"'
     return lines(
-        head,
-        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
-        "watches, so it",
-        "# goes last, after every image of this commit is in ECR.",
-        f"for repository in {names}; do",
-        *("  " + line for line in _retag("${repository}")),
+        _digest_of(delivery.region),
+        _tag_image(delivery.region),
+        f"repositories=({names})",
+        "declare -A digests",
+        "# No deploy tag moves unless every image of this commit is here.",
+        'for repository in "${repositories[@]}"; do',
+        f"  {lookup}",
+        '  digests["${repository}"]="${digest}"',
+        '  if [[ -z "${digest}" ]]; then',
+        f'    echo "${{repository}}:{FULL_TAG} is not in this account; no deploy tag moved" >&2',
+        "    exit 1",
+        "  fi",
+        "done",
+        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, "
+        "so it",
+        "# goes last. A rollback (an older commit's delivery run again) moves it back to that "
+        "commit.",
+        'for repository in "${repositories[@]}"; do',
+        '  digest="${digests["${repository}"]}"',
+        f'  if [[ "$(digest_of {account} "${{repository}}" "${{{DEPLOY_TAG_VAR}}}")" == '
+        f'"${{digest}}" ]]; then',
+        f'    echo "${{repository}}:${{{DEPLOY_TAG_VAR}}} already names ${{digest}}"',
+        "  else",
+        f'    tag_image "${{repository}}" "${{digest}}" "${{{DEPLOY_TAG_VAR}}}"',
+        f'    echo "${{repository}}:${{{DEPLOY_TAG_VAR}}} now names ${{digest}}"',
+        "  fi",
         "done",
     )
 
@@ -209,68 +337,73 @@ def _source_registry(region: str) -> str:
     return registry_host("${source_id}", region)
 
 
+def _same_digest() -> tuple[str, ...]:
+    return (
+        'if [[ "${full}" != "${source_digest}" ]]; then',
+        '  echo "${repository}: the image here (${full}) is not the one of account ${source_id}'
+        ' (${source_digest}); no deploy tag moved" >&2',
+        "  exit 1",
+        "fi",
+    )
+
+
 def promote_images(delivery: DeliveryPlan) -> str:
-    """Log in to the source account's registry and copy every image of this commit, by digest."""
+    """Copy every image of this commit from the source account, by digest, and check the digests."""
     region = literal(delivery.region)
     names = " ".join(literal(image.repository) for image in delivery.images)
-    source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{digest}}")
-    target = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
+    source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{source_digest}}")
+    target = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
+    copy = [
+        "# --prefer-index=false copies the manifest as it is (by default a single manifest is "
+        "wrapped",
+        "# in a new index, whose digest is not the one that was tested)",
+        f"docker buildx imagetools create --prefer-index=false --tag {target} \\",
+        f"  {source}",
+    ]
+    body = [
+        'if ! source_digest="$(digest_of "${source_id}" "${repository}" "' + FULL_TAG + '")"; then',
+        '  echo "cannot read ${repository} in account ${source_id}: the AWS error above says '
+        'why" >&2',
+        "  exit 1",
+        "fi",
+        'if [[ -z "${source_digest}" ]]; then',
+        f'  echo "${{repository}}:{FULL_TAG} is not in account ${{source_id}};'
+        ' deliver this commit there first" >&2',
+        "  exit 1",
+        "fi",
+        *_commit_image(delivery, copy, _same_digest()),
+    ]
     return lines(
-        commit_tag(delivery.commit_tag_length),
+        _head(delivery),
         f'source_id="{_resolve(SOURCE_ACCOUNT_ID_VAR)}"',
         'if ! [[ "${source_id}" =~ ^[0-9]{12}$ ]]; then',
         f'  echo "{SOURCE_ACCOUNT_ID_VAR}=${{{SOURCE_ACCOUNT_ID_VAR}}} does not resolve '
         'to a 12-digit account id" >&2',
         "  exit 1",
         "fi",
-        f"registry={expanding(_registry(delivery.region))}",
         "# ECR's login token is valid for every registry this role may read, the source's included",
         f"aws ecr get-login-password --region {region} \\",
         "  | docker login --username AWS --password-stdin "
         f"{expanding(_source_registry(delivery.region))}",
-        f"for repository in {names}; do" if len(delivery.images) > 1 else f"repository={names}",
-        *_indent(
-            len(delivery.images) > 1,
-            [
-                f'if ! digest="$(aws ecr describe-images --region {region} --registry-id '
-                f'"${{source_id}}" \\',
-                '    --repository-name "${repository}" --image-ids "imageTag=${IMAGE_TAG}" \\',
-                "    --query 'imageDetails[0].imageDigest' --output text)"
-                + '" || [[ "${digest}" != sha256:* ]]; then',
-                '  echo "${repository}:${IMAGE_TAG} is not in account ${source_id}; '
-                'deliver this commit there first" >&2',
-                "  exit 1",
-                "fi",
-                "# the manifest is copied as it is, so the digest in this account is the "
-                "digest that was tested",
-                f"docker buildx imagetools create --tag {target} {source}",
-            ],
-        ),
-        *(["done"] if len(delivery.images) > 1 else []),
+        _digest_of(delivery.region),
+        _tag_image(delivery.region),
+        f"repositories=({names})",
+        'for repository in "${repositories[@]}"; do',
+        *("  " + line for line in body),
+        "done",
     )
 
 
-def _indent(inside_loop: bool, body: list[str]) -> list[str]:
-    return ["  " + line for line in body] if inside_loop else body
+def php_extension_check(extension: str) -> str:
+    """Fail early when the image lacks a PHP extension (cimg/php ships the common ones, where the
+    old circleci/php images compiled them with docker-php-ext-install)."""
+    return f"php -m | grep -qix {literal(extension)}"
 
 
-def promote_deploy_tags(delivery: DeliveryPlan) -> str:
-    """Point each deploy tag at the copied manifest (no local image to `docker tag`); the source's
-    last."""
-    source = delivery.source.repository
-    order = delivery.deploy_tag_order
-    target = expanding(f"${{registry}}/${{repository}}:${{{DEPLOY_TAG_VAR}}}")
-    commit = expanding(f"${{registry}}/${{repository}}:${{{IMAGE_TAG_VAR}}}")
-    retag = f"docker buildx imagetools create --tag {target} {commit}"
-    head = [
-        commit_tag(delivery.commit_tag_length),
-        f"registry={expanding(_registry(delivery.region))}",
-    ]
-    comment = (
-        f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` "
-        "watches, so it goes last."
-    )
-    if len(order) == 1:
-        return lines(head, comment, f"repository={literal(source)}", retag)
-    names = " ".join(literal(image.repository) for image in order)
-    return lines(head, comment, f"for repository in {names}; do", f"  {retag}", "done")
+def encoded_script(script: str) -> str:
+    """Run `script` as written without spelling it in the config: CircleCI reads any '<<' there
+    (a heredoc too) as the start of a template, and ciconf's profiles refuse it."""
+    import base64
+
+    encoded = base64.b64encode(script.encode("utf-8")).decode("ascii")
+    return f"bash -eo pipefail -c \"$(printf '%s' {literal(encoded)} | base64 -d)\""
