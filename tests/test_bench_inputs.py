@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, run_ciconf
 
 from ciconf.circleci.render import render_config
 from ciconf.profile.load import load_profile, parse_profile
@@ -34,7 +34,11 @@ def test_inputs_render_and_compactness_is_measurable(tmp_path, monkeypatch):
     bench = load_bench()
     monkeypatch.chdir(tmp_path)
     inputs = bench.build_inputs(tmp_path)
-    assert set(inputs) == {"example", *(f"big{images}" for images in bench.BIG_IMAGES)}
+    assert set(inputs) == {
+        "example",
+        "stacks-max",
+        *(f"big{images}" for images in bench.BIG_IMAGES),
+    }
     config = tmp_path / "example.config.yml"
     config.write_text(render_config(load_profile("example.yaml"), "example.yaml", str(config)))
     anchored, expanded, hand_written = bench.compactness(config)
@@ -56,3 +60,15 @@ def test_every_target_gets_a_verdict():
     assert len(lines) == 7
     assert lines[0].endswith("-> met") and "lint: not available" in lines[1]
     assert lines[2] == "check without the digest cache: 0.70x (for information)"
+
+
+def test_the_stack_writing_input_is_the_largest_the_quotas_accept(tmp_path):
+    """The render-with-stacks figure and the cold-check series measure a profile ciconf accepts:
+    one image more and the bootstrap stack is over CloudFormation's 200-output quota (exit 2)."""
+    bench = load_bench()
+    for images, code in ((bench.STACK_IMAGES_MAX, 0), (bench.STACK_IMAGES_MAX + 1, 2)):
+        (tmp_path / "p.yaml").write_text(bench.big_profile(images), encoding="utf-8")
+        done = run_ciconf(
+            "render", "-q", "p.yaml", "-o", "c.yml", "--stacks-dir", "s", cwd=tmp_path
+        )
+        assert done.returncode == code, done.stderr
