@@ -83,6 +83,7 @@ EngineVersion = Annotated[
 ]
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# the values CloudWatch Logs accepts for RetentionInDays (the pipeline's log group too)
 LOG_RETENTION_DAYS = (
     1,
     3,

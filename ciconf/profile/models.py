@@ -28,6 +28,7 @@ from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
+from ciconf.profile.environment import LOG_RETENTION_DAYS
 from ciconf.profile.environment import Environment as AccountEnvironment
 from ciconf.profile.grammar import (
     PARAMETER_REFERENCE,
@@ -85,31 +86,6 @@ from ciconf.profile.trust import (
 DEFAULT_DELIVERY_IMAGE = "cimg/aws:2025.01"
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ALARM_NAME_PATTERN = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,254}$"
-# the values CloudWatch Logs accepts for RetentionInDays
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 
 
 class Model(BaseModel):
