@@ -392,13 +392,6 @@ def main(argv: list[str] | None = None) -> int:
     return OK
 
 
-def run() -> None:
-    """The old console-script target: the process entry point is now ciconf/entry.py."""
-    from ciconf.entry import run as run_entry
-
-    run_entry()
-
-
 # --- the table ciconf/entry.py parses with
 # ----------------------------------------------------------
 

@@ -12,12 +12,13 @@ import re
 import sys
 from pathlib import Path
 
-from ciconf.adopt.output import DIFFERS, OK, error, write
+from ciconf.adopt.output import error, write
 from ciconf.adopt.report import Report
+from ciconf.defaults import DEFAULT_CONFIG, DEFAULT_PROFILE
 from ciconf.errors import InputError
+from ciconf.exitcodes import FINDINGS as DIFFERS
+from ciconf.exitcodes import OK
 
-DEFAULT_CONFIG = ".circleci/config.yml"
-DEFAULT_PROFILE = "ciconf.yaml"
 MODELINE = "yaml-language-server: $schema=.ciconf/profile.schema.json"
 FORMATS = ("text", "json")
 
