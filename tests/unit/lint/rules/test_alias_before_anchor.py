@@ -26,10 +26,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(alias_before_anchor, BAD)
-    assert (rule, line) == ('CC202', 2)
-    for fact in ['*defaults', '&defaults', 'before its anchor']:
+    assert (rule, line) == ("CC202", 2)
+    for fact in ["*defaults", "&defaults", "before its anchor"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert alias_before_anchor.RULE.id == alias_before_anchor.ID == 'CC202'
+    assert alias_before_anchor.RULE.id == alias_before_anchor.ID == "CC202"

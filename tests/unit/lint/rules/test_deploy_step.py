@@ -35,10 +35,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(deploy_step, BAD)
-    assert (rule, line) == ('CC306', 7)
-    for fact in ['deploy', 'deprecated', 'use run']:
+    assert (rule, line) == ("CC306", 7)
+    for fact in ["deploy", "deprecated", "use run"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert deploy_step.RULE.id == deploy_step.ID == 'CC306'
+    assert deploy_step.RULE.id == deploy_step.ID == "CC306"

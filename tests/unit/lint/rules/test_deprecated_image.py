@@ -32,10 +32,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(deprecated_image, BAD)
-    assert (rule, line) == ('CC301', 5)
-    for fact in ['circleci/python:3.8', '2021-12-31', 'cimg/python']:
+    assert (rule, line) == ("CC301", 5)
+    for fact in ["circleci/python:3.8", "2021-12-31", "cimg/python"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert deprecated_image.RULE.id == deprecated_image.ID == 'CC301'
+    assert deprecated_image.RULE.id == deprecated_image.ID == "CC301"

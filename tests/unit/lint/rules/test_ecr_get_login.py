@@ -32,10 +32,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(ecr_get_login, BAD)
-    assert (rule, line) == ('CC302', 6)
-    for fact in ['aws ecr get-login', 'v2', 'get-login-password']:
+    assert (rule, line) == ("CC302", 6)
+    for fact in ["aws ecr get-login", "v2", "get-login-password"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert ecr_get_login.RULE.id == ecr_get_login.ID == 'CC302'
+    assert ecr_get_login.RULE.id == ecr_get_login.ID == "CC302"

@@ -33,10 +33,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(requires_cycle, BAD)
-    assert (rule, line) == ('CC103', 6)
-    for fact in ['cycle', "'main'", 'a -> b -> a']:
+    assert (rule, line) == ("CC103", 6)
+    for fact in ["cycle", "'main'", "a -> b -> a"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert requires_cycle.RULE.id == requires_cycle.ID == 'CC103'
+    assert requires_cycle.RULE.id == requires_cycle.ID == "CC103"

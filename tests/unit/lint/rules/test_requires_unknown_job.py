@@ -34,10 +34,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(requires_unknown_job, BAD)
-    assert (rule, line) == ('CC101', 7)
+    assert (rule, line) == ("CC101", 7)
     for fact in ["'deploy'", "'tset'", "'main'", "did you mean 'test'"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert requires_unknown_job.RULE.id == requires_unknown_job.ID == 'CC101'
+    assert requires_unknown_job.RULE.id == requires_unknown_job.ID == "CC101"

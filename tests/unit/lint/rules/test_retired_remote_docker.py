@@ -34,10 +34,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(retired_remote_docker, BAD)
-    assert (rule, line) == ('CC303', 7)
-    for fact in ['19.03.13', 'deprecated', 'default']:
+    assert (rule, line) == ("CC303", 7)
+    for fact in ["19.03.13", "deprecated", "default"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert retired_remote_docker.RULE.id == retired_remote_docker.ID == 'CC303'
+    assert retired_remote_docker.RULE.id == retired_remote_docker.ID == "CC303"

@@ -28,10 +28,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(schema, BAD)
-    assert (rule, line) == ('CC001', 3)
-    for fact in ['jobs.a', 'dockr']:
+    assert (rule, line) == ("CC001", 3)
+    for fact in ["jobs.a", "dockr"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert schema.RULE.id == schema.ID == 'CC001'
+    assert schema.RULE.id == schema.ID == "CC001"

@@ -42,10 +42,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(tag_filter_upstream, BAD)
-    assert (rule, line) == ('CC106', 7)
-    for fact in ["'deploy'", "'build'", 'tags filter']:
+    assert (rule, line) == ("CC106", 7)
+    for fact in ["'deploy'", "'build'", "tags filter"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert tag_filter_upstream.RULE.id == tag_filter_upstream.ID == 'CC106'
+    assert tag_filter_upstream.RULE.id == tag_filter_upstream.ID == "CC106"

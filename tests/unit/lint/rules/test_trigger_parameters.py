@@ -32,10 +32,14 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(trigger_parameters, BAD)
-    assert (rule, line) == ('CC304', 6)
-    for fact in ['pipeline.trigger_parameters.circleci.event_type', '2026-08-01', 'pipeline.event.name']:
+    assert (rule, line) == ("CC304", 6)
+    for fact in [
+        "pipeline.trigger_parameters.circleci.event_type",
+        "2026-08-01",
+        "pipeline.event.name",
+    ]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert trigger_parameters.RULE.id == trigger_parameters.ID == 'CC304'
+    assert trigger_parameters.RULE.id == trigger_parameters.ID == "CC304"

@@ -32,10 +32,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(undeclared_orb, BAD)
-    assert (rule, line) == ('CC104', 5)
-    for fact in ["'node/test'", "orb 'node'", 'orbs']:
+    assert (rule, line) == ("CC104", 5)
+    for fact in ["'node/test'", "orb 'node'", "orbs"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert undeclared_orb.RULE.id == undeclared_orb.ID == 'CC104'
+    assert undeclared_orb.RULE.id == undeclared_orb.ID == "CC104"

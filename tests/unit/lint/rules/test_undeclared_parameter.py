@@ -36,10 +36,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(undeclared_parameter, BAD)
-    assert (rule, line) == ('CC105', 8)
-    for fact in ['parameters.whom', "job 'a'", "did you mean 'who'"]:
+    assert (rule, line) == ("CC105", 8)
+    for fact in ["parameters.whom", "job 'a'", "did you mean 'who'"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert undeclared_parameter.RULE.id == undeclared_parameter.ID == 'CC105'
+    assert undeclared_parameter.RULE.id == undeclared_parameter.ID == "CC105"

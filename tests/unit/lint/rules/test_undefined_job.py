@@ -40,10 +40,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(undefined_job, BAD)
-    assert (rule, line) == ('CC102', 9)
+    assert (rule, line) == ("CC102", 9)
     for fact in ["'main'", "'tset'", "did you mean 'test'"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert undefined_job.RULE.id == undefined_job.ID == 'CC102'
+    assert undefined_job.RULE.id == undefined_job.ID == "CC102"

@@ -26,10 +26,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(volatile_orb, BAD)
-    assert (rule, line) == ('CC305', 3)
-    for fact in ["'node'", 'circleci/node@volatile', 'circleci/node@X']:
+    assert (rule, line) == ("CC305", 3)
+    for fact in ["'node'", "circleci/node@volatile", "circleci/node@X"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert volatile_orb.RULE.id == volatile_orb.ID == 'CC305'
+    assert volatile_orb.RULE.id == volatile_orb.ID == "CC305"

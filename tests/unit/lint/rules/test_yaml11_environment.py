@@ -34,10 +34,10 @@ def test_a_good_snippet_has_no_finding():
 
 def test_a_bad_snippet_is_found_at_its_line_with_the_facts_in_the_message():
     [(rule, line, message)] = findings(yaml11_environment, BAD)
-    assert (rule, line) == ('CC203', 6)
-    for fact in ['DEBUG: yes', 'boolean true', "DEBUG: 'yes'"]:
+    assert (rule, line) == ("CC203", 6)
+    for fact in ["DEBUG: yes", "boolean true", "DEBUG: 'yes'"]:
         assert fact in message, (fact, message)
 
 
 def test_the_module_names_its_rule():
-    assert yaml11_environment.RULE.id == yaml11_environment.ID == 'CC203'
+    assert yaml11_environment.RULE.id == yaml11_environment.ID == "CC203"
