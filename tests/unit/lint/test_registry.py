@@ -27,7 +27,7 @@ def test_the_table_lists_every_rule_in_id_order_with_its_name():
 
 def test_the_table_says_what_each_rule_finds_as_its_summary_does():
     # the docs may set code in backticks and add detail after the summary's own words
-    for (rule_id, _, finds), rule in zip(table(), RULES):
+    for (rule_id, _, finds), rule in zip(table(), RULES, strict=True):
         assert rule.summary.replace("`", "") in finds.replace("`", ""), rule_id
 
 
