@@ -335,6 +335,7 @@ def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     check: bool = typer.Option(
         False, "--check", help="Only compare the plans of CONFIG and of the profile as it is now."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing profile."),
 ) -> None:
     """Write a profile holding everything CONFIG does (what no profile field expresses goes,
     verbatim, into custom jobs and steps), report where each element went, and prove that the
@@ -342,7 +343,7 @@ def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     does not."""
     from ciconf.adopt.run import import_command
 
-    _finish(import_command(config, output, stdout, report, fmt, check))
+    _finish(import_command(config, output, stdout, report, fmt, check, force))
 
 
 @app.command(short_help="Scaffold a profile from the repository's files.")

@@ -80,6 +80,7 @@ def import_command(  # noqa: PLR0913, PLR0917 - one parameter per option of the 
     report: Path | None = None,
     fmt: str = "text",
     check: bool = False,
+    force: bool = False,
 ) -> int:
     from ciconf.adopt.report import format_json, format_text
 
@@ -89,6 +90,9 @@ def import_command(  # noqa: PLR0913, PLR0917 - one parameter per option of the 
         return error(f"--format {fmt!r}: expected text or json")
     source = str(config or DEFAULT_CONFIG)
     target = str(output or DEFAULT_PROFILE)
+    if not (check or stdout or force) and os.path.lexists(target):
+        # A profile may hold hand edits made since the last import: never replace it silently.
+        return error(f"{target} exists; pass --force to replace it (or --check to compare)")
     try:
         text, result, _ = imported(source, target)
         formatted = (format_json if fmt == "json" else format_text)(result)
