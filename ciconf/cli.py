@@ -341,9 +341,9 @@ def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     verbatim, into custom jobs and steps), report where each element went, and prove that the
     profile's config runs the same jobs for every branch and tag the filters name; exit 1 when it
     does not."""
-    from ciconf.adopt.run import import_command
+    from ciconf.adopt.run import ImportOptions, import_command
 
-    _finish(import_command(config, output, stdout, report, fmt, check, force))
+    _finish(import_command(ImportOptions(config, output, stdout, report, fmt, check, force)))
 
 
 @app.command(short_help="Scaffold a profile from the repository's files.")
