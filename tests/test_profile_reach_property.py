@@ -110,7 +110,9 @@ def executor(draw, job: dict) -> None:
         if draw(st.booleans()):
             job["remote_docker"] = {"docker_layer_caching": draw(st.booleans())}
     if draw(st.booleans()):
-        job["working_directory"] = draw(st.sampled_from(["services/api", "app"]))
+        job["working_directory"] = draw(
+            st.sampled_from(["services/api", "app", "~/app", "/home/circleci/app"])
+        )
     if draw(st.booleans()):
         job["resource_class"] = draw(st.sampled_from(["medium", "large"]))
 

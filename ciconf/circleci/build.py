@@ -26,12 +26,11 @@ from ciconf.profile.models import (
     TestJob,
     merge_job_name,
 )
+from ciconf.profile.workdir import job_folders
 from ciconf.shell import commands
 from ciconf.yamlkit.emit import MERGE
 
 CONFIG_VERSION = 2.1
-# CircleCI's default working directory; a job in a subfolder checks out here, then works below it
-PROJECT_ROOT = "~/project"
 
 
 @dataclass
@@ -116,8 +115,9 @@ def _executor(job: Executor) -> dict:
         ]
     if job.resource_class:
         env["resource_class"] = job.resource_class
-    if job.working_directory:
-        env["working_directory"] = f"{PROJECT_ROOT}/{job.working_directory}"
+    folder = job_folders(job.working_directory).working_directory
+    if folder is not None:
+        env["working_directory"] = folder
     parallelism = getattr(job, "parallelism", 1)  # test jobs only
     if parallelism > 1:
         env["parallelism"] = parallelism
@@ -131,7 +131,8 @@ def _executor(job: Executor) -> dict:
 
 def _checkout(job: Executor) -> Any:
     # with a working_directory below the root, checkout would clone into the subfolder itself
-    return {"checkout": {"path": PROJECT_ROOT}} if job.working_directory else "checkout"
+    path = job_folders(job.working_directory).checkout_path
+    return {"checkout": {"path": path}} if path is not None else "checkout"
 
 
 def _remote_docker(options: RemoteDocker | None) -> Any:
@@ -385,19 +386,19 @@ def _custom_job(
         body[MERGE] = [fragments.shared(f"{snake(name)}_environment", executor)]
     else:
         body.update(executor)
-    checkout_fix = job.working_directory is not None
+    root = job_folders(job.working_directory).checkout_path
     steps = []
     for item in job.steps:
         rendered = step(item)
-        if checkout_fix and rendered == "checkout":
+        if root is not None and rendered == "checkout":
             rendered = _checkout(job)
         elif (
-            checkout_fix
+            root is not None
             and isinstance(rendered, dict)
             and "path" not in rendered.get("checkout", {"path": None})
         ):
             # checkout with a method but no path: still clone at the root, not the subfolder
-            rendered = {"checkout": {"path": PROJECT_ROOT, **rendered["checkout"]}}
+            rendered = {"checkout": {"path": root, **rendered["checkout"]}}
         steps.append(rendered)
     body["steps"] = steps
     return body

@@ -132,10 +132,45 @@ check_rel_path = _checker(
     "leading '-')",
 )
 check_cache_path = _checker(
-    r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
+    # the '..' look-ahead comes first, so that it also sees the segment right after ~/ or /
+    r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)?[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
     "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, "
     "no '..', no leading '-')",
 )
+
+
+def _folder_problem(value: str) -> str | None:
+    # CircleCI's checkout refuses a non-empty folder that is not a clone, so the home directory
+    # or the root cannot hold the repository
+    if value.rstrip("/") in ("", "~"):
+        return (
+            f"{shown(value)} is the home or root folder, where checkout cannot clone; "
+            "name a folder of its own, like ~/app"
+        )
+    return None
+
+
+check_folder = _checker(
+    r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}|~/?|/",
+    "a folder for the repository: absolute or under ~/ (letters, digits and _ . @ + - /, no '..')",
+    _folder_problem,
+)
+
+
+def check_working_directory(value: str) -> str:
+    """A subfolder of the repository (services/api) or the folder the repository is cloned into
+    (~/app, /home/circleci/app)."""
+    if value.startswith(("/", "~")):
+        return check_folder(value)
+    try:
+        return check_rel_path(value)
+    except ValueError:
+        raise ValueError(
+            "expected a folder of the repository (services/api) or a folder to clone it into "
+            f"(~/app, /home/circleci/app), without '..', got {shown(value)}"
+        ) from None
+
+
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
@@ -269,6 +304,7 @@ ImageTag = Annotated[str, AfterValidator(check_image_tag)]
 Branch = Annotated[str, AfterValidator(check_branch)]
 RelPath = Annotated[str, AfterValidator(check_rel_path)]
 CachePath = Annotated[str, AfterValidator(check_cache_path)]
+WorkingDirectory = Annotated[str, AfterValidator(check_working_directory)]
 Host = Annotated[str, AfterValidator(check_host)]
 ContextName = Annotated[str, AfterValidator(check_context)]
 RoleArn = Annotated[str, AfterValidator(check_role_arn)]

@@ -71,6 +71,7 @@ from ciconf.profile.grammar import (
     TargetGroupName,
     Text,
     Timeout,
+    WorkingDirectory,
     check_container_image,
 )
 from ciconf.profile.jobvars import check_project_variable
@@ -346,10 +347,11 @@ class Executor(Model):
         None, description="Docker executor: Docker for docker build"
     )
     machine: Machine | None = Field(None, description="Machine executor (instead of image)")
-    working_directory: RelPath | None = Field(
+    working_directory: WorkingDirectory | None = Field(
         None,
-        description="Run in this folder of the repository (a monorepo service); checkout stays "
-        "at the root",
+        description="services/api: run in this folder of the repository (a monorepo service), "
+        "checkout stays at ~/project; ~/app or /home/circleci/app: clone the repository there "
+        "and run at its root",
     )
 
     @model_validator(mode="after")
