@@ -27,6 +27,13 @@ ORBS = {"slack": "circleci/slack@4.13.3", "aws-cli": "circleci/aws-cli@4.1.3"}
 ORB_COMMANDS = ["slack/notify", "aws-cli/setup"]
 BRANCHES = ["main", "develop", "release/next", "/^release\\/.*/", "/^hotfix-.*/"]
 TAGS = ["v1.0.0", "/^v\\d+\\.\\d+\\.\\d+$/", "/^rc-.*/"]
+# private images: a login on the primary image or a service (every secret a $NAME reference)
+LOGINS = [
+    None,
+    {"auth": {"username": "acmeci", "password": "$DOCKERHUB_PASSWORD"}},
+    {"aws_auth": {"oidc_role_arn": "arn:aws:iam::123456789012:role/ecr-pull"}},
+    {"aws_auth": {"aws_access_key_id": "$ECR_KEY", "aws_secret_access_key": "$ECR_SECRET"}},
+]
 words = st.sampled_from(
     ["make", "npm test", "echo 'it''s ok'", "curl -fsS https://example.com", "ls -la"]
 )
@@ -109,6 +116,10 @@ def executor(draw, job: dict) -> None:
             job["services"] = [service]
         if draw(st.booleans()):
             job["remote_docker"] = {"docker_layer_caching": draw(st.booleans())}
+        login = draw(st.sampled_from(LOGINS))
+        if login is not None:
+            target = job["services"][0] if "services" in job and draw(st.booleans()) else job
+            target.update(login)
     if draw(st.booleans()):
         job["working_directory"] = draw(
             st.sampled_from(["services/api", "app", "~/app", "/home/circleci/app"])

@@ -81,8 +81,17 @@ def _run(name: str, command: str) -> dict:
 # --- executors ------------------------------------------------------------------------------------
 
 
-def _container(image: str, service: Service | None = None) -> dict:
-    container: dict = {"image": image}
+def _pull_auth(login: Executor | Service) -> dict:
+    """A private image's login keys, as written (the secrets are $NAME references)."""
+    if login.auth is not None:
+        return {"auth": login.auth.model_dump()}
+    if login.aws_auth is not None:
+        return {"aws_auth": login.aws_auth.model_dump(exclude_none=True)}
+    return {}
+
+
+def _container(image: str, login: Executor | Service, service: Service | None = None) -> dict:
+    container: dict = {"image": image, **_pull_auth(login)}
     if service is not None:
         if service.name:
             container["name"] = service.name
@@ -110,8 +119,8 @@ def _executor(job: Executor) -> dict:
         env["machine"] = _machine(job.machine)
     else:
         env["docker"] = [
-            _container(job.image or ""),
-            *(_container(s.image, s) for s in job.services),
+            _container(job.image or "", job),
+            *(_container(s.image, s, s) for s in job.services),
         ]
     if job.resource_class:
         env["resource_class"] = job.resource_class

@@ -291,6 +291,41 @@ def _no_nul_value(value: str) -> str:
     return _no_pipeline_template(value)
 
 
+# CircleCI reads `$NAME` in a docker image's auth and aws_auth from the job's contexts or project
+# variables (https://circleci.com/docs/guides/execute/private-images/); a literal secret there
+# would be readable by everyone who can read the repository
+ENV_REFERENCE_PATTERN = r"\$" + _ENV_NAME
+_ENV_REFERENCE = re.compile(ENV_REFERENCE_PATTERN)
+
+
+def check_env_reference(value: str) -> str:
+    if _ENV_REFERENCE.fullmatch(value):
+        return check_env_name(value[1:]) and value
+    braced = re.fullmatch(r"\$\{(" + _ENV_NAME + r")\}", value)
+    if braced:
+        raise problem(
+            f"{shown(value)}: CircleCI's auth fields take the plain form",
+            "an environment variable reference like $DOCKERHUB_PASSWORD",
+            "$" + braced.group(1),
+        )
+    raise problem(
+        f"{shown(value)} is a literal; a secret written in the profile is written into the "
+        "config, readable by everyone who can read the repository: store it in a context or a "
+        "project environment variable and name it here",
+        "an environment variable reference like $DOCKERHUB_PASSWORD",
+    )
+
+
+_check_registry_user = _checker(
+    r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,254}", "a registry user name like mydockerhub-user"
+)
+
+
+def check_registry_user(value: str) -> str:
+    """A user name is not a secret (CircleCI's docs write it literally), or a `$NAME` reference."""
+    return check_env_reference(value) if value.startswith("$") else _check_registry_user(value)
+
+
 # The checked string types are plain `Annotated` aliases (not built by a function) so that mypy
 # reads every profile field as a `str`.
 
@@ -317,6 +352,12 @@ TargetGroupName = Annotated[str, AfterValidator(check_target_group)]
 DeploymentConfigName = Annotated[str, AfterValidator(check_deployment_config)]
 Command = Annotated[str, AfterValidator(_no_nul)]
 Text = Annotated[str, AfterValidator(_no_nul_value)]
+EnvReference = Annotated[
+    str,
+    AfterValidator(check_env_reference),
+    WithJsonSchema({"type": "string", "pattern": f"^(?:{ENV_REFERENCE_PATTERN})$"}),
+]
+RegistryUser = Annotated[str, AfterValidator(check_registry_user)]
 
 
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------

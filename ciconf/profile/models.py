@@ -45,6 +45,7 @@ from ciconf.profile.grammar import (
     EcsName,
     EcsServiceName,
     EnvName,
+    EnvReference,
     Fingerprint,
     Glob,
     Host,
@@ -60,6 +61,7 @@ from ciconf.profile.grammar import (
     ParameterName,
     ProjectName,
     Region,
+    RegistryUser,
     RelPath,
     ResourceClass,
     RoleArn,
@@ -100,6 +102,56 @@ Environment = dict[EnvName, Text]
 NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
 
+class ImageAuth(Model):
+    """Log in to pull a private image (Docker Hub, GitHub, any registry): the password is a
+    `$NAME` reference to a context or project variable, never the secret itself."""
+
+    username: RegistryUser = Field(description="The registry user, literal or a $NAME reference")
+    password: EnvReference = Field(description="A $NAME reference, e.g. $DOCKERHUB_PASSWORD")
+
+
+class AwsAuth(Model):
+    """Pull a private image from Amazon ECR: an IAM role CircleCI assumes with its OIDC token
+    (no stored keys), or access keys as `$NAME` references."""
+
+    oidc_role_arn: RoleArn | None = Field(
+        None, description="A role CircleCI's OIDC token may assume, with ECR pull rights"
+    )
+    aws_access_key_id: EnvReference | None = Field(
+        None, description="A $NAME reference, e.g. $ECR_AWS_ACCESS_KEY_ID"
+    )
+    aws_secret_access_key: EnvReference | None = Field(
+        None, description="A $NAME reference, e.g. $ECR_AWS_SECRET_ACCESS_KEY"
+    )
+
+    @model_validator(mode="after")
+    def _role_or_keys(self) -> AwsAuth:
+        keys = (self.aws_access_key_id, self.aws_secret_access_key)
+        if self.oidc_role_arn is not None:
+            if any(key is not None for key in keys):
+                raise ValueError("give oidc_role_arn or the access keys, not both")
+        elif None in keys:
+            raise ValueError(
+                "aws_auth needs oidc_role_arn, or both aws_access_key_id and aws_secret_access_key"
+            )
+        return self
+
+
+# a private image's login, on a job (its primary image) or on a service (that service's image)
+PullLogin = Annotated[
+    ImageAuth | None, Field(description="Registry login for a private image (username, $PASSWORD)")
+]
+EcrPullLogin = Annotated[
+    AwsAuth | None,
+    Field(description="Amazon ECR login for a private image (oidc_role_arn, or access keys)"),
+]
+
+
+def _one_login(auth: ImageAuth | None, aws_auth: AwsAuth | None) -> None:
+    if auth is not None and aws_auth is not None:
+        raise ValueError("an image is pulled with auth or aws_auth, not both")
+
+
 class Service(Model):
     """A service container next to the primary image (a database, a cache...)."""
 
@@ -108,6 +160,13 @@ class Service(Model):
     name: Host | None = Field(None, description="Host name the other containers reach it by")
     command: list[Text] | None = Field(None, description="Overrides the image's command (CMD)")
     entrypoint: list[Text] | None = Field(None, description="Overrides the image's entrypoint")
+    auth: PullLogin = None
+    aws_auth: EcrPullLogin = None
+
+    @model_validator(mode="after")
+    def _single_login(self) -> Service:
+        _one_login(self.auth, self.aws_auth)
+        return self
 
 
 class RemoteDocker(Model):
@@ -335,7 +394,7 @@ class DeliverySteps(Model):
 
 
 class Executor(Model):
-    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""  # noqa: E501 - pydantic makes this docstring the schema's description
+    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`; `auth`/`aws_auth` log in to pull a private primary image."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
     services: list[Service] = Field(
@@ -353,18 +412,21 @@ class Executor(Model):
         "checkout stays at ~/project; ~/app or /home/circleci/app: clone the repository there "
         "and run at its root",
     )
+    auth: PullLogin = None
+    aws_auth: EcrPullLogin = None
 
     @model_validator(mode="after")
     def _one_executor(self) -> Executor:
+        _one_login(self.auth, self.aws_auth)
         if self.machine is not None:
             if "image" in self.model_fields_set:
                 raise ValueError(
                     "a job runs on a Docker image or a machine, not both: remove image or machine"
                 )
-            if self.services or self.remote_docker:
+            if self.services or self.remote_docker or self.auth or self.aws_auth:
                 raise ValueError(
-                    "services and remote_docker are Docker executor options; a machine "
-                    "runs Docker itself"
+                    "services, remote_docker, auth and aws_auth are Docker executor options; "
+                    "a machine runs Docker itself"
                 )
         return self
 
@@ -932,7 +994,14 @@ class CustomJob(Executor):
     @model_validator(mode="after")
     def _steps_or_orb(self) -> CustomJob:
         if self.orb_job is not None:
-            if self.steps or self.image or self.machine or self.services:
+            if (
+                self.steps
+                or self.image
+                or self.machine
+                or self.services
+                or self.auth
+                or self.aws_auth
+            ):
                 raise ValueError(
                     "an orb job brings its own executor and steps: remove steps/image/machine"
                 )
