@@ -185,7 +185,7 @@ def profiles(draw) -> dict:
     orbs = draw(st.lists(st.sampled_from(sorted(ORBS)), unique=True))
     names = draw(
         st.lists(
-            st.sampled_from(["unit", "integration", "browser", "lint"]),
+            st.sampled_from(["unit", "integration", "browser", "lint", "E2E"]),
             min_size=1,
             max_size=3,
             unique=True,

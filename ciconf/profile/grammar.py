@@ -412,10 +412,27 @@ def check_docker_image_lenient(value: str) -> bool:
     return True
 
 
-JOB_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-check_job_name = _checker(
-    JOB_NAME_PATTERN, "a job name: lowercase letters, digits, '_' and '-' (up to 40)"
+# CircleCI's config compiler takes job names matching ^[A-Za-z][A-Za-z\s\d_-]*$ (its error
+# messages quote the pattern: github.com/SchemaStore/schemastore/issues/3832), unique ignoring
+# case; the lowercase-only rule of https://circleci.com/docs/reusing-config/ holds for commands,
+# executors and parameters. ciconf takes the letters of either case, without spaces: a name is
+# also a word in `requires:` lists, cache keys and plan output.
+JOB_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,39}"
+_check_job_name = _checker(
+    JOB_NAME_PATTERN, "a job name: a letter, then letters, digits, '_' and '-' (up to 40)"
 )
+
+
+def check_job_name(value: str) -> str:
+    if " " in value.strip() and re.fullmatch(r"[A-Za-z][A-Za-z0-9_ -]{0,39}", value.strip()):
+        raise problem(
+            f"{shown(value)} has a space; ciconf job names are one word",
+            "a letter, then letters, digits, '_' and '-' (up to 40)",
+            re.sub(" +", "_", value.strip()),
+        )
+    return _check_job_name(value)
+
+
 ORB_REF_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}@[0-9]+\.[0-9]+\.[0-9]+"
 
 

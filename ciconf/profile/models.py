@@ -1274,16 +1274,20 @@ class Profile(Model):
                 )
 
     def _names_unique(self, nodes: list[WorkflowNode]) -> None:
-        taken = {merge_job_name(name) for name in self.test_jobs}
+        # CircleCI tells job names apart ignoring case: Build and build are one job
+        # (https://github.com/circleci/circleci-docs/pull/5278)
+        taken = {merge_job_name(name).lower(): merge_job_name(name) for name in self.test_jobs}
         for node in nodes:
-            if node.name in taken:
+            earlier = taken.get(node.name.lower())
+            if earlier is not None:
+                same = "" if earlier == node.name else f" (as {earlier!r}: case does not count)"
                 _fail(
                     node.loc,
-                    f"job name {node.name!r} is already used (test jobs, merge_<test>, "
+                    f"job name {node.name!r} is already used{same} (test jobs, merge_<test>, "
                     "delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
                     node.name,
                 )
-            taken.add(node.name)
+            taken[node.name.lower()] = node.name
 
     def _test_jobs_require_test_jobs(self, nodes: list[WorkflowNode]) -> None:
         # a test job runs before any delivery or approval, and a gating one on every branch
