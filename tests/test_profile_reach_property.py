@@ -267,7 +267,17 @@ def profiles(draw) -> dict:
             job["orb_job"] = "slack/on-hold"
             job["parameters"] = {"channel": "deploys"}
         else:
-            draw(executor(job))
+            if "aws-cli" in orbs and draw(st.booleans()):
+                job["executor"] = draw(
+                    st.sampled_from(
+                        [
+                            "aws-cli/default",
+                            {"name": "aws-cli/default", "parameters": {"tag": "3.12"}},
+                        ]
+                    )
+                )
+            else:
+                draw(executor(job))
             job["steps"] = draw(st.lists(steps(orbs), min_size=1, max_size=3))
         if draw(st.booleans()):
             job["tags"] = [draw(st.sampled_from(TAGS))]

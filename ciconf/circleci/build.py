@@ -115,7 +115,14 @@ def _machine(machine: Machine) -> dict:
 def _executor(job: Executor) -> dict:
     """The executor keys of a job: docker or machine, resource class, folder, environment."""
     env: dict = {}
-    if job.machine is not None:
+    orb_executor = job.executor if isinstance(job, CustomJob) else None
+    if orb_executor is not None:
+        # CircleCI writes an executor's parameters beside its name
+        parameters = dict(orb_executor.parameters)
+        env["executor"] = (
+            {"name": orb_executor.name, **parameters} if parameters else orb_executor.name
+        )
+    elif job.machine is not None:
         env["machine"] = _machine(job.machine)
     else:
         env["docker"] = [

@@ -959,6 +959,48 @@ class Account(Model):
         return [self.branch] if self.branch is not None else list(self.branches)
 
 
+def _name_or_mapping(schema: dict) -> None:
+    """Editors accept what the loader accepts: `node/default` alone, or {name, parameters}."""
+    mapping = dict(schema)
+    mapping["properties"]["parameters"]["not"] = {"required": ["name"]}
+    description = mapping.pop("description", None)
+    name = dict(mapping["properties"]["name"])
+    name.pop("title", None)
+    schema.clear()
+    schema.update({"anyOf": [name, mapping], "description": description})
+
+
+class OrbExecutor(Model):
+    """An executor from a declared orb (`node/default`), with its parameters."""
+
+    model_config = ConfigDict(title="OrbExecutor", json_schema_extra=_name_or_mapping)
+
+    name: OrbItem = Field(
+        description="alias/executor, e.g. node/default (the orb must be declared)"
+    )
+    parameters: dict[ParameterName, Text | int | bool] = Field(
+        default_factory=dict, description="The executor's parameters, e.g. {tag: '20.11'}"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("parameters")
+    @classmethod
+    def _not_name(cls, parameters: dict) -> dict:
+        if "name" in parameters:
+            # CircleCI writes the parameters beside `name:`, so an executor parameter cannot be
+            # called that
+            raise ValueError("'name' is the executor's own key, not a parameter it can take")
+        return parameters
+
+
+# what an orb executor brings itself: a job that names one gives none of these
+_EXECUTOR_KEYS = ("image", "machine", "services", "auth", "aws_auth")
+
+
 class CustomJob(Executor):
     """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
@@ -967,6 +1009,11 @@ class CustomJob(Executor):
     )
     orb_job: OrbItem | None = Field(
         None, description="Run an orb's job instead of steps, e.g. slack/notify"
+    )
+    executor: OrbExecutor | None = Field(
+        None,
+        description="Run the steps on an orb's executor instead of image/machine: node/default, "
+        "or {name: node/default, parameters: {tag: '20.11'}}",
     )
     parameters: dict[ParameterName, Text | int | bool] = Field(
         default_factory=dict, description="The orb job's parameters"
@@ -993,23 +1040,25 @@ class CustomJob(Executor):
 
     @model_validator(mode="after")
     def _steps_or_orb(self) -> CustomJob:
+        given = [key for key in _EXECUTOR_KEYS if getattr(self, key)]
         if self.orb_job is not None:
-            if (
-                self.steps
-                or self.image
-                or self.machine
-                or self.services
-                or self.auth
-                or self.aws_auth
-            ):
+            if self.steps or self.executor or given:
                 raise ValueError(
                     "an orb job brings its own executor and steps: remove steps/image/machine"
+                    "/executor"
                 )
         else:
             if not self.steps:
                 raise ValueError("a job needs steps (or orb_job)")
-            if self.image is None and self.machine is None:
-                raise ValueError("a job needs an executor: image (Docker) or machine")
+            if self.executor is not None and given:
+                raise ValueError(
+                    f"an orb executor brings its own image or machine: remove {', '.join(given)}"
+                    " (or the executor)"
+                )
+            if self.image is None and self.machine is None and self.executor is None:
+                raise ValueError(
+                    "a job needs an executor: image (Docker), machine or an orb's executor"
+                )
             if self.parameters:
                 raise ValueError("parameters belong to an orb job")
         _parameters_known(self, None)
@@ -1347,6 +1396,8 @@ class Profile(Model):
             yield from in_steps(custom.steps, ("jobs", name, "steps"))
             if custom.orb_job is not None:
                 yield ("jobs", name, "orb_job"), custom.orb_job
+            if custom.executor is not None:
+                yield ("jobs", name, "executor", "name"), custom.executor.name
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
