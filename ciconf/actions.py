@@ -12,15 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-OK, DRIFT, INPUT_ERROR = 0, 1, 2
-DEFAULT_PROFILE = "ciconf.yaml"
-DEFAULT_CONFIG = ".circleci/config.yml"
-DEFAULT_STACKS_DIR = (
-    "cloudformation"  # ciconf.cloudformation.stacks.DEFAULT_DIR; a test keeps them equal
+from ciconf.defaults import (
+    CONFIG_MAX_BYTES,
+    DEFAULT_CONFIG,
+    DEFAULT_PROFILE,
+    DEFAULT_STACKS_DIR,
+    PROFILE_MAX_BYTES,
 )
-CONFIG_MAX_BYTES = 64 * 1024 * 1024
-PROFILE_MAX_BYTES = 1024 * 1024  # the loader's limit (ciconf.profile.load); a test keeps them equal
-
+from ciconf.exitcodes import FINDINGS as DRIFT
+from ciconf.exitcodes import INPUT_ERROR, OK
 
 _QUIET = [False]  # -q/--quiet of the command running: `info` lines are not printed
 

@@ -335,14 +335,15 @@ def import_config(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
     check: bool = typer.Option(
         False, "--check", help="Only compare the plans of CONFIG and of the profile as it is now."
     ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing profile."),
 ) -> None:
     """Write a profile holding everything CONFIG does (what no profile field expresses goes,
     verbatim, into custom jobs and steps), report where each element went, and prove that the
     profile's config runs the same jobs for every branch and tag the filters name; exit 1 when it
     does not."""
-    from ciconf.adopt.run import import_command
+    from ciconf.adopt.run import ImportOptions, import_command
 
-    _finish(import_command(config, output, stdout, report, fmt, check))
+    _finish(import_command(ImportOptions(config, output, stdout, report, fmt, check, force)))
 
 
 @app.command(short_help="Scaffold a profile from the repository's files.")
@@ -390,13 +391,6 @@ def main(argv: list[str] | None = None) -> int:
         actions.say("ciconf: interrupted")
         return 130
     return OK
-
-
-def run() -> None:
-    """The old console-script target: the process entry point is now ciconf/entry.py."""
-    from ciconf.entry import run as run_entry
-
-    run_entry()
 
 
 # --- the table ciconf/entry.py parses with

@@ -8,6 +8,7 @@ sorted by position, at most ``MAX_SHOWN`` of them and a count of the rest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 MAX_SHOWN = 20  # problems printed for one file; more would scroll the first ones away
@@ -133,6 +134,26 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
     # equally close candidates (eu-west-1, -2, -3 for eu-west-9): the first in sorted order
     score = {match: difflib.SequenceMatcher(None, match, word).ratio() for match in matches}
     return min(matches, key=lambda match: (-score[match], match))
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,59}")
+
+
+def dotted(path: tuple) -> str:
+    """`accounts[0].credentials.mode`, `jobs.build.steps[2]`: a path of keys and indexes for a
+    message's field. An odd key is quoted, so a newline or a dot in it cannot split or blur the
+    path."""
+    text = ""
+    for part in path:
+        if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:
+            text += (
+                f"[{part}]"
+                if isinstance(part, int) and not isinstance(part, bool)
+                else f"[{shown(part)}]"
+            )
+    return text or "(root)"
 
 
 def shown(value: object, limit: int = 60) -> str:

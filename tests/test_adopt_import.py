@@ -89,6 +89,23 @@ def test_import_writes_the_profile_and_check_repeats_the_proof(tmp_path):
     assert profile.read_text() == text.replace("branch: master", "branch: main")  # never written
 
 
+def test_import_never_overwrites_a_profile_unless_forced(tmp_path):
+    profile = tmp_path / "ciconf.yaml"
+    profile.write_text("# hand edits\n")
+    refused = run_ciconf("import", SEED, "-o", "ciconf.yaml", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == (
+        "ciconf: error: ciconf.yaml exists; pass --force to replace it (or --check to compare)\n"
+    )
+    assert refused.stdout == ""
+    assert profile.read_text() == "# hand edits\n"  # nothing written
+    assert run_ciconf("import", SEED, "--stdout", cwd=tmp_path).returncode == 0  # writes no file
+    assert profile.read_text() == "# hand edits\n"
+    forced = run_ciconf("import", SEED, "-o", "ciconf.yaml", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert profile.read_text().startswith("# yaml-language-server: $schema=")
+
+
 def test_stdout_json_and_report_file(tmp_path):
     result = run_ciconf(
         "import", SEED, "--stdout", "--format", "json", "--report", "report.json", cwd=tmp_path

@@ -431,9 +431,3 @@ def test_check_reads_the_profile_once_and_renders_those_bytes(project, monkeypat
         "ciconf.yaml",
         "ciconf.yaml",
     ]  # once per check
-
-
-def test_the_profile_size_limit_is_the_loaders():
-    from ciconf.profile.load import PROFILE_MAX_BYTES
-
-    assert actions.PROFILE_MAX_BYTES == PROFILE_MAX_BYTES

@@ -93,10 +93,3 @@ def test_a_profile_without_accounts_generates_only_the_config(tmp_path):
     check = run_ciconf("check", cwd=tmp_path)
     assert check.returncode == 0
     assert "ciconf: .circleci/config.yml is in sync with ciconf.yaml" in check.stderr
-
-
-def test_the_default_stacks_folder_is_the_one_cfn_writes():
-    from ciconf import actions
-    from ciconf.cloudformation.stacks import DEFAULT_DIR
-
-    assert actions.DEFAULT_STACKS_DIR == DEFAULT_DIR

@@ -190,10 +190,3 @@ def test_check_loads_no_cli_framework_schema_validator_or_other_commands(tmp_pat
             text=True,
         )
         assert done.stdout.splitlines()[-1] == "0 []", done.stderr
-
-
-def test_the_old_console_script_target_runs_the_entry_point(monkeypatch):
-    monkeypatch.setattr(entry, "main", lambda argv=None: 7)
-    with pytest.raises(SystemExit) as done:
-        cli.run()
-    assert done.value.code == 7

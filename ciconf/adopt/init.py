@@ -339,9 +339,10 @@ def scaffold(
 def init_command(
     account: list[str], region: str, credentials: str, output: Path, force: bool = False
 ) -> int:
-    from ciconf.adopt.output import OK, error, write
+    from ciconf.adopt.output import error, write
     from ciconf.adopt.run import profile_text
     from ciconf.circleci.render import render_config
+    from ciconf.exitcodes import OK
     from ciconf.profile.load import parse_profile
 
     target = str(output)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import sys
 
 from ciconf.errors import InputError
-
-OK, DIFFERS, INPUT_ERROR = 0, 1, 2
+from ciconf.exitcodes import INPUT_ERROR
 
 
 def say(message: str) -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from ciconf.adopt.output import DIFFERS, OK, error, write
+from ciconf.adopt.output import error, write
 from ciconf.adopt.report import Report
+from ciconf.defaults import DEFAULT_CONFIG, DEFAULT_PROFILE
 from ciconf.errors import InputError
+from ciconf.exitcodes import FINDINGS as DIFFERS
+from ciconf.exitcodes import OK
 
-DEFAULT_CONFIG = ".circleci/config.yml"
-DEFAULT_PROFILE = "ciconf.yaml"
 MODELINE = "yaml-language-server: $schema=.ciconf/profile.schema.json"
 FORMATS = ("text", "json")
 
@@ -73,39 +75,52 @@ def imported(config: str, profile_path: str) -> tuple[str, Report, str]:
     return text, result.report, rendered
 
 
-def import_command(  # noqa: PLR0913, PLR0917 - one parameter per option of the command
-    config: Path | None = None,
-    output: Path | None = None,
-    stdout: bool = False,
-    report: Path | None = None,
-    fmt: str = "text",
-    check: bool = False,
-) -> int:
-    from ciconf.adopt.report import format_json, format_text
+@dataclass(frozen=True)
+class ImportOptions:
+    """The options of `ciconf import`, one field each."""
 
-    if stdout and output is not None:
+    config: Path | None = None
+    output: Path | None = None
+    stdout: bool = False
+    report: Path | None = None
+    fmt: str = "text"
+    check: bool = False
+    force: bool = False
+
+
+def import_command(options: ImportOptions) -> int:
+    if options.stdout and options.output is not None:
         return error("give either -o/--output or --stdout, not both")
-    if fmt not in FORMATS:
-        return error(f"--format {fmt!r}: expected text or json")
-    source = str(config or DEFAULT_CONFIG)
-    target = str(output or DEFAULT_PROFILE)
+    if options.fmt not in FORMATS:
+        return error(f"--format {options.fmt!r}: expected text or json")
+    target = str(options.output or DEFAULT_PROFILE)
+    if not (options.check or options.stdout or options.force) and os.path.lexists(target):
+        # A profile may hold hand edits made since the last import: never replace it silently.
+        return error(f"{target} exists; pass --force to replace it (or --check to compare)")
     try:
-        text, result, _ = imported(source, target)
-        formatted = (format_json if fmt == "json" else format_text)(result)
-        if check:
-            return _check(target, text, result, formatted)
-        if stdout:
-            sys.stdout.write(text)
-        else:
-            from ciconf.fsutil import refuse_special
-
-            refuse_special(target)
-            write(target, text)
-        if report is not None:
-            write(str(report), formatted)
-        (sys.stderr if stdout else sys.stdout).write(formatted)
+        return _run(options, str(options.config or DEFAULT_CONFIG), target)
     except InputError as problem:
         return error(problem)
+
+
+def _run(options: ImportOptions, source: str, target: str) -> int:
+    """Import `source`; write the profile to `target` (or stdout) and the report; the exit code."""
+    from ciconf.adopt.report import format_json, format_text
+
+    text, result, _ = imported(source, target)
+    formatted = (format_json if options.fmt == "json" else format_text)(result)
+    if options.check:
+        return _check(target, text, result, formatted)
+    if options.stdout:
+        sys.stdout.write(text)
+    else:
+        from ciconf.fsutil import refuse_special
+
+        refuse_special(target)
+        write(target, text)
+    if options.report is not None:
+        write(str(options.report), formatted)
+    (sys.stderr if options.stdout else sys.stdout).write(formatted)
     return DIFFERS if result.proof else OK
 
 

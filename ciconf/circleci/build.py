@@ -391,6 +391,13 @@ def _custom_job(
         rendered = step(item)
         if checkout_fix and rendered == "checkout":
             rendered = _checkout(job)
+        elif (
+            checkout_fix
+            and isinstance(rendered, dict)
+            and "path" not in rendered.get("checkout", {"path": None})
+        ):
+            # checkout with a method but no path: still clone at the root, not the subfolder
+            rendered = {"checkout": {"path": PROJECT_ROOT, **rendered["checkout"]}}
         steps.append(rendered)
     body["steps"] = steps
     return body

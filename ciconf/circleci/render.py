@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ciconf.circleci.build import build_config
+from ciconf.defaults import DEFAULT_CONFIG
 from ciconf.fsutil import display_path
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.models import Profile
 from ciconf.yamlkit.emit import dump
 
-DEFAULT_OUTPUT = ".circleci/config.yml"
+DEFAULT_OUTPUT = DEFAULT_CONFIG
 
 
 def header(profile_path: str, output_path: str | None, stacks_dir: str | None = None) -> list[str]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from ciconf.circleci.render import display_path
 from ciconf.cloudformation import bootstrap, quotas
 from ciconf.cloudformation.template import build_template
+from ciconf.defaults import DEFAULT_STACKS_DIR
 from ciconf.errors import InputError, closest, field_name
 from ciconf.profile.derive import AccountPlan, Plan, bootstrap_stack_name, promotion_targets
 from ciconf.yamlkit.load import Document
 
-DEFAULT_DIR = "cloudformation"
+DEFAULT_DIR = DEFAULT_STACKS_DIR
 STACKS = ("bootstrap", "pipeline")  # in the order they are deployed
 
 
@@ -189,30 +190,11 @@ def stacks_for(
     ]
 
 
-def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
-    doc: Document,
-    plan: Plan,
-    *,
-    account: str | None,
-    stack: str,
-    output: str | None,
-    stdout: bool,
-    directory: str | None,
+def rendered(
+    doc: Document, plan: Plan, chosen: list[tuple[AccountPlan, str, str | None]]
 ) -> list[tuple[str | None, str]]:
-    """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
-    write."""
-    check_services(doc, plan)
-    if account is None:
-        chosen: list[tuple[AccountPlan, str, str | None]] = [
-            *all_targets(doc, plan, directory or DEFAULT_DIR)
-        ]
-    else:
-        picked = find_account(plan, account, doc.source)
-        if stack == "pipeline":
-            require_pipeline(doc, plan, picked)
-        target = None if stdout else (output or default_output(plan, picked, stack))
-        chosen = [(picked, stack, target)]
+    """(file, text) of each chosen (account, stack, file); file None for stdout."""
     return [
-        (target, render_stack(plan, one, doc.source, target, kind, doc))
-        for one, kind, target in chosen
+        (target, render_stack(plan, account, doc.source, target, stack, doc))
+        for account, stack, target in chosen
     ]

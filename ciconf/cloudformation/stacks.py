@@ -38,24 +38,30 @@ def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
     write."""
     if account is None:
-        everything = render.cfn_outputs(
-            doc, plan, account=None, stack=stack, output=None, stdout=False, directory=directory
-        )
-        return everything + environment.environment_stacks_for(doc, plan, directory or DEFAULT_DIR)
-    if stack != "environment":
-        return render.cfn_outputs(
-            doc,
-            plan,
-            account=account,
-            stack=stack,
-            output=output,
-            stdout=stdout,
-            directory=directory,
-        )
+        render.check_services(doc, plan)
+        chosen = render.all_targets(doc, plan, directory or DEFAULT_DIR)
+        return [
+            *render.rendered(doc, plan, [*chosen]),
+            *environment.environment_stacks_for(doc, plan, directory or DEFAULT_DIR),
+        ]
+    if stack == "environment":
+        return [environment_output(doc, plan, account, output=output, stdout=stdout)]
+    render.check_services(doc, plan)
+    picked = render.find_account(plan, account, doc.source)
+    if stack == "pipeline":
+        render.require_pipeline(doc, plan, picked)
+    target = None if stdout else (output or render.default_output(plan, picked, stack))
+    return render.rendered(doc, plan, [(picked, stack, target)])
+
+
+def environment_output(
+    doc: Document, plan: Plan, account: str, *, output: str | None, stdout: bool
+) -> tuple[str | None, str]:
+    """`ciconf cfn --account NAME --stack environment`: that account's environment stack."""
     picked = render.find_account(plan, account, doc.source)
     for path, text in environment.environment_stacks_for(doc, plan):
         if path == environment.default_output(plan.project, picked):
-            return [(None if stdout else (output or path), text)]
+            return (None if stdout else (output or path), text)
     raise InputError(
         doc.source,
         f"account {picked.name!r} has no environment section",

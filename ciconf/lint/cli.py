@@ -9,18 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from ciconf.defaults import DEFAULT_CONFIG
 from ciconf.errors import InputError
+from ciconf.exitcodes import FINDINGS, INPUT_ERROR, OK
 
-DEFAULT_PATHS = [".circleci/config.yml"]
-OK, FINDINGS, INPUT_ERROR = 0, 1, 2
+DEFAULT_PATHS = [DEFAULT_CONFIG]
 FORMATS = ("text", "json")
-DESCRIPTION = (
-    "Check CircleCI configs against CircleCI's official schema and the rules of "
-    "--list-rules, and ciconf profiles against the profile models. Never writes. "
-    "A file is read as a profile with --profile, when it is named ciconf.yaml, "
-    "ciconf.yml, *.ciconf.yaml or *.ciconf.yml, or when it sits in a folder named "
-    "profiles; any other file is read as a CircleCI config."
-)
 
 
 def lint(  # noqa: PLR0913, PLR0917 - one parameter per command-line option

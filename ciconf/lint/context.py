@@ -16,14 +16,6 @@ ANCHOR = re.compile(r"&\S*\s+")  # an anchor name and the space after it
 TOKEN = re.compile(r"\S+")
 
 
-def dotted(path: PathKey) -> str:
-    """`jobs.build.steps[2]` for a path of keys and indexes."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(root)"
-
-
 @dataclass
 class LintContext:
     path: str

@@ -7,14 +7,14 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ciconf.defaults import DEFAULT_PROFILE
 from ciconf.errors import InputError, closest, shown
+from ciconf.exitcodes import INPUT_ERROR, OK
 
 if TYPE_CHECKING:
     from ciconf.plan.model import Plan
 
 FORMATS = ("text", "json", "mermaid")
-OK, INPUT_ERROR = 0, 2
-DEFAULT_PROFILE = "ciconf.yaml"
 
 
 def parse_params(params: Sequence[str]) -> dict[str, str]:

@@ -5,16 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ciconf.errors import InputError
+from ciconf.errors import InputError, dotted
 from ciconf.yamlkit.load import Document
-
-
-def dotted(path: tuple) -> str:
-    """`workflows.build.jobs[2].filters` for a path of keys and indexes."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(root)"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ciconf.errors import InputError, closest, shown
+from ciconf.defaults import PROFILE_MAX_BYTES
+from ciconf.errors import InputError, closest, dotted, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
 from ciconf.profile.plugins import plugins_disabled
 from ciconf.yamlkit.load import Document, Mark, load_text, read_text
 
-PROFILE_MAX_BYTES = 1024 * 1024
 # A real profile holds a few hundred values; the cap keeps validation and rendering of a hostile
 # one (100,000 list items or keys) to a fraction of a second.
 PROFILE_MAX_VALUES = 10_000
@@ -128,25 +128,6 @@ def _credential_error(doc: Document, path: tuple, mark: Any) -> InputError:
         column=mark.column if mark else None,
         field=dotted(path),
     )
-
-
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,59}")
-
-
-def dotted(path: tuple) -> str:
-    """accounts[0].credentials.mode; an odd key is quoted, so a newline in it cannot split the
-    message."""
-    text = ""
-    for part in path:
-        if isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
-            text += f".{part}" if text else part
-        else:
-            text += (
-                f"[{part}]"
-                if isinstance(part, int) and not isinstance(part, bool)
-                else f"[{shown(part)}]"
-            )
-    return text or "(root)"
 
 
 def _data_path(loc: tuple, data: Any) -> tuple[tuple, bool]:

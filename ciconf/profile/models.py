@@ -207,6 +207,11 @@ class AddSshKeys(Model):
 
 class Checkout(Model):
     path: CachePath | None = None
+    method: Literal["full", "blobless"] | None = Field(
+        None,
+        description="full: the whole history and every file's content (git blame, diffs of old "
+        "revisions); blobless: contents fetched on demand, faster (CircleCI's default)",
+    )
 
 
 STEP_KINDS = (

@@ -15,7 +15,6 @@ from ciconf.profile.derive import DeliveryPlan, ServicePlan
 from ciconf.shell.commands import lines, literal
 
 IMAGE_DETAIL = "imageDetail.json"
-IMAGE_DEFINITIONS = "imagedefinitions.json"
 TASK_DEFINITION_TEMPLATE = "taskdef.json"
 APPSPEC = "appspec.yaml"
 SOURCE_PLACEHOLDER = "IMAGE1_NAME"  # CodeDeployToECS replaces <IMAGE1_NAME> with the source image

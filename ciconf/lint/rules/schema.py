@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ciconf.lint.context import LintContext, dotted
+from ciconf.errors import dotted
+from ciconf.lint.context import LintContext
 from ciconf.lint.findings import Finding
 from ciconf.lint.rule import Rule
 from ciconf.lint.rules import schema_lag
