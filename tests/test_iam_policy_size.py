@@ -3,8 +3,8 @@
 IAM: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html (managed policy
 6,144 characters, a role's inline policies 10,240 in aggregate, trust policy at most 4,096; "IAM
 does not count white space"). ECR: https://docs.aws.amazon.com/AmazonECR/latest/APIReference/
-API_SetRepositoryPolicy.html (policyText at most 10240). KMS key policy: 32 KB,
-https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html.
+API_SetRepositoryPolicy.html (policyText at most 10240). KMS key policy: "up to 32 kilobytes
+(32,768 bytes)", https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def test_ecr_repository_policy_counts_its_json_text():
 def test_kms_key_policy_over_32768_bytes_is_named():
     over = _template("AWS::KMS::Key", {"KeyPolicy": _document(32_769)})
     assert policy_size.breaches(over) == [
-        "key policy of Thing (KMS, bytes) of 32,769 characters (at most 32,768)"
+        "key policy of Thing (KMS) of 32,769 bytes (at most 32,768)"
     ]
 
 

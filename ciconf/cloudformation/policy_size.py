@@ -8,7 +8,7 @@ measures them with the other quotas before anything is written. Values:
   only 4,096 refuses here); IAM does not count whitespace.
 - ECR (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html):
   the repository policy text at most 10,240 characters.
-- KMS (https://docs.aws.amazon.com/kms/latest/developerguide/resource-limits.html): a key policy
+- KMS (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html): a key policy
   at most 32,768 bytes.
 
 The policy is measured as the JSON CloudFormation sends, with `!Sub`'s pseudo parameters
@@ -50,73 +50,78 @@ def _repository_arns(template: dict) -> dict[str, str]:
     }
 
 
-_ARNS: dict[str, str] = {}  # set by `breaches` for the template being measured
-
-
-def _plain(value: Any) -> Any:
+def _plain(value: Any, arns: dict[str, str]) -> Any:
     """The JSON value of a template fragment, intrinsics as their (substituted) text."""
-    if isinstance(value, Tagged) and value.tag == "!GetAtt" and value.value in _ARNS:
-        return _ARNS[value.value]
+    if isinstance(value, Tagged) and value.tag == "!GetAtt" and value.value in arns:
+        return arns[value.value]
     if isinstance(value, Tagged):
-        text = value.value if isinstance(value.value, str) else json.dumps(_plain(value.value))
+        text = value.value
+        if not isinstance(text, str):
+            text = json.dumps(_plain(text, arns))
         for name, longest in PSEUDO.items():
             text = text.replace(name, longest)
         return text
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: _plain(item, arns) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_plain(item, arns) for item in value]
     return value
 
 
-def _json(document: Any) -> str:
-    return json.dumps(_plain(document), separators=(",", ":"), ensure_ascii=False)
+def _json(document: Any, arns: dict[str, str]) -> str:
+    return json.dumps(_plain(document, arns), separators=(",", ":"), ensure_ascii=False)
 
 
-def iam_chars(document: Any) -> int:
+def iam_chars(document: Any, arns: dict[str, str] | None = None) -> int:
     """The characters IAM counts: the policy's JSON without whitespace."""
-    return sum(1 for char in _json(document) if not char.isspace())
+    return sum(1 for char in _json(document, arns or {}) if not char.isspace())
 
 
-def _role(name: str, properties: dict) -> Iterator[tuple[str, int, int]]:
-    inline = sum(iam_chars(p.get("PolicyDocument")) for p in properties.get("Policies") or [])
+Measure = tuple[str, int, int, str]  # what, its size, its quota, their unit
+
+
+def _role(name: str, properties: dict, arns: dict[str, str]) -> Iterator[Measure]:
+    policies = properties.get("Policies") or []
+    inline = sum(iam_chars(policy.get("PolicyDocument"), arns) for policy in policies)
     if inline:
-        yield (
-            f"{name}'s inline policies (IAM, per role, whitespace not counted)",
-            inline,
-            (ROLE_INLINE_CHARS),
-        )
+        what = f"{name}'s inline policies (IAM, per role, whitespace not counted)"
+        yield what, inline, ROLE_INLINE_CHARS, "characters"
     trust = properties.get("AssumeRolePolicyDocument")
     if trust is not None:
-        yield f"{name}'s trust policy (IAM, raised quota)", iam_chars(trust), TRUST_CHARS
+        yield (
+            f"{name}'s trust policy (IAM, raised quota)",
+            iam_chars(trust, arns),
+            TRUST_CHARS,
+            "characters",
+        )
 
 
-def _measures(name: str, resource: dict) -> Iterator[tuple[str, int, int]]:
+def _measures(name: str, resource: dict, arns: dict[str, str]) -> Iterator[Measure]:
     kind, properties = resource.get("Type"), resource.get("Properties") or {}
     if kind == "AWS::IAM::Role":
-        yield from _role(name, properties)
+        yield from _role(name, properties, arns)
     elif kind == "AWS::IAM::ManagedPolicy":
-        document = properties.get("PolicyDocument")
+        size = iam_chars(properties.get("PolicyDocument"), arns)
         yield (
             f"managed policy {name} (IAM, whitespace not counted)",
-            iam_chars(document),
-            (MANAGED_CHARS),
+            size,
+            MANAGED_CHARS,
+            "characters",
         )
     elif kind == "AWS::ECR::Repository" and "RepositoryPolicyText" in properties:
-        text = _json(properties["RepositoryPolicyText"])
-        yield f"repository policy of {name} (ECR)", len(text), ECR_POLICY_CHARS
+        size = len(_json(properties["RepositoryPolicyText"], arns))
+        yield f"repository policy of {name} (ECR)", size, ECR_POLICY_CHARS, "characters"
     elif kind == "AWS::KMS::Key" and "KeyPolicy" in properties:
-        size = len(_json(properties["KeyPolicy"]).encode("utf-8"))
-        yield f"key policy of {name} (KMS, bytes)", size, KMS_POLICY_BYTES
+        size = len(_json(properties["KeyPolicy"], arns).encode("utf-8"))
+        yield f"key policy of {name} (KMS)", size, KMS_POLICY_BYTES, "bytes"
 
 
 def breaches(template: dict) -> list[str]:
     """Each policy of `template` over its quota, as `what of N characters (at most M)`."""
-    found = []
-    _ARNS.clear()
-    _ARNS.update(_repository_arns(template))
-    for name, resource in (template.get("Resources") or {}).items():
-        for what, size, limit in _measures(name, resource):
-            if size > limit:
-                found.append(f"{what} of {size:,} characters (at most {limit:,})")
-    return found
+    arns = _repository_arns(template)
+    return [
+        f"{what} of {size:,} {unit} (at most {limit:,})"
+        for name, resource in (template.get("Resources") or {}).items()
+        for what, size, limit, unit in _measures(name, resource, arns)
+        if size > limit
+    ]
