@@ -4,6 +4,7 @@ ruamel.yaml load to the same data."""
 
 from __future__ import annotations
 
+import copy
 import io
 from itertools import pairwise
 
@@ -33,6 +34,22 @@ LOGINS = [
     {"auth": {"username": "acmeci", "password": "$DOCKERHUB_PASSWORD"}},
     {"aws_auth": {"oidc_role_arn": "arn:aws:iam::123456789012:role/ecr-pull"}},
     {"aws_auth": {"aws_access_key_id": "$ECR_KEY", "aws_secret_access_key": "$ECR_SECRET"}},
+]
+COMMANDS = {
+    "build-in": {
+        "parameters": {
+            "dir": {"type": "string", "default": "."},
+            "jobs": {"type": "integer", "default": 2},
+            "mode": {"type": "enum", "enum": ["fast", "full"], "default": "fast"},
+        },
+        "steps": [
+            {"run": "make -C << parameters.dir >> -j << parameters.jobs >> << parameters.mode >>"}
+        ],
+    }
+}
+COMMAND_USES = [
+    {"command": "build-in"},
+    {"command": "build-in", "parameters": {"dir": "web", "jobs": 4, "mode": "full"}},
 ]
 words = st.sampled_from(
     ["make", "npm test", "echo 'it''s ok'", "curl -fsS https://example.com", "ls -la"]
@@ -293,6 +310,12 @@ def profiles(draw) -> dict:
         jobs.append(name)
     if custom:
         profile["jobs"] = custom
+        if draw(st.booleans()):
+            # a reusable command, used by the first custom job that has steps
+            profile["commands"] = copy.deepcopy(COMMANDS)
+            users = [job for job in custom.values() if "steps" in job]
+            if users:
+                users[0]["steps"].append(copy.deepcopy(draw(st.sampled_from(COMMAND_USES))))
     return profile
 
 

@@ -21,6 +21,7 @@ from ciconf.profile.models import (
     Machine,
     Profile,
     RemoteDocker,
+    ReusableCommand,
     Service,
     Step,
     TestJob,
@@ -184,8 +185,9 @@ def step(item: Step) -> Any:
         if run.environment:
             options["environment"] = dict(run.environment)
         return {"run": command if list(options) == ["command"] else options}
-    if kind == "orb":
-        return {item.orb: dict(item.parameters)} if item.parameters else item.orb
+    if kind in ("orb", "command"):
+        name = item.orb or item.command
+        return {name: dict(item.parameters)} if item.parameters else name
     if kind == "setup_remote_docker":
         return _remote_docker(item.setup_remote_docker)
     value = getattr(item, kind)
@@ -420,6 +422,23 @@ def _custom_job(
     return body
 
 
+def _reusable_command(command: ReusableCommand) -> dict:
+    """A profile command as CircleCI declares it under `commands:`."""
+    out: dict = {}
+    if command.description:
+        out["description"] = command.description
+    if command.parameters:
+        out["parameters"] = {
+            name: {
+                "type": parameter.type,
+                **parameter.model_dump(exclude={"type"}, exclude_none=True, exclude_defaults=True),
+            }
+            for name, parameter in command.parameters.items()
+        }
+    out["steps"] = [step(item) for item in command.steps]
+    return out
+
+
 def _executor_uses(profile: Profile) -> set[str]:
     """Executors that more than one job uses (test jobs are always anchored, like the seed's)."""
     counts: dict[str, int] = {}
@@ -451,6 +470,10 @@ def build_config(profile: Profile, plan: Plan) -> Config:
     data: dict[str, Any] = {"version": CONFIG_VERSION}
     if profile.orbs:
         data["orbs"] = dict(profile.orbs)
+    if profile.commands:
+        data["commands"] = {
+            name: _reusable_command(command) for name, command in profile.commands.items()
+        }
     data["anchors"] = fragments.anchors
     data["jobs"] = jobs
     data["workflows"] = {profile.project: {"jobs": workflow_jobs(profile, plan)}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
@@ -247,6 +248,30 @@ check_deployment_config = _checker(
 )
 
 
+# Set while a reusable command's steps are validated: the parameters `<< parameters.NAME >>` may
+# name there (CircleCI substitutes them when the command is invoked; every value a profile passes
+# is checked against COMMAND_VALUE_PATTERN, so none can change a command's meaning)
+COMMAND_PARAMETERS: ContextVar[frozenset[str] | None] = ContextVar(
+    "command_parameters", default=None
+)
+
+
+def _command_parameters_read(value: str) -> str:
+    """`value` with its declared `<< parameters.NAME >>` blanked out (inside a command), after
+    refusing any that names an undeclared parameter."""
+    declared = COMMAND_PARAMETERS.get()
+    if declared is None:
+        return value
+    for name in PARAMETER_REFERENCE.findall(value):
+        if name not in declared:
+            raise problem(
+                f"<< parameters.{name} >> is not a parameter of this command",
+                f"one of its parameters ({', '.join(sorted(declared)) or 'it declares none'})",
+                None if not declared else closest(name, sorted(declared)),
+            )
+    return PARAMETER_REFERENCE.sub(lambda match: " " * len(match.group(0)), value)
+
+
 def _no_pipeline_template(value: str) -> str:
     """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may
     start one.
@@ -255,7 +280,7 @@ def _no_pipeline_template(value: str) -> str:
     branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
     config ("Unclosed '<<' tag"). https://circleci.com/docs/guides/orchestrate/config-templating/
     """
-    at = value.find("<<")
+    at = _command_parameters_read(value).find("<<")
     if at >= 0:
         raise problem(
             f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value "
@@ -450,6 +475,27 @@ def check_orb_ref(value: str) -> str:
     return value
 
 
+# CircleCI: command, executor and parameter names are lowercase
+# (https://circleci.com/docs/reusing-config/#notes-on-reusable-configuration)
+COMMAND_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
+check_command_name = _checker(
+    COMMAND_NAME_PATTERN,
+    "a command name: a lowercase letter, then lowercase letters, digits, '_' and '-' (CircleCI's "
+    "rule for commands)",
+)
+COMMAND_PARAMETER_PATTERN = r"[a-z][a-z0-9_-]{0,63}"
+check_command_parameter = _checker(
+    COMMAND_PARAMETER_PATTERN,
+    "a parameter name: a lowercase letter, then lowercase letters, digits, '_' and '-' "
+    "(CircleCI's rule for parameters)",
+)
+# a string a command's << parameters.NAME >> becomes: nothing the shell reads specially
+COMMAND_VALUE_PATTERN = r"[A-Za-z0-9_./:@%+=,-]{0,200}"
+check_command_value = _checker(
+    COMMAND_VALUE_PATTERN,
+    "a parameter value CircleCI can substitute into a command as it is: letters, digits and "
+    "_ . / : @ % + = , - (no spaces, quotes or $)",
+)
 ORB_ALIAS_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
 check_orb_alias = _checker(
     ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'"
@@ -571,6 +617,15 @@ MatrixValue = Annotated[
     str, AfterValidator(check_matrix_value), _pattern_schema(MATRIX_VALUE_PATTERN)
 ]
 Glob = Annotated[str, AfterValidator(check_glob), _pattern_schema(GLOB_PATTERN)]
+CommandName = Annotated[
+    str, AfterValidator(check_command_name), _pattern_schema(COMMAND_NAME_PATTERN)
+]
+CommandParameterName = Annotated[
+    str, AfterValidator(check_command_parameter), _pattern_schema(COMMAND_PARAMETER_PATTERN)
+]
+CommandValue = Annotated[
+    str, AfterValidator(check_command_value), _pattern_schema(COMMAND_VALUE_PATTERN)
+]
 Timeout = Annotated[
     str, AfterValidator(check_timeout), _pattern_schema(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
 ]

@@ -7,7 +7,7 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -31,6 +31,7 @@ from ciconf.errors import closest, shown
 from ciconf.profile.environment import LOG_RETENTION_DAYS
 from ciconf.profile.environment import Environment as AccountEnvironment
 from ciconf.profile.grammar import (
+    COMMAND_PARAMETERS,
     PARAMETER_REFERENCE,
     AccountName,
     Branch,
@@ -38,6 +39,9 @@ from ciconf.profile.grammar import (
     CacheKey,
     CachePath,
     Command,
+    CommandName,
+    CommandParameterName,
+    CommandValue,
     ContainerImage,
     ContextName,
     DeploymentConfigName,
@@ -74,6 +78,7 @@ from ciconf.profile.grammar import (
     Text,
     Timeout,
     WorkingDirectory,
+    check_command_value,
     check_container_image,
 )
 from ciconf.profile.jobvars import check_project_variable
@@ -286,6 +291,7 @@ STEP_KINDS = (
     "checkout",
     "setup_remote_docker",
     "orb",
+    "command",
 )
 _NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
 
@@ -319,8 +325,11 @@ class Step(Model):
     orb: OrbItem | None = Field(
         None, description="An orb command, e.g. aws-cli/setup (the orb must be declared)"
     )
+    command: CommandName | None = Field(
+        None, description="One of the profile's own commands (declared under commands:)"
+    )
     parameters: dict[ParameterName, Text | int | bool] = Field(
-        default_factory=dict, description="The orb command's parameters"
+        default_factory=dict, description="The orb command's or the command's parameters"
     )
 
     @model_validator(mode="before")
@@ -347,15 +356,77 @@ class Step(Model):
                 + ", ".join(STEP_KINDS)
                 + (f"; this one has {', '.join(kinds)}" if kinds else "")
             )
-        if self.parameters and self.orb is None:
+        if self.parameters and self.orb is None and self.command is None:
             raise ValueError(
-                "parameters belong to an orb step ({orb: name/command, parameters: ...})"
+                "parameters belong to an orb step ({orb: name/command, parameters: ...}) or a "
+                "command step ({command: name, parameters: ...})"
             )
         return self
 
     @property
     def kind(self) -> str:
         return next(kind for kind in STEP_KINDS if getattr(self, kind) is not None)
+
+
+class CommandParameter(Model):
+    """A parameter of a reusable command; its value replaces `<< parameters.NAME >>` in the
+    command's steps."""
+
+    type: Literal["string", "boolean", "integer", "enum"]
+    description: StepName | None = None
+    default: CommandValue | int | bool | None = Field(
+        None, description="The value when a step gives none (without it, every step must)"
+    )
+    enum: list[CommandValue] = Field(
+        default_factory=list, description="The values an enum parameter takes"
+    )
+
+    @model_validator(mode="after")
+    def _typed(self) -> CommandParameter:
+        if (self.type == "enum") != bool(self.enum):
+            raise ValueError("an enum parameter lists its values in enum; other types take none")
+        if self.default is not None:
+            problem = parameter_problem(self, self.default)
+            if problem:
+                raise ValueError(f"default: {problem}")
+        return self
+
+
+def parameter_problem(declared: CommandParameter, value: object) -> str | None:
+    """Why `value` cannot be passed to a parameter declared so, or None."""
+    if declared.type == "boolean":
+        return None if isinstance(value, bool) else "expected true or false"
+    if declared.type == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "expected a whole number"
+    if not isinstance(value, str):
+        return "expected a string (quote it)"
+    if declared.type == "enum" and value not in declared.enum:
+        return f"expected one of {', '.join(declared.enum)}, got {shown(value)}"
+    return None
+
+
+class ReusableCommand(Model):
+    """Steps used in several jobs under one name (CircleCI's reusable commands), with typed
+    parameters written << parameters.NAME >> in their commands and environment values."""
+
+    description: StepName | None = None
+    parameters: dict[CommandParameterName, CommandParameter] = Field(
+        default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY
+    )
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _steps_see_parameters(cls, value: object, handler: Callable) -> ReusableCommand:
+        # the steps may name the declared parameters (ciconf/profile/grammar.COMMAND_PARAMETERS)
+        declared = value.get("parameters") if isinstance(value, dict) else None
+        names = frozenset(declared) if isinstance(declared, dict) else frozenset()
+        token = COMMAND_PARAMETERS.set(frozenset(str(name) for name in names))
+        try:
+            return handler(value)
+        finally:
+            COMMAND_PARAMETERS.reset(token)
 
 
 class TestSteps(Model):
@@ -1133,6 +1204,12 @@ class Profile(Model):
     )
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
+    commands: dict[CommandName, ReusableCommand] = Field(
+        default_factory=dict,
+        description="Your own reusable commands: steps with typed parameters, used as "
+        "{command: name, parameters: {...}} in test, custom and delivery job steps",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
 
     @property
     def test_jobs(self) -> dict[str, TestJob]:
@@ -1295,6 +1372,7 @@ class Profile(Model):
         self._test_jobs_require_test_jobs(nodes)
         _no_cycle(nodes)
         self._orbs_declared()
+        self._commands_declared()
         self._promotions()
         self._trusts_are_narrow(nodes)
         return self
@@ -1376,28 +1454,50 @@ class Profile(Model):
                     reference,
                 )
 
+    def _step_lists(self) -> Iterator[tuple[tuple, list[Step]]]:
+        """Every list of steps in the profile, with its location."""
+        for name, job in self.test_jobs.items():
+            for point in TestSteps.model_fields:
+                yield (*self._test_loc(name), "steps", point), getattr(job.steps, point)
+        if self.delivery is not None:
+            for point in DeliverySteps.model_fields:
+                yield ("delivery", "steps", point), getattr(self.delivery.steps, point)
+        for name, custom in self.jobs.items():
+            yield ("jobs", name, "steps"), custom.steps
+        for name, command in self.commands.items():
+            yield ("commands", name, "steps"), command.steps
+
     def _orb_references(self) -> Iterator[tuple[tuple, str]]:
-        def in_steps(steps: list[Step], loc: tuple) -> Iterator[tuple[tuple, str]]:
+        for loc, steps in self._step_lists():
             for index, step in enumerate(steps):
                 if step.orb is not None:
                     yield (*loc, index, "orb"), step.orb
-
-        for name, job in self.test_jobs.items():
-            for point in TestSteps.model_fields:
-                yield from in_steps(
-                    getattr(job.steps, point), (*self._test_loc(name), "steps", point)
-                )
-        if self.delivery is not None:
-            for point in DeliverySteps.model_fields:
-                yield from in_steps(
-                    getattr(self.delivery.steps, point), ("delivery", "steps", point)
-                )
         for name, custom in self.jobs.items():
-            yield from in_steps(custom.steps, ("jobs", name, "steps"))
             if custom.orb_job is not None:
                 yield ("jobs", name, "orb_job"), custom.orb_job
             if custom.executor is not None:
                 yield ("jobs", name, "executor", "name"), custom.executor.name
+
+    def _commands_declared(self) -> None:
+        """Each command step names a declared command and passes its parameters, typed."""
+        for loc, steps in self._step_lists():
+            for index, step in enumerate(steps):
+                if step.command is None:
+                    continue
+                at = (*loc, index)
+                if loc[0] == "commands":
+                    _fail(
+                        (*at, "command"),
+                        "a command's steps cannot use another command (write its steps here)",
+                        step.command,
+                    )
+                declared = self.commands.get(step.command)
+                if declared is None:
+                    guess = closest(step.command, list(self.commands))
+                    hint = f"; did you mean {guess!r}?" if guess else "; declare it under commands:"
+                    _fail((*at, "command"), f"unknown command {step.command!r}{hint}", step.command)
+                    continue
+                _arguments_fit(at, step, declared)
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
@@ -1507,6 +1607,33 @@ class _Written:
 def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
     """The location of each item of the list at `loc`."""
     return tuple((*loc, index) for index in range(len(items)))
+
+
+def _arguments_fit(at: tuple, step: Step, declared: ReusableCommand) -> None:
+    for name, value in step.parameters.items():
+        parameter = declared.parameters.get(name)
+        if parameter is None:
+            guess = closest(name, list(declared.parameters))
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            _fail(
+                (*at, "parameters", name), f"{step.command!r} has no parameter {name!r}{hint}", name
+            )
+            continue
+        problem = parameter_problem(parameter, value)
+        if problem is None and isinstance(value, str):
+            try:
+                check_command_value(value)
+            except ValueError as error:
+                problem = str(error)
+        if problem:
+            _fail((*at, "parameters", name), problem, value)
+    for name, parameter in declared.parameters.items():
+        if parameter.default is None and name not in step.parameters:
+            _fail(
+                (*at, "command"),
+                f"{step.command!r} needs parameter {name!r} (it has no default)",
+                step.command,
+            )
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:
