@@ -14,7 +14,7 @@ import json
 
 import pytest
 import yaml
-from conftest import ROOT, run_ciconf
+from conftest import ROOT, planned_runs
 
 from ciconf.circleci.render import render_config
 from ciconf.errors import InputError
@@ -120,8 +120,8 @@ def test_the_example_works_in_app_and_delivers_from_main():
     assert data["jobs"]["release_notes"]["working_directory"] == "/home/circleci/app"
     assert data["jobs"]["release_notes"]["steps"][0] == "checkout"
     for branch, on_main in (("feature/x", False), ("main", True)):
-        done = run_ciconf("plan", EXAMPLE, "--branch", branch, "--format", "json", cwd=ROOT)
-        assert done.returncode == 0, done.stderr
-        (workflow,) = json.loads(done.stdout)["workflows"]
-        runs = {job["name"]: job["runs"] for job in workflow["jobs"]}
-        assert runs == {"test": True, "delivery_stg": on_main, "release_notes": on_main}
+        assert planned_runs(EXAMPLE, branch) == {
+            "test": True,
+            "delivery_stg": on_main,
+            "release_notes": on_main,
+        }
