@@ -113,6 +113,7 @@ def test_a_command_cannot_use_another_command():
     ("declaration", "says"),
     [
         ("  Deps:\n    steps: [make]\n", "CircleCI's rule for commands"),
+        ("  checkout:\n    steps: [make]\n", "is CircleCI's own step"),
         ("  lint:\n    parameters: {Dir: {type: string}}\n    steps: [make]\n", "for parameters"),
         ("  lint:\n    parameters: {d: {type: enum}}\n    steps: [make]\n", "lists its values"),
         ("  lint:\n    parameters: {d: {type: integer, default: x}}\n    steps: [make]\n", "whole"),

@@ -478,10 +478,34 @@ def check_orb_ref(value: str) -> str:
 # CircleCI: command, executor and parameter names are lowercase
 # (https://circleci.com/docs/reusing-config/#notes-on-reusable-configuration)
 COMMAND_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
+# a step of this name already means CircleCI's own step
+BUILT_IN_STEPS = (
+    "run",
+    "checkout",
+    "save_cache",
+    "restore_cache",
+    "persist_to_workspace",
+    "attach_workspace",
+    "store_artifacts",
+    "store_test_results",
+    "add_ssh_keys",
+    "setup_remote_docker",
+    "when",
+    "unless",
+)
+
+
+def _built_in_step(value: str) -> str | None:
+    if value in BUILT_IN_STEPS:
+        return f"{shown(value)} is CircleCI's own step; give the command another name"
+    return None
+
+
 check_command_name = _checker(
     COMMAND_NAME_PATTERN,
     "a command name: a lowercase letter, then lowercase letters, digits, '_' and '-' (CircleCI's "
     "rule for commands)",
+    _built_in_step,
 )
 COMMAND_PARAMETER_PATTERN = r"[a-z][a-z0-9_-]{0,63}"
 check_command_parameter = _checker(
@@ -618,7 +642,15 @@ MatrixValue = Annotated[
 ]
 Glob = Annotated[str, AfterValidator(check_glob), _pattern_schema(GLOB_PATTERN)]
 CommandName = Annotated[
-    str, AfterValidator(check_command_name), _pattern_schema(COMMAND_NAME_PATTERN)
+    str,
+    AfterValidator(check_command_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^(?:{COMMAND_NAME_PATTERN})$",
+            "not": {"enum": list(BUILT_IN_STEPS)},
+        }
+    ),
 ]
 CommandParameterName = Annotated[
     str, AfterValidator(check_command_parameter), _pattern_schema(COMMAND_PARAMETER_PATTERN)
