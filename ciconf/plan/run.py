@@ -12,7 +12,7 @@ from ciconf.errors import InputError, closest, shown
 from ciconf.exitcodes import INPUT_ERROR, OK
 
 if TYPE_CHECKING:
-    from ciconf.plan.model import Plan
+    from ciconf.plan.model import PipelinePlan
 
 FORMATS = ("text", "json", "mermaid")
 
@@ -40,8 +40,8 @@ def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
     *,
     schedule: str | None = None,
     api: bool = False,
-) -> Plan:
-    """The Plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
+) -> PipelinePlan:
+    """The plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
     or `tag`, or with `schedule` a scheduled pipeline, with `api` an API trigger."""
     from ciconf.plan.compute import declared_parameters, plan_config
     from ciconf.plan.values import build_values, check_ref, check_run
@@ -72,7 +72,7 @@ def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
     return plan
 
 
-def format_plan(plan: Plan, fmt: str) -> str:
+def format_plan(plan: PipelinePlan, fmt: str) -> str:
     if fmt == "json":
         text = json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
         # non-printable characters (controls, bidi, U+2028/9) can only be inside strings: \u-escaped
