@@ -43,8 +43,8 @@ CIRCUIT_BREAKER = ("rolling", "blue-green")
 
 
 @dataclass(frozen=True)
-class ServicePlan:
-    """One ECS service as the stack builds it: its settings and the delivered images it runs."""
+class EnvironmentService:
+    """One ECS service as the environment stack builds it: its settings and the images it runs."""
 
     name: str
     settings: EcsServiceSettings
@@ -65,9 +65,9 @@ class ServicePlan:
         return None if target is None else self.settings.ports[target.container]
 
 
-def plans(
+def environment_services(
     environment: Environment, containers: dict[str, list[str]], images: tuple[ImagePlan, ...]
-) -> list[ServicePlan]:
+) -> list[EnvironmentService]:
     """The services in profile order; a catch-all path rule goes after every specific one."""
     by_container = {image.container: image for image in images}
     found = []
@@ -76,7 +76,7 @@ def plans(
         catch_all = target is not None and CATCH_ALL in target.paths
         priority = 50000 - index if catch_all else index + 1
         own = tuple(by_container[container] for container in containers[name])
-        found.append(ServicePlan(name, settings, own, priority))
+        found.append(EnvironmentService(name, settings, own, priority))
     return found
 
 
@@ -111,7 +111,7 @@ def _secret_resource(value_from: str) -> str:
     return head if re.search(r"-[A-Za-z0-9]{6}$", head) else head + "-??????"
 
 
-def execution_role(services: list[ServicePlan], database: bool) -> dict:
+def execution_role(services: list[EnvironmentService], database: bool) -> dict:
     """What ECS needs to start the tasks: pull their images, write their logs, read their secrets.
 
     One role for the stack's services, because the pipeline passes one execution role
@@ -169,7 +169,11 @@ def _pairs(values: dict, key: str) -> list[dict]:
 
 
 def container(
-    service: ServicePlan, image: ImagePlan, region: str, deploy_tag: str, database: db.Wiring | None
+    service: EnvironmentService,
+    image: ImagePlan,
+    region: str,
+    deploy_tag: str,
+    database: db.Wiring | None,
 ) -> dict:
     settings = service.settings
     name = image.container
@@ -204,7 +208,7 @@ def container(
 
 
 def task_definition(
-    service: ServicePlan, region: str, deploy_tag: str, database: db.Wiring | None
+    service: EnvironmentService, region: str, deploy_tag: str, database: db.Wiring | None
 ) -> dict:
     settings = service.settings
     return {
@@ -235,7 +239,7 @@ def _rule(source: str, port: int, why: str) -> dict:
     }
 
 
-def security_group(service: ServicePlan) -> dict:
+def security_group(service: EnvironmentService) -> dict:
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Properties": {
@@ -255,7 +259,7 @@ def security_group(service: ServicePlan) -> dict:
     }
 
 
-def load_balancer_paths(service: ServicePlan) -> dict:
+def load_balancer_paths(service: EnvironmentService) -> dict:
     """The ALB may reach this service's traffic port, and nothing else may."""
     port = service.port
     assert port is not None  # only services behind the load balancer get these rules
@@ -281,7 +285,7 @@ def load_balancer_paths(service: ServicePlan) -> dict:
     }
 
 
-def target_group(service: ServicePlan) -> dict:
+def target_group(service: EnvironmentService) -> dict:
     target = service.settings.load_balancer
     assert target is not None  # only services behind the load balancer get a target group
     return {
@@ -304,14 +308,14 @@ def target_group(service: ServicePlan) -> dict:
     }
 
 
-def target_groups(service: ServicePlan) -> list[str]:
+def target_groups(service: EnvironmentService) -> list[str]:
     names = [f"{service.id}TargetGroup"]
     if service.blue_green:
         names.append(f"{service.id}AlternateTargetGroup")
     return names
 
 
-def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
+def listener_rule(service: EnvironmentService, listener: str, priority: int) -> dict:
     groups = target_groups(service)
     target = service.settings.load_balancer
     assert target is not None  # only services behind the load balancer get a listener rule
@@ -345,7 +349,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
     }
 
 
-def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
+def infrastructure_role(service: EnvironmentService, test_listener: bool) -> dict:
     """What ECS needs to shift traffic during a blue/green deployment of this service.
 
     AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers, narrowed to this service's target
@@ -384,7 +388,7 @@ def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
     }
 
 
-def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
+def target_5xx_alarm(service: EnvironmentService, threshold: int) -> dict:
     """5xx answers of this service's tasks (both target groups for blue/green), per minute."""
     metrics = []
     for index, group in enumerate(target_groups(service)):
@@ -428,7 +432,7 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
     }
 
 
-def _deployment(service: ServicePlan) -> dict:
+def _deployment(service: EnvironmentService) -> dict:
     settings = service.settings.deployment
     configuration: dict = {
         "Strategy": STRATEGIES[settings.strategy],
@@ -461,7 +465,7 @@ def _deployment(service: ServicePlan) -> dict:
     return configuration
 
 
-def _load_balancers(service: ServicePlan, test_listener: bool) -> list[dict]:
+def _load_balancers(service: EnvironmentService, test_listener: bool) -> list[dict]:
     target = service.settings.load_balancer
     if target is None:
         return []
@@ -482,7 +486,7 @@ def _load_balancers(service: ServicePlan, test_listener: bool) -> list[dict]:
     return [entry]
 
 
-def ecs_service(service: ServicePlan, subnets: list, test_listener: bool) -> dict:
+def ecs_service(service: EnvironmentService, subnets: list, test_listener: bool) -> dict:
     settings = service.settings
     properties: dict = {
         "ServiceName": service.name,  # the pipeline's service name, so its deploy action finds it
@@ -518,7 +522,7 @@ def ecs_service(service: ServicePlan, subnets: list, test_listener: bool) -> dic
 
 def resources(
     environment: Environment,
-    services: list[ServicePlan],
+    services: list[EnvironmentService],
     cluster_name: str,
     region: str,
     deploy_tag: str,
