@@ -110,7 +110,8 @@ def build_inputs(directory: Path) -> dict[str, Path]:
 
 # --- lint on large and hostile configs ------------------------------------------------------------
 # `ciconf lint` runs in CI on anyone's pull request: every config under the 2 MiB input limit must
-# be linted in LINT_SECONDS_MAX. tests/test_lint_hostile.py runs the same generated configs.
+# be linted in LINT_SECONDS_MAX. tests/acceptance/test_lint_hostile.py runs the same generated
+# configs.
 
 LINT_SECONDS_MAX = 2.0
 _JOB = "    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n"
