@@ -63,7 +63,7 @@ def cfn_outputs(doc: Document, plan: Plan, request: CfnRequest) -> list[tuple[st
     if stack == "pipeline":
         render.require_pipeline(doc, plan, picked)
     target = None if stdout else (output or render.default_output(plan, picked, stack))
-    return render.rendered(doc, plan, [(picked, stack, target)])
+    return render.rendered(doc, plan, [render.StackTarget(picked, stack, target)])
 
 
 def environment_output(
