@@ -432,11 +432,11 @@ def plan(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
 ) -> int:
     """What runs for one push or trigger (ciconf/plan/run.py); a given config is planned as it
     is, found in no parent folder."""
-    from ciconf.plan.run import plan_command
+    from ciconf.plan.run import PlanRequest, plan_command
 
     chosen = None if config is not None and profile is None else profile_path(profile)
     given = None if config is None else str(config)
-    return plan_command(chosen, given, branch, tag, fmt, param or [], schedule, api)
+    return plan_command(PlanRequest(chosen, given, branch, tag, param or [], schedule, api), fmt)
 
 
 def schema(output: Path | None) -> int:

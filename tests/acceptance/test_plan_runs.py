@@ -11,13 +11,13 @@ import pytest
 from conftest import run_ciconf
 
 from ciconf.errors import InputError
-from ciconf.plan.run import build_plan
+from ciconf.plan.run import PlanRequest, build_plan
 
 
 def plan(tmp_path, text: str, branch="main", tag=None, params=(), schedule=None, api=False):
     path = tmp_path / "config.yml"
     path.write_text(textwrap.dedent(text))
-    return build_plan(None, str(path), branch, tag, params, schedule=schedule, api=api)
+    return build_plan(PlanRequest(None, str(path), branch, tag, params, schedule=schedule, api=api))
 
 
 def workflows(tmp_path, text: str, **kwargs) -> dict[str, tuple]:

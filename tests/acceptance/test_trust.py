@@ -21,7 +21,7 @@ import pytest
 from cfn_helpers import load_template, render
 from conftest import FIXTURES, PROFILES, run_ciconf
 
-from ciconf.plan.run import build_plan
+from ciconf.plan.run import PlanRequest, build_plan
 from ciconf.profile.trust import regex_globs
 
 ORG = "3f9c1a52-7d4e-4b8a-9e21-6c0d5b7a8f13"
@@ -224,7 +224,7 @@ def _trusts(profile: Path) -> dict[str, dict]:
 
 def _delivers(profile: Path, kind: str, name: str) -> dict[str, bool]:
     branch, tag = (name, None) if kind == "branch" else (None, name)
-    plan = build_plan(str(profile), None, branch, tag, ())
+    plan = build_plan(PlanRequest(str(profile), None, branch, tag, ()))
     assert plan.deliveries is not None
     runs = {delivery.account: delivery.runs for delivery in plan.deliveries}
     assert None not in runs.values()  # filters alone decide these profiles

@@ -17,7 +17,7 @@ import pytest
 from conftest import FIXTURES, every_valid_profile
 
 from ciconf.plan.mermaid import format_mermaid, label
-from ciconf.plan.run import build_plan
+from ciconf.plan.run import PlanRequest, build_plan
 
 PLAN = FIXTURES / "plan"
 HOSTILE_NAMES = [
@@ -110,17 +110,17 @@ def diagrams(tmp_path) -> dict[str, str]:
     for profile in every_valid_profile():
         for branch in ("main", "master", "develop"):
             found[f"{profile.name} {branch}"] = format_mermaid(
-                build_plan(str(profile), None, branch, None, ())
+                build_plan(PlanRequest(str(profile), None, branch, None, ()))
             )
     for config in sorted(PLAN.glob("*.yml")):
         found[f"{config.name} main"] = format_mermaid(
-            build_plan(None, str(config), "main", None, ())
+            build_plan(PlanRequest(None, str(config), "main", None, ()))
         )
         found[f"{config.name} v1.4.0"] = format_mermaid(
-            build_plan(None, str(config), None, "v1.4.0", ())
+            build_plan(PlanRequest(None, str(config), None, "v1.4.0", ()))
         )
     found["hostile"] = format_mermaid(
-        build_plan(None, str(hostile_config(tmp_path)), "main", None, ())
+        build_plan(PlanRequest(None, str(hostile_config(tmp_path)), "main", None, ()))
     )
     return found
 
@@ -144,13 +144,17 @@ def test_every_diagram_is_in_the_emitted_grammar(all_diagrams):
 
 
 def test_hostile_names_stay_inside_their_labels(tmp_path):
-    text = format_mermaid(build_plan(None, str(hostile_config(tmp_path)), "main", None, ()))
+    text = format_mermaid(
+        build_plan(PlanRequest(None, str(hostile_config(tmp_path)), "main", None, ()))
+    )
     assert "{{" + label("last (approval)") + "}}" in text
     assert '"say #quot;hi#quot;"' in text and "<b>" not in text
 
 
 def test_approvals_are_hexagons_and_skipped_jobs_are_greyed():
-    text = format_mermaid(build_plan(None, str(PLAN / "release.yml"), "main", None, ()))
+    text = format_mermaid(
+        build_plan(PlanRequest(None, str(PLAN / "release.yml"), "main", None, ()))
+    )
     assert '    w0j4{{"hold (approval)"}}' in text
     assert "  class w0j4,w0j5,w0j6 skipped" in text  # hold, push-image, publish on a branch push
 
@@ -158,11 +162,13 @@ def test_approvals_are_hexagons_and_skipped_jobs_are_greyed():
 def test_profiles_draw_each_account_pipeline():
     text = format_mermaid(
         build_plan(
-            str(FIXTURES.parent.parent / "profiles" / "ci-cd-example.yaml"),
-            None,
-            "master",
-            None,
-            (),
+            PlanRequest(
+                str(FIXTURES.parent.parent / "profiles" / "ci-cd-example.yaml"),
+                None,
+                "master",
+                None,
+                (),
+            ),
         )
     )
     assert '    a1ecr[("ECR nginx, web")]' in text

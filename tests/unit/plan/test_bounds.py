@@ -22,7 +22,7 @@ from ciconf.cli import main
 from ciconf.plan.caps import MAX_EDGES, MAX_JOBS
 from ciconf.plan.expressions import MAX_NESTING
 from ciconf.plan.mermaid import label
-from ciconf.plan.run import build_plan, plan_command
+from ciconf.plan.run import PlanRequest, build_plan, plan_command
 
 HEAD = "version: 2.1\njobs:\n  a: {docker: [{image: x}], steps: [checkout]}\n"
 
@@ -40,7 +40,7 @@ def write(tmp_path: Path, text: str) -> str:
 
 
 def only_job(path: str, branch: str, params=()):
-    plan = build_plan(None, path, branch, None, params)
+    plan = build_plan(PlanRequest(None, path, branch, None, params))
     (workflow,) = plan.workflows
     return workflow.jobs[0]
 
@@ -73,7 +73,7 @@ def test_java_syntax_ciconf_does_not_translate_is_undecided_with_the_reason(tmp_
 
 
 def test_a_java_syntax_error_is_a_located_input_error(tmp_path, capsys):
-    code = plan_command(None, filtered(tmp_path, "/a**/"), "main", None)
+    code = plan_command(PlanRequest(None, filtered(tmp_path, "/a**/"), "main", None))
     assert code == 2
     err = capsys.readouterr().err
     assert "filters.branches.only: invalid regular expression" in err and "Traceback" not in err
@@ -90,7 +90,7 @@ def test_a_hung_when_matches_is_undecided(tmp_path):
         "workflows:\n  w:\n    when:\n      matches: {pattern: '^(a|aa)+$', "
         "value: << pipeline.parameters.v >>}\n    jobs: [a]\n"
     )
-    plan = build_plan(None, write(tmp_path, config), "main", None, ())
+    plan = build_plan(PlanRequest(None, write(tmp_path, config), "main", None, ()))
     (workflow,) = plan.workflows
     assert workflow.runs is None
     assert "the regex did not finish in 0.05 s" in workflow.reason
@@ -117,7 +117,7 @@ def chained_matrices(count: int) -> str:
 def test_eight_chained_thousand_combination_matrices_hit_the_job_cap(tmp_path, capsys):
     path = write(tmp_path, chained_matrices(8))
     assert Path(path).stat().st_size < 2300  # the issue's 2.2 KB config
-    assert plan_command(None, path, "main", None) == 2
+    assert plan_command(PlanRequest(None, path, "main", None)) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"more than {MAX_JOBS} jobs" in captured.err
@@ -126,14 +126,14 @@ def test_eight_chained_thousand_combination_matrices_hit_the_job_cap(tmp_path, c
 
 def test_two_chained_matrices_hit_the_edge_cap(tmp_path, capsys):
     # 1000 jobs each requiring the 1000 jobs of the matrix before: 10^6 edges
-    assert plan_command(None, write(tmp_path, chained_matrices(2)), "main", None) == 2
+    assert plan_command(PlanRequest(None, write(tmp_path, chained_matrices(2)), "main", None)) == 2
     assert f"at most {MAX_EDGES} (cap MAX_EDGES)" in capsys.readouterr().err
 
 
 def test_deeply_nested_filter_expression_is_an_input_error(tmp_path, capsys):
     expression = "(" * 110 + 'pipeline.git.branch == "main"' + ")" * 110
     config = HEAD + f"workflows:\n  w:\n    jobs:\n      - a:\n          filters: '{expression}'\n"
-    assert plan_command(None, write(tmp_path, config), "main", None) == 2
+    assert plan_command(PlanRequest(None, write(tmp_path, config), "main", None)) == 2
     err = capsys.readouterr().err
     assert f"deeper than {MAX_NESTING} levels" in err and "Traceback" not in err
 
@@ -145,7 +145,9 @@ def test_a_nesting_within_the_limit_still_plans(tmp_path):
 
 
 def test_deeply_nested_regex_is_an_input_error(tmp_path, capsys):
-    code = plan_command(None, filtered(tmp_path, "/" + "(" * 300 + ")" * 300 + "/"), "main", None)
+    code = plan_command(
+        PlanRequest(None, filtered(tmp_path, "/" + "(" * 300 + ")" * 300 + "/"), "main", None)
+    )
     assert code == 2
     assert "deeper than" in capsys.readouterr().err
 
@@ -156,7 +158,7 @@ def test_mermaid_label_cannot_carry_a_directive(tmp_path, capsys):
         "version: 2.1\njobs:\n  a: {docker: [{image: x}], steps: [checkout]}\n"
         f'workflows:\n  w:\n    jobs:\n      - a: {{name: "{name}"}}\n'
     )
-    assert plan_command(None, write(tmp_path, config), "main", None, "mermaid") == 0
+    assert plan_command(PlanRequest(None, write(tmp_path, config), "main", None), "mermaid") == 0
     out = capsys.readouterr().out
     assert "%" not in out
     assert label(name) in out and "#37;#37;{init" in out
@@ -170,7 +172,7 @@ def test_bidi_controls_and_line_separators_are_escaped_in_text_and_json(tmp_path
     config = HEAD.replace("  a:", f"  {escaped}:") + f"workflows:\n  w:\n    jobs: [{escaped}]\n"
     path = write(tmp_path, config)
     for fmt in ("text", "json", "mermaid"):
-        assert plan_command(None, path, "main", None, fmt) == 0
+        assert plan_command(PlanRequest(None, path, "main", None), fmt) == 0
         out = capsys.readouterr().out
         for char in "\u202e\u2066\u2028\u2029":
             assert char not in out, (fmt, char)

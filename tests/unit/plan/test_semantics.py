@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES, PROFILES
 
 from ciconf.errors import InputError
-from ciconf.plan.run import build_plan
+from ciconf.plan.run import PlanRequest, build_plan
 
 PLAN = FIXTURES / "plan"
 
@@ -18,9 +18,9 @@ PLAN = FIXTURES / "plan"
 def jobs(path, *, branch=None, tag=None, params=(), profile=False, workflow=None):
     """{job name: (runs, stage, reason)} of one workflow (the only one unless named)."""
     plan = (
-        build_plan(str(path), None, branch, tag, params)
+        build_plan(PlanRequest(str(path), None, branch, tag, params))
         if profile
-        else build_plan(None, str(path), branch, tag, params)
+        else build_plan(PlanRequest(None, str(path), branch, tag, params))
     )
     flows = {flow["name"]: flow for flow in plan.as_json()["workflows"]}
     flow = flows[workflow] if workflow else next(iter(flows.values()))
@@ -33,7 +33,9 @@ def runs(path, **kwargs):
 
 def workflows(path, **kwargs):
     plan = build_plan(
-        None, str(path), kwargs.get("branch"), kwargs.get("tag"), kwargs.get("params", ())
+        PlanRequest(
+            None, str(path), kwargs.get("branch"), kwargs.get("tag"), kwargs.get("params", ())
+        )
     )
     return {flow["name"]: (flow["runs"], flow["reason"]) for flow in plan.as_json()["workflows"]}
 
@@ -50,7 +52,7 @@ def test_example_develop_push_tests_and_delivers_to_staging():
         "delivery_stg": True,
         "delivery_prod": False,
     }
-    plan = build_plan(str(EXAMPLE), None, "develop", None, ())
+    plan = build_plan(PlanRequest(str(EXAMPLE), None, "develop", None, ()))
     stg, prod = plan.deliveries
     assert (stg.account, stg.runs, stg.images, stg.deploy_tag, stg.stack) == (
         "stg",
@@ -85,7 +87,7 @@ def test_example_tag_push_runs_nothing():
     # https://circleci.com/docs/workflows/#executing-workflows-for-a-git-tag : "CircleCI does not
     # run
     # workflows for tags unless you explicitly specify tag filters."
-    plan = build_plan(str(EXAMPLE), None, None, "v1.4.0", ())
+    plan = build_plan(PlanRequest(str(EXAMPLE), None, None, "v1.4.0", ()))
     flow = plan.as_json()["workflows"][0]
     assert (flow["runs"], flow["reason"]) == (False, "no job runs (every job is filtered out)")
     assert all(job["runs"] is False for job in flow["jobs"])
@@ -97,7 +99,7 @@ def test_profile_approval_chain_waits_for_the_hold_job():
     result = jobs(profile, branch="release", profile=True)
     assert result["hold_prod"][:2] == (True, 1)
     assert result["delivery_prod"][:2] == (True, 2)
-    plan = build_plan(str(profile), None, "release", None, ())
+    plan = build_plan(PlanRequest(str(profile), None, "release", None, ()))
     prod = next(d for d in plan.deliveries if d.account == "prod")
     assert (prod.runs, prod.hold) == (True, "hold_prod")
     approval = plan.job("hold_prod")
@@ -213,7 +215,7 @@ def test_branch_push_ignores_tag_filters_and_honours_branch_filters():
 
 
 def test_orb_jobs_approvals_and_contexts_are_listed():
-    plan = build_plan(None, str(RELEASE), None, "v2.0.0", ())
+    plan = build_plan(PlanRequest(None, str(RELEASE), None, "v2.0.0", ()))
     data = {job["name"]: job for job in plan.as_json()["workflows"][0]["jobs"]}
     assert data["push-image"]["job"] == "aws-ecr/build_and_push_image"
     assert data["push-image"]["contexts"] == ["aws-prod", "org-global"]
@@ -243,7 +245,7 @@ def test_matrix_expansion_names_and_stages():
 
 
 def test_matrix_requires_resolve_per_combination_alias_and_job_name():
-    plan = build_plan(None, str(MATRIX), "main", None, ())
+    plan = build_plan(PlanRequest(None, str(MATRIX), "main", None, ()))
     data = {job["name"]: job["requires"] for job in plan.as_json()["workflows"][0]["jobs"]}
     assert data["test-22.12-macos"] == ["build-v22.12"]
     assert data["report"] == ["test-20.18-linux", "test-22.12-linux", "test-22.12-macos"]
@@ -339,19 +341,23 @@ def test_an_invalid_user_regex_is_reported_with_its_location(tmp_path):
         "filters:\n            branches:\n              only: /feature/(/\n",
     )
     with pytest.raises(InputError) as error:
-        build_plan(None, str(path), "main", None, ())
+        build_plan(PlanRequest(None, str(path), "main", None, ()))
     assert (error.value.line, error.value.column) == (8, 21)
     assert "invalid regular expression" in str(error.value)
 
 
 def test_unknown_param_is_an_error_with_a_suggestion():
     with pytest.raises(InputError) as error:
-        build_plan(None, str(CONDITIONS), "main", None, ["deplyo=true"])
+        build_plan(PlanRequest(None, str(CONDITIONS), "main", None, ["deplyo=true"]))
     assert error.value.suggestion == "deploy"
     with pytest.raises(InputError):
-        build_plan(None, str(CONDITIONS), "main", None, ["deploy=maybe"])  # a boolean parameter
+        build_plan(
+            PlanRequest(None, str(CONDITIONS), "main", None, ["deploy=maybe"])
+        )  # a boolean parameter
     with pytest.raises(InputError):
-        build_plan(None, str(CONDITIONS), "main", None, ["target=qa"])  # not in the enum
+        build_plan(
+            PlanRequest(None, str(CONDITIONS), "main", None, ["target=qa"])
+        )  # not in the enum
 
 
 def test_an_undeclared_pipeline_parameter_in_a_condition_is_an_error(tmp_path):
@@ -360,7 +366,7 @@ def test_an_undeclared_pipeline_parameter_in_a_condition_is_an_error(tmp_path):
         "version: 2.1\nworkflows:\n  w:\n    when: << pipeline.parameters.nope >>\n    jobs: [a]\n",
     )
     with pytest.raises(InputError, match="no pipeline parameter 'nope' is declared"):
-        build_plan(None, str(path), "main", None, ())
+        build_plan(PlanRequest(None, str(path), "main", None, ()))
 
 
 def test_a_requires_cycle_is_an_error(tmp_path):
@@ -370,7 +376,7 @@ def test_a_requires_cycle_is_an_error(tmp_path):
         "b: {requires: [a]}\n",
     )
     with pytest.raises(InputError, match="requires cycle"):
-        build_plan(None, str(path), "main", None, ())
+        build_plan(PlanRequest(None, str(path), "main", None, ()))
 
 
 def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
@@ -380,7 +386,7 @@ def test_a_hostile_regex_on_a_long_name_is_bounded(tmp_path):
         "{only: '/(a|aa)*b/'}}}\n",
     )
     with pytest.raises(InputError, match="limit is 1000"):
-        build_plan(None, str(path), "a" * 1001, None, ())
+        build_plan(PlanRequest(None, str(path), "a" * 1001, None, ()))
 
 
 # --- configs without workflows, setup configs, filters ciconf does not model
@@ -401,7 +407,7 @@ def test_a_config_without_workflows_runs_its_build_job(tmp_path):
 
 def test_setup_configs_are_flagged(tmp_path):
     path = write(tmp_path, "version: 2.1\nsetup: true\nworkflows:\n  w:\n    jobs: [generate]\n")
-    plan = build_plan(None, str(path), "main", None, ())
+    plan = build_plan(PlanRequest(None, str(path), "main", None, ()))
     assert plan.setup is True and runs(path, branch="main") == {"generate": True}
 
 
