@@ -55,7 +55,10 @@ def test_every_target_gets_a_verdict():
         "ciconf render 1000x4": 0.6,
     }
     lines = [
-        v.line() for v in bench.verdicts(medians, 40.0, 50, 100, has_lint=False, has_reference=True)
+        v.line()
+        for v in bench.verdicts(
+            bench.Measured(medians, 40.0, 50, 100, has_lint=False, has_reference=True)
+        )
     ]
     assert len(lines) == 7
     assert lines[0].endswith("-> met") and "lint: not available" in lines[1]
