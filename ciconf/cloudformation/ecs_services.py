@@ -18,7 +18,7 @@ from ciconf.cloudformation.intrinsics import (
     trust,
 )
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
-from ciconf.profile.derive import ImagePlan, registry_host
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, ImagePlan, registry_host
 from ciconf.profile.environment import (
     DEFAULT_BAKE_MINUTES,
     SSM_PARAMETER_ARN,
@@ -171,18 +171,18 @@ def _pairs(values: dict, key: str) -> list[dict]:
 def container(
     service: EnvironmentService,
     image: ImagePlan,
-    region: str,
-    deploy_tag: str,
+    account: AccountPlan,
+    delivery: DeliveryPlan,
     database: db.Wiring | None,
 ) -> dict:
     settings = service.settings
     name = image.container
-    registry = registry_host("${AWS::AccountId}", region)
+    registry = registry_host("${AWS::AccountId}", delivery.region)
     definition: dict = {
         "Name": name,
         # the account's deploy tag: what the delivery job pushed last, so a stack update runs the
         # images the pipeline last deployed (by tag rather than the pipeline's digests)
-        "Image": sub(f"{registry}/{image.repository}:{deploy_tag}"),
+        "Image": sub(f"{registry}/{image.repository}:{account.deploy_tag}"),
         "Essential": True,
     }
     if name in settings.ports:
@@ -208,7 +208,10 @@ def container(
 
 
 def task_definition(
-    service: EnvironmentService, region: str, deploy_tag: str, database: db.Wiring | None
+    service: EnvironmentService,
+    account: AccountPlan,
+    delivery: DeliveryPlan,
+    database: db.Wiring | None,
 ) -> dict:
     settings = service.settings
     return {
@@ -223,7 +226,7 @@ def task_definition(
             "ExecutionRoleArn": get_att("TaskExecutionRole.Arn"),
             "TaskRoleArn": get_att("TaskRole.Arn"),
             "ContainerDefinitions": [
-                container(service, image, region, deploy_tag, database) for image in service.images
+                container(service, image, account, delivery, database) for image in service.images
             ],
         },
     }
@@ -523,17 +526,19 @@ def ecs_service(service: EnvironmentService, subnets: list, test_listener: bool)
 def resources(
     environment: Environment,
     services: list[EnvironmentService],
-    cluster_name: str,
-    region: str,
-    deploy_tag: str,
+    account: AccountPlan,
+    delivery: DeliveryPlan,
 ) -> dict:
+    """The cluster, roles and each service's resources; the images are the account's deploy tag
+    in the delivery's registry."""
+    assert account.pipeline is not None  # an environment deploys what the pipeline delivers
     wiring = db.wiring(environment.database) if environment.database else None
     test = environment.test_listener is not None
     clients = wiring is not None and any(
         image.container in wiring.containers for service in services for image in service.images
     )
     found: dict = {
-        "Cluster": cluster(cluster_name),
+        "Cluster": cluster(account.pipeline.cluster),
         "TaskExecutionRole": execution_role(services, clients),
         "TaskRole": task_role(),
     }
@@ -542,7 +547,7 @@ def resources(
         found[f"{sid}LogGroup"] = log_group(
             f"{LOG_PREFIX}ecs/{service.name}", environment.log_retention_days
         )
-        found[f"{sid}TaskDefinition"] = task_definition(service, region, deploy_tag, wiring)
+        found[f"{sid}TaskDefinition"] = task_definition(service, account, delivery, wiring)
         found[f"{sid}SecurityGroup"] = security_group(service)
         if service.port is not None:
             found.update(load_balancer_paths(service))

@@ -147,11 +147,7 @@ def environment_stack(plan: Plan, account: AccountPlan, environment: Environment
     services = ecs_services.environment_services(environment, containers, delivery.images)
     resources = network.resources(environment.network, environment.log_retention_days)
     resources.update(alb.resources(environment))
-    resources.update(
-        ecs_services.resources(
-            environment, services, account.pipeline.cluster, delivery.region, account.deploy_tag
-        )
-    )
+    resources.update(ecs_services.resources(environment, services, account, delivery))
     if environment.database is not None:
         clients = [(service.id, f"{service.id}SecurityGroup") for service in services]
         resources.update(db.resources(environment.database, environment.network, clients))
