@@ -479,10 +479,10 @@ def check_orb_ref(value: str) -> str:
 # CircleCI: command, executor and parameter names are lowercase
 # (https://circleci.com/docs/reusing-config/#notes-on-reusable-configuration)
 COMMAND_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-# a step of this name already means CircleCI's own step
-BUILT_IN_STEPS = (
+# CircleCI's own steps (the profile's step kinds, in their order); a command cannot take their
+# names, nor those of the conditional steps
+CIRCLECI_STEPS = (
     "run",
-    "checkout",
     "save_cache",
     "restore_cache",
     "persist_to_workspace",
@@ -490,10 +490,10 @@ BUILT_IN_STEPS = (
     "store_artifacts",
     "store_test_results",
     "add_ssh_keys",
+    "checkout",
     "setup_remote_docker",
-    "when",
-    "unless",
 )
+BUILT_IN_STEPS = (*CIRCLECI_STEPS, "when", "unless")
 
 
 def _built_in_step(value: str) -> str | None:

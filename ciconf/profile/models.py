@@ -30,6 +30,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ciconf.errors import closest, shown
 from ciconf.profile.environment import LOG_RETENTION_DAYS, Environment
 from ciconf.profile.grammar import (
+    CIRCLECI_STEPS,
     COMMAND_PARAMETERS,
     PARAMETER_REFERENCE,
     AccountName,
@@ -278,20 +279,7 @@ class Checkout(Model):
     )
 
 
-STEP_KINDS = (
-    "run",
-    "save_cache",
-    "restore_cache",
-    "persist_to_workspace",
-    "attach_workspace",
-    "store_artifacts",
-    "store_test_results",
-    "add_ssh_keys",
-    "checkout",
-    "setup_remote_docker",
-    "orb",
-    "command",
-)
+STEP_KINDS = (*CIRCLECI_STEPS, "orb", "command")
 _NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
 
 
