@@ -45,7 +45,7 @@ def _entry(name: str, options: dict) -> Any:
 
 
 def workflow_jobs(profile: Profile, plan: Plan) -> list:
-    nodes = profile.workflow_nodes()
+    nodes = profile.push_nodes()
     refs = job_refs(nodes)
     accounts = {account.job: account for account in plan.accounts}
     jobs: list = []

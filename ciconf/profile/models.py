@@ -1112,16 +1112,25 @@ def condition_values(condition: object, loc: tuple) -> Iterator[tuple[tuple, obj
             yield at, item
 
 
-class ConditionalWorkflow(Model):
+class ExtraWorkflow(Model):
+    """A workflow beside the push workflow: some of the profile's test and custom jobs."""
+
+    jobs: list[JobName] = Field(
+        min_length=1,
+        description="Test jobs and custom jobs (and what they require); never a delivery",
+    )
+    only_here: list[JobName] = Field(
+        default_factory=list,
+        description="Of these jobs, those the push workflow leaves out (e.g. a nightly-only suite)",
+    )
+
+
+class ConditionalWorkflow(ExtraWorkflow):
     """Another workflow of the profile's test and custom jobs, run only when (or unless) a
     condition holds: a parameter set through the API, a branch, a schedule."""
 
     model_config = ConfigDict(json_schema_extra=_ONE_CONDITION)
 
-    jobs: list[JobName] = Field(
-        min_length=1,
-        description="Test jobs and custom jobs (with what they require); no deliveries",
-    )
     when: Condition | None = Field(None, description="Runs only when this holds")
     unless: Condition | None = Field(None, description="Runs only when this does not hold")
 
@@ -1141,14 +1150,9 @@ class ConditionalWorkflow(Model):
         return "unless", self.unless
 
 
-class ScheduledWorkflow(Model):
+class ScheduledWorkflow(ExtraWorkflow):
     """A workflow that runs only for CircleCI's scheduled pipeline (schedule trigger) of this
-    name: the push workflow then no longer runs on that schedule."""
-
-    jobs: list[JobName] = Field(
-        min_length=1,
-        description="Test jobs and custom jobs (with what they require); schedules do not deliver",
-    )
+    name: the push workflow then no longer runs on that schedule. Schedules do not deliver."""
 
 
 @dataclass(frozen=True)
@@ -1238,6 +1242,8 @@ class Profile(Model):
                     )
                 taken.add(name)
                 self._extra_jobs_closed((section, name), workflow.jobs)
+                self._only_here_listed((section, name), workflow)
+        self._push_workflow_keeps_its_jobs()
         for name, workflow in self.workflows.items():
             key, condition = workflow.condition
             for loc, value in condition_values(condition, ("workflows", name, key)):
@@ -1275,6 +1281,63 @@ class Profile(Model):
                         "only",
                         name,
                     )
+
+    def _only_here_listed(self, here: tuple, workflow: ExtraWorkflow) -> None:
+        for index, name in enumerate(workflow.only_here):
+            if name not in workflow.jobs:
+                guess = closest(name, workflow.jobs)
+                _fail(
+                    (*here, "only_here", index),
+                    f"{name!r} is not one of this workflow's jobs"
+                    + (f"; did you mean {guess!r}?" if guess else ""),
+                    name,
+                )
+
+    def _push_workflow_keeps_its_jobs(self) -> None:
+        """What the push workflow still runs requires none of the jobs left out of it."""
+        left_out = self.left_out_of_push()
+        if not left_out:
+            return
+        kept = self.push_nodes()
+        if not kept:
+            _fail(
+                ("workflows",) if self.workflows else ("schedules",),
+                "the push workflow would have no job left: keep at least one job out of only_here",
+                None,
+            )
+        for node in kept:
+            for required, _ in node.requires:
+                if required in left_out:
+                    gating = required in self.test_jobs and self.test_jobs[required].gates_delivery
+                    _fail(
+                        self._only_here_loc(required),
+                        f"{required!r} runs only in its own workflow, but {node.name!r} of the "
+                        "push workflow requires it"
+                        + ("; set its gates_delivery: false" if gating else ""),
+                        required,
+                    )
+
+    def _only_here_loc(self, name: str) -> tuple:
+        for section in ("workflows", "schedules"):
+            for key, workflow in getattr(self, section).items():
+                if name in workflow.only_here:
+                    return (section, key, "only_here", workflow.only_here.index(name))
+        return ()
+
+    def left_out_of_push(self) -> set[str]:
+        """Jobs that run only in an extra workflow (`only_here`), with their holds."""
+        names = {
+            name
+            for section in (self.workflows, self.schedules)
+            for workflow in section.values()
+            for name in workflow.only_here
+        }
+        return names | {hold_job_name(name) for name in names if name in self.jobs}
+
+    def push_nodes(self) -> list[WorkflowNode]:
+        """The push workflow's jobs: every job but those left out of it."""
+        left_out = self.left_out_of_push()
+        return [node for node in self.workflow_nodes() if node.name not in left_out]
 
     def extra_nodes(self, nodes: dict[str, WorkflowNode], name: str) -> list[WorkflowNode]:
         """The nodes a job listed in an extra workflow brings: itself, after its hold if any."""
