@@ -106,7 +106,8 @@ def check_pattern(value: str) -> str:
 
     if reference(check_condition_text(value)) is not None:
         raise ValueError("a matches pattern is written literally, not a pipeline value")
-    problem = _regex_problem(f"/{value}/")
+    slashed = f"/{value}/"  # as a /filter/ is written, which the check expects
+    problem = _regex_problem(slashed)
     if problem:
-        raise ValueError(problem)
+        raise ValueError(problem.replace(shown(slashed), shown(value)))
     return value

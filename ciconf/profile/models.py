@@ -1012,14 +1012,22 @@ class PipelineParameter(Model):
     )
     description: StepName | None = Field(None, description="Shown in CircleCI's web app")
 
-    @model_validator(mode="after")
-    def _default_fits(self) -> PipelineParameter:
-        kind = {"string": str, "boolean": bool, "integer": int, "enum": str}[self.type]
-        if type(self.default) is not kind:  # a bool is an int to isinstance
+    @field_validator("default")
+    @classmethod
+    def _default_fits(cls, default: str | bool | int, info: ValidationInfo) -> str | bool | int:
+        kind = info.data.get("type")
+        expected = {"boolean": bool, "integer": int}.get(str(kind), str)
+        if type(default) is not expected:  # a bool is an int to isinstance
             raise ValueError(
-                f"the default of a {self.type} parameter is "
-                + {str: "text", bool: "true or false", int: "an integer"}[kind]
+                f"the default of a {kind} parameter is "
+                + {str: "text", bool: "true or false", int: "an integer"}[expected]
             )
+        if isinstance(default, str):
+            check_condition_text(default)
+        return default
+
+    @model_validator(mode="after")
+    def _enum_fits(self) -> PipelineParameter:
         if (self.type == "enum") != bool(self.enum):
             raise ValueError("enum lists the values of an enum parameter (and only of one)")
         if self.type == "enum" and self.default not in self.enum:
@@ -1028,8 +1036,6 @@ class PipelineParameter(Model):
                 f"default {self.default!r} is not one of enum"
                 + (f"; did you mean {guess!r}?" if guess else "")
             )
-        if self.type == "string" and isinstance(self.default, str):
-            check_condition_text(self.default)
         return self
 
 
@@ -1042,7 +1048,12 @@ def _condition_kind(value: object) -> str:
 
 
 def _condition_shape(value: object) -> object:
-    # one message for a mapping that is no logic statement, instead of one per form it is not
+    # one message for a condition of no known form, instead of one per form it is not
+    if not isinstance(value, str | int | dict | BaseModel):  # bool is an int
+        raise ValueError(
+            f"got {type(value).__name__}; a condition is a value (text, a number, true/false) or "
+            "a mapping with exactly one of " + ", ".join(CONDITION_KEYS)
+        )
     if isinstance(value, dict) and (len(value) != 1 or next(iter(value)) not in CONDITION_KEYS):
         keys = [str(key) for key in value]
         guess = closest(keys[0], CONDITION_KEYS) if len(keys) == 1 else None
