@@ -27,6 +27,7 @@ PIPELINE_VALUES = (
     "pipeline.project.type",
     "pipeline.git.tag",
     "pipeline.git.branch",
+    "pipeline.git.branch.is_default",
     "pipeline.git.revision",
     "pipeline.git.base_revision",
     "pipeline.trigger_source",
