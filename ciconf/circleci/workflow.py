@@ -1,4 +1,8 @@
-"""The one workflow: which job runs after which, on which branches and tags.
+"""The workflows: which job runs after which, on which branches and tags.
+
+The push workflow runs every job of the profile (but `only_here` ones); the profile's conditional
+workflows and schedules follow it, each with its condition (ciconf/profile/conditions.py) and
+some of its test and custom jobs, never a delivery.
 
 Each job's filters are written from its derived `Refs` (ciconf/profile/refs.py: tag filters reach
 everything upstream of a tag job); a delivery job's come from its account's plan, the value the
