@@ -311,3 +311,13 @@ def test_bad_input_is_one_message_and_exit_2(tmp_path):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "p.yaml:10:11:" in done.stderr and "did you mean" in done.stderr
+
+
+@pytest.mark.parametrize("literal", ["main\\u202e", "a\\nb", "x" * 201])
+def test_a_condition_literal_is_one_printable_line(literal):
+    # a bidi control or a line break would make the rendered condition read differently
+    text = BASE.replace(
+        "when: << pipeline.parameters.deploy_docs >>",
+        f'when: {{equal: ["{literal}", << pipeline.git.branch >>]}}',
+    )
+    assert "expected one line of at most 200 printable characters" in refused(text)
