@@ -12,7 +12,7 @@ from typing import Any
 
 from typing_extensions import assert_never
 
-from ciconf.circleci.workflow import workflow_jobs
+from ciconf.circleci.workflow import pipeline_parameters, workflows
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
     Cache,
@@ -474,8 +474,10 @@ def build_config(profile: Profile, plan: Plan) -> Config:
         data["commands"] = {
             name: _reusable_command(command) for name, command in profile.commands.items()
         }
+    if profile.parameters:
+        data["parameters"] = pipeline_parameters(profile)
     data["anchors"] = fragments.anchors
     data["jobs"] = jobs
-    data["workflows"] = {profile.project: {"jobs": workflow_jobs(profile, plan)}}
+    data["workflows"] = workflows(profile, plan)
     config.data = data
     return config

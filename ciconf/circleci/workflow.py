@@ -1,4 +1,8 @@
-"""The one workflow: which job runs after which, on which branches and tags.
+"""The workflows: which job runs after which, on which branches and tags.
+
+The push workflow runs every job of the profile (but `only_here` ones); the profile's conditional
+workflows and schedules follow it, each with its condition (ciconf/profile/conditions.py) and
+some of its test and custom jobs, never a delivery.
 
 Each job's filters are written from its derived `Refs` (ciconf/profile/refs.py: tag filters reach
 everything upstream of a tag job); a delivery job's come from its account's plan, the value the
@@ -9,8 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
+from ciconf.profile.conditions import not_scheduled, scheduled_only
 from ciconf.profile.derive import AccountPlan, Plan
-from ciconf.profile.models import CustomJob, Profile, merge_job_name
+from ciconf.profile.models import CustomJob, Profile, WorkflowNode, merge_job_name
 from ciconf.profile.refs import EVERY_NAME, Refs, job_refs
 
 
@@ -42,50 +49,85 @@ def _entry(name: str, options: dict) -> Any:
 
 
 def workflow_jobs(profile: Profile, plan: Plan) -> list:
-    nodes = profile.workflow_nodes()
+    nodes = profile.push_nodes()
     refs = job_refs(nodes)
     accounts = {account.job: account for account in plan.accounts}
     jobs: list = []
     merges: list = []
     for node in nodes:
-        options: dict = {}
-        if node.kind == "test":
-            matrix = _matrix(profile, node.name)
-            if matrix:
-                options["matrix"] = matrix
-            if node.requires:
-                options["requires"] = [name for name, _ in node.requires]
-            filters = _filters(refs[node.name])
-            if filters:
-                options["filters"] = filters
-            jobs.append(_entry(node.name, options))
-            merges += _merge_entry(profile, node.name, matrix)
-            continue
-        if node.kind == "approval":
-            options["type"] = "approval"
-        custom = profile.jobs.get(node.name) if node.kind == "custom" else None
-        if custom is not None and custom.orb_job is not None:
-            options["name"] = node.name
-        if node.requires:
-            options["requires"] = [name for name, _ in node.requires]
         account = accounts.get(node.name)
-        context = _context(account, custom)
-        if context:
-            options["context"] = context
         # a delivery's filters are its account's refs, the value its deploy role trusts
         filters = _filters(account.refs if account is not None else refs[node.name])
-        if filters:
-            options["filters"] = filters
-        if account is not None and account.serial_group:
-            options["serial-group"] = account.serial_group
-        if custom is not None and custom.orb_job is not None:
-            options.update(custom.parameters)
-            jobs.append({custom.orb_job: options})
-            continue
-        jobs.append(_entry(node.name, options))
+        jobs.append(_job_entry(profile, node, account, filters))
+        if node.kind == "test":
+            merges += _merge_entry(profile, node.name, _matrix(profile, node.name))
     # merge variants follow the test jobs, as in the seed's workflow
     first_other = next((i for i, node in enumerate(nodes) if node.kind != "test"), len(nodes))
     return jobs[:first_other] + merges + jobs[first_other:]
+
+
+def _job_entry(
+    profile: Profile, node: WorkflowNode, account: AccountPlan | None, filters: dict | None
+) -> Any:
+    """One job of a workflow: its matrix, requires, context and filters."""
+    options: dict = {}
+    if node.kind == "test":
+        matrix = _matrix(profile, node.name)
+        if matrix:
+            options["matrix"] = matrix
+        if node.requires:
+            options["requires"] = [name for name, _ in node.requires]
+        if filters:
+            options["filters"] = filters
+        return _entry(node.name, options)
+    if node.kind == "approval":
+        options["type"] = "approval"
+    custom = profile.jobs.get(node.name) if node.kind == "custom" else None
+    if custom is not None and custom.orb_job is not None:
+        options["name"] = node.name
+    if node.requires:
+        options["requires"] = [name for name, _ in node.requires]
+    context = _context(account, custom)
+    if context:
+        options["context"] = context
+    if filters:
+        options["filters"] = filters
+    if account is not None and account.serial_group:
+        options["serial-group"] = account.serial_group
+    if custom is not None and custom.orb_job is not None:
+        options.update(custom.parameters)
+        return {custom.orb_job: options}
+    return _entry(node.name, options)
+
+
+def workflows(profile: Profile, plan: Plan) -> dict:
+    """The push workflow, then the profile's conditional workflows, then its schedules'."""
+    push: dict = {"jobs": workflow_jobs(profile, plan)}
+    if profile.schedules:
+        push = {"when": not_scheduled(), **push}
+    result = {profile.project: push}
+    for name, conditional in profile.workflows.items():
+        key, condition = conditional.condition
+        result[name] = {key: _dumped(condition), "jobs": _extra_jobs(profile, conditional.jobs)}
+    for name, scheduled in profile.schedules.items():
+        result[name] = {"when": scheduled_only(name), "jobs": _extra_jobs(profile, scheduled.jobs)}
+    return result
+
+
+def _dumped(condition: object) -> object:
+    return condition.model_dump(by_alias=True) if isinstance(condition, BaseModel) else condition
+
+
+def _extra_jobs(profile: Profile, names: list[str]) -> list:
+    """The listed jobs without filters (the workflow's condition decides when they run), in the
+    push workflow's order; never a delivery, so an extra workflow widens no deploy-role trust."""
+    nodes = {node.name: node for node in profile.workflow_nodes()}
+    listed = [node for name in names for node in profile.extra_nodes(nodes, name)]
+    order = {node.name: index for index, node in enumerate(nodes.values())}
+    return [
+        _job_entry(profile, node, None, None)
+        for node in sorted(listed, key=lambda node: order[node.name])
+    ]
 
 
 def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
@@ -123,3 +165,17 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
         ]
     options["filters"] = filters
     return [{merge_job_name(name): options}]
+
+
+def pipeline_parameters(profile: Profile) -> dict:
+    """Top-level `parameters:` (https://circleci.com/docs/pipeline-variables/#pipeline-parameters)."""
+    rendered: dict = {}
+    for name, parameter in profile.parameters.items():
+        declared: dict = {"type": parameter.type}
+        if parameter.description is not None:
+            declared["description"] = parameter.description
+        if parameter.enum:
+            declared["enum"] = list(parameter.enum)
+        declared["default"] = parameter.default
+        rendered[name] = declared
+    return rendered

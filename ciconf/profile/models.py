@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -28,6 +29,12 @@ from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
+from ciconf.profile.conditions import (
+    CONDITION_TEXT_PATTERN,
+    check_condition_text,
+    check_pattern,
+    parameter_of,
+)
 from ciconf.profile.environment import LOG_RETENTION_DAYS, Environment
 from ciconf.profile.grammar import (
     CIRCLECI_STEPS,
@@ -1135,6 +1142,208 @@ def hold_job_name(job: str) -> str:
     return f"hold_{job}"
 
 
+# --- pipeline parameters, conditional and scheduled workflows (issue 19) ---------------------
+
+_CONDITION_TEXT_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": f"^(?:{CONDITION_TEXT_PATTERN})$"}
+)
+ConditionText = Annotated[str, AfterValidator(check_condition_text), _CONDITION_TEXT_SCHEMA]
+PatternText = Annotated[str, AfterValidator(check_pattern), _CONDITION_TEXT_SCHEMA]
+# what _default_fits enforces, for editors: the default has the parameter's type
+_DEFAULT_TYPES: JsonDict = {
+    "allOf": [  # type: ignore[dict-item] # a list of JsonDicts, which mypy infers narrower
+        {
+            "if": {"properties": {"type": {"enum": types}}},
+            "then": {"properties": {"default": {"type": json_type}}},
+        }
+        for types, json_type in (
+            (["string", "enum"], "string"),
+            (["boolean"], "boolean"),
+            (["integer"], "integer"),
+        )
+    ]
+    + [
+        {
+            "if": {"properties": {"type": {"const": "enum"}}},
+            "then": {"required": ["enum"], "properties": {"enum": {"minItems": 1}}},
+            "else": {"properties": {"enum": {"maxItems": 0}}},
+        }
+    ]
+}
+_ONE_CONDITION: JsonDict = {"oneOf": [{"required": ["when"]}, {"required": ["unless"]}]}
+CONDITION_KEYS = ("and", "or", "not", "equal", "matches")
+
+
+class PipelineParameter(Model):
+    """A pipeline parameter (top-level `parameters:`): set through the API or the web app's
+    Trigger Pipeline button (or a schedule), read by workflow conditions; a push uses the
+    default."""
+
+    model_config = ConfigDict(json_schema_extra=_DEFAULT_TYPES)
+
+    type: Literal["string", "boolean", "integer", "enum"]
+    default: Text | bool | int = Field(
+        description="The value of every run that does not set it (a push never does)"
+    )
+    enum: list[ConditionText] = Field(
+        default_factory=list, description="The values an enum parameter allows"
+    )
+    description: StepName | None = Field(None, description="Shown in CircleCI's web app")
+
+    @field_validator("default")
+    @classmethod
+    def _default_fits(cls, default: str | bool | int, info: ValidationInfo) -> str | bool | int:
+        kind = info.data.get("type")
+        expected = {"boolean": bool, "integer": int}.get(str(kind), str)
+        if type(default) is not expected:  # a bool is an int to isinstance
+            raise ValueError(
+                f"the default of a {kind} parameter is "
+                + {str: "text", bool: "true or false", int: "an integer"}[expected]
+            )
+        if isinstance(default, str):
+            check_condition_text(default)
+        return default
+
+    @model_validator(mode="after")
+    def _enum_fits(self) -> PipelineParameter:
+        if (self.type == "enum") != bool(self.enum):
+            raise ValueError("enum lists the values of an enum parameter (and only of one)")
+        if self.type == "enum" and self.default not in self.enum:
+            guess = closest(str(self.default), self.enum)
+            raise ValueError(
+                f"default {self.default!r} is not one of enum"
+                + (f"; did you mean {guess!r}?" if guess else "")
+            )
+        return self
+
+
+def _condition_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return next(iter(value))
+    if isinstance(value, BaseModel):
+        return next(iter(value.model_dump(by_alias=True)))
+    return "value"
+
+
+def _condition_shape(value: object) -> object:
+    # one message for a condition of no known form, instead of one per form it is not
+    if not isinstance(value, str | int | dict | BaseModel):  # bool is an int
+        raise ValueError(
+            f"got {type(value).__name__}; a condition is a value (text, a number, true/false) or "
+            "a mapping with exactly one of " + ", ".join(CONDITION_KEYS)
+        )
+    if isinstance(value, dict) and (len(value) != 1 or next(iter(value)) not in CONDITION_KEYS):
+        keys = [str(key) for key in value]
+        guess = closest(keys[0], CONDITION_KEYS) if len(keys) == 1 else None
+        raise ValueError(
+            "a condition is a value or a mapping with exactly one of "
+            + ", ".join(CONDITION_KEYS)
+            + (f"; did you mean {guess!r}?" if guess else f", not {', '.join(keys) or 'nothing'}")
+        )
+    return value
+
+
+class AllOf(Model):
+    all_of: list[Condition] = Field(alias="and", min_length=1, description="Every one holds")
+
+
+class AnyOf(Model):
+    any_of: list[Condition] = Field(alias="or", min_length=1, description="At least one holds")
+
+
+class NotCondition(Model):
+    negated: Condition = Field(alias="not", description="It does not hold")
+
+
+class Equal(Model):
+    equal: list[ConditionText | bool | int] = Field(
+        min_length=2, description="All values are equal, e.g. [main, << pipeline.git.branch >>]"
+    )
+
+
+class MatchesArguments(Model):
+    pattern: PatternText = Field(description="A Java regular expression matching the whole value")
+    value: ConditionText = Field(description="e.g. << pipeline.git.branch >>")
+
+
+class Matches(Model):
+    matches: MatchesArguments
+
+
+Condition = Annotated[
+    Annotated[ConditionText | bool | int, Tag("value")]
+    | Annotated[AllOf, Tag("and")]
+    | Annotated[AnyOf, Tag("or")]
+    | Annotated[NotCondition, Tag("not")]
+    | Annotated[Equal, Tag("equal")]
+    | Annotated[Matches, Tag("matches")],
+    Discriminator(_condition_kind),
+    BeforeValidator(_condition_shape),
+]
+
+
+def condition_values(condition: object, loc: tuple) -> Iterator[tuple[tuple, object]]:
+    """Every value of a condition with its location (iterative: the nesting is the user's)."""
+    stack: list[tuple[object, tuple]] = [(condition, loc)]
+    while stack:
+        item, at = stack.pop()
+        if isinstance(item, AllOf | AnyOf):
+            key = "and" if isinstance(item, AllOf) else "or"
+            items = item.all_of if isinstance(item, AllOf) else item.any_of
+            stack += [(sub, (*at, key, i)) for i, sub in reversed(list(enumerate(items)))]
+        elif isinstance(item, NotCondition):
+            stack.append((item.negated, (*at, "not")))
+        elif isinstance(item, Equal):
+            yield from (((*at, "equal", i), value) for i, value in enumerate(item.equal))
+        elif isinstance(item, Matches):
+            yield (*at, "matches", "value"), item.matches.value
+        else:
+            yield at, item
+
+
+class ExtraWorkflow(Model):
+    """A workflow beside the push workflow: some of the profile's test and custom jobs."""
+
+    jobs: list[JobName] = Field(
+        min_length=1,
+        description="Test jobs and custom jobs (and what they require); never a delivery",
+    )
+    only_here: list[JobName] = Field(
+        default_factory=list,
+        description="Of these jobs, those the push workflow leaves out (e.g. a nightly-only suite)",
+    )
+
+
+class ConditionalWorkflow(ExtraWorkflow):
+    """Another workflow of the profile's test and custom jobs, run only when (or unless) a
+    condition holds: a parameter set through the API, a branch, a schedule."""
+
+    model_config = ConfigDict(json_schema_extra=_ONE_CONDITION)
+
+    when: Condition | None = Field(None, description="Runs only when this holds")
+    unless: Condition | None = Field(None, description="Runs only when this does not hold")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> ConditionalWorkflow:
+        if (self.when is None) == (self.unless is None):
+            raise ValueError(
+                "give when or unless (without a condition the jobs would run twice on each push)"
+            )
+        return self
+
+    @property
+    def condition(self) -> tuple[str, Condition]:
+        if self.when is not None:
+            return "when", self.when
+        assert self.unless is not None  # _one_condition
+        return "unless", self.unless
+
+
+class ScheduledWorkflow(ExtraWorkflow):
+    """A workflow that runs only for CircleCI's scheduled pipeline (schedule trigger) of this
+    name: the push workflow then no longer runs on that schedule. Schedules do not deliver."""
+
+
 @dataclass(frozen=True)
 class WorkflowNode:
     """One job of the workflow graph (merge variants aside): what it requires and its own
@@ -1197,6 +1406,151 @@ class Profile(Model):
         "{command: name, parameters: {...}} in test, custom and delivery job steps",
         json_schema_extra=NAMED_KEYS_ONLY,
     )
+    # pipeline parameters, conditional and scheduled workflows (issue 19; docs/profiles.md)
+    parameters: dict[ParameterName, PipelineParameter] = Field(
+        default_factory=dict,
+        description="Pipeline parameters by name, read by workflows' when/unless",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
+    workflows: dict[JobName, ConditionalWorkflow] = Field(
+        default_factory=dict,
+        description="More workflows of the profile's jobs, each run only when/unless a condition",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
+    schedules: dict[JobName, ScheduledWorkflow] = Field(
+        default_factory=dict,
+        description="Workflows run only by CircleCI's schedule trigger of that name (no delivery)",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
+
+    @model_validator(mode="after")
+    def _extra_workflows_are_sound(self) -> Profile:
+        taken = {self.project}
+        for section in ("workflows", "schedules"):
+            for name, workflow in getattr(self, section).items():
+                if name in taken:
+                    _fail(
+                        (section, name),
+                        f"workflow name {name!r} is already used (the project's push workflow, "
+                        "workflows and schedules share one namespace)",
+                        name,
+                    )
+                taken.add(name)
+                self._extra_jobs_closed((section, name), workflow.jobs)
+                self._only_here_listed((section, name), workflow)
+        self._push_workflow_keeps_its_jobs()
+        for name, workflow in self.workflows.items():
+            key, condition = workflow.condition
+            for loc, value in condition_values(condition, ("workflows", name, key)):
+                self._parameter_declared(loc, value)
+        return self
+
+    def _extra_jobs_closed(self, here: tuple, jobs: list[str]) -> None:
+        """An extra workflow lists test and custom jobs, and everything they require."""
+        runnable = [*self.test_jobs, *self.jobs]
+        nodes = {node.name: node for node in self.workflow_nodes()}
+        for index, name in enumerate(jobs):
+            loc = (*here, "jobs", index)
+            if name in jobs[:index]:
+                _fail(loc, f"{name!r} is listed twice", name)
+            if name not in runnable:
+                guess = closest(name, runnable)
+                why = (
+                    "deliveries and approvals run in the push workflow only"
+                    if name in nodes
+                    else "it is not a test job or a job of this profile"
+                )
+                _fail(
+                    loc, f"{name!r}: {why}" + (f"; did you mean {guess!r}?" if guess else ""), name
+                )
+            for node in self.extra_nodes(nodes, name):
+                for required, _ in node.requires:
+                    if required in jobs or required == hold_job_name(name):
+                        continue  # a custom job's own hold comes with it
+                    _fail(
+                        loc,
+                        f"{name!r} requires {required!r}, which this workflow does not run; "
+                        f"list {required!r} too"
+                        if required in runnable
+                        else f"{name!r} requires {required!r}, which runs in the push workflow "
+                        "only",
+                        name,
+                    )
+
+    def _only_here_listed(self, here: tuple, workflow: ExtraWorkflow) -> None:
+        for index, name in enumerate(workflow.only_here):
+            if name not in workflow.jobs:
+                guess = closest(name, workflow.jobs)
+                _fail(
+                    (*here, "only_here", index),
+                    f"{name!r} is not one of this workflow's jobs"
+                    + (f"; did you mean {guess!r}?" if guess else ""),
+                    name,
+                )
+
+    def _push_workflow_keeps_its_jobs(self) -> None:
+        """What the push workflow still runs requires none of the jobs left out of it."""
+        left_out = self.left_out_of_push()
+        if not left_out:
+            return
+        kept = self.push_nodes()
+        if not kept:
+            _fail(
+                ("workflows",) if self.workflows else ("schedules",),
+                "the push workflow would have no job left: keep at least one job out of only_here",
+                None,
+            )
+        for node in kept:
+            for required, _ in node.requires:
+                if required in left_out:
+                    gating = required in self.test_jobs and self.test_jobs[required].gates_delivery
+                    _fail(
+                        self._only_here_loc(required),
+                        f"{required!r} runs only in its own workflow, but {node.name!r} of the "
+                        "push workflow requires it"
+                        + ("; set its gates_delivery: false" if gating else ""),
+                        required,
+                    )
+
+    def _only_here_loc(self, name: str) -> tuple:
+        for section in ("workflows", "schedules"):
+            for key, workflow in getattr(self, section).items():
+                if name in workflow.only_here:
+                    return (section, key, "only_here", workflow.only_here.index(name))
+        return ()
+
+    def left_out_of_push(self) -> set[str]:
+        """Jobs that run only in an extra workflow (`only_here`), with their holds."""
+        names = {
+            name
+            for section in (self.workflows, self.schedules)
+            for workflow in section.values()
+            for name in workflow.only_here
+        }
+        return names | {hold_job_name(name) for name in names if name in self.jobs}
+
+    def push_nodes(self) -> list[WorkflowNode]:
+        """The push workflow's jobs: every job but those left out of it."""
+        left_out = self.left_out_of_push()
+        return [node for node in self.workflow_nodes() if node.name not in left_out]
+
+    def extra_nodes(self, nodes: dict[str, WorkflowNode], name: str) -> list[WorkflowNode]:
+        """The nodes a job listed in an extra workflow brings: itself, after its hold if any."""
+        custom = self.jobs.get(name)
+        hold = [nodes[hold_job_name(name)]] if custom is not None and custom.approval else []
+        return [*hold, nodes[name]]
+
+    def _parameter_declared(self, loc: tuple, value: object) -> None:
+        parameter = parameter_of(value)
+        if parameter is None or parameter in self.parameters:
+            return
+        guess = closest(parameter, self.parameters)
+        _fail(
+            loc,
+            f"<< pipeline.parameters.{parameter} >> is not declared under parameters"
+            + (f"; did you mean {'<< pipeline.parameters.' + guess + ' >>'!r}?" if guess else ""),
+            value,
+        )
 
     @property
     def test_jobs(self) -> dict[str, TestJob]:

@@ -34,7 +34,7 @@ def config(name: str) -> dict:
 
 
 def workflow(data: dict) -> dict[str, dict]:
-    (jobs,) = [w["jobs"] for w in data["workflows"].values()]
+    jobs = next(iter(data["workflows"].values()))["jobs"]  # the push workflow: always the first
     entries = {}
     for job in jobs:
         name, options = (job, {}) if isinstance(job, str) else next(iter(job.items()))

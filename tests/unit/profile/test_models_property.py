@@ -316,11 +316,101 @@ def profiles(draw) -> dict:
             users = [job for job in custom.values() if "steps" in job]
             if users:
                 users[0]["steps"].append(copy.deepcopy(draw(st.sampled_from(COMMAND_USES))))
+    draw(extra_workflows(profile, accounts))
     return profile
 
 
+PARAMETERS = {
+    "flag": {"type": "boolean", "default": False},
+    "target": {"type": "enum", "enum": ["stg", "prod"], "default": "stg", "description": "Where"},
+    "count": {"type": "integer", "default": 3},
+    "label": {"type": "string", "default": ""},
+}
+
+
+@st.composite
+def conditions(draw, parameters: list[str], depth: int = 0):
+    """A logic statement over the declared parameters and pipeline values (issue 19)."""
+    values = ["<< pipeline.git.branch >>", "main", True, 3]
+    values += [f"<< pipeline.parameters.{name} >>" for name in parameters]
+    kinds = ["value", "equal", "matches"] + (["and", "or", "not"] if depth < 2 else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "value":
+        return draw(st.sampled_from(values))
+    if kind == "equal":
+        return {"equal": draw(st.lists(st.sampled_from(values), min_size=2, max_size=3))}
+    if kind == "matches":
+        return {"matches": {"pattern": "release/.*", "value": "<< pipeline.git.branch >>"}}
+    if kind == "not":
+        return {"not": draw(conditions(parameters, depth + 1))}
+    return {kind: draw(st.lists(conditions(parameters, depth + 1), min_size=1, max_size=2))}
+
+
+def _requires(profile: dict) -> dict[str, list[str]]:
+    """What each test and custom job requires (a custom job's hold requires the same)."""
+    found = {name: job.get("requires", []) for name, job in profile.get("tests", {}).items()}
+    found.update({name: job.get("requires", []) for name, job in profile.get("jobs", {}).items()})
+    if "test" in profile:
+        found["test"] = []
+    return found
+
+
+def _closed(requires: dict[str, list[str]], name: str) -> list[str] | None:
+    """The job and everything it requires, or None when that includes a delivery or approval."""
+    found, stack = [], [name]
+    while stack:
+        job = stack.pop()
+        if job not in requires:
+            return None
+        if job not in found:
+            found.append(job)
+            stack += requires[job]
+    return found
+
+
+@st.composite
+def extra_workflows(draw, profile: dict, accounts: list[dict]) -> None:
+    """Maybe pipeline parameters, conditional workflows and a schedule of the profile's jobs."""
+    parameters = draw(st.lists(st.sampled_from(sorted(PARAMETERS)), unique=True, max_size=3))
+    if parameters:
+        profile["parameters"] = {name: PARAMETERS[name] for name in parameters}
+    requires = _requires(profile)
+    needed = {name for listed in requires.values() for name in listed}
+    needed |= {name for account in accounts for name in account.get("requires", [])}
+    needed |= {
+        name
+        for account in accounts
+        for a in account.get("approvals", [])
+        for name in a.get("requires", [])
+    }
+    needed |= {n for n, job in profile.get("tests", {}).items() if job.get("gates_delivery", True)}
+    needed |= {"test"} if "test" in profile else set()
+    sections = {"workflows": ["wf0", "wf1"], "schedules": ["nightly"]}
+    for section, names in sections.items():
+        for name in draw(st.lists(st.sampled_from(names), unique=True)):
+            picked = draw(st.lists(st.sampled_from(sorted(requires)), min_size=1, unique=True))
+            jobs: list[str] = []
+            for job in picked:
+                for item in reversed(_closed(requires, job) or []):
+                    if item not in jobs:
+                        jobs.append(item)
+            if not jobs:
+                continue
+            workflow: dict = {"jobs": jobs}
+            free = [job for job in jobs if job not in needed]
+            if free and draw(st.booleans()):
+                workflow["only_here"] = draw(
+                    st.lists(st.sampled_from(free), unique=True, min_size=1)
+                )
+                needed |= set(workflow["only_here"])  # left out once is enough
+            if section == "workflows":
+                key = draw(st.sampled_from(["when", "unless"]))
+                workflow[key] = draw(conditions(parameters))
+            profile.setdefault(section, {})[name] = workflow
+
+
 def workflow_entries(data: dict) -> dict[str, dict]:
-    (jobs,) = [w["jobs"] for w in data["workflows"].values()]
+    jobs = next(iter(data["workflows"].values()))["jobs"]  # the push workflow: always the first
     entries = {}
     for job in jobs:
         name, options = (job, {}) if isinstance(job, str) else next(iter(job.items()))

@@ -2,7 +2,8 @@
 
 Editors validate profiles with schema/profile.schema.json (yaml-language-server modelines); if the
 schema accepted what `ciconf` then refuses, the editor would show an invalid profile as valid.
-The documents are the reach property test's valid profiles, changed where the two used to disagree:
+The documents are the reach property test's valid profiles (pipeline parameters, conditional
+workflows and schedules included), changed where the two used to disagree:
 the project name and the test section (`test` or a non-empty `tests`, not both; neither only in a
 delivery-only service, one with accounts).
 """
@@ -72,6 +73,14 @@ def without_tests(document: dict, tests: set[str]) -> None:
     for holder in holders:
         if "requires" in holder:
             holder["requires"] = [name for name in holder["requires"] if name not in tests]
+    for section in ("workflows", "schedules"):  # issue 19: they list test jobs too
+        extra = document.get(section, {})
+        for name, workflow in list(extra.items()):
+            for key in ("jobs", "only_here"):
+                if key in workflow:
+                    workflow[key] = [job for job in workflow[key] if job not in tests]
+            if not workflow["jobs"]:
+                del extra[name]
 
 
 @settings(
