@@ -26,10 +26,12 @@ OIDC_SETUP = ("aws-cli/setup",)
 @dataclass
 class Found:
     region: str
-    images: list[dict]  # repository, dockerfile, context
+    images: list[dict]  # repository, dockerfile, context, build_args
     tag_length: int
     credentials: dict | None  # without a context: filled in from the workflow entry
     machine: bool
+    deploy_tag: str | None = None  # the one tag besides the commit's (the account's deploy tag)
+    orb: str | None = None  # the aws-ecr orb's alias, when it built and pushed
 
 
 EVAL_ECHO = re.compile(r"\$\(eval echo \$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\)")
