@@ -100,72 +100,97 @@ def _entries(doc: Document, data: dict) -> list[tuple[str, list, Where]]:
     return found
 
 
-def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:  # noqa: PLR0912 - workflows, entries, matrix instances and twins in one pass
+def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:
+    """The profile's one workflow: the nodes of every workflow, a job that several identical
+    workflows run once, and a job of another workflow under the same name renamed."""
     nodes: list[Node] = []
     by_name: dict[str, Node] = {}
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
     for workflow, entries, where in _entries(doc, data):
         spec = workflows.get(workflow) if isinstance(workflows, dict) else None
-        decided = (
-            conditions.workflow_outcome(resolver.fill_pipeline(spec))
-            if isinstance(spec, dict)
-            else True
-        )
-        only_on = decided if isinstance(decided, list) else None
-        if decided is False:
-            report.mapped.append(
-                f"workflow {workflow}: never runs on a push (schedule or condition); "
-                "its jobs get filters that match no push"
-            )
-        elif only_on:
-            report.mapped.append(
-                f"workflow {workflow}: its condition -> branch filters of its jobs"
-            )
-        elif decided is None:
-            for key in ("when", "unless", "triggers"):
-                if key in spec:  # type: ignore[operator]
-                    report.lost.append(
-                        f"workflow {workflow}: `{key}` "
-                        "(the profile's one workflow runs on every push)"
-                    )
-        local: dict[str, list[str]] = {}
-        pending: list[tuple[Node, list[str]]] = []
-        for index, entry in enumerate(entries):
-            job, options = _entry(entry, where.at("jobs", index))
-            matrix = options.get("matrix")
-            if isinstance(matrix, dict) and isinstance(matrix.get("parameters"), dict):
-                options = {**options, **{k: f"<< matrix.{k} >>" for k in matrix["parameters"]}}
-            for instance in expand(job, options, where.at("jobs", index)):
-                opts = instance.options
-                if only_on:
-                    opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
-                elif decided is False:
-                    opts = {**opts, "filters": conditions.NEVER}
-                resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
-                node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
-                requires = [
-                    render_scalar(next(iter(r)) if isinstance(r, dict) else r)
-                    for r in opts.get("requires") or []
-                ]
-                local.setdefault(instance.name, []).append(node.name)
-                if instance.group and instance.group != instance.name:
-                    local.setdefault(instance.group, []).append(node.name)
-                pending.append((node, requires))
-        for node, requires in pending:
-            node.requires = [target for name in requires for target in local.get(name, [name])]
-        for node, _ in pending:
-            twin = by_name.get(node.name)
-            if twin is not None and _same(twin, node):
-                twin.originals += node.originals
-                _rename(pending, node.name, twin.name)
-                continue
-            if twin is not None:
-                new = _free(f"{node.name[:30]}-{_name(node.originals[0][0])[:9]}", by_name)
-                _rename(pending, node.name, new)
-                node.name = new
-            by_name[node.name] = node
-            nodes.append(node)
+        decided = _workflow_outcome(workflow, spec, resolver, report)
+        pending = _workflow_nodes(workflow, entries, where, decided, resolver)
+        _add_nodes(pending, by_name, nodes)
     return nodes
+
+
+def _workflow_outcome(
+    workflow: str, spec: Any, resolver: Resolver, report: Report
+) -> bool | list | None:
+    """When the workflow runs on a push: always (True), never (False), on these branches (a
+    list), or on a condition the profile cannot hold (None, reported)."""
+    decided = (
+        conditions.workflow_outcome(resolver.fill_pipeline(spec))
+        if isinstance(spec, dict)
+        else True
+    )
+    if decided is False:
+        report.mapped.append(
+            f"workflow {workflow}: never runs on a push (schedule or condition); "
+            "its jobs get filters that match no push"
+        )
+    elif isinstance(decided, list) and decided:
+        report.mapped.append(f"workflow {workflow}: its condition -> branch filters of its jobs")
+    elif decided is None:
+        for key in ("when", "unless", "triggers"):
+            if key in spec:
+                report.lost.append(
+                    f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)"
+                )
+    return decided
+
+
+def _workflow_nodes(
+    workflow: str, entries: list, where: Where, decided: bool | list | None, resolver: Resolver
+) -> list[tuple[Node, list[str]]]:
+    """A node per job instance of the workflow (matrix expanded), with the profile names of the
+    jobs it requires."""
+    only_on = decided if isinstance(decided, list) and decided else None
+    local: dict[str, list[str]] = {}
+    pending: list[tuple[Node, list[str]]] = []
+    for index, entry in enumerate(entries):
+        job, options = _entry(entry, where.at("jobs", index))
+        matrix = options.get("matrix")
+        if isinstance(matrix, dict) and isinstance(matrix.get("parameters"), dict):
+            options = {**options, **{k: f"<< matrix.{k} >>" for k in matrix["parameters"]}}
+        for instance in expand(job, options, where.at("jobs", index)):
+            opts = instance.options
+            if only_on:
+                opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
+            elif decided is False:
+                opts = {**opts, "filters": conditions.NEVER}
+            resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
+            node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
+            requires = [
+                render_scalar(next(iter(r)) if isinstance(r, dict) else r)
+                for r in opts.get("requires") or []
+            ]
+            local.setdefault(instance.name, []).append(node.name)
+            if instance.group and instance.group != instance.name:
+                local.setdefault(instance.group, []).append(node.name)
+            pending.append((node, requires))
+    for node, requires in pending:
+        node.requires = [target for name in requires for target in local.get(name, [name])]
+    return pending
+
+
+def _add_nodes(
+    pending: list[tuple[Node, list[str]]], by_name: dict[str, Node], nodes: list[Node]
+) -> None:
+    """A workflow's nodes into the profile's: a twin of a node already there is that node; a
+    different job under a taken name gets the workflow's name after its own."""
+    for node, _ in pending:
+        twin = by_name.get(node.name)
+        if twin is not None and _same(twin, node):
+            twin.originals += node.originals
+            _rename(pending, node.name, twin.name)
+            continue
+        if twin is not None:
+            new = _free(f"{node.name[:30]}-{_name(node.originals[0][0])[:9]}", by_name)
+            _rename(pending, node.name, new)
+            node.name = new
+        by_name[node.name] = node
+        nodes.append(node)
 
 
 def _rename(pending: list[tuple[Node, list[str]]], old: str, new: str) -> None:
