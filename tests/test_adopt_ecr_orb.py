@@ -231,3 +231,10 @@ def test_8x_names_its_credentials_by_variable_and_its_oidc_by_assume_web_identit
         {"repo": "web", "region": "eu-west-1", "registry-id": "AWS_ACCOUNT_ID"},
         orb="circleci/aws-ecr@8.2.1",
     ) == {"mode": "context", "context": "aws"}
+
+
+def test_a_null_parameter_is_the_orbs_default():
+    found = recognised({**BASE, "path": None, "dockerfile": None, "tag": None})
+    assert not isinstance(found, list)
+    assert found.images == [{"repository": "web"}]  # Dockerfile in the checkout
+    assert (found.tag_length, found.deploy_tag) == (6, "latest")

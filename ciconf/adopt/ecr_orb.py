@@ -271,6 +271,12 @@ def _unmodelled(parameters: dict) -> list[str]:
     return reasons
 
 
+def _text(parameters: dict, key: str, default: str) -> str:
+    """A parameter as the orb reads it: its default when absent or null."""
+    value = parameters.get(key)
+    return default if value is None else str(value)
+
+
 def _variable(value: Any) -> str | None:
     """NAME for a value that is `$NAME` or `${NAME}` and nothing else."""
     match = VARIABLE.fullmatch(str(value).strip())
@@ -292,16 +298,16 @@ def _region(parameters: dict, use: Use) -> str:
 
 def _image(parameters: dict, use: Use) -> dict:
     del use
-    image: dict = {"repository": str(parameters.get("repo", ""))}
-    folder = _folder(str(parameters.get("path", ".")))
-    name = _folder(str(parameters.get("dockerfile", "Dockerfile")))
+    image: dict = {"repository": _text(parameters, "repo", "")}
+    folder = _folder(_text(parameters, "path", "."))
+    name = _folder(_text(parameters, "dockerfile", "Dockerfile"))
     dockerfile = "/".join(x for x in (folder, name) if x)
     if dockerfile != "Dockerfile":
         image["dockerfile"] = dockerfile
-    context = _folder(str(parameters.get("build_path", ".")))
+    context = _folder(_text(parameters, "build_path", "."))
     if context:
         image["context"] = context
-    arguments = _build_args(str(parameters.get("extra_build_args") or ""))
+    arguments = _build_args(_text(parameters, "extra_build_args", ""))
     if arguments:
         image["build_args"] = arguments
     try:
@@ -348,7 +354,7 @@ def _tags(parameters: dict, use: Use) -> tuple[int, str | None]:
     tag (ciconf pushes both, and the full SHA besides)."""
     del use
     length, others = 0, []
-    for tag in (item.strip() for item in str(parameters.get("tag", "latest")).split(",")):
+    for tag in (item.strip() for item in _text(parameters, "tag", "latest").split(",")):
         if tag in COMMIT:
             length = 40
         elif tag:
@@ -408,7 +414,9 @@ def _setup(parameters: dict, use: Use) -> dict:
     alias, _, command = str(name).partition("/")
     if alias not in use.aws_cli or command != "setup":
         raise Kept(f"auth step {name} is not circleci/aws-cli's setup")
-    setup = {str(k).replace("-", "_"): v for k, v in (setup or {}).items()}
+    setup = {
+        str(k).replace("-", "_"): v for k, v in (setup if isinstance(setup, dict) else {}).items()
+    }
     extra = sorted(set(setup) - SETUP_OWN_WAY - SETUP_READ)
     if extra:
         raise Kept(f"aws-cli/setup {', '.join(extra)} (no profile field)")
