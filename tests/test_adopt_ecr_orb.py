@@ -111,7 +111,7 @@ def test_what_a_profile_cannot_express_stays_verbatim_and_the_report_says_why(tm
     lost = "\n".join(report.lost)
     for reason in (
         "ecr-build-and-push-image: the aws-ecr orb's build and push stays a custom job: "
-        "parameter `public_registry: True` has no profile field",
+        "parameter `public_registry: true` has no profile field",
         "region ${AWS_REGION} is read at run time",
         "old-ecr-build-and-push-image: the aws-ecr orb's build and push stays a custom job: "
         "circleci/aws-ecr@6.8.2",
@@ -170,7 +170,7 @@ def test_the_commit_sha_is_a_40_character_commit_tag_and_one_other_tag_the_deplo
         ({"extra_build_args": "--no-cache"}, "extra_build_args `--no-cache` is no --build-arg"),
         ({"extra_build_args": "--build-arg A=x$B"}, "build arg A mixes text and variables"),
         ({"platform": "linux/arm64"}, "parameter `platform: linux/arm64` has no profile field"),
-        ({"push_image": False}, "parameter `push_image: False` has no profile field"),
+        ({"push_image": False}, "parameter `push_image: false` has no profile field"),
         ({"account_id": "999999999999"}, "account_id 999999999999 is not the account of role_arn"),
         ({"repo": "${REPO}"}, "image repository:"),
         ({"region": "${AWS_DEFAULT_REGION}"}, "region ${AWS_DEFAULT_REGION} is read at run time"),

@@ -267,7 +267,8 @@ def _unmodelled(parameters: dict) -> list[str]:
         if key not in ONLY_DEFAULT:
             reasons.append(f"parameter `{key}` is none the orb's build and push takes")
         elif value != ONLY_DEFAULT[key]:
-            reasons.append(f"parameter `{key}: {value}` has no profile field")
+            shown = str(value).lower() if isinstance(value, bool) else value  # as YAML writes it
+            reasons.append(f"parameter `{key}: {shown}` has no profile field")
     return reasons
 
 
