@@ -238,3 +238,42 @@ def test_a_null_parameter_is_the_orbs_default():
     assert not isinstance(found, list)
     assert found.images == [{"repository": "web"}]  # Dockerfile in the checkout
     assert (found.tag_length, found.deploy_tag) == (6, "latest")
+
+
+TWO_REPOSITORIES = """\
+version: 2.1
+orbs:
+  aws-cli: circleci/aws-cli@4.1.3
+  aws-ecr: circleci/aws-ecr@9.8.1
+workflows:
+  ship:
+    jobs:
+      - aws-ecr/build_and_push_image:
+          name: push-api
+          context: aws
+          auth: [aws-cli/setup]
+          region: eu-west-1
+          repo: api
+          filters: {branches: {only: main}}
+      - aws-ecr/build_and_push_image:
+          name: push-web
+          context: aws
+          auth: [aws-cli/setup]
+          region: eu-west-1
+          repo: web
+          filters: {branches: {only: main}}
+"""
+
+
+def test_pushes_of_other_images_are_no_one_delivery_and_stay_custom_jobs(tmp_path):
+    circleci = tmp_path / "shop" / ".circleci"
+    circleci.mkdir(parents=True)
+    (circleci / "config.yml").write_text(TWO_REPOSITORIES)
+    text, report, _ = imported(str(circleci / "config.yml"), "ciconf.yaml")
+    profile = parse_profile(text, "ciconf.yaml")
+    assert profile.delivery is None
+    assert sorted(profile.jobs) == ["push-api", "push-web"]
+    assert any(
+        "deliveries push-api, push-web: they push other images" in item for item in report.lost
+    )
+    assert not report.proof
