@@ -232,7 +232,7 @@ orbs:
 workflows:
   ship:
     jobs:
-      - aws-ecr/build_and_push_image:
+      - aws-ecr/build_and_push_image: &push
           name: push-api
           context: aws
           auth: [aws-cli/setup]
@@ -240,12 +240,9 @@ workflows:
           repo: api
           filters: {branches: {only: main}}
       - aws-ecr/build_and_push_image:
+          <<: *push
           name: push-web
-          context: aws
-          auth: [aws-cli/setup]
-          region: eu-west-1
           repo: web
-          filters: {branches: {only: main}}
 """
 
 
