@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 REGISTRY = re.compile(
     r"^(?P<account>\S+?)\.dkr\.ecr\.(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.amazonaws\.com/(?P<repository>[a-z0-9][a-z0-9._/-]*):(?P<tag>\S+)$"
@@ -26,10 +27,12 @@ OIDC_SETUP = ("aws-cli/setup",)
 @dataclass
 class Found:
     region: str
-    images: list[dict]  # repository, dockerfile, context
+    images: list[dict]  # repository, dockerfile, context, build_args
     tag_length: int
     credentials: dict | None  # without a context: filled in from the workflow entry
     machine: bool
+    deploy_tag: str | None = None  # the one tag besides the commit's (the account's deploy tag)
+    orb: str | None = None  # the aws-ecr orb's alias, when it built and pushed
 
 
 EVAL_ECHO = re.compile(r"\$\(eval echo \$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\)")
@@ -77,64 +80,85 @@ def _build(line: str) -> dict | None:
     return image
 
 
-def recognise(body: dict, steps: list) -> Found | None:  # noqa: PLR0911, PLR0912 - one branch per line kind of a hand-written delivery
-    images: list[dict] = []
-    length = 0
-    logged_in = False
+@dataclass
+class _Seen:
+    """What the steps of a job showed so far."""
+
+    images: list[dict] = field(default_factory=list)
+    length: int = 0  # of the commit tag
+    logged_in: bool = False
     credentials: dict | None = None
-    for item in steps:
-        if item in ("checkout", "setup_remote_docker") or (
-            isinstance(item, dict) and "setup_remote_docker" in item
-        ):
-            continue
-        if isinstance(item, dict) and item.get("orb") in OIDC_SETUP:
-            role = (item.get("parameters") or {}).get("role_arn") or (
-                item.get("parameters") or {}
-            ).get("role-arn")
-            if not isinstance(role, str) or not role.startswith("arn:aws"):
-                return None
-            credentials = {"mode": "oidc", "role_arn": role}
-            continue
-        if not (
-            isinstance(item, dict) and "run" in item and set(item["run"]) <= {"command", "name"}
-        ):
-            return None
-        for line in _lines(str(item["run"]["command"])):
-            cut = SHA_CUT.search(line)
-            if line.startswith("IMAGE_TAG=") and cut:
-                length = int(cut.group(1) or cut.group(2))
-            elif line.startswith("IMAGE_TAG=") and "CIRCLE_SHA1" in line:
-                length = 40
-            elif LOGIN_LINE.search(line):
-                logged_in = True
-            elif (
-                CREDENTIAL_LINE.match(line)
-                or line.startswith(': "${')
-                or line.startswith("docker push ")
-            ):
-                continue
-            elif line.startswith("docker build"):
-                image = _build(line)
-                if image is None:
-                    return None
-                images.append(image)
-            else:
-                return None
-    regions = {image.pop("region") for image in images}
-    if not images or not logged_in or not length or len(regions) != 1:
+
+
+def recognise(body: dict, steps: list) -> Found | None:
+    seen = _Seen()
+    if not all(_step(item, seen) for item in steps):
+        return None
+    return _found(body, seen)
+
+
+def _step(item: Any, seen: _Seen) -> bool:
+    """False for a step that is no part of a hand-written delivery."""
+    if item in ("checkout", "setup_remote_docker") or (
+        isinstance(item, dict) and "setup_remote_docker" in item
+    ):
+        return True
+    if isinstance(item, dict) and item.get("orb") in OIDC_SETUP:
+        return _oidc(item, seen)
+    if not (isinstance(item, dict) and "run" in item and set(item["run"]) <= {"command", "name"}):
+        return False
+    return all(_line(line, seen) for line in _lines(str(item["run"]["command"])))
+
+
+def _oidc(item: dict, seen: _Seen) -> bool:
+    parameters = item.get("parameters") or {}
+    role = parameters.get("role_arn") or parameters.get("role-arn")
+    if not isinstance(role, str) or not role.startswith("arn:aws"):
+        return False
+    seen.credentials = {"mode": "oidc", "role_arn": role}
+    return True
+
+
+def _line(line: str, seen: _Seen) -> bool:
+    """One shell line: the commit tag, the login, the credentials, a build or a push."""
+    cut = SHA_CUT.search(line)
+    if line.startswith("IMAGE_TAG=") and (cut or "CIRCLE_SHA1" in line):
+        seen.length = int(cut.group(1) or cut.group(2)) if cut else 40
+        return True
+    if LOGIN_LINE.search(line):
+        seen.logged_in = True
+        return True
+    if CREDENTIAL_LINE.match(line) or line.startswith((': "${', "docker push ")):
+        return True
+    image = _build(line) if line.startswith("docker build") else None
+    if image is not None:
+        seen.images.append(image)
+    return image is not None
+
+
+def _found(body: dict, seen: _Seen) -> Found | None:
+    regions = {image.pop("region") for image in seen.images}
+    if not seen.images or not seen.logged_in or not seen.length or len(regions) != 1:
         return None
     env: dict = body["environment"] if isinstance(body.get("environment"), dict) else {}
-    if credentials is None and all(str(env.get(name, "")).startswith("$") for name in ACCOUNT_VARS):
-        credentials = {
-            "mode": "env-indirection",
-            "account_id_var": str(env["AWS_ACCOUNT_ID"]).lstrip("${").rstrip("}"),
-            "access_key_var": str(env["AWS_ACCESS_KEY"]).lstrip("${").rstrip("}"),
-            "secret_key_var": str(env["AWS_SECRET_KEY"]).lstrip("${").rstrip("}"),
-        }
-    extra_env = set(env) - set(ACCOUNT_VARS) - {"AWS_DEFAULT_REGION", "AWS_REGION"}
-    if extra_env:
+    if set(env) - set(ACCOUNT_VARS) - {"AWS_DEFAULT_REGION", "AWS_REGION"}:
         return None
-    return Found(regions.pop(), images, max(4, min(length, 40)), credentials, "machine" in body)
+    credentials = seen.credentials or _env_indirection(env)
+    length = max(4, min(seen.length, 40))
+    return Found(regions.pop(), seen.images, length, credentials, "machine" in body)
+
+
+def _env_indirection(env: dict) -> dict | None:
+    """The seed's credentials: the job environment names the project variables."""
+    if not all(str(env.get(name, "")).startswith("$") for name in ACCOUNT_VARS):
+        return None
+    account, access, secret = (str(env[name]).lstrip("${").rstrip("}") for name in ACCOUNT_VARS)
+    return {
+        "mode": "env-indirection",
+        "account_id_var": account,
+        "access_key_var": access,
+        "secret_key_var": secret,
+    }
 
 
 def account_name(job: str) -> str:

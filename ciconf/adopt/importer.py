@@ -9,13 +9,14 @@ verbatim, so nothing is dropped.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from ciconf.adopt import conditions, refs, steps, tests_jobs, validate
+from ciconf.adopt import conditions, ecr_orb, refs, steps, tests_jobs, validate
 from ciconf.adopt import delivery as ecr
 from ciconf.adopt.report import Report
 from ciconf.adopt.resolve import Job, Resolver
@@ -99,72 +100,97 @@ def _entries(doc: Document, data: dict) -> list[tuple[str, list, Where]]:
     return found
 
 
-def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:  # noqa: PLR0912 - workflows, entries, matrix instances and twins in one pass
+def _nodes(doc: Document, data: dict, resolver: Resolver, report: Report) -> list[Node]:
+    """The profile's one workflow: the nodes of every workflow, a job that several identical
+    workflows run once, and a job of another workflow under the same name renamed."""
     nodes: list[Node] = []
     by_name: dict[str, Node] = {}
     workflows = data.get("workflows") if isinstance(data.get("workflows"), dict) else {}
     for workflow, entries, where in _entries(doc, data):
         spec = workflows.get(workflow) if isinstance(workflows, dict) else None
-        decided = (
-            conditions.workflow_outcome(resolver.fill_pipeline(spec))
-            if isinstance(spec, dict)
-            else True
-        )
-        only_on = decided if isinstance(decided, list) else None
-        if decided is False:
-            report.mapped.append(
-                f"workflow {workflow}: never runs on a push (schedule or condition); "
-                "its jobs get filters that match no push"
-            )
-        elif only_on:
-            report.mapped.append(
-                f"workflow {workflow}: its condition -> branch filters of its jobs"
-            )
-        elif decided is None:
-            for key in ("when", "unless", "triggers"):
-                if key in spec:  # type: ignore[operator]
-                    report.lost.append(
-                        f"workflow {workflow}: `{key}` "
-                        "(the profile's one workflow runs on every push)"
-                    )
-        local: dict[str, list[str]] = {}
-        pending: list[tuple[Node, list[str]]] = []
-        for index, entry in enumerate(entries):
-            job, options = _entry(entry, where.at("jobs", index))
-            matrix = options.get("matrix")
-            if isinstance(matrix, dict) and isinstance(matrix.get("parameters"), dict):
-                options = {**options, **{k: f"<< matrix.{k} >>" for k in matrix["parameters"]}}
-            for instance in expand(job, options, where.at("jobs", index)):
-                opts = instance.options
-                if only_on:
-                    opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
-                elif decided is False:
-                    opts = {**opts, "filters": conditions.NEVER}
-                resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
-                node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
-                requires = [
-                    render_scalar(next(iter(r)) if isinstance(r, dict) else r)
-                    for r in opts.get("requires") or []
-                ]
-                local.setdefault(instance.name, []).append(node.name)
-                if instance.group and instance.group != instance.name:
-                    local.setdefault(instance.group, []).append(node.name)
-                pending.append((node, requires))
-        for node, requires in pending:
-            node.requires = [target for name in requires for target in local.get(name, [name])]
-        for node, _ in pending:
-            twin = by_name.get(node.name)
-            if twin is not None and _same(twin, node):
-                twin.originals += node.originals
-                _rename(pending, node.name, twin.name)
-                continue
-            if twin is not None:
-                new = _free(f"{node.name[:30]}-{_name(node.originals[0][0])[:9]}", by_name)
-                _rename(pending, node.name, new)
-                node.name = new
-            by_name[node.name] = node
-            nodes.append(node)
+        decided = _workflow_outcome(workflow, spec, resolver, report)
+        pending = _workflow_nodes(workflow, entries, where, decided, resolver)
+        _add_nodes(pending, by_name, nodes)
     return nodes
+
+
+def _workflow_outcome(
+    workflow: str, spec: Any, resolver: Resolver, report: Report
+) -> bool | list | None:
+    """When the workflow runs on a push: always (True), never (False), on these branches (a
+    list), or on a condition the profile cannot hold (None, reported)."""
+    decided = (
+        conditions.workflow_outcome(resolver.fill_pipeline(spec))
+        if isinstance(spec, dict)
+        else True
+    )
+    if decided is False:
+        report.mapped.append(
+            f"workflow {workflow}: never runs on a push (schedule or condition); "
+            "its jobs get filters that match no push"
+        )
+    elif isinstance(decided, list) and decided:
+        report.mapped.append(f"workflow {workflow}: its condition -> branch filters of its jobs")
+    elif decided is None:
+        for key in ("when", "unless", "triggers"):
+            if key in spec:
+                report.lost.append(
+                    f"workflow {workflow}: `{key}` (the profile's one workflow runs on every push)"
+                )
+    return decided
+
+
+def _workflow_nodes(
+    workflow: str, entries: list, where: Where, decided: bool | list | None, resolver: Resolver
+) -> list[tuple[Node, list[str]]]:
+    """A node per job instance of the workflow (matrix expanded), with the profile names of the
+    jobs it requires."""
+    only_on = decided if isinstance(decided, list) and decided else None
+    local: dict[str, list[str]] = {}
+    pending: list[tuple[Node, list[str]]] = []
+    for index, entry in enumerate(entries):
+        job, options = _entry(entry, where.at("jobs", index))
+        matrix = options.get("matrix")
+        if isinstance(matrix, dict) and isinstance(matrix.get("parameters"), dict):
+            options = {**options, **{k: f"<< matrix.{k} >>" for k in matrix["parameters"]}}
+        for instance in expand(job, options, where.at("jobs", index)):
+            opts = instance.options
+            if only_on:
+                opts = {**opts, "filters": conditions.restrict(opts.get("filters"), only_on)}
+            elif decided is False:
+                opts = {**opts, "filters": conditions.NEVER}
+            resolved = None if opts.get("type") == "approval" else resolver.job(job, opts)
+            node = Node(_name(instance.name), [(workflow, instance.name)], resolved, opts)
+            requires = [
+                render_scalar(next(iter(r)) if isinstance(r, dict) else r)
+                for r in opts.get("requires") or []
+            ]
+            local.setdefault(instance.name, []).append(node.name)
+            if instance.group and instance.group != instance.name:
+                local.setdefault(instance.group, []).append(node.name)
+            pending.append((node, requires))
+    for node, requires in pending:
+        node.requires = [target for name in requires for target in local.get(name, [name])]
+    return pending
+
+
+def _add_nodes(
+    pending: list[tuple[Node, list[str]]], by_name: dict[str, Node], nodes: list[Node]
+) -> None:
+    """A workflow's nodes into the profile's: a twin of a node already there is that node; a
+    different job under a taken name gets the workflow's name after its own."""
+    for node, _ in pending:
+        twin = by_name.get(node.name)
+        if twin is not None and _same(twin, node):
+            twin.originals += node.originals
+            _rename(pending, node.name, twin.name)
+            continue
+        if twin is not None:
+            new = _free(f"{node.name[:30]}-{_name(node.originals[0][0])[:9]}", by_name)
+            _rename(pending, node.name, new)
+            node.name = new
+        by_name[node.name] = node
+        nodes.append(node)
 
 
 def _rename(pending: list[tuple[Node, list[str]]], old: str, new: str) -> None:
@@ -228,7 +254,7 @@ def _classify(nodes: list[Node], report: Report, data: dict) -> None:
         node.fields = validate.fit(CustomJob, _custom(node, notes), notes, node.name)
         node.converted = list(node.fields.get("steps", []))
         _note(report, node, notes)
-    _deliveries(nodes, report)
+    _deliveries(nodes, report, data)
     _tests(nodes, by_name, report)
     _approvals(nodes, by_name, report)
 
@@ -270,42 +296,113 @@ def _custom(node: Node, notes: steps.Notes) -> dict:
     return fields
 
 
-def _deliveries(nodes: list[Node], report: Report) -> None:
-    found: list[tuple[Node, ecr.Found]] = []
-    for node in nodes:
-        if node.job is None or node.job.orb_job:
-            continue
-        hit = ecr.recognise(node.job.body, node.fields.get("steps", []))
-        if hit is None:
-            continue
-        contexts = _contexts(node.options.get("context"))
-        if hit.credentials is None and contexts:
-            hit.credentials = {"mode": "context", "context": contexts[0]}
-        elif hit.credentials is not None and hit.credentials["mode"] == "oidc":
-            if not contexts:
-                continue
-            hit.credentials["context"] = contexts[0]
-        if hit.credentials is None or (
-            refs.as_profile_list((node.options.get("filters") or {}).get("branches")) is None
-            and not (node.options.get("filters") or {}).get("tags")
-        ):
-            continue
-        found.append((node, hit))
-    if not found or not ecr.same([hit for _, hit in found]):
+def _deliveries(nodes: list[Node], report: Report, data: dict) -> None:
+    orbs = ecr_orb.orb_aliases(data)
+    found = [(node, hit) for node in nodes if (hit := _delivery_of(node, orbs, report))]
+    if not found:
+        return
+    if not ecr.same([hit for _, hit in found]):
+        report.lost.append(
+            "deliveries "
+            + ", ".join(node.name for node, _ in found)
+            + ": they push other images or to other regions; a profile has one delivery "
+            "(kept as custom jobs)"
+        )
         return
     taken: set[str] = set()
     for node, hit in found:
-        name = ecr.account_name(node.name)
+        name = ecr.account_name(_account_base(node))
         while name in taken:
             name = name[:18] + "_2"
         taken.add(name)
         node.kind = "delivery"
         node.fields = {"account": name, "found": hit}
-        node.name = f"delivery_{name}"
+        _rename_node(nodes, node, f"delivery_{name}")
         report.mapped.append(
-            f"{node.originals[0][1]}: ECR delivery -> accounts[{name}] "
-            "(ciconf writes the login, builds and pushes)"
+            f"{node.originals[0][1]}: {_delivered(hit)} -> accounts[{name}] {_how(hit)}"
         )
+
+
+def _account_base(node: Node) -> str:
+    """What the account is named after: the job's name, or, for an orb's job under its own name
+    (aws-ecr/build_and_push_image), the one branch it delivers from."""
+    if node.job is None or not node.job.orb_job or node.originals[0][1] != node.job.definition:
+        return node.name
+    branches = refs.as_profile_list(_filters(node).get("branches")) or []
+    if len(branches) == 1 and not refs.is_regex(branches[0]):
+        return branches[0]
+    return "ecr"
+
+
+def _delivered(hit: ecr.Found) -> str:
+    return "the aws-ecr orb's build and push" if hit.orb else "ECR delivery"
+
+
+def _how(hit: ecr.Found) -> str:
+    if hit.orb is None:
+        return "(ciconf writes the login, builds and pushes)"
+    tags = "the commit tags" + (f" and deploy tag {hit.deploy_tag}" if hit.deploy_tag else "")
+    return f"(ciconf logs in, builds and pushes {tags})"
+
+
+def _rename_node(nodes: list[Node], node: Node, new: str) -> None:
+    """`node` named `new`, and every job that waits for it waits for `new`."""
+    old, node.name = node.name, new
+    for other in nodes:
+        other.requires = [new if name == old else name for name in other.requires]
+
+
+def _delivery_of(node: Node, orbs: dict[str, str], report: Report) -> ecr.Found | None:
+    """The delivery `node` is (with its account's credentials), or None."""
+    if node.job is None:
+        return None
+    contexts = _contexts(node.options.get("context"))
+    use = ecr_orb.use_of(node.job, node.options, orbs, contexts)
+    hit: ecr.Found | None = None
+    if use is not None:
+        recognised = ecr_orb.recognise(use)
+        if isinstance(recognised, list):
+            _kept(report, node, recognised)
+            return None
+        hit = recognised
+    elif not node.job.orb_job:
+        hit = _hand_written(node, contexts)
+    if hit is not None and not _delivers_somewhere(node):
+        if use is not None:
+            _kept(report, node, ["its filters run it on no branch and no tag"])
+        return None
+    return hit
+
+
+def _kept(report: Report, node: Node, reasons: list[str]) -> None:
+    report.lost.append(
+        f"{node.name}: the aws-ecr orb's build and push stays a custom job: " + "; ".join(reasons)
+    )
+
+
+def _hand_written(node: Node, contexts: list[str]) -> ecr.Found | None:
+    assert node.job is not None
+    hit = ecr.recognise(node.job.body, node.fields.get("steps", []))
+    if hit is None:
+        return None
+    if hit.credentials is None and contexts:
+        hit.credentials = {"mode": "context", "context": contexts[0]}
+    elif hit.credentials is not None and hit.credentials["mode"] == "oidc":
+        if not contexts:
+            return None
+        hit.credentials["context"] = contexts[0]
+    return hit if hit.credentials is not None else None
+
+
+def _delivers_somewhere(node: Node) -> bool:
+    """An account delivers from a branch or a tag: filters that run the job on neither (or a
+    filter expression, which the profile's accounts cannot hold) are no account's."""
+    filters = node.options.get("filters")
+    if filters is None:
+        return True
+    if not isinstance(filters, dict):
+        return False
+    return refs.as_profile_list(filters.get("branches")) is not None or bool(filters.get("tags"))
 
 
 def _contexts(value: Any) -> list[str]:
@@ -494,7 +591,20 @@ def _profile(project: str, nodes: list[Node], data: dict, report: Report) -> dic
     deliveries = [n for n in live if n.kind == "delivery"]
     if deliveries:
         profile.update(_delivery(deliveries, tests, report))
+        _drop_unused_orbs(profile, {n.fields["found"].orb for n in deliveries}, report)
     return profile
+
+
+def _drop_unused_orbs(profile: dict, aliases: set[str | None], report: Report) -> None:
+    """An orb whose build and push became the delivery, and that nothing else uses, goes."""
+    # an orb's command or job is `alias/name` wherever the profile names it
+    used = json.dumps({k: v for k, v in profile.items() if k != "orbs"})
+    for alias in sorted(a for a in aliases if a and a in profile.get("orbs", {})):
+        if f'"{alias}/' not in used:
+            del profile["orbs"][alias]
+            report.mapped.append(f"orb {alias}: no longer used (ciconf builds and pushes)")
+    if "orbs" in profile and not profile["orbs"]:
+        del profile["orbs"]
 
 
 def _filters(node: Node) -> dict:
@@ -648,6 +758,8 @@ def _delivery(deliveries: list[Node], tests: dict, report: Report) -> dict:
             account["branches"] = [refs.EVERYTHING]
         if tags:
             account["tags"] = tags
+        if hit.deploy_tag:
+            account["deploy_tag"] = hit.deploy_tag
         account["credentials"] = hit.credentials
         chain = node.fields.get("approvals") or []
         if chain:

@@ -259,64 +259,78 @@ def orb_parameters(value: dict, notes: Notes, what: str) -> dict:
     return kept
 
 
-def executor(body: dict, notes: Notes) -> dict:  # noqa: PLR0912 - one branch per executor key
+JOB_KEYS = frozenset(
+    {
+        "docker",
+        "machine",
+        "environment",
+        "resource_class",
+        "working_directory",
+        "parallelism",
+        "macos",
+        "steps",
+        "description",
+        "circleci_ip_ranges",
+    }
+)
+
+
+def executor(body: dict, notes: Notes) -> dict:
     """The executor keys of a job as the profile writes them."""
-    out: dict = {}
     docker = body.get("docker")
     if isinstance(docker, list) and docker:
-        primary, *services = [c for c in docker if isinstance(c, dict)]
-        out["image"] = modern_image(str(primary.get("image")), notes)
-        env = _env(primary.get("environment"), notes)
-        for key in sorted(set(primary) - {"image", "environment"}):
-            notes.lost.append(
-                f"primary container option {key!r} (the profile's image takes no options)"
-            )
-        out["services"] = [_service(s, notes) for s in services]
-        if env:
-            out["environment"] = env
+        out = _docker(docker, notes)
     elif body.get("machine") is not None:
-        machine = body["machine"]
-        image = machine.get("image") if isinstance(machine, dict) else None
-        out["machine"] = {"image": str(image or "ubuntu-2204:current")}
-        if image is None or (isinstance(machine, bool) or "image" not in machine):
-            notes.modernised.append("machine: true -> machine image ubuntu-2204:current")
-        if isinstance(machine, dict) and machine.get("docker_layer_caching"):
-            out["machine"]["docker_layer_caching"] = True
+        out = _machine(body["machine"], notes)
     else:
         kind = "macos" if "macos" in body else "an executor the profile has no field for"
         notes.lost.append(f"{kind}: the job runs on {FALLBACK_IMAGE} instead")
-        out["image"] = FALLBACK_IMAGE
+        out = {"image": FALLBACK_IMAGE}
     env = {**out.get("environment", {}), **_env(body.get("environment"), notes)}
     if env:
         out["environment"] = env
     if body.get("resource_class") is not None:
         out["resource_class"] = str(body["resource_class"])
-    folder = body.get("working_directory")
-    if folder is not None:
-        relative = _relative(str(folder))
-        if relative is None:
-            notes.modernised.append(f"working_directory {folder} -> the checkout (~/project)")
-        elif relative:
-            out["working_directory"] = relative
+    if body.get("working_directory") is not None:
+        _working_directory(str(body["working_directory"]), out, notes)
     if not out.get("services"):
         out.pop("services", None)
-    for key in sorted(
-        set(body)
-        - {
-            "docker",
-            "machine",
-            "environment",
-            "resource_class",
-            "working_directory",
-            "parallelism",
-            "macos",
-            "steps",
-            "description",
-            "circleci_ip_ranges",
-        }
-    ):
+    for key in sorted(set(body) - JOB_KEYS):
         notes.lost.append(f"job option {key!r} (not in the profile's jobs)")
     return out
+
+
+def _docker(docker: list, notes: Notes) -> dict:
+    """The primary container as the image (and its environment), the others as services."""
+    primary, *services = [c for c in docker if isinstance(c, dict)]
+    out: dict = {"image": modern_image(str(primary.get("image")), notes)}
+    env = _env(primary.get("environment"), notes)
+    for key in sorted(set(primary) - {"image", "environment"}):
+        notes.lost.append(
+            f"primary container option {key!r} (the profile's image takes no options)"
+        )
+    out["services"] = [_service(s, notes) for s in services]
+    if env:
+        out["environment"] = env
+    return out
+
+
+def _machine(machine: Any, notes: Notes) -> dict:
+    image = machine.get("image") if isinstance(machine, dict) else None
+    out: dict = {"machine": {"image": str(image or "ubuntu-2204:current")}}
+    if image is None or (isinstance(machine, bool) or "image" not in machine):
+        notes.modernised.append("machine: true -> machine image ubuntu-2204:current")
+    if isinstance(machine, dict) and machine.get("docker_layer_caching"):
+        out["machine"]["docker_layer_caching"] = True
+    return out
+
+
+def _working_directory(folder: str, out: dict, notes: Notes) -> None:
+    relative = _relative(folder)
+    if relative is None:
+        notes.modernised.append(f"working_directory {folder} -> the checkout (~/project)")
+    elif relative:
+        out["working_directory"] = relative
 
 
 def _service(container: dict, notes: Notes) -> dict:

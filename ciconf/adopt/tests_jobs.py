@@ -112,7 +112,7 @@ def _host(text: str, env: dict) -> str | None:
     return text if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}", text) else None
 
 
-def recognise(steps: list, env: dict, notes: Notes) -> dict | None:  # noqa: PLR0912, PLR0915 - the test job's step order, point by point
+def recognise(steps: list, env: dict, notes: Notes) -> dict | None:
     """The test-job fields for these (profile) steps, or None when they are no test job."""
     if not steps or steps[0] != "checkout":
         return None
@@ -127,48 +127,78 @@ def recognise(steps: list, env: dict, notes: Notes) -> dict | None:  # noqa: PLR
     before, test, after = body[:test_at], body[test_at], body[test_at + 1 :]
     fields["command"] = command_of(test)
     points: dict[str, list] = {}
-    restore_at = next(
-        (i for i, s in enumerate(before) if isinstance(s, dict) and "restore_cache" in s), None
-    )
-    middle = before
-    if restore_at is not None:
-        save_at = next(
-            (i for i, s in enumerate(before) if isinstance(s, dict) and "save_cache" in s), None
-        )
-        between = before[restore_at + 1 : save_at] if save_at is not None else []
-        cache = _cache(before[restore_at], before[save_at]) if save_at is not None else None
-        if cache is not None and len(between) <= 1 and all(is_run(s) for s in between):
-            fields["cache"] = cache
-            if between:
-                fields["install"] = command_of(between[0])
-            points["before_install"] = before[:restore_at]
-            middle = before[save_at + 1 :]  # type: ignore[operator]
+    middle = _cache_and_install(before, fields, points)
+    _setup_runs(middle, env, notes, fields, points)
+    points["after_test"] = _uploads(after, fields)
+    steps_field = {point: points[point] for point in POINTS if points.get(point)}
+    if steps_field:
+        fields["steps"] = steps_field
+    return {key: fields[key] for key in ORDER if key in fields}
+
+
+def _index_of(steps: list, kind: str) -> int | None:
+    return next((i for i, s in enumerate(steps) if isinstance(s, dict) and kind in s), None)
+
+
+def _cache_and_install(before: list, fields: dict, points: dict[str, list]) -> list:
+    """restore_cache, at most one install run, save_cache: the cache and install fields; the
+    steps after them (all of `before` without such a cache)."""
+    restore_at, save_at = _index_of(before, "restore_cache"), _index_of(before, "save_cache")
+    if restore_at is None or save_at is None:
+        return before
+    between = before[restore_at + 1 : save_at]
+    cache = _cache(before[restore_at], before[save_at])
+    if cache is None or len(between) > 1 or not all(is_run(s) for s in between):
+        return before
+    fields["cache"] = cache
+    if between:
+        fields["install"] = command_of(between[0])
+    points["before_install"] = before[:restore_at]
+    return before[save_at + 1 :]
+
+
+def _setup_runs(
+    middle: list, env: dict, notes: Notes, fields: dict, points: dict[str, list]
+) -> None:
+    """The first run of consecutive run steps: waits and setup commands; what precedes them goes
+    before (or after) install, what follows before the test."""
     first = next((i for i, s in enumerate(middle) if is_run(s)), None)
     if first is None:
         points.setdefault("after_install", [])
         points["before_test"] = middle
-    else:
-        last = first
-        while last + 1 < len(middle) and is_run(middle[last + 1]):
-            last += 1
-        waits: list[dict] = []
-        setup: list[str] = []
-        leftover: list = []
-        for item in middle[first : last + 1]:
-            parsed = _setup_lines(command_of(item), env, notes)
-            if parsed is None or leftover:
-                leftover.append(item)
-                continue
-            waits += parsed[0]
-            setup += parsed[1]
-        if waits:
-            fields["wait_for"] = waits
-        if setup:
-            fields["setup"] = setup
-        points["after_install" if "cache" in fields else "before_install"] = (
-            points.get("before_install", []) if "cache" not in fields else []
-        ) + middle[:first]
-        points["before_test"] = leftover + middle[last + 1 :]
+        return
+    last = first
+    while last + 1 < len(middle) and is_run(middle[last + 1]):
+        last += 1
+    waits, setup, leftover = _waits_and_setup(middle[first : last + 1], env, notes)
+    if waits:
+        fields["wait_for"] = waits
+    if setup:
+        fields["setup"] = setup
+    points["after_install" if "cache" in fields else "before_install"] = (
+        points.get("before_install", []) if "cache" not in fields else []
+    ) + middle[:first]
+    points["before_test"] = leftover + middle[last + 1 :]
+
+
+def _waits_and_setup(runs: list, env: dict, notes: Notes) -> tuple[list[dict], list[str], list]:
+    """The waits and setup lines of `runs`, up to the first run that is neither (it and every
+    run after it are kept as steps)."""
+    waits: list[dict] = []
+    setup: list[str] = []
+    leftover: list = []
+    for item in runs:
+        parsed = _setup_lines(command_of(item), env, notes)
+        if parsed is None or leftover:
+            leftover.append(item)
+            continue
+        waits += parsed[0]
+        setup += parsed[1]
+    return waits, setup, leftover
+
+
+def _uploads(after: list, fields: dict) -> list:
+    """store_artifacts and store_test_results right after the test: fields; the rest of `after`."""
     artifacts: list[str] = []
     while after and isinstance(after[0], dict) and set(after[0]) == {"store_artifacts"}:
         options = after[0]["store_artifacts"]
@@ -183,11 +213,7 @@ def recognise(steps: list, env: dict, notes: Notes) -> dict | None:  # noqa: PLR
         if _relative_path(path):
             fields["test_results"] = path
             after = after[1:]
-    points["after_test"] = after
-    steps_field = {point: points[point] for point in POINTS if points.get(point)}
-    if steps_field:
-        fields["steps"] = steps_field
-    return {key: fields[key] for key in ORDER if key in fields}
+    return after
 
 
 def _relative_path(path: Any) -> bool:

@@ -137,3 +137,22 @@ def test_a_repository_without_lockfiles_gets_a_test_job_to_fill_in(tmp_path):
     result = run_ciconf("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert load_profile(str(tmp_path / "ciconf.yaml")).test.image == "cimg/base:stable"
+
+
+def test_init_never_replaces_a_profile_unless_forced(tmp_path):
+    root = repository(tmp_path, "python")
+    profile = root / "ciconf.yaml"
+    profile.write_text("# hand edits\nproject: mine\n")
+    refused = run_ciconf("init", cwd=root)
+    assert refused.returncode == 2
+    assert refused.stderr == "ciconf: error: ciconf.yaml exists; pass --force to replace it\n"
+    assert refused.stdout == ""
+    assert profile.read_text() == "# hand edits\nproject: mine\n"  # nothing written
+    # -o names the profile it would replace; a dangling link is a profile too (lexists)
+    (root / "other.yaml").symlink_to(root / "missing.yaml")
+    other = run_ciconf("init", "-o", "other.yaml", cwd=root)
+    assert other.returncode == 2 and "other.yaml exists" in other.stderr
+    assert not (root / "missing.yaml").exists()
+    forced = run_ciconf("init", "--force", cwd=root)
+    assert forced.returncode == 0, forced.stderr
+    assert load_profile(str(profile)).project != "mine"
