@@ -50,9 +50,11 @@ def test_every_variable_the_rendered_delivery_jobs_set_is_in_the_refused_list(tm
         done = run_ciconf("render", path, "--stdout", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         config = yaml.safe_load(done.stdout)
+        # the profile's own delivery.environment settings are its names, not ciconf's
+        own = set((yaml.safe_load(path.read_text()).get("delivery") or {}).get("environment", {}))
         for name, job in config["jobs"].items():
             if name.startswith("delivery_"):
-                seen |= set(job.get("environment", {}))
+                seen |= set(job.get("environment", {})) - own
     assert seen  # the profiles do deliver
     assert seen <= set(WRITTEN_BY_CICONF)
 
@@ -63,3 +65,47 @@ def test_names_of_other_project_variables_still_render(tmp_path):
     done = run_ciconf("render", profile, "--stdout", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "AWS_ACCOUNT_ID: $AWS_ACCOUNT_ID_STG" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("AWS_ACCESS_KEY_ID", "is an AWS credential"),
+        ("AWS_SECRET_ACCESS_KEY", "is an AWS credential"),
+        ("AWS_SESSION_TOKEN", "is an AWS credential"),
+        ("NPM_TOKEN", "names a secret"),
+        ("DB_PASSWORD", "names a secret"),
+        ("CIRCLE_SHA1", "is set by CircleCI itself"),
+        ("DEPLOY_TAG", "is a variable ciconf writes"),
+        ("BUILT_IMAGES", "is a variable ciconf writes"),
+    ],
+)
+def test_delivery_environment_refuses_credentials_secrets_and_ciconfs_names(tmp_path, name, said):
+    profile = tmp_path / "ciconf.yaml"
+    text = EXAMPLE.replace(
+        "  commit_tag_length: 6", f"  commit_tag_length: 6\n  environment: {{{name}: x}}"
+    )
+    assert text != EXAMPLE
+    profile.write_text(text)
+    done = run_ciconf("render", profile, "--stdout", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"delivery.environment.{name}: {name} {said}" in done.stderr
+    assert not (tmp_path / ".circleci").exists()
+
+
+def test_delivery_environment_reaches_every_delivery_job_after_ciconfs_own(tmp_path):
+    profile = tmp_path / "ciconf.yaml"
+    profile.write_text(
+        EXAMPLE.replace(
+            "  commit_tag_length: 6",
+            "  commit_tag_length: 6\n  environment: {NODE_ENV: production}",
+        )
+    )
+    done = run_ciconf("render", profile, "--stdout", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    jobs = yaml.safe_load(done.stdout)["jobs"]
+    for name in ("delivery_stg", "delivery_prod"):
+        assert list(jobs[name]["environment"])[-1] == "NODE_ENV"
+        assert jobs[name]["environment"]["NODE_ENV"] == "production"
+        assert jobs[name]["environment"]["DEPLOY_TAG"] == name.removeprefix("delivery_")

@@ -17,6 +17,7 @@ from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
     Cache,
     CustomJob,
+    Delivery,
     Executor,
     Machine,
     Profile,
@@ -309,6 +310,44 @@ def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
     return executor, docker_steps
 
 
+def _build_run(name: str, command: str, settings: Delivery) -> dict:
+    """An image's build step; a long silent build gets the profile's no_output_timeout."""
+    run = _run(name, command)
+    if settings.no_output_timeout is not None:
+        run["run"]["no_output_timeout"] = settings.no_output_timeout
+    return run
+
+
+def _build_steps(settings: Delivery, delivery: DeliveryPlan) -> tuple[list, list[str]]:
+    """Build and push each image, then the deploy tags; with after_build steps, every image is
+    built before those steps and pushed after them. Returns the steps and their anchor names."""
+    images = delivery.images
+    between = settings.steps.after_build
+    if not between:
+        built = [
+            _build_run(
+                f"{image.repository} image", commands.build_and_push(delivery, image), settings
+            )
+            for image in images
+        ]
+        names = [image.anchor for image in images]
+    else:
+        built = [
+            _build_run(f"Build {image.repository}", commands.build_only(delivery, image), settings)
+            for image in images
+        ]
+        built += [step(item) for item in between]
+        built += [
+            _run(f"Push {image.repository}", commands.push_built(delivery, image))
+            for image in images
+        ]
+        names = [image.anchor for image in images]
+        names += [f"after_build_{number}" for number in range(1, len(between) + 1)]
+        names += [f"push_{image.anchor}" for image in images]
+    built.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
+    return built, [*names, "deploy_tag"]
+
+
 def _delivery_images(
     fragments: Fragments, profile: Profile, plan: Plan
 ) -> dict[tuple[str, bool], dict]:
@@ -317,22 +356,18 @@ def _delivery_images(
     delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
     config = fragments.config
     kinds = sorted({(account.mode, account.promote_from is not None) for account in plan.accounts})
-    before = [step(s) for s in profile.delivery.steps.before_build]  # type: ignore[union-attr]
-    after = [step(s) for s in profile.delivery.steps.after_push]  # type: ignore[union-attr]
+    steps = profile.delivery.steps  # type: ignore[union-attr]
+    before = [step(s) for s in steps.before_build]
+    after = [step(s) for s in steps.after_push]
     login = _run("ECR login", commands.ecr_login(delivery.region))
-    build = [
-        _run(f"{image.repository} image", commands.build_and_push(delivery, image))
-        for image in delivery.images
-    ]
-    build.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
+    build, build_names = _build_steps(profile.delivery, delivery)  # type: ignore[arg-type]
     # promotion moves the deploy tags exactly as a build does: the same step
     promote = [_run("Copy images", commands.promote_images(delivery)), build[-1]]
     if len(kinds) > 1:
         config.name(login, "ecr_login")
-        for item, name in zip(
-            build, [*(image.anchor for image in delivery.images), "deploy_tag"], strict=True
-        ):
-            config.name(item, name)
+        for item, name in zip(build, build_names, strict=True):
+            if not isinstance(item, str):  # a bare `checkout` between build and push
+                config.name(item, name)
         config.name(promote[0], "copy_images")
         for point, items in (("before_build", before), ("after_push", after)):
             for number, item in enumerate(items, start=1):
@@ -364,11 +399,13 @@ def _delivery_images(
     return by_kind
 
 
-def _delivery_environment(account: AccountPlan) -> dict:
+def _delivery_environment(account: AccountPlan, settings: Delivery) -> dict:
     env: dict = dict(account.parts.environment)
     env[commands.DEPLOY_TAG_VAR] = account.deploy_tag
     if account.source_account_id is not None:
         env[commands.SOURCE_ACCOUNT_ID_VAR] = account.source_account_id
+    # the profile's own settings after ciconf's (their names never collide: see jobvars)
+    env.update(settings.environment)
     return env
 
 
@@ -425,7 +462,8 @@ def build_config(profile: Profile, plan: Plan) -> Config:
     delivery_images = _delivery_images(fragments, profile, plan) if plan.accounts else {}
     for account in plan.accounts:
         executor = delivery_images[(account.mode, account.promote_from is not None)]
-        jobs[account.job] = {MERGE: [executor], "environment": _delivery_environment(account)}
+        environment = _delivery_environment(account, profile.delivery)  # type: ignore[arg-type]
+        jobs[account.job] = {MERGE: [executor], "environment": environment}
     shared_executors = _executor_uses(profile)
     for name, custom in profile.jobs.items():
         if custom.orb_job is None:

@@ -73,7 +73,7 @@ from ciconf.profile.grammar import (
     Timeout,
     check_container_image,
 )
-from ciconf.profile.jobvars import check_project_variable
+from ciconf.profile.jobvars import check_delivery_variable, check_project_variable
 from ciconf.profile.refs import Refs, job_refs
 from ciconf.profile.trust import (
     TRUST_POLICY_MAX,
@@ -325,6 +325,13 @@ class DeliverySteps(Model):
     before_build: list[Step] = Field(
         default_factory=list, description="After credentials and ECR login"
     )
+    after_build: list[Step] = Field(
+        default_factory=list,
+        description="After every image is built, before any is pushed (an image scan such as "
+        "`trivy image --exit-code 1`): a failing step stops the push. BUILT_IMAGES lists the "
+        "local names of the images this run built, space-separated (empty when every image "
+        "was already delivered); promotions build nothing and skip these steps",
+    )
     after_push: list[Step] = Field(
         default_factory=list, description="After every image and deploy tag is pushed"
     )
@@ -548,6 +555,9 @@ class Image(Model):
         return self.container or self.repository.rsplit("/", 1)[-1]
 
 
+DeliveryEnvironment = dict[Annotated[EnvName, AfterValidator(check_delivery_variable)], Text]
+
+
 class Delivery(Model):
     region: Region
     images: list[Image] = Field(min_length=1)
@@ -572,6 +582,16 @@ class Delivery(Model):
     resource_class: ResourceClass | None = None
     steps: DeliverySteps = Field(
         default_factory=DeliverySteps, description="Custom steps at named points"
+    )
+    no_output_timeout: Timeout | None = Field(
+        None,
+        description="How long an image build may print nothing before CircleCI stops it "
+        "(CircleCI's default: 10m), e.g. 30m for a long compile step",
+    )
+    environment: DeliveryEnvironment = Field(
+        default_factory=dict,
+        description="Plain settings for every delivery job (names and values that are not "
+        "credentials: AWS credentials come from the account's credentials)",
     )
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from ciconf.profile.derive import (
 from ciconf.profile.jobvars import (  # noqa: F401 - re-exported for the job definition
     ACCESS_KEY_VAR,
     ACCOUNT_ID_VAR,
+    BUILT_IMAGES_VAR,
     DEPLOY_TAG_VAR,
     IMAGE_TAG_VAR,
     OIDC_TOKEN_VAR,
@@ -250,22 +251,63 @@ def _head(delivery: DeliveryPlan) -> list[str]:
     ]
 
 
-def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
-    reference = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
+# the name a build gives this commit's image: its push target
+LOCAL_REFERENCE = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
+
+
+def _docker_build(image: ImagePlan) -> list[str]:
     build = ["docker build \\"]
     build += [f"  --build-arg {build_arg(arg)} \\" for arg in image.build_args]
     build += [
         f"  -f {literal(image.dockerfile)} \\",
-        f"  -t {reference} \\",
+        f"  -t {LOCAL_REFERENCE} \\",
         f"  {literal(image.context)}",
-        f"docker push {reference}",
     ]
+    return build
+
+
+def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    reference = LOCAL_REFERENCE
+    build = [*_docker_build(image), f"docker push {reference}"]
     return lines(
         _head(delivery),
         f"repository={literal(image.repository)}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
         _commit_image(delivery, build),
+    )
+
+
+def build_only(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    """Build this commit's image, unless the account has it, and add it to BUILT_IMAGES.
+
+    The steps between build and push read BUILT_IMAGES; `push_built` then pushes what was built.
+    An image already delivered is not rebuilt (its tags are immutable): it was checked when it
+    was first delivered.
+    """
+    built = f"${{{BUILT_IMAGES_VAR}:+${{{BUILT_IMAGES_VAR}}} }}{LOCAL_REFERENCE[1:-1]}"
+    return lines(
+        f"registry={expanding(_registry(delivery.region))}",
+        f"repository={literal(image.repository)}",
+        _digest_of(delivery.region),
+        f'if [[ -n "$(digest_of "${{{ACCOUNT_ID_VAR}}}" "${{repository}}" "{FULL_TAG}")" ]]; then',
+        f'  echo "${{repository}}: commit {FULL_TAG} is already here; reused, not rebuilt"',
+        "else",
+        *("  " + line for line in _docker_build(image)),
+        "  # later steps of this job read it (CircleCI sources BASH_ENV before each step)",
+        f'  echo "export {BUILT_IMAGES_VAR}=\'{built}\'" >> "${{BASH_ENV}}"',
+        "fi",
+    )
+
+
+def push_built(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    """Push the image `build_only` built (nothing to push when the account already has it)."""
+    return lines(
+        _head(delivery),
+        f"repository={literal(image.repository)}",
+        _digest_of(delivery.region),
+        _tag_image(delivery.region),
+        _commit_image(delivery, [f"docker push {LOCAL_REFERENCE}"]),
     )
 
 
