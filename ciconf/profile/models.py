@@ -841,6 +841,21 @@ class Approval(Model):
     )
 
 
+class AccountImage(Model):
+    """One of delivery.images as this account receives it: its own repository, its own build."""
+
+    repository: EcrRepository | None = Field(
+        None,
+        description="This account's repository for the image (default: the image's "
+        "repository), e.g. prod/web; its bootstrap, pipeline and delivery job use it",
+    )
+    build_args: dict[EnvName, BuildArgValue] = Field(
+        default_factory=dict,
+        description="Build arguments of this account's build, over the image's own (a name "
+        "given in both takes this value)",
+    )
+
+
 class Account(Model):
     name: AccountName
     branch: SingleBranch | None = Field(
@@ -889,6 +904,11 @@ class Account(Model):
         None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
     )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
+    images: dict[EcrRepository, AccountImage] = Field(
+        default_factory=dict,
+        description="Per image, keyed by its delivery.images repository: this account's own "
+        "repository name or build arguments, e.g. {web: {repository: prod/web}}",
+    )
     environment: AccountEnvironment | None = Field(
         None,
         description="The account's VPC, load balancer, ECS services and database "
@@ -1196,8 +1216,45 @@ class Profile(Model):
         _no_cycle(nodes)
         self._orbs_declared()
         self._promotions()
+        self._account_images()
         self._trusts_are_narrow(nodes)
         return self
+
+    def _account_images(self) -> None:
+        """Each account's image overrides name a delivered image, and leave each its own
+        repository; a promoting account copies the source's images, so it builds with no
+        arguments of its own."""
+        images = [image.repository for image in self.delivery.images] if self.delivery else []
+        for index, account in enumerate(self.accounts):
+            for key, override in account.images.items():
+                loc = ("accounts", index, "images", key)
+                if key not in images:
+                    guess = closest(key, images)
+                    _fail(
+                        loc,
+                        f"{key!r} is not one of delivery.images ({', '.join(images)})"
+                        + (f"; did you mean {guess!r}?" if guess else ""),
+                        key,
+                    )
+                if override.build_args and account.promote_from is not None:
+                    _fail(
+                        (*loc, "build_args"),
+                        f"account {account.name!r} copies its images from "
+                        f"{account.promote_from!r} and builds nothing: give the build "
+                        f"arguments to {account.promote_from!r}",
+                        key,
+                    )
+            names = [
+                (account.images.get(name) or AccountImage()).repository or name for name in images
+            ]
+            if len(set(names)) != len(names):
+                twice = next(name for name in names if names.count(name) > 1)
+                _fail(
+                    ("accounts", index, "images"),
+                    f"two images of account {account.name!r} would share repository {twice!r}; "
+                    "each image needs its own",
+                    twice,
+                )
 
     def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
         """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose

@@ -389,11 +389,30 @@ def _same_digest() -> tuple[str, ...]:
     )
 
 
-def promote_images(delivery: DeliveryPlan) -> str:
-    """Copy every image of this commit from the source account, by digest, and check the digests."""
+def _source_names(delivery: DeliveryPlan, source: DeliveryPlan) -> tuple[str, list[str]]:
+    """The shell variable holding an image's repository in the source account, and the lines
+    that set it: `repository` itself, unless the two accounts name their repositories apart."""
+    pairs = [
+        (image.repository, mine.repository)
+        for image, mine in zip(source.images, delivery.images, strict=True)
+    ]
+    if all(theirs == mine for theirs, mine in pairs):
+        return "repository", []
+    table = " ".join(f"[{literal(mine)}]={literal(theirs)}" for theirs, mine in pairs)
+    return "from", [
+        "# the source account names its repositories differently (accounts[].images)",
+        f"declare -A source_repository=({table})",
+    ]
+
+
+def promote_images(delivery: DeliveryPlan, source_delivery: DeliveryPlan | None = None) -> str:
+    """Copy every image of this commit from the source account, by digest, and check the digests.
+
+    `source_delivery`: the source account's images (its repository names), in the same order."""
     region = literal(delivery.region)
     names = " ".join(literal(image.repository) for image in delivery.images)
-    source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{source_digest}}")
+    var, table = _source_names(delivery, source_delivery or delivery)
+    source = expanding(f"{_source_registry(delivery.region)}/${{{var}}}@${{source_digest}}")
     target = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
     copy = [
         "# --prefer-index=false copies the manifest as it is (by default a single manifest is "
@@ -403,13 +422,14 @@ def promote_images(delivery: DeliveryPlan) -> str:
         f"  {source}",
     ]
     body = [
-        'if ! source_digest="$(digest_of "${source_id}" "${repository}" "' + FULL_TAG + '")"; then',
-        '  echo "cannot read ${repository} in account ${source_id}: the AWS error above says '
+        *(['from="${source_repository["${repository}"]}"'] if table else []),
+        f'if ! source_digest="$(digest_of "${{source_id}}" "${{{var}}}" "' + FULL_TAG + '")"; then',
+        f'  echo "cannot read ${{{var}}} in account ${{source_id}}: the AWS error above says '
         'why" >&2',
         "  exit 1",
         "fi",
         'if [[ -z "${source_digest}" ]]; then',
-        f'  echo "${{repository}}:{FULL_TAG} is not in account ${{source_id}};'
+        f'  echo "${{{var}}}:{FULL_TAG} is not in account ${{source_id}};'
         ' deliver this commit there first" >&2',
         "  exit 1",
         "fi",
@@ -429,6 +449,7 @@ def promote_images(delivery: DeliveryPlan) -> str:
         f"{expanding(_source_registry(delivery.region))}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
+        table,
         f"repositories=({names})",
         'for repository in "${repositories[@]}"; do',
         *("  " + line for line in body),
