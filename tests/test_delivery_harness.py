@@ -114,8 +114,8 @@ def deploy_bootstrap(server: EcrServer, profile: Any, name: str, account: str) -
     assert plan.delivery is not None
     target = plan.account(name)
     source = plan.account(target.promote_from) if target.promote_from else None
-    template = bootstrap.build_bootstrap(
-        plan.project, plan.delivery, target, promotion_targets(plan.accounts, name), source
+    template = bootstrap.build_bootstrap(  # the account's own repositories (accounts[].images)
+        plan.project, target.delivery, target, promotion_targets(plan.accounts, name), source
     )
     parameters = {"StgAccountId": STG, "ProdAccountId": PROD}
     resources = template["Resources"]
