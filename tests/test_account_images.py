@@ -12,6 +12,7 @@ https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-example
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 import yaml
@@ -106,11 +107,27 @@ def test_the_example_derives_each_accounts_repositories_once_for_both_sides():
     }
 
 
-def test_plan_shows_each_accounts_own_repositories(tmp_path):
-    done = run_ciconf("plan", EXAMPLE, "--tag", "v1.2.3", "--format", "json", cwd=tmp_path)
+def planned(profile, *push: str) -> dict:
+    done = run_ciconf("plan", profile, *push, "--format", "json", cwd=PROFILES)
     assert done.returncode == 0, done.stderr
-    text = done.stdout
-    assert "prod/billing-web" in text and "prod/billing-worker" in text
+    return json.loads(done.stdout)
+
+
+def test_plan_a_main_push_delivers_to_staging_and_a_release_tag_waits_for_approval_then_prod():
+    branch = planned(EXAMPLE, "--branch", "main")
+    (workflow,) = branch["workflows"]
+    runs = {job["name"]: job["runs"] for job in workflow["jobs"]}
+    assert runs == {"test": True, "delivery_stg": True, "hold_prod": False, "delivery_prod": False}
+    tag = planned(EXAMPLE, "--tag", "v1.2.3")
+    (workflow,) = tag["workflows"]
+    runs = {job["name"]: job["runs"] for job in workflow["jobs"]}
+    assert runs == {"test": True, "delivery_stg": False, "hold_prod": True, "delivery_prod": True}
+    (prod,) = [d for d in tag["deliveries"] if d["account"] == "prod"]
+    assert [image["repository"] for image in prod["images"]] == [
+        "prod/billing-worker",
+        "prod/billing-web",
+    ]
+    assert prod["pipeline_source"] == "prod/billing-web"
 
 
 BASE = """project: shop

@@ -11,12 +11,15 @@ the step in BUILT_IMAGES through BASH_ENV, which CircleCI sources before every s
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
+from conftest import PROFILES, run_ciconf
 from jobsim import aws_cli
 from test_delivery_harness import PROD, PROFILE, REPOSITORIES, SHA_A, STG, Delivery, ok
 
-pytestmark = pytest.mark.skipif(aws_cli() is None, reason="the AWS CLI of the test extra")
+needs_cli = pytest.mark.skipif(aws_cli() is None, reason="the AWS CLI of the test extra")
+SCAN_EXAMPLE = PROFILES / "examples" / "scan-before-push.yaml"
 
 # a stand-in scanner: `docker tag` fails unless the image exists locally under that name
 SCAN = """echo "scanning: ${BUILT_IMAGES:-nothing}"
@@ -62,6 +65,7 @@ def step_names(delivery: Delivery, job: str) -> list[str]:
     ]
 
 
+@needs_cli
 def test_builds_then_the_scan_then_the_pushes_and_only_builds_wait_long(delivery):
     assert step_names(delivery, "delivery_stg") == [
         "AWS credentials",
@@ -85,6 +89,7 @@ def test_builds_then_the_scan_then_the_pushes_and_only_builds_wait_long(delivery
     assert "Scan" not in step_names(delivery, "delivery_prod")
 
 
+@needs_cli
 def test_a_finding_pushes_nothing_then_a_clean_run_delivers_and_a_rerun_scans_nothing(delivery):
     rejected = delivery.run("delivery_stg", SHA_A, REJECT="shop/web")
     assert rejected.returncode != 0
@@ -112,3 +117,16 @@ def test_a_finding_pushes_nothing_then_a_clean_run_delivers_and_a_rerun_scans_no
     assert delivery.builds(rerun) == []
     assert "scanning: nothing" in rerun.stdout
     assert {repository: delivery.tags(STG, repository) for repository in REPOSITORIES} == delivered
+
+
+def planned(profile, *push: str) -> dict:
+    done = run_ciconf("plan", profile, *push, "--format", "json", cwd=PROFILES)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_plan_the_scan_example_delivers_from_main_only():
+    for branch, delivers in (("main", True), ("feature/x", False)):
+        (workflow,) = planned(SCAN_EXAMPLE, "--branch", branch)["workflows"]
+        runs = {job["name"]: job["runs"] for job in workflow["jobs"]}
+        assert runs == {"test": True, "delivery_stg": delivers}

@@ -360,11 +360,17 @@ def delivery_kind(plan: Plan, account: AccountPlan) -> DeliveryKind:
     """Which delivery executor the account's job merges: accounts receiving the profile's images
     as they are share one per credentials mode (and promotion); an account with its own
     repositories or build args (accounts[].images), or promoting from one, has its own."""
-    source = plan.account(account.promote_from) if account.promote_from else None
-    own = account.delivery != plan.delivery or (
-        source is not None and source.delivery != plan.delivery
-    )
-    return account.mode, source is not None, account.name if own else ""
+    if account.promote_from is None:
+        own = account.delivery != plan.delivery
+    else:  # a copy reads only the repository names, its own and the source's
+        source = plan.account(account.promote_from)
+        usual = _repositories(plan.delivery)
+        own = _repositories(account.delivery) != usual or _repositories(source.delivery) != usual
+    return account.mode, account.promote_from is not None, account.name if own else ""
+
+
+def _repositories(delivery: DeliveryPlan | None) -> tuple[str, ...]:
+    return tuple(image.repository for image in delivery.images) if delivery else ()
 
 
 def _name_all(config: Config, items: list, names: list[str]) -> None:
