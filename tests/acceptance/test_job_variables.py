@@ -29,16 +29,22 @@ EXAMPLE = (PROFILES / "ci-cd-example.yaml").read_text()
 )
 @pytest.mark.parametrize("name", ["AWS_ACCOUNT_ID", "AWS_ACCESS_KEY", "DEPLOY_TAG", "IMAGE_TAG"])
 def test_a_name_ciconf_writes_is_refused_at_its_line(tmp_path, field, original, line, name):
-    profile = tmp_path / "ciconf.yaml"
-    text = EXAMPLE.replace(f"{field}: {original}", f"{field}: {name}")
+    stderr = refused(tmp_path, EXAMPLE.replace(f"{field}: {original}", f"{field}: {name}"))
+    assert f"{tmp_path / 'ciconf.yaml'}:{line}:" in stderr
+    assert f"accounts[0].credentials.{field}: {name} is a variable ciconf writes" in stderr
+
+
+def refused(tmp_path, text: str) -> str:
+    """The stderr of rendering the example changed to `text`: exit 2, one message, nothing
+    written."""
     assert text != EXAMPLE
+    profile = tmp_path / "ciconf.yaml"
     profile.write_text(text)
     done = run_ciconf("render", profile, "--stdout", cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert f"{profile}:{line}:" in done.stderr
-    assert f"accounts[0].credentials.{field}: {name} is a variable ciconf writes" in done.stderr
     assert not (tmp_path / ".circleci").exists()  # nothing written
+    return done.stderr
 
 
 def test_every_variable_the_rendered_delivery_jobs_set_is_in_the_refused_list(tmp_path):
@@ -81,17 +87,13 @@ def test_names_of_other_project_variables_still_render(tmp_path):
     ],
 )
 def test_delivery_environment_refuses_credentials_secrets_and_ciconfs_names(tmp_path, name, said):
-    profile = tmp_path / "ciconf.yaml"
-    text = EXAMPLE.replace(
-        "  commit_tag_length: 6", f"  commit_tag_length: 6\n  environment: {{{name}: x}}"
+    stderr = refused(
+        tmp_path,
+        EXAMPLE.replace(
+            "  commit_tag_length: 6", f"  commit_tag_length: 6\n  environment: {{{name}: x}}"
+        ),
     )
-    assert text != EXAMPLE
-    profile.write_text(text)
-    done = run_ciconf("render", profile, "--stdout", cwd=tmp_path)
-    assert done.returncode == 2
-    assert "Traceback" not in done.stderr
-    assert f"delivery.environment.{name}: {name} {said}" in done.stderr
-    assert not (tmp_path / ".circleci").exists()
+    assert f"delivery.environment.{name}: {name} {said}" in stderr
 
 
 def test_delivery_environment_reaches_every_delivery_job_after_ciconfs_own(tmp_path):

@@ -13,7 +13,15 @@ import copy
 import pytest
 from jobsim import aws_cli
 
-from oracles.test_delivery_harness import PROD, PROFILE, SHA_A, STG, Delivery, ok
+from oracles.ecr_standin import EcrServer
+from oracles.test_delivery_harness import (
+    PROD,
+    PROFILE,
+    SHA_A,
+    STG,
+    fresh_delivery,
+    ok,
+)
 
 needs_cli = pytest.mark.skipif(aws_cli() is None, reason="the AWS CLI of the test extra")
 RENAMED = {"shop/worker": "prod/worker", "shop/web": "prod/web"}
@@ -27,23 +35,13 @@ def with_prod(**prod: object) -> dict:
 
 @pytest.fixture(scope="module")
 def server():
-    from oracles.ecr_standin import EcrServer
-
     with EcrServer() as running:
         yield running
 
 
-def fresh(server, tmp_path, profile: dict) -> Delivery:
-    server.ecr.repositories.clear()
-    server.ecr.identity.clear()
-    made = Delivery(server, tmp_path, profile)
-    made.bootstrap(("stg", STG), ("prod", PROD))
-    return made
-
-
 @needs_cli
 def test_promotion_copies_from_the_sources_repositories_into_the_accounts_own(server, tmp_path):
-    delivery = fresh(
+    delivery = fresh_delivery(
         server,
         tmp_path,
         with_prod(images={name: {"repository": own} for name, own in RENAMED.items()}),
@@ -72,7 +70,7 @@ def test_a_building_account_pushes_its_own_build_to_its_own_repository(server, t
         branches=["main"],
     )
     del profile["accounts"][1]["promote_from"], profile["accounts"][1]["tags"]
-    delivery = fresh(server, tmp_path, profile)
+    delivery = fresh_delivery(server, tmp_path, profile)
     run = ok(delivery.run("delivery_prod", SHA_A, CIRCLE_BRANCH="main"))
     (web,) = [argv for argv in delivery.builds(run) if f"/prod/web:{SHA_A}" in " ".join(argv)]
     # the account's argument joins the image's own (from_env CIRCLE_SHA1), sorted by name

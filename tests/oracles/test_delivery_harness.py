@@ -179,13 +179,18 @@ def server():
         yield running
 
 
-@pytest.fixture
-def delivery(server, tmp_path):
+def fresh_delivery(server: EcrServer, tmp_path: Path, profile: dict) -> Delivery:
+    """`profile`'s jobs over an empty registry holding both accounts' bootstrap stacks."""
     server.ecr.repositories.clear()
     server.ecr.identity.clear()
-    made = Delivery(server, tmp_path, PROFILE)
+    made = Delivery(server, tmp_path, profile)
     made.bootstrap(("stg", STG), ("prod", PROD))
     return made
+
+
+@pytest.fixture
+def delivery(server, tmp_path):
+    return fresh_delivery(server, tmp_path, PROFILE)
 
 
 def assert_complete_set(delivery: Delivery, account: str, deploy_tag: str, sha: str) -> None:

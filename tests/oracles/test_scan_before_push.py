@@ -17,7 +17,16 @@ import pytest
 from conftest import PROFILES, run_ciconf
 from jobsim import aws_cli
 
-from oracles.test_delivery_harness import PROD, PROFILE, REPOSITORIES, SHA_A, STG, Delivery, ok
+from oracles.ecr_standin import EcrServer
+from oracles.test_delivery_harness import (
+    PROFILE,
+    REPOSITORIES,
+    SHA_A,
+    STG,
+    Delivery,
+    fresh_delivery,
+    ok,
+)
 
 needs_cli = pytest.mark.skipif(aws_cli() is None, reason="the AWS CLI of the test extra")
 SCAN_EXAMPLE = PROFILES / "examples" / "scan-before-push.yaml"
@@ -43,19 +52,13 @@ def scanning_profile() -> dict:
 
 @pytest.fixture(scope="module")
 def server():
-    from oracles.ecr_standin import EcrServer
-
     with EcrServer() as running:
         yield running
 
 
 @pytest.fixture
 def delivery(server, tmp_path):
-    server.ecr.repositories.clear()
-    server.ecr.identity.clear()
-    made = Delivery(server, tmp_path, scanning_profile())
-    made.bootstrap(("stg", STG), ("prod", PROD))
-    return made
+    return fresh_delivery(server, tmp_path, scanning_profile())
 
 
 def step_names(delivery: Delivery, job: str) -> list[str]:
