@@ -38,10 +38,16 @@ def load_template(text: str) -> dict:
     return yaml.load(text, Loader=_CfnLoader)
 
 
+def stack_profiles() -> list[Path]:
+    """The bundled profiles, and the example whose accounts name their own repositories: every
+    stack test holds for them (accounts[].images reaches both sides)."""
+    return [*all_profiles(), ROOT / "profiles" / "examples" / "per-account-images.yaml"]
+
+
 def pipeline_accounts() -> list[tuple[Path, str]]:
     """(profile, account) for every account with a pipeline section, in every profile."""
     found = []
-    for profile in all_profiles():
+    for profile in stack_profiles():
         for account in derive_plan(load_profile(str(profile))).accounts:
             if account.pipeline is not None:
                 found.append((profile, account.name))
@@ -52,7 +58,7 @@ def delivery_accounts() -> list[tuple[Path, str]]:
     """(profile, account) for every account of every profile with a delivery section: each gets a
     bootstrap."""
     found = []
-    for profile in all_profiles():
+    for profile in stack_profiles():
         plan = derive_plan(load_profile(str(profile)))
         if plan.delivery is not None:
             found += [(profile, account.name) for account in plan.accounts]

@@ -17,6 +17,7 @@ from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
     Cache,
     CustomJob,
+    Delivery,
     Executor,
     Machine,
     Profile,
@@ -328,66 +329,168 @@ def _delivery_executor(delivery: DeliveryPlan) -> tuple[dict, list]:
     return executor, docker_steps
 
 
+def _build_run(name: str, command: str, settings: Delivery) -> dict:
+    """An image's build step; a long silent build gets the profile's no_output_timeout."""
+    run = _run(name, command)
+    if settings.no_output_timeout is not None:
+        run["run"]["no_output_timeout"] = settings.no_output_timeout
+    return run
+
+
+def _build_steps(settings: Delivery, delivery: DeliveryPlan) -> tuple[list, list[str]]:
+    """Build and push each image, then the deploy tags; with after_build steps, every image is
+    built before them and pushed after them (`_with_between`). Returns the steps and their anchor
+    names."""
+    images = delivery.images
+    if not settings.steps.after_build:
+        built = [
+            _build_run(
+                f"{image.repository} image", commands.build_and_push(delivery, image), settings
+            )
+            for image in images
+        ]
+        names = [image.anchor for image in images]
+    else:
+        built = [
+            _build_run(f"Build {image.repository}", commands.build_only(delivery, image), settings)
+            for image in images
+        ]
+        built += [
+            _run(f"Push {image.repository}", commands.push_built(delivery, image))
+            for image in images
+        ]
+        names = [image.anchor for image in images] + [f"push_{image.anchor}" for image in images]
+    built.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
+    return built, [*names, "deploy_tag"]
+
+
+def _with_between(build: list, between: list) -> list:
+    """The build steps with the after_build steps between the last build and the first push."""
+    if not between:
+        return build
+    half = (len(build) - 1) // 2  # builds, pushes, then the deploy tag step
+    return [*build[:half], *between, *build[half:]]
+
+
+DeliveryKind = tuple[str, bool, str]  # credentials mode, promotes, own images ("" or the account)
+
+
+def delivery_kind(plan: Plan, account: AccountPlan) -> DeliveryKind:
+    """Which delivery executor the account's job merges: accounts receiving the profile's images
+    as they are share one per credentials mode (and promotion); an account with its own
+    repositories or build args (accounts[].images), or promoting from one, has its own."""
+    if account.promote_from is None:
+        own = account.delivery != plan.delivery
+    else:  # a copy reads only the repository names, its own and the source's
+        source = plan.account(account.promote_from)
+        usual = _repositories(plan.delivery)
+        own = _repositories(account.delivery) != usual or _repositories(source.delivery) != usual
+    return account.mode, account.promote_from is not None, account.name if own else ""
+
+
+def _repositories(delivery: DeliveryPlan | None) -> tuple[str, ...]:
+    return tuple(image.repository for image in delivery.images) if delivery else ()
+
+
+def _name_all(config: Config, items: list, names: list[str]) -> None:
+    for item, name in zip(items, names, strict=True):
+        if not isinstance(item, str):  # a bare `checkout` is a string: nothing to anchor
+            config.name(item, name)
+
+
+def _work_steps(
+    config: Config, settings: Delivery, plan: Plan, firsts: dict[DeliveryKind, AccountPlan]
+) -> dict[tuple[bool, str], list]:
+    """The steps doing the work, by (promotes, own images): build and push, or copy; the deploy
+    tag step is shared by both. Several executors share them, so they get anchor names then."""
+    many = len(firsts) > 1
+    work: dict[tuple[bool, str], list] = {}
+    for kind in sorted(firsts):
+        _, promotes, own = kind
+        account = firsts[kind]
+        delivery: DeliveryPlan = account.delivery  # type: ignore[assignment]
+        suffix = f"_{snake(own)}" if own else ""
+        if (False, own) not in work:
+            build, names = _build_steps(settings, delivery)
+            if many:
+                _name_all(config, build, [name + suffix for name in names])
+            work[(False, own)] = build
+        if promotes and (True, own) not in work:
+            source = plan.account(account.promote_from).delivery  # type: ignore[arg-type]
+            copy = _run("Copy images", commands.promote_images(delivery, source))
+            if many:
+                config.name(copy, "copy_images" + suffix)
+            # promotion moves the deploy tags exactly as a build does: the same step
+            work[(True, own)] = [copy, work[(False, own)][-1]]
+    return work
+
+
 def _delivery_images(
     fragments: Fragments, profile: Profile, plan: Plan
-) -> dict[tuple[str, bool], dict]:
-    """One executor+steps anchor per credentials mode (and promotion) in use, usually exactly
-    one."""
-    delivery: DeliveryPlan = plan.delivery  # type: ignore[assignment]
+) -> dict[DeliveryKind, dict]:
+    """One executor+steps anchor per credentials mode (and promotion, and account with images of
+    its own) in use, usually exactly one."""
+    settings: Delivery = profile.delivery  # type: ignore[assignment]
     config = fragments.config
-    kinds = sorted({(account.mode, account.promote_from is not None) for account in plan.accounts})
-    before = [step(s) for s in profile.delivery.steps.before_build]  # type: ignore[union-attr]
-    after = [step(s) for s in profile.delivery.steps.after_push]  # type: ignore[union-attr]
-    login = _run("ECR login", commands.ecr_login(delivery.region))
-    build = [
-        _run(f"{image.repository} image", commands.build_and_push(delivery, image))
-        for image in delivery.images
-    ]
-    build.append(_run("Deploy tag", commands.push_deploy_tags(delivery)))
-    # promotion moves the deploy tags exactly as a build does: the same step
-    promote = [_run("Copy images", commands.promote_images(delivery)), build[-1]]
-    if len(kinds) > 1:
+    firsts: dict[DeliveryKind, AccountPlan] = {}
+    for account in plan.accounts:
+        firsts.setdefault(delivery_kind(plan, account), account)
+    kinds = sorted(firsts)
+    many = len(kinds) > 1  # steps shared by several executors need anchor names
+    region = settings.region
+    before = [step(s) for s in settings.steps.before_build]
+    between = [step(s) for s in settings.steps.after_build]
+    after = [step(s) for s in settings.steps.after_push]
+    login = _run("ECR login", commands.ecr_login(region))
+    if many:
         config.name(login, "ecr_login")
-        for item, name in zip(
-            build, [*(image.anchor for image in delivery.images), "deploy_tag"], strict=True
+    work = _work_steps(config, settings, plan, firsts)
+    if many:
+        for point, items in (
+            ("before_build", before),
+            ("after_push", after),
+            ("after_build", between),
         ):
-            config.name(item, name)
-        config.name(promote[0], "copy_images")
-        for point, items in (("before_build", before), ("after_push", after)):
-            for number, item in enumerate(items, start=1):
-                if not isinstance(item, str):  # a bare `checkout` is a string: nothing to anchor
-                    config.name(item, f"{point}_{number}")
-    by_kind: dict[tuple[str, bool], dict] = {}
-    single_mode = len({mode for mode, _ in kinds}) == 1
-    for mode, promotes in kinds:
-        account = next(
-            a for a in plan.accounts if a.mode == mode and (a.promote_from is not None) == promotes
-        )
-        executor, docker_steps = _delivery_executor(delivery)
-        credentials = _credentials_step(account)
-        work = promote if promotes else build
+            _name_all(config, items, [f"{point}_{n}" for n in range(1, len(items) + 1)])
+    by_kind: dict[DeliveryKind, dict] = {}
+    single_mode = len({mode for mode, _, _ in kinds}) == 1
+    # one credentials step per mode and promotion, shared by the accounts with images of their own
+    credentials_of: dict[tuple[str, bool], dict | None] = {}
+    for kind in kinds:
+        mode, promotes, own = kind
+        account = firsts[kind]
+        executor, docker_steps = _delivery_executor(account.delivery)  # type: ignore[arg-type]
+        if (mode, promotes) not in credentials_of:
+            credentials = _credentials_step(account)
+            if many and credentials is not None:
+                config.name(credentials, f"credentials_{snake(mode)}")
+            credentials_of[(mode, promotes)] = credentials
+        credentials = credentials_of[(mode, promotes)]
+        steps = work[(promotes, own)] if promotes else _with_between(work[(False, own)], between)
         executor["steps"] = [
             "checkout",
             *docker_steps,
             *([credentials] if credentials else []),
             login,
             *before,
-            *work,
+            *steps,
             *after,
         ]
         base = "promote_image" if promotes else "delivery_image"
         anchor = base if single_mode else f"{base}_{snake(mode)}"
-        config.name(executor, anchor)
+        config.name(executor, anchor + (f"_{snake(own)}" if own else ""))
         fragments.anchors[config.anchor_of(executor)] = executor
-        by_kind[(mode, promotes)] = executor
+        by_kind[kind] = executor
     return by_kind
 
 
-def _delivery_environment(account: AccountPlan) -> dict:
+def _delivery_environment(account: AccountPlan, settings: Delivery) -> dict:
     env: dict = dict(account.parts.environment)
     env[commands.DEPLOY_TAG_VAR] = account.deploy_tag
     if account.source_account_id is not None:
         env[commands.SOURCE_ACCOUNT_ID_VAR] = account.source_account_id
+    # the profile's own settings after ciconf's (their names never collide: see jobvars)
+    env.update(settings.environment)
     return env
 
 
@@ -460,8 +563,9 @@ def build_config(profile: Profile, plan: Plan) -> Config:
         jobs.update(_test_jobs(fragments, profile, name, job))
     delivery_images = _delivery_images(fragments, profile, plan) if plan.accounts else {}
     for account in plan.accounts:
-        executor = delivery_images[(account.mode, account.promote_from is not None)]
-        jobs[account.job] = {MERGE: [executor], "environment": _delivery_environment(account)}
+        executor = delivery_images[delivery_kind(plan, account)]
+        environment = _delivery_environment(account, profile.delivery)  # type: ignore[arg-type]
+        jobs[account.job] = {MERGE: [executor], "environment": environment}
     shared_executors = _executor_uses(profile)
     for name, custom in profile.jobs.items():
         if custom.orb_job is None:

@@ -198,12 +198,13 @@ def promotion_read_statements(delivery: DeliveryPlan, source: AccountPlan | None
     """A promoting account's job may read the images in the source account's repositories."""
     if source is None:
         return []
+    images = (source.delivery or delivery).images  # the source's own repository names
     arns = [
         sub(
             f"arn:${{AWS::Partition}}:ecr:${{AWS::Region}}:{_account_id(source)}"
             f":repository/{image.repository}"
         )
-        for image in delivery.images
+        for image in images
     ]
     return [statement(PULL_ACTIONS, arns)]
 

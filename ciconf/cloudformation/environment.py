@@ -138,7 +138,7 @@ def _containers(plan: Plan) -> list[str]:
 
 def environment_stack(plan: Plan, account: AccountPlan, environment: Environment) -> dict:
     """The template as data; `environment` must have passed `check_account` (names exist)."""
-    delivery = plan.delivery
+    delivery = account.delivery  # the account's own repositories
     if delivery is None or account.pipeline is None:
         raise ValueError(
             f"account {account.name} needs delivery and pipeline sections for an environment"

@@ -164,14 +164,15 @@ def render_stack(
 ) -> str:
     """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
     account, stack, output_path = target
-    assert plan.delivery is not None  # accounts require a delivery section
+    delivery = account.delivery  # the account's own repositories
+    assert delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
         source = plan.account(account.promote_from) if account.promote_from else None
         targets = promotion_targets(plan.accounts, account.name)
-        template = bootstrap.build_bootstrap(plan.project, plan.delivery, account, targets, source)
+        template = bootstrap.build_bootstrap(plan.project, delivery, account, targets, source)
         grows_with: tuple = ("delivery", "images")  # one repository, and its output, per image
     else:
-        template = build_template(plan.project, plan.delivery, account)
+        template = build_template(plan.project, delivery, account)
         grows_with = ("accounts", plan.accounts.index(account), "pipeline")
     return quotas.written(
         template,

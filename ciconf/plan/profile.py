@@ -21,7 +21,10 @@ def deliveries(profile: Profile, plan: PipelinePlan) -> list[Delivery]:
     derived = derive_plan(profile)
     if derived.delivery is None:
         return []
-    return [_delivery(account, derived.delivery, plan) for account in derived.accounts]
+    return [
+        _delivery(account, account.delivery or derived.delivery, plan)
+        for account in derived.accounts
+    ]
 
 
 def _account_id(account: AccountPlan) -> str:

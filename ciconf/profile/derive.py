@@ -6,7 +6,7 @@ generated artifacts cannot disagree about them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ciconf.profile.credentials import (
     CredentialParts,
@@ -16,7 +16,9 @@ from ciconf.profile.credentials import (
 from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
+    AccountImage,
     Credentials,
+    Delivery,
     FromEnv,
     Image,
     Machine,
@@ -83,6 +85,9 @@ class AccountPlan:
     source_account_id: str | None = (
         None  # that account's id: a literal, or $VAR naming a project variable
     )
+    # what this account receives: the profile's images with its own repositories and build args
+    # (accounts[].images); its delivery job, bootstrap and pipeline all use this one
+    delivery: DeliveryPlan | None = None
 
     @property
     def mode(self) -> str:
@@ -129,26 +134,42 @@ class Plan:
         raise KeyError(name)
 
 
-def _image(image: Image) -> ImagePlan:
+def _image(image: Image, override: AccountImage | None = None) -> ImagePlan:
+    """The image as built and pushed; `override`: one account's repository and build args."""
+    override = override or AccountImage()
+    build_args = {**image.build_args, **override.build_args}
     return ImagePlan(
-        repository=image.repository,
+        repository=override.repository or image.repository,
         dockerfile=image.dockerfile,
         context=image.context,
         build_args=tuple(
             BuildArg(name, value.from_env, True)
             if isinstance(value, FromEnv)
             else BuildArg(name, value)
-            for name, value in sorted(image.build_args.items())
+            for name, value in sorted(build_args.items())
         ),
-        container=image.container_name,
+        container=image.container_name,  # the ECS container: the same in every account
     )
+
+
+def account_delivery(delivery: DeliveryPlan, profile: Delivery, account: Account) -> DeliveryPlan:
+    """The delivery as `account` receives it: its repositories and build args, the same order."""
+    if not account.images:
+        return delivery
+    images = tuple(_image(image, account.images.get(image.repository)) for image in profile.images)
+    source = images[delivery.images.index(delivery.source)]
+    return replace(delivery, images=images, source=source)
 
 
 SERIAL_GROUP_PREFIX = "<< pipeline.project.slug >>/deploy-"
 
 
 def _account(
-    project: str, account: Account, accounts: list[Account], refs: dict[str, Refs]
+    project: str,
+    account: Account,
+    accounts: list[Account],
+    refs: dict[str, Refs],
+    delivery: DeliveryPlan | None,
 ) -> AccountPlan:
     serial_group = None
     if account.serialize:
@@ -176,6 +197,7 @@ def _account(
             if source
             else None
         ),
+        delivery=delivery,
     )
 
 
@@ -202,7 +224,16 @@ def plan(profile: Profile) -> Plan:
         )
     refs = job_refs(profile.workflow_nodes())
     accounts = tuple(
-        _account(profile.project, account, profile.accounts, refs) for account in profile.accounts
+        _account(
+            profile.project,
+            account,
+            profile.accounts,
+            refs,
+            account_delivery(delivery, profile.delivery, account)
+            if delivery is not None and profile.delivery is not None
+            else None,
+        )
+        for account in profile.accounts
     )
     return Plan(project=profile.project, delivery=delivery, accounts=accounts)
 

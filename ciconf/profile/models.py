@@ -88,7 +88,7 @@ from ciconf.profile.grammar import (
     check_command_value,
     check_container_image,
 )
-from ciconf.profile.jobvars import check_project_variable
+from ciconf.profile.jobvars import check_delivery_variable, check_project_variable
 from ciconf.profile.refs import Refs, job_refs
 from ciconf.profile.trust import (
     TRUST_POLICY_MAX,
@@ -450,6 +450,13 @@ class DeliverySteps(Model):
     before_build: list[Step] = Field(
         default_factory=list, description="After credentials and ECR login"
     )
+    after_build: list[Step] = Field(
+        default_factory=list,
+        description="After every image is built, before any is pushed (an image scan such as "
+        "`trivy image --exit-code 1`): a failing step stops the push. BUILT_IMAGES lists the "
+        "local names of the images this run built, space-separated (empty when every image "
+        "was already delivered); promotions build nothing and skip these steps",
+    )
     after_push: list[Step] = Field(
         default_factory=list, description="After every image and deploy tag is pushed"
     )
@@ -677,6 +684,9 @@ class Image(Model):
         return self.container or self.repository.rsplit("/", 1)[-1]
 
 
+DeliveryEnvironment = dict[Annotated[EnvName, AfterValidator(check_delivery_variable)], Text]
+
+
 class Delivery(Model):
     region: Region
     images: list[Image] = Field(min_length=1)
@@ -701,6 +711,16 @@ class Delivery(Model):
     resource_class: ResourceClass | None = None
     steps: DeliverySteps = Field(
         default_factory=DeliverySteps, description="Custom steps at named points"
+    )
+    no_output_timeout: Timeout | None = Field(
+        None,
+        description="How long an image build may print nothing before CircleCI stops it "
+        "(CircleCI's default: 10m), e.g. 30m for a long compile step",
+    )
+    environment: DeliveryEnvironment = Field(
+        default_factory=dict,
+        description="Plain settings for every delivery job (names and values that are not "
+        "credentials: AWS credentials come from the account's credentials)",
     )
 
     @model_validator(mode="after")
@@ -950,6 +970,21 @@ class Approval(Model):
     )
 
 
+class AccountImage(Model):
+    """One of delivery.images as this account receives it: its own repository, its own build."""
+
+    repository: EcrRepository | None = Field(
+        None,
+        description="This account's repository for the image (default: the image's "
+        "repository), e.g. prod/web; its bootstrap, pipeline and delivery job use it",
+    )
+    build_args: dict[EnvName, BuildArgValue] = Field(
+        default_factory=dict,
+        description="Build arguments of this account's build, over the image's own (a name "
+        "given in both takes this value)",
+    )
+
+
 class Account(Model):
     name: AccountName
     branch: SingleBranch | None = Field(
@@ -998,6 +1033,11 @@ class Account(Model):
         None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
     )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
+    images: dict[EcrRepository, AccountImage] = Field(
+        default_factory=dict,
+        description="Per image, keyed by its delivery.images repository: this account's own "
+        "repository name or build arguments, e.g. {web: {repository: prod/web}}",
+    )
     environment: Environment | None = Field(
         None,
         description="The account's VPC, load balancer, ECS services and database "
@@ -1715,8 +1755,45 @@ class Profile(Model):
         self._orbs_declared()
         self._commands_declared()
         self._promotions()
+        self._account_images()
         self._trusts_are_narrow(nodes)
         return self
+
+    def _account_images(self) -> None:
+        """Each account's image overrides name a delivered image, and leave each its own
+        repository; a promoting account copies the source's images, so it builds with no
+        arguments of its own."""
+        images = [image.repository for image in self.delivery.images] if self.delivery else []
+        for index, account in enumerate(self.accounts):
+            for key, override in account.images.items():
+                loc = ("accounts", index, "images", key)
+                if key not in images:
+                    guess = closest(key, images)
+                    _fail(
+                        loc,
+                        f"{key!r} is not one of delivery.images ({', '.join(images)})"
+                        + (f"; did you mean {guess!r}?" if guess else ""),
+                        key,
+                    )
+                if override.build_args and account.promote_from is not None:
+                    _fail(
+                        (*loc, "build_args"),
+                        f"account {account.name!r} copies its images from "
+                        f"{account.promote_from!r} and builds nothing: give the build "
+                        f"arguments to {account.promote_from!r}",
+                        key,
+                    )
+            names = [
+                (account.images.get(name) or AccountImage()).repository or name for name in images
+            ]
+            if len(set(names)) != len(names):
+                twice = next(name for name in names if names.count(name) > 1)
+                _fail(
+                    ("accounts", index, "images"),
+                    f"two images of account {account.name!r} would share repository {twice!r}; "
+                    "each image needs its own",
+                    twice,
+                )
 
     def _trusts_are_narrow(self, nodes: list[WorkflowNode]) -> None:
         """A deploy role trusts the refs its account's delivery runs for; a /regex/ filter whose

@@ -24,6 +24,7 @@ from ciconf.profile.derive import (
 from ciconf.profile.jobvars import (  # noqa: F401 - re-exported for the job definition
     ACCESS_KEY_VAR,
     ACCOUNT_ID_VAR,
+    BUILT_IMAGES_VAR,
     DEPLOY_TAG_VAR,
     IMAGE_TAG_VAR,
     OIDC_TOKEN_VAR,
@@ -250,22 +251,63 @@ def _head(delivery: DeliveryPlan) -> list[str]:
     ]
 
 
-def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
-    reference = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
+# the name a build gives this commit's image: its push target
+LOCAL_REFERENCE = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
+
+
+def _docker_build(image: ImagePlan) -> list[str]:
     build = ["docker build \\"]
     build += [f"  --build-arg {build_arg(arg)} \\" for arg in image.build_args]
     build += [
         f"  -f {literal(image.dockerfile)} \\",
-        f"  -t {reference} \\",
+        f"  -t {LOCAL_REFERENCE} \\",
         f"  {literal(image.context)}",
-        f"docker push {reference}",
     ]
+    return build
+
+
+def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    reference = LOCAL_REFERENCE
+    build = [*_docker_build(image), f"docker push {reference}"]
     return lines(
         _head(delivery),
         f"repository={literal(image.repository)}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
         _commit_image(delivery, build),
+    )
+
+
+def build_only(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    """Build this commit's image, unless the account has it, and add it to BUILT_IMAGES.
+
+    The steps between build and push read BUILT_IMAGES; `push_built` then pushes what was built.
+    An image already delivered is not rebuilt (its tags are immutable): it was checked when it
+    was first delivered.
+    """
+    built = f"${{{BUILT_IMAGES_VAR}:+${{{BUILT_IMAGES_VAR}}} }}{LOCAL_REFERENCE[1:-1]}"
+    return lines(
+        f"registry={expanding(_registry(delivery.region))}",
+        f"repository={literal(image.repository)}",
+        _digest_of(delivery.region),
+        f'if [[ -n "$(digest_of "${{{ACCOUNT_ID_VAR}}}" "${{repository}}" "{FULL_TAG}")" ]]; then',
+        f'  echo "${{repository}}: commit {FULL_TAG} is already here; reused, not rebuilt"',
+        "else",
+        *("  " + line for line in _docker_build(image)),
+        "  # later steps of this job read it (CircleCI sources BASH_ENV before each step)",
+        f'  echo "export {BUILT_IMAGES_VAR}=\'{built}\'" >> "${{BASH_ENV}}"',
+        "fi",
+    )
+
+
+def push_built(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    """Push the image `build_only` built (nothing to push when the account already has it)."""
+    return lines(
+        _head(delivery),
+        f"repository={literal(image.repository)}",
+        _digest_of(delivery.region),
+        _tag_image(delivery.region),
+        _commit_image(delivery, [f"docker push {LOCAL_REFERENCE}"]),
     )
 
 
@@ -347,11 +389,30 @@ def _same_digest() -> tuple[str, ...]:
     )
 
 
-def promote_images(delivery: DeliveryPlan) -> str:
-    """Copy every image of this commit from the source account, by digest, and check the digests."""
+def _source_names(delivery: DeliveryPlan, source: DeliveryPlan) -> tuple[str, list[str]]:
+    """The shell variable holding an image's repository in the source account, and the lines
+    that set it: `repository` itself, unless the two accounts name their repositories apart."""
+    pairs = [
+        (image.repository, mine.repository)
+        for image, mine in zip(source.images, delivery.images, strict=True)
+    ]
+    if all(theirs == mine for theirs, mine in pairs):
+        return "repository", []
+    table = " ".join(f"[{literal(mine)}]={literal(theirs)}" for theirs, mine in pairs)
+    return "from", [
+        "# the source account names its repositories differently (accounts[].images)",
+        f"declare -A source_repository=({table})",
+    ]
+
+
+def promote_images(delivery: DeliveryPlan, source_delivery: DeliveryPlan | None = None) -> str:
+    """Copy every image of this commit from the source account, by digest, and check the digests.
+
+    `source_delivery`: the source account's images (its repository names), in the same order."""
     region = literal(delivery.region)
     names = " ".join(literal(image.repository) for image in delivery.images)
-    source = expanding(f"{_source_registry(delivery.region)}/${{repository}}@${{source_digest}}")
+    var, table = _source_names(delivery, source_delivery or delivery)
+    source = expanding(f"{_source_registry(delivery.region)}/${{{var}}}@${{source_digest}}")
     target = expanding(f"${{registry}}/${{repository}}:{FULL_TAG}")
     copy = [
         "# --prefer-index=false copies the manifest as it is (by default a single manifest is "
@@ -361,13 +422,14 @@ def promote_images(delivery: DeliveryPlan) -> str:
         f"  {source}",
     ]
     body = [
-        'if ! source_digest="$(digest_of "${source_id}" "${repository}" "' + FULL_TAG + '")"; then',
-        '  echo "cannot read ${repository} in account ${source_id}: the AWS error above says '
+        *(['from="${source_repository["${repository}"]}"'] if table else []),
+        f'if ! source_digest="$(digest_of "${{source_id}}" "${{{var}}}" "' + FULL_TAG + '")"; then',
+        f'  echo "cannot read ${{{var}}} in account ${{source_id}}: the AWS error above says '
         'why" >&2',
         "  exit 1",
         "fi",
         'if [[ -z "${source_digest}" ]]; then',
-        f'  echo "${{repository}}:{FULL_TAG} is not in account ${{source_id}};'
+        f'  echo "${{{var}}}:{FULL_TAG} is not in account ${{source_id}};'
         ' deliver this commit there first" >&2',
         "  exit 1",
         "fi",
@@ -387,6 +449,7 @@ def promote_images(delivery: DeliveryPlan) -> str:
         f"{expanding(_source_registry(delivery.region))}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
+        table,
         f"repositories=({names})",
         'for repository in "${repositories[@]}"; do',
         *("  " + line for line in body),

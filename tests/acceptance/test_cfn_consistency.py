@@ -162,8 +162,9 @@ def test_bootstrap_holds_every_repository_the_delivery_job_pushes_to(profile, ac
 )
 def test_every_pushed_image_runs_in_exactly_one_service(profile, account):
     _, pushed = pushed_by(_rendered_config(profile)["jobs"][f"delivery_{account}"])
-    plan = derive_plan(load_profile(str(profile)))
-    container_of = {image.repository: image.container for image in plan.delivery.images}
+    # the account's own repositories (accounts[].images), each still the image's one container
+    delivery = derive_plan(load_profile(str(profile))).account(account).delivery
+    container_of = {image.repository: image.container for image in delivery.images}
     script = build_script(load_template(render(profile, account)))
     # the build checks each (task definition file, container) before it deploys
     checked = re.findall(r"^  has_container task-definition-(\S+)\.json '([^']+)'", script, re.M)

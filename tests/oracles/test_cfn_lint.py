@@ -9,8 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from cfn_helpers import delivery_accounts, load_template, long_form, pipeline_accounts, render
-from conftest import all_profiles
+from cfn_helpers import (
+    delivery_accounts,
+    load_template,
+    long_form,
+    pipeline_accounts,
+    render,
+    stack_profiles,
+)
 
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile_document
@@ -21,7 +27,7 @@ def every_stack() -> dict[str, str]:
     from ciconf.cloudformation.render import stacks_for
 
     out = {}
-    for profile in all_profiles():
+    for profile in stack_profiles():
         doc, loaded = load_profile_document(str(profile))
         for path, text in stacks_for(doc, derive_plan(loaded), "stacks"):
             out[f"{profile.stem}--{Path(path).name}"] = text

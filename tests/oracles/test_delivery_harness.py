@@ -114,8 +114,8 @@ def deploy_bootstrap(server: EcrServer, profile: Any, name: str, account: str) -
     assert plan.delivery is not None
     target = plan.account(name)
     source = plan.account(target.promote_from) if target.promote_from else None
-    template = bootstrap.build_bootstrap(
-        plan.project, plan.delivery, target, promotion_targets(plan.accounts, name), source
+    template = bootstrap.build_bootstrap(  # the account's own repositories (accounts[].images)
+        plan.project, target.delivery, target, promotion_targets(plan.accounts, name), source
     )
     parameters = {"StgAccountId": STG, "ProdAccountId": PROD}
     resources = template["Resources"]
@@ -179,13 +179,18 @@ def server():
         yield running
 
 
-@pytest.fixture
-def delivery(server, tmp_path):
+def fresh_delivery(server: EcrServer, tmp_path: Path, profile: dict) -> Delivery:
+    """`profile`'s jobs over an empty registry holding both accounts' bootstrap stacks."""
     server.ecr.repositories.clear()
     server.ecr.identity.clear()
-    made = Delivery(server, tmp_path, PROFILE)
+    made = Delivery(server, tmp_path, profile)
     made.bootstrap(("stg", STG), ("prod", PROD))
     return made
+
+
+@pytest.fixture
+def delivery(server, tmp_path):
+    return fresh_delivery(server, tmp_path, PROFILE)
 
 
 def assert_complete_set(delivery: Delivery, account: str, deploy_tag: str, sha: str) -> None:

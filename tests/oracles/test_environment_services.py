@@ -39,7 +39,11 @@ def test_several_pipeline_services_each_run_their_own_containers(tmp_path):
         }
     )
     account = SimpleNamespace(
-        name="multi", deploy_tag="multi", pipeline=pipeline, environment=environment
+        name="multi",
+        deploy_tag="multi",
+        pipeline=pipeline,
+        environment=environment,
+        delivery=plan.delivery,  # the account's images: the profile's own here
     )
     assert problems(account, ["proxy", "app"]) == []
     wrong = SimpleNamespace(
