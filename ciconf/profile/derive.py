@@ -17,6 +17,7 @@ from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
     Credentials,
+    FromCircleci,
     FromEnv,
     Image,
     Machine,
@@ -27,6 +28,7 @@ from ciconf.profile.models import (
     hold_job_name,
 )
 from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.runvalues import SOMETIMES_SET
 from ciconf.profile.trust import oidc_issuer  # noqa: F401 - re-exported
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
@@ -46,6 +48,7 @@ class BuildArg:
     name: str
     value: str  # the literal text, or the name of the job's environment variable
     from_env: bool = False
+    when_set: bool = False  # a variable CircleCI sets on some pushes only: empty on the others
 
 
 @dataclass(frozen=True)
@@ -129,16 +132,23 @@ class Plan:
         raise KeyError(name)
 
 
+def _build_arg(name: str, value: str | FromEnv | FromCircleci) -> BuildArg:
+    if isinstance(value, FromEnv):
+        return BuildArg(name, value.from_env, from_env=True)
+    if isinstance(value, FromCircleci):
+        return BuildArg(
+            name, value.circleci, from_env=True, when_set=value.circleci in SOMETIMES_SET
+        )
+    return BuildArg(name, value)
+
+
 def _image(image: Image) -> ImagePlan:
     return ImagePlan(
         repository=image.repository,
         dockerfile=image.dockerfile,
         context=image.context,
         build_args=tuple(
-            BuildArg(name, value.from_env, True)
-            if isinstance(value, FromEnv)
-            else BuildArg(name, value)
-            for name, value in sorted(image.build_args.items())
+            _build_arg(name, value) for name, value in sorted(image.build_args.items())
         ),
         container=image.container_name,
     )

@@ -75,6 +75,7 @@ from ciconf.profile.grammar import (
 )
 from ciconf.profile.jobvars import check_project_variable
 from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.runvalues import CircleciVariable, typed_build_arg, variable_reference
 from ciconf.profile.trust import (
     TRUST_POLICY_MAX,
     OidcTrust,
@@ -501,16 +502,23 @@ class FromEnv(Model):
     )
 
 
-# `$NAME` or `${NAME}` inside a literal build argument: docker would get the text itself
-_VARIABLE_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+class FromCircleci(Model):
+    """A build argument holding a value CircleCI sets in every job (its built-in variables)."""
+
+    circleci: CircleciVariable = Field(
+        description="A CircleCI built-in variable (https://circleci.com/docs/reference/variables/):"
+        " CIRCLE_SHA1, CIRCLE_BUILD_NUM, ...; CIRCLE_TAG (tag pushes) and CIRCLE_BRANCH (branch"
+        " pushes) are empty on the other kind of push"
+    )
 
 
 def _literal_build_arg(value: str) -> str:
-    found = _VARIABLE_REFERENCE.search(value)
+    found = variable_reference(value)
     if found:
+        written, name = found
         raise ValueError(
-            f"{found.group(0)!r} would reach docker as the text itself (build arguments are written"
-            f" literally); did you mean {{from_env: {found.group(1)}}}?"
+            f"{written!r} would reach docker as the text itself (build arguments are written"
+            f" literally); did you mean {typed_build_arg(name)}?"
         )
     return value
 
@@ -519,12 +527,16 @@ BuildArgText = Annotated[Text, AfterValidator(_literal_build_arg)]
 
 
 def _build_arg_kind(value: object) -> str:
+    if isinstance(value, FromCircleci) or (isinstance(value, dict) and "circleci" in value):
+        return "circleci"
     return "env" if isinstance(value, (dict, FromEnv)) else "text"
 
 
 # one branch per value, so a bad value gets one message (not one per form it failed to be)
 BuildArgValue = Annotated[
-    Annotated[BuildArgText, Tag("text")] | Annotated[FromEnv, Tag("env")],
+    Annotated[BuildArgText, Tag("text")]
+    | Annotated[FromEnv, Tag("env")]
+    | Annotated[FromCircleci, Tag("circleci")],
     Discriminator(_build_arg_kind),
 ]
 
@@ -535,8 +547,9 @@ class Image(Model):
     context: RelPath = "."
     build_args: dict[EnvName, BuildArgValue] = Field(
         default_factory=dict,
-        description="docker build --build-arg values: literal text, or {from_env: NAME} for a value"
-        " the delivery job reads from its environment (such as CIRCLE_SHA1)",
+        description="docker build --build-arg values: literal text, {circleci: CIRCLE_SHA1} (or"
+        " another CircleCI built-in variable), or {from_env: NAME} for a variable of the delivery"
+        " job's environment (a project variable), read when the job runs",
     )
     container: EcsName | None = Field(
         None,

@@ -137,6 +137,9 @@ def ecr_login(region: str) -> str:
 
 def build_arg(arg: BuildArg) -> str:
     """`NAME=value` for --build-arg: literal text single-quoted, an env value double-quoted."""
+    if arg.when_set:
+        # CIRCLE_TAG on a branch push, CIRCLE_BRANCH on a tag push: unset there, so empty
+        return expanding(f"{arg.name}=${{{arg.value}:-}}")
     if arg.from_env:
         # `?`: an unset variable (a typo, a missing project variable) stops the job; empty is
         # a value like any other
