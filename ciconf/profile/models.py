@@ -48,7 +48,6 @@ from ciconf.profile.grammar import (
     Fingerprint,
     Glob,
     Host,
-    ImageTag,
     JobName,
     ListenerArn,
     MachineImage,
@@ -72,10 +71,17 @@ from ciconf.profile.grammar import (
     Text,
     Timeout,
     check_container_image,
+    check_image_tag,
 )
 from ciconf.profile.jobvars import check_project_variable
 from ciconf.profile.refs import Refs, job_refs
 from ciconf.profile.runvalues import CircleciVariable, typed_build_arg, variable_reference
+from ciconf.profile.tagrules import (
+    build_tags_can_look_like_commit_tags,
+    check_tag_prefix,
+    looks_like_build_tag,
+    looks_like_commit_tag,
+)
 from ciconf.profile.trust import (
     TRUST_POLICY_MAX,
     OidcTrust,
@@ -561,11 +567,77 @@ class Image(Model):
         return self.container or self.repository.rsplit("/", 1)[-1]
 
 
+def _typed_tag(name: str) -> str:
+    """Where an image tag with the run-time value `name` is written instead."""
+    return {
+        "CIRCLE_TAG": "delivery.tags.release: true",
+        "CIRCLE_BUILD_NUM": "delivery.tags.build_number: build-",
+        "CIRCLE_SHA1": "delivery.tags.commit_prefix (the commit tag is prefix + the commit)",
+    }.get(name, "a fixed tag (delivery.tags.moving)")
+
+
+def _static_tag(value: str) -> str:
+    found = variable_reference(value)
+    if found:
+        written, name = found
+        raise ValueError(
+            f"{written!r} would be part of the tag's text (image tags are written literally);"
+            f" did you mean {_typed_tag(name)}?"
+        )
+    return value
+
+
+# a tag written in the profile: no run-time value, then Docker's tag grammar
+StaticTag = Annotated[str, AfterValidator(_static_tag), AfterValidator(check_image_tag)]
+TagPrefix = Annotated[str, AfterValidator(check_tag_prefix)]
+
+# ECR allows 5 exclusion filters per repository; the account's deploy tag is one of them
+# (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImageTagMutability.html)
+MAX_MOVING_TAGS = 4
+
+
+class ImageTags(Model):
+    """More tags on every delivered image, beside its commit tags and the account's deploy tag."""
+
+    commit_prefix: TagPrefix | None = Field(
+        None,
+        description="The commit tag is this prefix + the first commit_tag_length characters of"
+        " CIRCLE_SHA1 (git- gives git-a1b2c3); immutable. The full-SHA tag stays unprefixed",
+    )
+    moving: list[StaticTag] = Field(
+        default_factory=list,
+        max_length=MAX_MOVING_TAGS,
+        description="Fixed tags (such as latest) moved to each delivered commit's images with the"
+        " deploy tag; the bootstrap stack keeps them mutable in every account",
+    )
+    build_number: TagPrefix | None = Field(
+        None,
+        description="Also tag each delivery's images with this prefix + CIRCLE_BUILD_NUM (build-"
+        " gives build-417): immutable, one more on every run, rerun or rollback",
+    )
+    release: bool = Field(
+        False,
+        description="On a tag push, also tag the images with the git tag (CIRCLE_TAG, such as"
+        " v1.2.3): immutable; a rerun finds it already there",
+    )
+
+    @model_validator(mode="after")
+    def _moving_tags_unique(self) -> ImageTags:
+        if len(set(self.moving)) != len(self.moving):
+            raise ValueError("each moving tag once")
+        return self
+
+
 class Delivery(Model):
     region: Region
     images: list[Image] = Field(min_length=1)
     commit_tag_length: int = Field(
         6, ge=4, le=40, description="The commit tag is the first N characters of CIRCLE_SHA1"
+    )
+    tags: ImageTags = Field(
+        default_factory=ImageTags,
+        description="Image tag templates: a commit tag prefix, fixed moving tags (latest), the"
+        " build number, the release (git) tag",
     )
     pipeline_source: EcrRepository | None = Field(
         None,
@@ -852,7 +924,7 @@ class Account(Model):
         default_factory=list,
         description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/",
     )
-    deploy_tag: ImageTag | None = Field(
+    deploy_tag: StaticTag | None = Field(
         None,
         description="Tag the account's pipeline watches, pushed after the commit tags (default: "
         "name)",
@@ -1153,6 +1225,12 @@ class Profile(Model):
         return ((delivery_job_name(source.name), ("accounts", index, "promote_from")),)
 
     @model_validator(mode="after")
+    def _image_tags_apart(self) -> Profile:
+        if self.delivery is not None:
+            _tags_stay_apart(self.delivery)
+        return self
+
+    @model_validator(mode="after")
     def _one_test_section(self) -> Profile:
         if self.test is not None and self.tests:
             _fail(("tests",), "give test (one job) or tests (several), not both", self.tests)
@@ -1360,12 +1438,47 @@ class Profile(Model):
             raise ValueError("accounts need a delivery section (region and images)")
         for account in accounts:
             tag = account.deploy_tag or account.name
-            if len(tag) == delivery.commit_tag_length and all(c in "0123456789abcdef" for c in tag):
+            clash = _tag_clash(tag, delivery)
+            if clash:
+                raise ValueError(f"deploy tag {tag!r} of account {account.name!r} {clash}")
+            if tag in delivery.tags.moving:
                 raise ValueError(
-                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit "
-                    "tag; choose another"
+                    f"deploy tag {tag!r} of account {account.name!r} is one of delivery.tags.moving"
+                    "; every delivery moves it already"
                 )
         return accounts
+
+
+def _tags_stay_apart(delivery: Delivery) -> None:
+    """No tag the delivery writes can be taken for another kind (they are told apart by form)."""
+    tags = delivery.tags
+    prefix = tags.commit_prefix or ""
+    if tags.build_number is not None and build_tags_can_look_like_commit_tags(
+        tags.build_number, prefix, delivery.commit_tag_length
+    ):
+        _fail(
+            ("delivery", "tags", "build_number"),
+            f"build-number tags {tags.build_number}<CIRCLE_BUILD_NUM> could look like commit"
+            f" tags ({prefix}<{delivery.commit_tag_length} hex digits>); choose another prefix",
+            tags.build_number,
+        )
+    for index, tag in enumerate(tags.moving):
+        clash = _tag_clash(tag, delivery)
+        if clash:
+            _fail(("delivery", "tags", "moving", index), f"moving tag {tag!r} {clash}", tag)
+
+
+def _tag_clash(tag: str, delivery: Delivery) -> str | None:
+    """Why a fixed tag (a deploy or moving tag) cannot be used, if it cannot: it would look like a
+    tag the delivery writes from the commit or the build number."""
+    tags = delivery.tags
+    if looks_like_commit_tag(tag, tags.commit_prefix or "", delivery.commit_tag_length):
+        return "looks like a commit tag; choose another"
+    if tags.build_number is not None and looks_like_build_tag(tag, tags.build_number):
+        return (
+            f"looks like a build-number tag ({tags.build_number}<CIRCLE_BUILD_NUM>); choose another"
+        )
+    return None
 
 
 def _trust_fits(index: int, credentials: OidcCredentials, delivers: Refs) -> None:
