@@ -8,9 +8,12 @@ tests/test_image_tags_harness.py.
 from __future__ import annotations
 
 import copy
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
+from conftest import ROOT
 from test_injection import FULL_PROFILE
 
 from ciconf.circleci.render import render_config
@@ -187,3 +190,24 @@ def test_the_full_length_commit_tag_with_a_prefix_is_a_tag_of_its_own():
     assert plan.delivery.commit_tag_pattern == "^sha-[0-9a-f]{40}$"
     plan = derive_plan(_valid(_profile(commit_tag_length=40)))
     assert plan.delivery is not None and not plan.delivery.has_short_tag
+
+
+def test_the_example_stacks_pass_cfn_lint_and_checkov(tmp_path):
+    from test_cfn_lint import _checkov, _tool
+
+    from ciconf.cloudformation.render import stacks_for
+    from ciconf.profile.load import load_profile_document
+
+    doc, loaded = load_profile_document(str(ROOT / "profiles" / "examples" / "run-time-tags.yaml"))
+    stacks = stacks_for(doc, derive_plan(loaded), "stacks")
+    for path, text in stacks:
+        (tmp_path / Path(path).name).write_text(text)
+        if "bootstrap" in path:
+            assert "ImageTagMutabilityExclusionFilterValue: latest" in text
+    files = sorted(str(path) for path in tmp_path.glob("*.yaml"))
+    assert len(files) == 2  # a bootstrap stack per account (the example has no AWS pipeline)
+    done = subprocess.run(
+        [_tool("cfn-lint"), "--format", "parseable", *files], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
+    assert _checkov(tmp_path) == []
