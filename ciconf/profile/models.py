@@ -581,8 +581,8 @@ def _static_tag(value: str) -> str:
     if found:
         written, name = found
         raise ValueError(
-            f"{written!r} would be part of the tag's text (image tags are written literally);"
-            f" did you mean {_typed_tag(name)}?"
+            f"{written!r} would be part of the tag's text: expected a literal Docker image tag"
+            f" (letters, digits, _ . -); did you mean {_typed_tag(name)}?"
         )
     return value
 
