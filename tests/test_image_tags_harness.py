@@ -18,9 +18,17 @@ import copy
 import re
 
 import pytest
-from ecr_standin import EcrServer
 from jobsim import JobRun, aws_cli
-from test_delivery_harness import PROD, PROFILE, REGION, REPOSITORIES, STG, Delivery, ok
+from test_delivery_harness import (  # noqa: F401 - server: the registry fixture
+    PROD,
+    PROFILE,
+    REGION,
+    REPOSITORIES,
+    STG,
+    Delivery,
+    ok,
+    server,
+)
 
 from ciconf.cloudformation import bootstrap
 from ciconf.profile.derive import mutable_tags
@@ -40,14 +48,8 @@ def _profile() -> dict:
     return profile
 
 
-@pytest.fixture(scope="module")
-def server():
-    with EcrServer() as running:
-        yield running
-
-
 @pytest.fixture
-def delivery(server, tmp_path):
+def delivery(server, tmp_path):  # noqa: F811 - the imported fixture
     server.ecr.repositories.clear()
     server.ecr.identity.clear()
     made = Delivery(server, tmp_path, _profile())

@@ -75,7 +75,7 @@ from ciconf.profile.grammar import (
 )
 from ciconf.profile.jobvars import check_project_variable
 from ciconf.profile.refs import Refs, job_refs
-from ciconf.profile.runvalues import CircleciVariable, typed_build_arg, variable_reference
+from ciconf.profile.runvalues import CircleciVariable, refuse_variables, typed_build_arg
 from ciconf.profile.tagrules import (
     build_tags_can_look_like_commit_tags,
     check_tag_prefix,
@@ -518,15 +518,10 @@ class FromCircleci(Model):
     )
 
 
-def _literal_build_arg(value: str) -> str:
-    found = variable_reference(value)
-    if found:
-        written, name = found
-        raise ValueError(
-            f"{written!r} would reach docker as the text itself (build arguments are written"
-            f" literally); did you mean {typed_build_arg(name)}?"
-        )
-    return value
+_literal_build_arg = refuse_variables(
+    "would reach docker as the text itself (build arguments are written literally)",
+    typed_build_arg,
+)
 
 
 BuildArgText = Annotated[Text, AfterValidator(_literal_build_arg)]
@@ -576,15 +571,10 @@ def _typed_tag(name: str) -> str:
     }.get(name, "a fixed tag (delivery.tags.moving)")
 
 
-def _static_tag(value: str) -> str:
-    found = variable_reference(value)
-    if found:
-        written, name = found
-        raise ValueError(
-            f"{written!r} would be part of the tag's text: expected a literal Docker image tag"
-            f" (letters, digits, _ . -); did you mean {_typed_tag(name)}?"
-        )
-    return value
+_static_tag = refuse_variables(
+    "would be part of the tag's text: expected a literal Docker image tag (letters, digits, _ . -)",
+    _typed_tag,
+)
 
 
 # a tag written in the profile: no run-time value, then Docker's tag grammar

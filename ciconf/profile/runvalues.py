@@ -8,6 +8,7 @@ the job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal, get_args
 
 CircleciVariable = Literal[
@@ -41,3 +42,17 @@ def typed_build_arg(name: str) -> str:
     if name in CIRCLECI_VARIABLES:
         return f"{{circleci: {name}}}"
     return f"{{from_env: {name}}}"
+
+
+def refuse_variables(consequence: str, typed: Callable[[str], str]) -> Callable[[str], str]:
+    """A validator refusing `$NAME` in literal text: `consequence` says why, `typed(NAME)` names
+    the typed form to write instead."""
+
+    def check(value: str) -> str:
+        found = variable_reference(value)
+        if found:
+            written, name = found
+            raise ValueError(f"{written!r} {consequence}; did you mean {typed(name)}?")
+        return value
+
+    return check
