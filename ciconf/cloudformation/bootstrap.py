@@ -15,7 +15,7 @@ from typing_extensions import assert_never
 
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
 from ciconf.profile.credentials import AttachPolicy, DeployRole
-from ciconf.profile.derive import AccountPlan, DeliveryPlan, role_name
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, mutable_tags, role_name
 from ciconf.profile.models import OidcCredentials
 from ciconf.profile.trust import (
     TRUST_POLICY_QUOTA,
@@ -151,31 +151,42 @@ def pull_policy(targets: tuple[AccountPlan, ...]) -> dict:
     return policy(*statements)
 
 
-def repository(name: str, deploy_tag: str, targets: tuple[AccountPlan, ...] = ()) -> dict:
+def _mutability_note(moving: tuple[str, ...]) -> str:
+    deploy_tag = moving[-1]
+    if len(moving) == 1:
+        return (
+            f"Commit tags are immutable; only the deploy tag {deploy_tag} is excluded, because"
+            " each delivery moves it to the new commit (IMMUTABLE_WITH_EXCLUSION)."
+        )
+    return (
+        f"Commit tags are immutable; only the tags each delivery moves to the new commit"
+        f" ({', '.join(moving)}; {deploy_tag} is the deploy tag) are excluded"
+        " (IMMUTABLE_WITH_EXCLUSION)."
+    )
+
+
+def repository(name: str, moving: tuple[str, ...], targets: tuple[AccountPlan, ...] = ()) -> dict:
+    """An ECR repository whose tags are immutable except `moving` (the deploy tag last)."""
+    deploy_tag = moving[-1]
     properties: dict = {}
     if targets:
         properties["RepositoryPolicyText"] = pull_policy(targets)
     return {
         "Type": "AWS::ECR::Repository",
         **RETAIN,  # images outlive the stack: deleting or replacing it never deletes them
-        "Metadata": skip_checkov(
-            (
-                "CKV_AWS_51",
-                f"Commit tags are immutable; only the deploy tag {deploy_tag} is "
-                "excluded, because each "
-                "delivery moves it to the new commit (IMMUTABLE_WITH_EXCLUSION).",
-            )
-        ),
+        "Metadata": skip_checkov(("CKV_AWS_51", _mutability_note(moving))),
         "Properties": {
             "RepositoryName": name,
             "ImageScanningConfiguration": {"ScanOnPush": True},
             "EncryptionConfiguration": {"EncryptionType": "KMS"},  # the account's aws/ecr key
             "ImageTagMutability": "IMMUTABLE_WITH_EXCLUSION",
+            # exact tag values (the tag grammar has no '*'): every tag a delivery moves, no other
             "ImageTagMutabilityExclusionFilters": [
                 {
                     "ImageTagMutabilityExclusionFilterType": "WILDCARD",
-                    "ImageTagMutabilityExclusionFilterValue": deploy_tag,
+                    "ImageTagMutabilityExclusionFilterValue": tag,
                 }
+                for tag in moving
             ],
             "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag)},
             **properties,
@@ -353,7 +364,9 @@ def build_bootstrap(
     """`targets` promote from this account (they pull here); `source`: where it promotes from."""
     ids = repository_ids(delivery)
     resources: dict = {
-        ids[image.repository]: repository(image.repository, account.deploy_tag, targets)
+        ids[image.repository]: repository(
+            image.repository, mutable_tags(delivery, account), targets
+        )
         for image in delivery.images
     }
     role = account.parts.bootstrap

@@ -56,10 +56,22 @@ def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: PipelinePlan) 
         region=delivery.region,
         registry=registry_host(_account_id(account), delivery.region),
         images=[image.repository for image in delivery.deploy_tag_order],
-        commit_tag=f"first {delivery.commit_tag_length} characters of $CIRCLE_SHA1",
+        commit_tag=_commit_tags(delivery),
         deploy_tag=account.deploy_tag,
         source=delivery.source.repository,
         stack=account.stack_name,
         pipeline=pipeline,
         trust_wider=_trust(account),
     )
+
+
+def _commit_tags(delivery: DeliveryPlan) -> str:
+    """The immutable tags a delivery writes before the moving ones, as the plan shows them."""
+    tags = delivery.tags
+    commit = f"first {delivery.commit_tag_length} characters of $CIRCLE_SHA1"
+    shown = [f"{tags.commit_prefix} + {commit}" if tags.commit_prefix else commit]
+    if tags.build_prefix is not None:
+        shown.append(f"{tags.build_prefix}$CIRCLE_BUILD_NUM")
+    if tags.release:
+        shown.append("$CIRCLE_TAG on tag pushes")
+    return ", ".join([*shown, *tags.moving])

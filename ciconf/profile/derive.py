@@ -19,8 +19,10 @@ from ciconf.profile.models import (
     AccountImage,
     Credentials,
     Delivery,
+    FromCircleci,
     FromEnv,
     Image,
+    ImageTags,
     Machine,
     Pipeline,
     Profile,
@@ -29,6 +31,8 @@ from ciconf.profile.models import (
     hold_job_name,
 )
 from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.runvalues import SOMETIMES_SET
+from ciconf.profile.tagrules import FULL_SHA_LENGTH
 from ciconf.profile.trust import oidc_issuer  # noqa: F401 - re-exported
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
@@ -48,6 +52,7 @@ class BuildArg:
     name: str
     value: str  # the literal text, or the name of the job's environment variable
     from_env: bool = False
+    when_set: bool = False  # a variable CircleCI sets on some pushes only: empty on the others
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,18 @@ class AccountPlan:
 
 
 @dataclass(frozen=True)
+class TagSet:
+    """The tags a delivery writes beside the full-SHA tag, by kind: ciconf/shell/ writes them, and
+    the bootstrap stack keeps exactly `mutable_tags` mutable, so no rerun meets an immutable tag it
+    must move."""
+
+    commit_prefix: str = ""  # the commit tag: prefix + the commit's first N hex digits
+    moving: tuple[str, ...] = ()  # fixed tags moved to each delivery, before the deploy tag
+    build_prefix: str | None = None  # prefix + CIRCLE_BUILD_NUM, immutable, one per run
+    release: bool = False  # CIRCLE_TAG on tag pushes, immutable
+
+
+@dataclass(frozen=True)
 class DeliveryPlan:
     region: str
     commit_tag_length: int
@@ -104,6 +121,12 @@ class DeliveryPlan:
     resource_class: str | None
     machine: Machine | None = None
     remote_docker: RemoteDocker | None = None
+    tags: TagSet = TagSet()
+
+    @property
+    def has_short_tag(self) -> bool:
+        """The commit tag is a tag of its own (not the full-SHA tag every image carries)."""
+        return bool(self.tags.commit_prefix) or self.commit_tag_length < FULL_SHA_LENGTH
 
     @property
     def deploy_tag_order(self) -> tuple[ImagePlan, ...]:
@@ -112,9 +135,9 @@ class DeliveryPlan:
 
     @property
     def commit_tag_pattern(self) -> str:
-        """Regex (ERE and jq) for a commit tag: the deploy-tag grammar guarantees no deploy tag
-        matches."""
-        return f"^[0-9a-f]{{{self.commit_tag_length}}}$"
+        """Regex (ERE and jq) for a commit tag: the profile checks refuse a fixed tag that matches
+        (ciconf/profile/tagrules.py), and a prefix has no regex metacharacter."""
+        return f"^{self.tags.commit_prefix}[0-9a-f]{{{self.commit_tag_length}}}$"
 
     @property
     def siblings(self) -> tuple[ImagePlan, ...]:
@@ -134,6 +157,16 @@ class Plan:
         raise KeyError(name)
 
 
+def _build_arg(name: str, value: str | FromEnv | FromCircleci) -> BuildArg:
+    if isinstance(value, FromEnv):
+        return BuildArg(name, value.from_env, from_env=True)
+    if isinstance(value, FromCircleci):
+        return BuildArg(
+            name, value.circleci, from_env=True, when_set=value.circleci in SOMETIMES_SET
+        )
+    return BuildArg(name, value)
+
+
 def _image(image: Image, override: AccountImage | None = None) -> ImagePlan:
     """The image as built and pushed; `override`: one account's repository and build args."""
     override = override or AccountImage()
@@ -142,12 +175,7 @@ def _image(image: Image, override: AccountImage | None = None) -> ImagePlan:
         repository=override.repository or image.repository,
         dockerfile=image.dockerfile,
         context=image.context,
-        build_args=tuple(
-            BuildArg(name, value.from_env, True)
-            if isinstance(value, FromEnv)
-            else BuildArg(name, value)
-            for name, value in sorted(build_args.items())
-        ),
+        build_args=tuple(_build_arg(name, value) for name, value in sorted(build_args.items())),
         container=image.container_name,  # the ECS container: the same in every account
     )
 
@@ -206,6 +234,20 @@ def promotion_targets(accounts: tuple[AccountPlan, ...], source: str) -> tuple[A
     return tuple(account for account in accounts if account.promote_from == source)
 
 
+def _tag_set(tags: ImageTags) -> TagSet:
+    return TagSet(
+        commit_prefix=tags.commit_prefix or "",
+        moving=tuple(tags.moving),
+        build_prefix=tags.build_number,
+        release=tags.release,
+    )
+
+
+def mutable_tags(delivery: DeliveryPlan, account: AccountPlan) -> tuple[str, ...]:
+    """The tags each delivery to `account` moves: its repositories' mutability exclusions."""
+    return (*delivery.tags.moving, account.deploy_tag)
+
+
 def plan(profile: Profile) -> Plan:
     delivery = None
     if profile.delivery is not None:
@@ -221,6 +263,7 @@ def plan(profile: Profile) -> Plan:
             resource_class=profile.delivery.resource_class,
             machine=profile.delivery.machine,
             remote_docker=profile.delivery.remote_docker,
+            tags=_tag_set(profile.delivery.tags),
         )
     refs = job_refs(profile.workflow_nodes())
     accounts = tuple(

@@ -60,7 +60,6 @@ from ciconf.profile.grammar import (
     Fingerprint,
     Glob,
     Host,
-    ImageTag,
     JobName,
     ListenerArn,
     MachineImage,
@@ -87,9 +86,17 @@ from ciconf.profile.grammar import (
     WorkingDirectory,
     check_command_value,
     check_container_image,
+    check_image_tag,
 )
 from ciconf.profile.jobvars import check_delivery_variable, check_project_variable
 from ciconf.profile.refs import Refs, job_refs
+from ciconf.profile.runvalues import CircleciVariable, refuse_variables, typed_build_arg
+from ciconf.profile.tagrules import (
+    build_tags_can_look_like_commit_tags,
+    check_tag_prefix,
+    looks_like_build_tag,
+    looks_like_commit_tag,
+)
 from ciconf.profile.trust import (
     TRUST_POLICY_MAX,
     OidcTrust,
@@ -637,30 +644,36 @@ class FromEnv(Model):
     )
 
 
-# `$NAME` or `${NAME}` inside a literal build argument: docker would get the text itself
-_VARIABLE_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+class FromCircleci(Model):
+    """A build argument holding a value CircleCI sets in every job (its built-in variables)."""
+
+    circleci: CircleciVariable = Field(
+        description="A CircleCI built-in variable (https://circleci.com/docs/reference/variables/):"
+        " CIRCLE_SHA1, CIRCLE_BUILD_NUM, ...; CIRCLE_TAG (tag pushes) and CIRCLE_BRANCH (branch"
+        " pushes) are empty on the other kind of push"
+    )
 
 
-def _literal_build_arg(value: str) -> str:
-    found = _VARIABLE_REFERENCE.search(value)
-    if found:
-        raise ValueError(
-            f"{found.group(0)!r} would reach docker as the text itself (build arguments are written"
-            f" literally); did you mean {{from_env: {found.group(1)}}}?"
-        )
-    return value
+_literal_build_arg = refuse_variables(
+    "would reach docker as the text itself (build arguments are written literally)",
+    typed_build_arg,
+)
 
 
 BuildArgText = Annotated[Text, AfterValidator(_literal_build_arg)]
 
 
 def _build_arg_kind(value: object) -> str:
+    if isinstance(value, FromCircleci) or (isinstance(value, dict) and "circleci" in value):
+        return "circleci"
     return "env" if isinstance(value, (dict, FromEnv)) else "text"
 
 
 # one branch per value, so a bad value gets one message (not one per form it failed to be)
 BuildArgValue = Annotated[
-    Annotated[BuildArgText, Tag("text")] | Annotated[FromEnv, Tag("env")],
+    Annotated[BuildArgText, Tag("text")]
+    | Annotated[FromEnv, Tag("env")]
+    | Annotated[FromCircleci, Tag("circleci")],
     Discriminator(_build_arg_kind),
 ]
 
@@ -671,8 +684,9 @@ class Image(Model):
     context: RelPath = "."
     build_args: dict[EnvName, BuildArgValue] = Field(
         default_factory=dict,
-        description="docker build --build-arg values: literal text, or {from_env: NAME} for a value"
-        " the delivery job reads from its environment (such as CIRCLE_SHA1)",
+        description="docker build --build-arg values: literal text, {circleci: CIRCLE_SHA1} (or"
+        " another CircleCI built-in variable), or {from_env: NAME} for a variable of the delivery"
+        " job's environment (a project variable), read when the job runs",
     )
     container: EcsName | None = Field(
         None,
@@ -687,11 +701,72 @@ class Image(Model):
 DeliveryEnvironment = dict[Annotated[EnvName, AfterValidator(check_delivery_variable)], Text]
 
 
+def _typed_tag(name: str) -> str:
+    """Where an image tag with the run-time value `name` is written instead."""
+    return {
+        "CIRCLE_TAG": "delivery.tags.release: true",
+        "CIRCLE_BUILD_NUM": "delivery.tags.build_number: build-",
+        "CIRCLE_SHA1": "delivery.tags.commit_prefix (the commit tag is prefix + the commit)",
+    }.get(name, "a fixed tag (delivery.tags.moving)")
+
+
+_static_tag = refuse_variables(
+    "would be part of the tag's text: expected a literal Docker image tag (letters, digits, _ . -)",
+    _typed_tag,
+)
+
+
+# a tag written in the profile: no run-time value, then Docker's tag grammar
+StaticTag = Annotated[str, AfterValidator(_static_tag), AfterValidator(check_image_tag)]
+TagPrefix = Annotated[str, AfterValidator(check_tag_prefix)]
+
+# ECR allows 5 exclusion filters per repository; the account's deploy tag is one of them
+# (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutImageTagMutability.html)
+MAX_MOVING_TAGS = 4
+
+
+class ImageTags(Model):
+    """More tags on every delivered image, beside its commit tags and the account's deploy tag."""
+
+    commit_prefix: TagPrefix | None = Field(
+        None,
+        description="The commit tag is this prefix + the first commit_tag_length characters of"
+        " CIRCLE_SHA1 (git- gives git-a1b2c3); immutable. The full-SHA tag stays unprefixed",
+    )
+    moving: list[StaticTag] = Field(
+        default_factory=list,
+        max_length=MAX_MOVING_TAGS,
+        description="Fixed tags (such as latest) moved to each delivered commit's images with the"
+        " deploy tag; the bootstrap stack keeps them mutable in every account",
+    )
+    build_number: TagPrefix | None = Field(
+        None,
+        description="Also tag each delivery's images with this prefix + CIRCLE_BUILD_NUM (build-"
+        " gives build-417): immutable, one more on every run, rerun or rollback",
+    )
+    release: bool = Field(
+        False,
+        description="On a tag push, also tag the images with the git tag (CIRCLE_TAG, such as"
+        " v1.2.3): immutable; a rerun finds it already there",
+    )
+
+    @model_validator(mode="after")
+    def _moving_tags_unique(self) -> ImageTags:
+        if len(set(self.moving)) != len(self.moving):
+            raise ValueError("each moving tag once")
+        return self
+
+
 class Delivery(Model):
     region: Region
     images: list[Image] = Field(min_length=1)
     commit_tag_length: int = Field(
         6, ge=4, le=40, description="The commit tag is the first N characters of CIRCLE_SHA1"
+    )
+    tags: ImageTags = Field(
+        default_factory=ImageTags,
+        description="Image tag templates: a commit tag prefix, fixed moving tags (latest), the"
+        " build number, the release (git) tag",
     )
     pipeline_source: EcrRepository | None = Field(
         None,
@@ -1003,7 +1078,7 @@ class Account(Model):
         default_factory=list,
         description="Deliver on these git tags; /regex/ for patterns like /^v\\d+\\.\\d+\\.\\d+$/",
     )
-    deploy_tag: ImageTag | None = Field(
+    deploy_tag: StaticTag | None = Field(
         None,
         description="Tag the account's pipeline watches, pushed after the commit tags (default: "
         "name)",
@@ -1718,6 +1793,12 @@ class Profile(Model):
         return ((delivery_job_name(source.name), ("accounts", index, "promote_from")),)
 
     @model_validator(mode="after")
+    def _image_tags_apart(self) -> Profile:
+        if self.delivery is not None:
+            _tags_stay_apart(self.delivery)
+        return self
+
+    @model_validator(mode="after")
     def _one_test_section(self) -> Profile:
         if self.test is not None and self.tests:
             _fail(("tests",), "give test (one job) or tests (several), not both", self.tests)
@@ -1991,12 +2072,47 @@ class Profile(Model):
             raise ValueError("accounts need a delivery section (region and images)")
         for account in accounts:
             tag = account.deploy_tag or account.name
-            if len(tag) == delivery.commit_tag_length and all(c in "0123456789abcdef" for c in tag):
+            clash = _tag_clash(tag, delivery)
+            if clash:
+                raise ValueError(f"deploy tag {tag!r} of account {account.name!r} {clash}")
+            if tag in delivery.tags.moving:
                 raise ValueError(
-                    f"deploy tag {tag!r} of account {account.name!r} looks like a commit "
-                    "tag; choose another"
+                    f"deploy tag {tag!r} of account {account.name!r} is one of delivery.tags.moving"
+                    "; every delivery moves it already"
                 )
         return accounts
+
+
+def _tags_stay_apart(delivery: Delivery) -> None:
+    """No tag the delivery writes can be taken for another kind (they are told apart by form)."""
+    tags = delivery.tags
+    prefix = tags.commit_prefix or ""
+    if tags.build_number is not None and build_tags_can_look_like_commit_tags(
+        tags.build_number, prefix, delivery.commit_tag_length
+    ):
+        _fail(
+            ("delivery", "tags", "build_number"),
+            f"build-number tags {tags.build_number}<CIRCLE_BUILD_NUM> could look like commit"
+            f" tags ({prefix}<{delivery.commit_tag_length} hex digits>); choose another prefix",
+            tags.build_number,
+        )
+    for index, tag in enumerate(tags.moving):
+        clash = _tag_clash(tag, delivery)
+        if clash:
+            _fail(("delivery", "tags", "moving", index), f"moving tag {tag!r} {clash}", tag)
+
+
+def _tag_clash(tag: str, delivery: Delivery) -> str | None:
+    """Why a fixed tag (a deploy or moving tag) cannot be used, if it cannot: it would look like a
+    tag the delivery writes from the commit or the build number."""
+    tags = delivery.tags
+    if looks_like_commit_tag(tag, tags.commit_prefix or "", delivery.commit_tag_length):
+        return "looks like a commit tag; choose another"
+    if tags.build_number is not None and looks_like_build_tag(tag, tags.build_number):
+        return (
+            f"looks like a build-number tag ({tags.build_number}<CIRCLE_BUILD_NUM>); choose another"
+        )
+    return None
 
 
 def _trust_fits(index: int, credentials: OidcCredentials, delivers: Refs) -> None:

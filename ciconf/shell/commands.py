@@ -138,6 +138,9 @@ def ecr_login(region: str) -> str:
 
 def build_arg(arg: BuildArg) -> str:
     """`NAME=value` for --build-arg: literal text single-quoted, an env value double-quoted."""
+    if arg.when_set:
+        # CIRCLE_TAG on a branch push, CIRCLE_BRANCH on a tag push: unset there, so empty
+        return expanding(f"{arg.name}=${{{arg.value}:-}}")
     if arg.from_env:
         # `?`: an unset variable (a typo, a missing project variable) stops the job; empty is
         # a value like any other
@@ -145,14 +148,13 @@ def build_arg(arg: BuildArg) -> str:
     return literal(f"{arg.name}={arg.value}")
 
 
-def commit_tag(length: int) -> str:
-    return f'{IMAGE_TAG_VAR}="${{{COMMIT_SHA_VAR}:0:{length}}}"'
+def commit_tag(length: int, prefix: str = "") -> str:
+    return f'{IMAGE_TAG_VAR}="{prefix}${{{COMMIT_SHA_VAR}:0:{length}}}"'
 
 
 # The full commit SHA is a tag of every delivered image as well: a short commit tag can name another
 # commit's image (two SHAs sharing a prefix), the full one cannot. Lookups go by the full SHA.
 FULL_TAG = f"${{{COMMIT_SHA_VAR}}}"
-FULL_SHA_LENGTH = 40
 
 
 def _digest_of(region: str) -> list[str]:
@@ -213,7 +215,7 @@ def _commit_image(
     account = f'"${{{ACCOUNT_ID_VAR}}}"'
     full = f'full="$(digest_of {account} "${{repository}}" "{FULL_TAG}")"'
     body = [full]
-    short_tag = delivery.commit_tag_length < FULL_SHA_LENGTH
+    short_tag = delivery.has_short_tag
     if short_tag:
         body += [
             f'short="$(digest_of {account} "${{repository}}" "${{{IMAGE_TAG_VAR}}}")"',
@@ -246,7 +248,7 @@ def _commit_image(
 
 def _head(delivery: DeliveryPlan) -> list[str]:
     return [
-        commit_tag(delivery.commit_tag_length),
+        commit_tag(delivery.commit_tag_length, delivery.tags.commit_prefix),
         f"registry={expanding(_registry(delivery.region))}",
     ]
 
@@ -311,12 +313,111 @@ def push_built(delivery: DeliveryPlan, image: ImagePlan) -> str:
     )
 
 
+def _move_tag(account: str, tag: str) -> list[str]:
+    """Lines that point the mutable tag `tag` (a ${VAR} expression) at ${digest} unless it does
+    already."""
+    return [
+        f'if [[ "$(digest_of {account} "${{repository}}" "{tag}")" == "${{digest}}" ]]; then',
+        f'  echo "${{repository}}:{tag} already names ${{digest}}"',
+        "else",
+        f'  tag_image "${{repository}}" "${{digest}}" "{tag}"',
+        f'  echo "${{repository}}:{tag} now names ${{digest}}"',
+        "fi",
+    ]
+
+
+def _release_tag_checks(delivery: DeliveryPlan) -> list[str]:
+    """CIRCLE_TAG as an image tag, on tag pushes: refused when Docker cannot take it or it could
+    be taken for a tag of another kind (the profile checks the fixed tags the same way)."""
+    fixed = " ".join([*(literal(tag) for tag in delivery.tags.moving), f'"${{{DEPLOY_TAG_VAR}}}"'])
+    checks = [
+        ('! [[ "${release}" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]', "is not a Docker tag"),
+        (
+            f'[[ "${{release}}" =~ {delivery.commit_tag_pattern} ]] || '
+            '[[ "${release}" =~ ^[0-9a-f]{40}$ ]]',
+            "looks like a commit tag",
+        ),
+    ]
+    if delivery.tags.build_prefix is not None:
+        pattern = f"^{delivery.tags.build_prefix}[0-9]+$"  # a prefix has no regex metacharacter
+        checks.append((f'[[ "${{release}}" =~ {pattern} ]]', "looks like a build-number tag"))
+    body = ['if [[ -n "${CIRCLE_TAG:-}" ]]; then', '  release="${CIRCLE_TAG}"']
+    for test, why in checks:
+        body += [
+            f"  if {test}; then",
+            f'    echo "git tag ${{release}} {why}, so it cannot be an image tag;'
+            ' no tag moved" >&2',
+            "    exit 1",
+            "  fi",
+        ]
+    body += [
+        f"  for fixed in {fixed}; do",
+        '    if [[ "${release}" == "${fixed}" ]]; then',
+        '      echo "git tag ${release} is a tag every delivery moves; no tag moved" >&2',
+        "      exit 1",
+        "    fi",
+        "  done",
+        '  once_tags+=("${release}")',
+        "fi",
+    ]
+    return body
+
+
+def _once_tags(delivery: DeliveryPlan, account: str) -> list[str]:
+    """Immutable extra tags (build number, release): none may name another image of the set;
+    checked for all before any is written, and written before any tag moves."""
+    tags = delivery.tags
+    if tags.build_prefix is None and not tags.release:
+        return []
+    body = ["once_tags=()"]
+    if tags.build_prefix is not None:
+        body.append(
+            f'once_tags+=("{tags.build_prefix}${{CIRCLE_BUILD_NUM?CIRCLE_BUILD_NUM is not set}}")'
+        )
+    if tags.release:
+        body += _release_tag_checks(delivery)
+    each = ['for repository in "${repositories[@]}"; do', '  for tag in "${once_tags[@]}"; do']
+    return [
+        *body,
+        "# These tags are immutable: one that names another image stops the job before any tag",
+        "# is written; one that names this commit's image (a rerun) is left as it is.",
+        *each,
+        f'    found="$(digest_of {account} "${{repository}}" "${{tag}}")"',
+        '    if [[ -n "${found}" && "${found}" != "${digests["${repository}"]}" ]]; then',
+        '      echo "${repository}:${tag} names another image (${found}); no tag moved" >&2',
+        "      exit 1",
+        "    fi",
+        "  done",
+        "done",
+        *each,
+        '    digest="${digests["${repository}"]}"',
+        '    if [[ -z "$(digest_of ' + account + ' "${repository}" "${tag}")" ]]; then',
+        '      tag_image "${repository}" "${digest}" "${tag}"',
+        '      echo "${repository}:${tag} now names ${digest}"',
+        "    fi",
+        "  done",
+        "done",
+    ]
+
+
 def push_deploy_tags(delivery: DeliveryPlan) -> str:
     """Move every deploy tag to this commit's images once all are here; the source's last."""
     source = delivery.source.repository
     account = f'"${{{ACCOUNT_ID_VAR}}}"'
     names = " ".join(literal(image.repository) for image in delivery.deploy_tag_order)
     lookup = f'digest="$(digest_of {account} "${{repository}}" "{FULL_TAG}")"'
+    if delivery.tags.moving:
+        # the fixed moving tags, then the deploy tag: still the last tag written
+        moving = " ".join(
+            [*(literal(tag) for tag in delivery.tags.moving), f'"${{{DEPLOY_TAG_VAR}}}"']
+        )
+        move = [
+            f"  for tag in {moving}; do",
+            *("    " + line for line in _move_tag(account, "${tag}")),
+            "  done",
+        ]
+    else:
+        move = ["  " + line for line in _move_tag(account, f"${{{DEPLOY_TAG_VAR}}}")]
     return lines(
         _digest_of(delivery.region),
         _tag_image(delivery.region),
@@ -331,19 +432,14 @@ def push_deploy_tags(delivery: DeliveryPlan) -> str:
         "    exit 1",
         "  fi",
         "done",
+        _once_tags(delivery, account),
         f"# {source}:${{{DEPLOY_TAG_VAR}}} is the tag an AWS pipeline from `ciconf cfn` watches, "
         "so it",
         "# goes last. A rollback (an older commit's delivery run again) moves it back to that "
         "commit.",
         'for repository in "${repositories[@]}"; do',
         '  digest="${digests["${repository}"]}"',
-        f'  if [[ "$(digest_of {account} "${{repository}}" "${{{DEPLOY_TAG_VAR}}}")" == '
-        f'"${{digest}}" ]]; then',
-        f'    echo "${{repository}}:${{{DEPLOY_TAG_VAR}}} already names ${{digest}}"',
-        "  else",
-        f'    tag_image "${{repository}}" "${{digest}}" "${{{DEPLOY_TAG_VAR}}}"',
-        f'    echo "${{repository}}:${{{DEPLOY_TAG_VAR}}} now names ${{digest}}"',
-        "  fi",
+        *move,
         "done",
     )
 

@@ -311,7 +311,8 @@ def test_build_arg_from_env_reaches_docker_as_the_run_time_value(tmp_path):
     assert build[2:4] == ["--build-arg", f"GIT_COMMIT={SHA}"]
 
 
-@pytest.mark.parametrize("value", ["${CIRCLE_SHA1}", "v-$CIRCLE_TAG"])
+# CircleCI's own variables get {circleci: NAME} instead (tests/test_run_time_values.py)
+@pytest.mark.parametrize("value", ["${APP_VERSION}", "v-$RELEASE_NAME"])
 def test_a_variable_in_a_literal_build_arg_is_refused_with_the_typed_form(value):
     profile = copy.deepcopy(FULL_PROFILE)
     profile["delivery"]["images"][0]["build_args"] = {"GIT_COMMIT": value}
