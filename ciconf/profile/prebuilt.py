@@ -33,6 +33,9 @@ from typing import Any
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ARTIFACT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_core_schema.py")
 ROOT_MODEL = "ciconf.profile.models:Profile"
+# models that ciconf's own code instantiates while a profile is validated (a validator building
+# the workflow); tests/test_prebuilt_schema.py fails when a bundled profile needs another one
+CONSTRUCTED = ("ciconf.profile.models:Approval",)
 # plain values a schema dict holds; anything else is an object reached by an Address
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -138,10 +141,10 @@ def _current() -> Any:
 
 def prebuilt_models() -> list[str]:
     """Profile, then every model class that a field's default_factory is (pydantic calls it, and
-    so builds that model's validator, while it validates a profile)."""
+    so builds that model's validator, while it validates a profile) and CONSTRUCTED."""
     from pydantic import BaseModel
 
-    names = [ROOT_MODEL]
+    names = [ROOT_MODEL, *CONSTRUCTED]
     for value in _reachable([(ROOT_MODEL,)]):
         factory = getattr(value, "default_factory", None)
         if isinstance(factory, type) and issubclass(factory, BaseModel):
@@ -308,14 +311,57 @@ def model_sources() -> tuple[str, ...]:
     )
     env = {**os.environ, "PYTHONPATH": os.path.dirname(_PACKAGE)}
     out = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        cwd=os.path.dirname(_PACKAGE),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     names = {os.path.relpath(path, _PACKAGE) for path in out.split()}
     return tuple(sorted(name for name in names if not name.endswith("_core_schema.py")))
 
 
+def in_fresh_interpreter(function: str) -> str:
+    """What `function` of this module prints in a new interpreter. A core schema depends on
+    which models are built already (a built one is reused), so it is taken where none is, as in
+    a `ciconf` run."""
+    import subprocess
+
+    code = f"from ciconf.profile.prebuilt import {function}; print({function}(), end='')"
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(_PACKAGE)}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=os.path.dirname(_PACKAGE),  # `-c` imports from the working folder first
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def generated_text() -> str:
     """The text of ciconf/profile/_core_schema.py for the current models and versions."""
+    return in_fresh_interpreter("_generated_text")
+
+
+def mismatches() -> str:
+    """The models whose prebuilt schema differs from a fresh build by pydantic, one a line."""
+    return in_fresh_interpreter("_mismatches")
+
+
+def _mismatches() -> str:
+    from ciconf.profile import _core_schema as built
+
+    schemas = built.schemas([follow(address) for address in built.ADDRESSES])
+    return "\n".join(
+        name
+        for name, schema in zip(built.MODELS, schemas, strict=True)
+        if schema != live_schema(name)
+    )
+
+
+def _generated_text() -> str:
     models = prebuilt_models()
     built = [live_schema(name) for name in models]
     found = addresses([schema for schema, _ in built])
