@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from conftest import run_ciconf
 
@@ -151,11 +149,10 @@ def test_the_first_problem_still_reads_alone_for_one_location_callers():
 def test_thousands_of_problems_are_counted_not_explained(tmp_path):
     # near the 10,000-value cap: every key unknown; only the first ones get a did-you-mean computed
     keys = "".join(f"  unknown_key_number_{number}: 1\n" for number in range(4_500))
-    started = time.monotonic()
+    # no clock here (speed lives in benchmarks/bench.py); run_ciconf's 120 s timeout guards a hang
     lines = refused(
         tmp_path, "project: demo\ntest:\n  image: cimg/base:2024.01\n  command: make\n" + keys
     )
-    assert time.monotonic() - started < 10  # about 1.5 s, the interpreter's start included
     assert len(lines) == MAX_SHOWN + 1 and lines[-1] == "profile.yaml: ... and 4480 more problems"
 
 

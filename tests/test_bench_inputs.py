@@ -64,7 +64,7 @@ def test_every_target_gets_a_verdict():
 
 def test_the_stack_writing_input_is_the_largest_the_quotas_accept(tmp_path):
     """The render-with-stacks figure and the cold-check series measure a profile ciconf accepts:
-    one image more and the bootstrap stack is over CloudFormation's 200-output quota (exit 2)."""
+    one image more and the bootstrap's delivery policy is over IAM's managed-policy size."""
     bench = load_bench()
     for images, code in ((bench.STACK_IMAGES_MAX, 0), (bench.STACK_IMAGES_MAX + 1, 2)):
         (tmp_path / "p.yaml").write_text(bench.big_profile(images), encoding="utf-8")
@@ -72,3 +72,4 @@ def test_the_stack_writing_input_is_the_largest_the_quotas_accept(tmp_path):
             "render", "-q", "p.yaml", "-o", "c.yml", "--stacks-dir", "s", cwd=tmp_path
         )
         assert done.returncode == code, done.stderr
+        assert ("managed policy DeliveryPolicy" in done.stderr) == bool(code)

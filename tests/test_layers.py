@@ -1,9 +1,9 @@
 """Data flows one way: profile -> shell -> circleci -> cloudformation -> lint -> plan -> adopt ->
 cli.
 
-No package imports from a later stage; the foundations (errors, yamlkit, fsutil, cache,
-javaregex, drift) import no stage at all. This test reads every module's imports and fails on a
-reach back up the flow.
+No package imports from a later stage; the foundations (errors, exitcodes, defaults, yamlkit,
+fsutil, cache, javaregex, drift) import no stage at all. This test reads every module's imports
+and fails on a reach back up the flow.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ import ast
 
 from conftest import ROOT
 
-FOUNDATIONS = {"errors", "yamlkit", "fsutil", "cache", "javaregex", "drift"}
+FOUNDATIONS = {
+    "errors",
+    "exitcodes",
+    "defaults",
+    "yamlkit",
+    "fsutil",
+    "cache",
+    "javaregex",
+    "drift",
+}
 STAGES = ["profile", "shell", "circleci", "cloudformation", "lint", "plan", "adopt"]
 FRONT = {"actions", "entry", "cli", "__main__", "__init__"}
 

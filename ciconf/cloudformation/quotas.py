@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ciconf.cloudformation import policy_size
 from ciconf.errors import InputError, field_name
 from ciconf.yamlkit.emit import dump
 from ciconf.yamlkit.load import Document
@@ -117,6 +118,7 @@ def breaches(stack: str, template: dict, text: str) -> list[str]:
         found.append(f"stack name of {len(stack)} characters (at most {STACK_NAME_CHARS})")
     if _size(text) > S3_BYTES:
         found.append(f"{_size(text):,} bytes of template (at most {S3_BYTES:,}, through S3)")
+    found += policy_size.breaches(template)
     return found + list(_counts(template)) + list(_lengths(template))
 
 
@@ -128,7 +130,8 @@ def check(stack: str, template: dict, text: str, origin: Origin) -> None:
         raise origin.error(
             f"stack {stack} would be over CloudFormation's quotas ({QUOTAS_PAGE}): "
             + "; ".join(found),
-            expected="a smaller stack: fewer images or services, shorter names",
+            expected="a smaller stack: fewer images or services, shorter names; a policy over "
+            "its size: fewer repositories per account (split accounts) or shorter names",
         )
 
 
