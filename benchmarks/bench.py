@@ -110,7 +110,8 @@ def build_inputs(directory: Path) -> dict[str, Path]:
 
 # --- lint on large and hostile configs ------------------------------------------------------------
 # `ciconf lint` runs in CI on anyone's pull request: every config under the 2 MiB input limit must
-# be linted in LINT_SECONDS_MAX. tests/test_lint_hostile.py runs the same generated configs.
+# be linted in LINT_SECONDS_MAX. tests/acceptance/test_lint_hostile.py runs the same generated
+# configs.
 
 LINT_SECONDS_MAX = 2.0
 _JOB = "    docker: [{image: cimg/base:stable}]\n    steps: [checkout]\n"
@@ -510,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     lint_verdict = print_lint_scaling(scaling)
     print()
     for verdict in verdicts(
-        medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians
+        Measured(medians, peak, anchored, expanded, lint is not None, "check-jsonschema" in medians)
     ):
         print(verdict.line())
     print(lint_verdict.line())
@@ -520,14 +521,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def verdicts(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
-    medians: dict[str, float],
-    peak: float,
-    anchored: int,
-    expanded: int,
-    has_lint: bool,
-    has_reference: bool,
-) -> list[Verdict]:
+@dataclass(frozen=True)
+class Measured:
+    """What one run measured: median seconds by command, peak RSS (MB) of render 500x4, the
+    example config's anchored and expanded sizes, and which tools were there to run."""
+
+    medians: dict[str, float]
+    peak: float
+    anchored: int
+    expanded: int
+    has_lint: bool
+    has_reference: bool  # check-jsonschema, the yardstick of the ratios
+
+
+def verdicts(measured: Measured) -> list[Verdict]:
+    medians, peak = measured.medians, measured.peak
+    anchored, expanded = measured.anchored, measured.expanded
+    has_lint, has_reference = measured.has_lint, measured.has_reference
     reference = medians.get("check-jsonschema")
     small, big = (medians[f"ciconf render {images}x4"] for images in BIG_IMAGES)
     results = []
@@ -679,12 +689,13 @@ repos:
 def prebuilt_state(repo: Path, env: dict[str, str]) -> str:
     """'current', or 'STALE' when ciconf/profile/_core_schema.py was generated from other model
     sources or versions (a cold check then pays pydantic's own build: regenerate it with
-    CICONF_UPDATE_GOLDEN=1 pytest tests/test_prebuilt_schema.py)."""
+    CICONF_UPDATE_GOLDEN=1 pytest tests/acceptance/test_prebuilt_schema.py)."""
     probe = "from ciconf.profile.prebuilt import _current; print(_current() is not None)"
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=repo, env=env, capture_output=True, text=True
     ).stdout.strip()
-    return "current" if out == "True" else "STALE (tests/test_prebuilt_schema.py regenerates it)"
+    stale = "STALE (tests/acceptance/test_prebuilt_schema.py regenerates it)"
+    return "current" if out == "True" else stale
 
 
 def release_targets(folder: Path, rounds: int) -> list[Verdict]:

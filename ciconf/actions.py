@@ -21,10 +21,13 @@ from ciconf.defaults import (
 from ciconf.exitcodes import FINDINGS as DRIFT
 from ciconf.exitcodes import INPUT_ERROR, OK
 
-# `typing` is not imported at run time: a cached `check` needs nothing else from it (~2 ms)
+# `typing` is not imported at run time: a cached `check` needs nothing else from it (~2 ms);
+# importing the stacks costs the pydantic models: only `cfn` pays for it
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
+
+    from ciconf.cloudformation.stacks import CfnRequest
 
 _QUIET = [False]  # -q/--quiet of the command running: `info` lines are not printed
 
@@ -433,11 +436,11 @@ def plan(  # noqa: PLR0913, PLR0917 - one parameter per command-line option
 ) -> int:
     """What runs for one push or trigger (ciconf/plan/run.py); a given config is planned as it
     is, found in no parent folder."""
-    from ciconf.plan.run import plan_command
+    from ciconf.plan.run import PlanRequest, plan_command
 
     chosen = None if config is not None and profile is None else profile_path(profile)
     given = None if config is None else str(config)
-    return plan_command(chosen, given, branch, tag, fmt, param or [], schedule, api)
+    return plan_command(PlanRequest(chosen, given, branch, tag, param or [], schedule, api), fmt)
 
 
 def schema(output: Path | None) -> int:
@@ -452,15 +455,7 @@ def schema(output: Path | None) -> int:
     return OK
 
 
-def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
-    profile: Path | None,
-    account: str | None,
-    output: Path | None,
-    stdout: bool,
-    directory: Path | None,
-    every: bool,
-    stack: str = "pipeline",
-) -> int:
+def cfn(profile: Path | None, request: CfnRequest) -> int:
     """Write (or print) one account's stack, or every stack of every account (--all)."""
     from ciconf.cloudformation import stacks
     from ciconf.profile.derive import plan as derive_plan
@@ -469,22 +464,14 @@ def cfn(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
     path = profile_path(profile)
     doc, loaded = load_profile_document(path)
     plan = derive_plan(loaded)
-    rendered = stacks.cfn_outputs(
-        doc,
-        plan,
-        account=None if every else (account or ""),
-        stack=stack,
-        output=None if output is None else str(output),
-        stdout=stdout,
-        directory=None if directory is None else str(directory),
-    )
+    rendered = stacks.cfn_outputs(doc, plan, request)
     for target, text in rendered:  # everything is rendered before anything is written
         if target is None:
             sys.stdout.write(text)
         else:
             write_if_changed(target, text)
     note_s3_deploys(rendered)
-    for skipped in (a for a in plan.accounts if every and a.pipeline is None):
+    for skipped in (a for a in plan.accounts if request.every and a.pipeline is None):
         say(
             f"ciconf: account {skipped.name} has no pipeline section; no pipeline stack "
             "was written for it"

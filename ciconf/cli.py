@@ -280,9 +280,16 @@ def cfn(  # noqa: PLR0913, PLR0917 - typer: one parameter per option
         _usage(f"--stack is pipeline, bootstrap or environment, not {stack!r}")
     if every and stack != "pipeline":
         _usage("--all writes every stack; --stack goes with --account")
-    _finish(
-        actions.cfn(profile, account, output, stdout, directory if every else None, every, stack)
+    from ciconf.cloudformation.stacks import CfnRequest
+
+    request = CfnRequest(
+        account=None if every else (account or ""),
+        stack=stack,
+        output=None if output is None else str(output),
+        stdout=stdout,
+        directory=None if directory is None or not every else str(directory),
     )
+    _finish(actions.cfn(profile, request))
 
 
 @runs(

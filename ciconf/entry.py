@@ -5,7 +5,7 @@ commands costs more than a cached `ciconf check` itself (typer builds a pydantic
 option), and pre-commit runs `check`, `render` and `lint` on every commit. So the plain
 invocations of the commands cli.py declares with `@runs(action)` are parsed here, with SPEC, and
 their action is called directly. SPEC is not written by hand: it is `ciconf.cli.fast_spec()`,
-read off the typer app (tests/test_entry_fastpath.py fails when they differ and rewrites it with
+read off the typer app (test_entry_fastpath.py fails when they differ and rewrites it with
 CICONF_UPDATE_GOLDEN=1). The parsing below accepts only spellings that click parses the same
 way; anything else (help, -h, --version, repeated options, `-oFILE`, values starting with '-',
 an invalid choice, shell completion ...) goes to the typer app, which answers it.
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 _COMPLETION_VAR = "_CICONF_COMPLETE"  # click's shell-completion request; typer answers it
 
-# BEGIN SPEC (generated from ciconf/cli.py by tests/test_entry_fastpath.py; do not edit)
+# BEGIN SPEC (generated from ciconf/cli.py by tests/acceptance/test_entry_fastpath.py; do not edit)
 SPEC: dict[str, dict[str, Any]] = {
     "check": {
         "action": "ciconf.actions:check",

@@ -60,14 +60,14 @@ def delivery_accounts() -> list[tuple[Path, str]]:
 
 
 def render(profile: Path, account: str, stack: str = "pipeline") -> str:
-    from ciconf.cloudformation.render import render_stack
+    from ciconf.cloudformation.render import StackTarget, render_stack
 
     plan = derive_plan(load_profile(str(profile)))
     relative = os.path.relpath(profile, ROOT)
     cwd = os.getcwd()
     os.chdir(ROOT)  # headers spell the profile path relative to the working directory
     try:
-        return render_stack(plan, plan.account(account), relative, None, stack)
+        return render_stack(plan, StackTarget(plan.account(account), stack, None), relative)
     finally:
         os.chdir(cwd)
 

@@ -18,7 +18,7 @@ from ciconf.cloudformation.intrinsics import (
     trust,
 )
 from ciconf.cloudformation.network import LOG_PREFIX, log_group, private_subnets
-from ciconf.profile.derive import ImagePlan, registry_host
+from ciconf.profile.derive import AccountPlan, DeliveryPlan, ImagePlan, registry_host
 from ciconf.profile.environment import (
     DEFAULT_BAKE_MINUTES,
     SSM_PARAMETER_ARN,
@@ -43,8 +43,8 @@ CIRCUIT_BREAKER = ("rolling", "blue-green")
 
 
 @dataclass(frozen=True)
-class ServicePlan:
-    """One ECS service as the stack builds it: its settings and the delivered images it runs."""
+class EnvironmentService:
+    """One ECS service as the environment stack builds it: its settings and the images it runs."""
 
     name: str
     settings: EcsServiceSettings
@@ -65,9 +65,9 @@ class ServicePlan:
         return None if target is None else self.settings.ports[target.container]
 
 
-def plans(
+def environment_services(
     environment: Environment, containers: dict[str, list[str]], images: tuple[ImagePlan, ...]
-) -> list[ServicePlan]:
+) -> list[EnvironmentService]:
     """The services in profile order; a catch-all path rule goes after every specific one."""
     by_container = {image.container: image for image in images}
     found = []
@@ -76,7 +76,7 @@ def plans(
         catch_all = target is not None and CATCH_ALL in target.paths
         priority = 50000 - index if catch_all else index + 1
         own = tuple(by_container[container] for container in containers[name])
-        found.append(ServicePlan(name, settings, own, priority))
+        found.append(EnvironmentService(name, settings, own, priority))
     return found
 
 
@@ -111,7 +111,7 @@ def _secret_resource(value_from: str) -> str:
     return head if re.search(r"-[A-Za-z0-9]{6}$", head) else head + "-??????"
 
 
-def execution_role(services: list[ServicePlan], database: bool) -> dict:
+def execution_role(services: list[EnvironmentService], database: bool) -> dict:
     """What ECS needs to start the tasks: pull their images, write their logs, read their secrets.
 
     One role for the stack's services, because the pipeline passes one execution role
@@ -169,16 +169,20 @@ def _pairs(values: dict, key: str) -> list[dict]:
 
 
 def container(
-    service: ServicePlan, image: ImagePlan, region: str, deploy_tag: str, database: db.Wiring | None
+    service: EnvironmentService,
+    image: ImagePlan,
+    account: AccountPlan,
+    delivery: DeliveryPlan,
+    database: db.Wiring | None,
 ) -> dict:
     settings = service.settings
     name = image.container
-    registry = registry_host("${AWS::AccountId}", region)
+    registry = registry_host("${AWS::AccountId}", delivery.region)
     definition: dict = {
         "Name": name,
         # the account's deploy tag: what the delivery job pushed last, so a stack update runs the
         # images the pipeline last deployed (by tag rather than the pipeline's digests)
-        "Image": sub(f"{registry}/{image.repository}:{deploy_tag}"),
+        "Image": sub(f"{registry}/{image.repository}:{account.deploy_tag}"),
         "Essential": True,
     }
     if name in settings.ports:
@@ -204,7 +208,10 @@ def container(
 
 
 def task_definition(
-    service: ServicePlan, region: str, deploy_tag: str, database: db.Wiring | None
+    service: EnvironmentService,
+    account: AccountPlan,
+    delivery: DeliveryPlan,
+    database: db.Wiring | None,
 ) -> dict:
     settings = service.settings
     return {
@@ -219,7 +226,7 @@ def task_definition(
             "ExecutionRoleArn": get_att("TaskExecutionRole.Arn"),
             "TaskRoleArn": get_att("TaskRole.Arn"),
             "ContainerDefinitions": [
-                container(service, image, region, deploy_tag, database) for image in service.images
+                container(service, image, account, delivery, database) for image in service.images
             ],
         },
     }
@@ -235,7 +242,7 @@ def _rule(source: str, port: int, why: str) -> dict:
     }
 
 
-def security_group(service: ServicePlan) -> dict:
+def security_group(service: EnvironmentService) -> dict:
     return {
         "Type": "AWS::EC2::SecurityGroup",
         "Properties": {
@@ -255,7 +262,7 @@ def security_group(service: ServicePlan) -> dict:
     }
 
 
-def load_balancer_paths(service: ServicePlan) -> dict:
+def load_balancer_paths(service: EnvironmentService) -> dict:
     """The ALB may reach this service's traffic port, and nothing else may."""
     port = service.port
     assert port is not None  # only services behind the load balancer get these rules
@@ -281,7 +288,7 @@ def load_balancer_paths(service: ServicePlan) -> dict:
     }
 
 
-def target_group(service: ServicePlan) -> dict:
+def target_group(service: EnvironmentService) -> dict:
     target = service.settings.load_balancer
     assert target is not None  # only services behind the load balancer get a target group
     return {
@@ -304,14 +311,14 @@ def target_group(service: ServicePlan) -> dict:
     }
 
 
-def target_groups(service: ServicePlan) -> list[str]:
+def target_groups(service: EnvironmentService) -> list[str]:
     names = [f"{service.id}TargetGroup"]
     if service.blue_green:
         names.append(f"{service.id}AlternateTargetGroup")
     return names
 
 
-def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
+def listener_rule(service: EnvironmentService, listener: str, priority: int) -> dict:
     groups = target_groups(service)
     target = service.settings.load_balancer
     assert target is not None  # only services behind the load balancer get a listener rule
@@ -345,7 +352,7 @@ def listener_rule(service: ServicePlan, listener: str, priority: int) -> dict:
     }
 
 
-def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
+def infrastructure_role(service: EnvironmentService, test_listener: bool) -> dict:
     """What ECS needs to shift traffic during a blue/green deployment of this service.
 
     AWS's AmazonECSInfrastructureRolePolicyForLoadBalancers, narrowed to this service's target
@@ -384,7 +391,7 @@ def infrastructure_role(service: ServicePlan, test_listener: bool) -> dict:
     }
 
 
-def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
+def target_5xx_alarm(service: EnvironmentService, threshold: int) -> dict:
     """5xx answers of this service's tasks (both target groups for blue/green), per minute."""
     metrics = []
     for index, group in enumerate(target_groups(service)):
@@ -428,7 +435,7 @@ def target_5xx_alarm(service: ServicePlan, threshold: int) -> dict:
     }
 
 
-def _deployment(service: ServicePlan) -> dict:
+def _deployment(service: EnvironmentService) -> dict:
     settings = service.settings.deployment
     configuration: dict = {
         "Strategy": STRATEGIES[settings.strategy],
@@ -461,7 +468,7 @@ def _deployment(service: ServicePlan) -> dict:
     return configuration
 
 
-def _load_balancers(service: ServicePlan, test_listener: bool) -> list[dict]:
+def _load_balancers(service: EnvironmentService, test_listener: bool) -> list[dict]:
     target = service.settings.load_balancer
     if target is None:
         return []
@@ -482,7 +489,7 @@ def _load_balancers(service: ServicePlan, test_listener: bool) -> list[dict]:
     return [entry]
 
 
-def ecs_service(service: ServicePlan, subnets: list, test_listener: bool) -> dict:
+def ecs_service(service: EnvironmentService, subnets: list, test_listener: bool) -> dict:
     settings = service.settings
     properties: dict = {
         "ServiceName": service.name,  # the pipeline's service name, so its deploy action finds it
@@ -518,18 +525,20 @@ def ecs_service(service: ServicePlan, subnets: list, test_listener: bool) -> dic
 
 def resources(
     environment: Environment,
-    services: list[ServicePlan],
-    cluster_name: str,
-    region: str,
-    deploy_tag: str,
+    services: list[EnvironmentService],
+    account: AccountPlan,
+    delivery: DeliveryPlan,
 ) -> dict:
+    """The cluster, roles and each service's resources; the images are the account's deploy tag
+    in the delivery's registry."""
+    assert account.pipeline is not None  # an environment deploys what the pipeline delivers
     wiring = db.wiring(environment.database) if environment.database else None
     test = environment.test_listener is not None
     clients = wiring is not None and any(
         image.container in wiring.containers for service in services for image in service.images
     )
     found: dict = {
-        "Cluster": cluster(cluster_name),
+        "Cluster": cluster(account.pipeline.cluster),
         "TaskExecutionRole": execution_role(services, clients),
         "TaskRole": task_role(),
     }
@@ -538,7 +547,7 @@ def resources(
         found[f"{sid}LogGroup"] = log_group(
             f"{LOG_PREFIX}ecs/{service.name}", environment.log_retention_days
         )
-        found[f"{sid}TaskDefinition"] = task_definition(service, region, deploy_tag, wiring)
+        found[f"{sid}TaskDefinition"] = task_definition(service, account, delivery, wiring)
         found[f"{sid}SecurityGroup"] = security_group(service)
         if service.port is not None:
             found.update(load_balancer_paths(service))

@@ -13,7 +13,7 @@ from typing import Any
 from ciconf.circleci.render import display_path
 from ciconf.cloudformation import alb, ecs_services, network, quotas
 from ciconf.cloudformation import database as db
-from ciconf.cloudformation.ecs_services import DELIVERED, ServicePlan
+from ciconf.cloudformation.ecs_services import DELIVERED, EnvironmentService
 from ciconf.cloudformation.intrinsics import get_att, ref
 from ciconf.cloudformation.render import DEFAULT_DIR
 from ciconf.errors import InputError
@@ -84,7 +84,7 @@ def _output(description: str, value: Any, export: str | None = None) -> dict:
     return found
 
 
-def _outputs(prefix: str, environment: Environment, services: list[ServicePlan]) -> dict:
+def _outputs(prefix: str, environment: Environment, services: list[EnvironmentService]) -> dict:
     outputs = {
         "ClusterName": _output(
             "ECS cluster (the pipeline's EcsClusterName)", ref("Cluster"), f"{prefix}-cluster"
@@ -144,14 +144,10 @@ def environment_stack(plan: Plan, account: AccountPlan, environment: Environment
             f"account {account.name} needs delivery and pipeline sections for an environment"
         )
     containers = service_containers(account, _containers(plan))
-    services = ecs_services.plans(environment, containers, delivery.images)
+    services = ecs_services.environment_services(environment, containers, delivery.images)
     resources = network.resources(environment.network, environment.log_retention_days)
     resources.update(alb.resources(environment))
-    resources.update(
-        ecs_services.resources(
-            environment, services, account.pipeline.cluster, delivery.region, account.deploy_tag
-        )
-    )
+    resources.update(ecs_services.resources(environment, services, account, delivery))
     if environment.database is not None:
         clients = [(service.id, f"{service.id}SecurityGroup") for service in services]
         resources.update(db.resources(environment.database, environment.network, clients))

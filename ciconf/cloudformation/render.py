@@ -3,6 +3,8 @@ command)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ciconf.circleci.render import display_path
 from ciconf.cloudformation import bootstrap, quotas
 from ciconf.cloudformation.template import build_template
@@ -13,6 +15,14 @@ from ciconf.yamlkit.load import Document
 
 DEFAULT_DIR = DEFAULT_STACKS_DIR
 STACKS = ("bootstrap", "pipeline")  # in the order they are deployed
+
+
+class StackTarget(NamedTuple):
+    """One stack to render: the account, which of its stacks, and its file (None: stdout)."""
+
+    account: AccountPlan
+    stack: str
+    path: str | None
 
 
 def stack_name(plan: Plan, account: AccountPlan, stack: str) -> str:
@@ -108,7 +118,7 @@ def check_services(doc: Document, plan: Plan) -> None:
             )
 
 
-def targets(plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[AccountPlan, str, str]]:
+def targets(plan: Plan, directory: str = DEFAULT_DIR) -> list[StackTarget]:
     """(account, stack, file) of every stack the profile generates: a bootstrap per account, then
     a pipeline per account with a pipeline section."""
     if plan.delivery is None:
@@ -118,11 +128,11 @@ def targets(plan: Plan, directory: str = DEFAULT_DIR) -> list[tuple[AccountPlan,
         for stack in STACKS:
             if stack == "pipeline" and account.pipeline is None:
                 continue
-            out.append((account, stack, default_output(plan, account, stack, directory)))
+            out.append(StackTarget(account, stack, default_output(plan, account, stack, directory)))
     return out
 
 
-def all_targets(doc: Document, plan: Plan, directory: str) -> list[tuple[AccountPlan, str, str]]:
+def all_targets(doc: Document, plan: Plan, directory: str) -> list[StackTarget]:
     """`ciconf cfn --all`: every stack; an error when the profile has no accounts."""
     if not plan.accounts:
         raise InputError(doc.source, "the profile has no accounts", field="accounts")
@@ -149,15 +159,11 @@ def header(
     return lines
 
 
-def render_stack(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
-    plan: Plan,
-    account: AccountPlan,
-    profile_path: str,
-    output_path: str | None,
-    stack: str = "pipeline",
-    doc: Document | None = None,
+def render_stack(
+    plan: Plan, target: StackTarget, profile_path: str, doc: Document | None = None
 ) -> str:
     """The stack's YAML; over a CloudFormation quota, an InputError (located with `doc`)."""
+    account, stack, output_path = target
     assert plan.delivery is not None  # accounts require a delivery section
     if stack == "bootstrap":
         source = plan.account(account.promote_from) if account.promote_from else None
@@ -184,17 +190,13 @@ def stacks_for(
     list. Bad input (a container in no service...) raises one located InputError.
     """
     check_services(profile_doc, plan)
-    return [
-        (target, render_stack(plan, account, profile_doc.source, target, stack, profile_doc))
-        for account, stack, target in targets(plan, directory)
-    ]
+    found = []
+    for target in targets(plan, directory):
+        assert target.path is not None  # targets() gives every stack its default file
+        found.append((target.path, render_stack(plan, target, profile_doc.source, profile_doc)))
+    return found
 
 
-def rendered(
-    doc: Document, plan: Plan, chosen: list[tuple[AccountPlan, str, str | None]]
-) -> list[tuple[str | None, str]]:
-    """(file, text) of each chosen (account, stack, file); file None for stdout."""
-    return [
-        (target, render_stack(plan, account, doc.source, target, stack, doc))
-        for account, stack, target in chosen
-    ]
+def rendered(doc: Document, plan: Plan, chosen: list[StackTarget]) -> list[tuple[str | None, str]]:
+    """(file, text) of each chosen stack; file None for stdout."""
+    return [(target.path, render_stack(plan, target, doc.source, doc)) for target in chosen]

@@ -8,6 +8,8 @@ their own; this module is the one place that puts them together.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ciconf.cloudformation import environment, render
 from ciconf.errors import InputError
 from ciconf.profile.derive import Plan
@@ -25,18 +27,28 @@ def all_stacks(doc: Document, plan: Plan, directory: str = DEFAULT_DIR) -> list[
     )
 
 
-def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
-    doc: Document,
-    plan: Plan,
-    *,
-    account: str | None,
-    stack: str,
-    output: str | None,
-    stdout: bool,
-    directory: str | None,
-) -> list[tuple[str | None, str]]:
+@dataclass(frozen=True)
+class CfnRequest:
+    """What `ciconf cfn` is asked for: with an `account`, its `stack` (written to `output`, to the
+    stack's default file, or to stdout); with account None (`--all`), every stack of every
+    account under `directory`."""
+
+    account: str | None
+    stack: str = "pipeline"
+    output: str | None = None
+    stdout: bool = False
+    directory: str | None = None
+
+    @property
+    def every(self) -> bool:
+        return self.account is None
+
+
+def cfn_outputs(doc: Document, plan: Plan, request: CfnRequest) -> list[tuple[str | None, str]]:
     """What `ciconf cfn` writes: (file, text), file None for stdout; all rendered before any
     write."""
+    account, stack, output, stdout = request.account, request.stack, request.output, request.stdout
+    directory = request.directory
     if account is None:
         render.check_services(doc, plan)
         chosen = render.all_targets(doc, plan, directory or DEFAULT_DIR)
@@ -51,7 +63,7 @@ def cfn_outputs(  # noqa: PLR0913 - argument objects come later (issue 18)
     if stack == "pipeline":
         render.require_pipeline(doc, plan, picked)
     target = None if stdout else (output or render.default_output(plan, picked, stack))
-    return render.rendered(doc, plan, [(picked, stack, target)])
+    return render.rendered(doc, plan, [render.StackTarget(picked, stack, target)])
 
 
 def environment_output(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ciconf.cloudformation import bluegreen, build, pipeline, storage
+from ciconf.cloudformation import bluegreen, codebuild, pipeline, storage
 from ciconf.cloudformation.intrinsics import ref
 from ciconf.cloudformation.services import all_services, traffic_service
 from ciconf.profile.derive import AccountPlan, DeliveryPlan
@@ -61,8 +61,8 @@ def _resources(delivery: DeliveryPlan, account: AccountPlan, settings: Pipeline)
         "ArtifactBucket": storage.artifact_bucket(),
         "ArtifactBucketPolicy": storage.artifact_bucket_policy(),
         "BuildLogGroup": storage.build_log_group(settings.log_retention_days),
-        "BuildRole": build.build_role(delivery, settings),
-        "BuildProject": build.build_project(delivery, settings),
+        "BuildRole": codebuild.build_role(delivery, settings),
+        "BuildProject": codebuild.build_project(delivery, settings),
     }
     traffic = traffic_service(delivery, settings)
     if settings.blue_green is not None and traffic is not None:

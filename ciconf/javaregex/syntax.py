@@ -11,7 +11,7 @@ escaped literals, `[...]` classes of escaped code-point ranges (computed here, s
 groups, lookarounds, atomic groups, counted/lazy/possessive quantifiers, `\\A`, `\\Z`, numbered
 back-references. Whatever the parser does not translate exactly raises `Undecided` with the reason;
 whatever Java itself rejects raises `JavaSyntaxError` (checked against Java, see
-tests/data/java_regex/). Never a different answer.
+tests/unit/javaregex/data/java_regex/). Never a different answer.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from ciconf.plan.filters import Decision, job_filter, undecided
 from ciconf.plan.graph import STATUSES, Node, decide, resolve
 from ciconf.plan.groups import Scope, join
 from ciconf.plan.matrix import expand
-from ciconf.plan.model import JobPlan, Plan, Requirement, WorkflowPlan
+from ciconf.plan.model import JobPlan, PipelinePlan, Requirement, WorkflowPlan
 from ciconf.plan.regex import new_budget
 from ciconf.plan.values import Unknown, Values, fill, pipeline_lookup, render_scalar
 from ciconf.plan.where import Where
@@ -32,7 +32,7 @@ def declared_parameters(doc: Document) -> dict[str, dict]:
     }
 
 
-def plan_config(doc: Document, values: Values) -> Plan:
+def plan_config(doc: Document, values: Values) -> PipelinePlan:
     data = doc.data
     if not isinstance(data, dict):
         raise Where(doc, ()).error(
@@ -57,7 +57,7 @@ def plan_config(doc: Document, values: Values) -> Plan:
     if note is not None:
         for plan in plans:
             plan.notes.append(note)
-    return Plan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
+    return PipelinePlan(doc.source, values.push.describe(), plans, setup=data.get("setup") is True)
 
 
 def _version_note(version: Any) -> str | None:

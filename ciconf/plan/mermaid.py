@@ -9,7 +9,7 @@ break out of its label or configure the diagram. Node ids are generated.
 from __future__ import annotations
 
 from ciconf.errors import printable
-from ciconf.plan.model import Delivery, JobPlan, Plan
+from ciconf.plan.model import Delivery, JobPlan, PipelinePlan
 
 # `%%` starts a comment or a directive (`%%{init: ...}%%`) wherever it is, even in a label
 _ENTITIES = {
@@ -33,7 +33,7 @@ def label(text: str) -> str:
     return '"' + "".join(_ENTITIES.get(char, char) for char in printable(text)) + '"'
 
 
-def format_mermaid(plan: Plan) -> str:
+def format_mermaid(plan: PipelinePlan) -> str:
     lines = ["flowchart LR"]
     ids: dict[str, str] = {}  # job name -> node id (first workflow that has it)
     styles: dict[str, list[str]] = {"skipped": [], "undecided": [], "aws": []}

@@ -104,7 +104,10 @@ class Delivery:
 
 
 @dataclass
-class Plan:
+class PipelinePlan:
+    """What one CircleCI pipeline runs (`ciconf plan`); not the profile's derived values
+    (ciconf.profile.derive.Plan)."""
+
     source: str
     push: str  # "branch develop" / "tag v1.4.0"
     workflows: list[WorkflowPlan]

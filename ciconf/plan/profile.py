@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ciconf.circleci.render import render_config
-from ciconf.plan.model import Delivery, Plan
+from ciconf.plan.model import Delivery, PipelinePlan
 from ciconf.profile.credentials import DeployRole
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, registry_host
 from ciconf.profile.derive import plan as derive_plan
@@ -17,7 +17,7 @@ def rendered(path: str) -> tuple[Profile, str]:
     return profile, render_config(profile, path)
 
 
-def deliveries(profile: Profile, plan: Plan) -> list[Delivery]:
+def deliveries(profile: Profile, plan: PipelinePlan) -> list[Delivery]:
     derived = derive_plan(profile)
     if derived.delivery is None:
         return []
@@ -35,7 +35,7 @@ def _trust(account: AccountPlan) -> list[str]:
     return list(bootstrap.trust.wider) if isinstance(bootstrap, DeployRole) else []
 
 
-def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: Plan) -> Delivery:
+def _delivery(account: AccountPlan, delivery: DeliveryPlan, plan: PipelinePlan) -> Delivery:
     job = plan.job(account.job)
     pipeline = None
     if account.pipeline is not None:

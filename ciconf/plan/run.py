@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ciconf.defaults import DEFAULT_PROFILE
@@ -12,7 +13,7 @@ from ciconf.errors import InputError, closest, shown
 from ciconf.exitcodes import INPUT_ERROR, OK
 
 if TYPE_CHECKING:
-    from ciconf.plan.model import Plan
+    from ciconf.plan.model import PipelinePlan
 
 FORMATS = ("text", "json", "mermaid")
 
@@ -31,29 +32,35 @@ def parse_params(params: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
-    profile: str | None,
-    config: str | None,
-    branch: str | None,
-    tag: str | None,
-    params: Sequence[str],
-    *,
-    schedule: str | None = None,
-    api: bool = False,
-) -> Plan:
-    """The Plan for the arguments of `ciconf plan` (InputError on bad input): a push of `branch`
-    or `tag`, or with `schedule` a scheduled pipeline, with `api` an API trigger."""
+@dataclass(frozen=True)
+class PlanRequest:
+    """What `ciconf plan` is asked: which config (a PROFILE, rendered, or a --config FILE) and
+    which run (a push of `branch` or `tag`; with `schedule` a scheduled pipeline, with `api` an API
+    trigger), with `params` (KEY=VALUE) for the pipeline's parameters."""
+
+    profile: str | None
+    config: str | None
+    branch: str | None
+    tag: str | None
+    params: Sequence[str] = ()
+    schedule: str | None = None
+    api: bool = False
+
+
+def build_plan(request: PlanRequest) -> PipelinePlan:
+    """The plan for the arguments of `ciconf plan` (InputError on bad input)."""
     from ciconf.plan.compute import declared_parameters, plan_config
     from ciconf.plan.values import build_values, check_ref, check_run
     from ciconf.yamlkit.load import load_file, load_text
 
+    profile, config, branch, tag = request.profile, request.config, request.branch, request.tag
     if (branch is None) == (tag is None):
         raise InputError("ciconf plan", "give exactly one of --branch NAME or --tag NAME")
     if profile is not None and config is not None:
         raise InputError("ciconf plan", "give either a PROFILE or --config FILE, not both")
     push = check_ref("branch", branch) if branch is not None else check_ref("tag", tag or "")
-    push = check_run(push, schedule, api)
-    wanted = parse_params(params)
+    push = check_run(push, request.schedule, request.api)
+    wanted = parse_params(request.params)
     model = None
     if config is not None:
         doc = load_file(config, allow_duplicates=True)  # CircleCI accepts them: the last one wins
@@ -72,7 +79,7 @@ def build_plan(  # noqa: PLR0913 - argument objects come later (issue 18)
     return plan
 
 
-def format_plan(plan: Plan, fmt: str) -> str:
+def format_plan(plan: PipelinePlan, fmt: str) -> str:
     if fmt == "json":
         text = json.dumps(plan.as_json(), indent=2, ensure_ascii=False) + "\n"
         # non-printable characters (controls, bidi, U+2028/9) can only be inside strings: \u-escaped
@@ -92,16 +99,7 @@ def _json_escaped(text: str) -> str:
     )
 
 
-def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue 18)
-    profile: str | None,
-    config: str | None,
-    branch: str | None,
-    tag: str | None,
-    fmt: str = "text",
-    params: Sequence[str] = (),
-    schedule: str | None = None,
-    api: bool = False,
-) -> int:
+def plan_command(request: PlanRequest, fmt: str = "text") -> int:
     """Print the plan for one push; 0 when computed, 2 on bad input (message on stderr)."""
     try:
         if fmt not in FORMATS:
@@ -111,13 +109,13 @@ def plan_command(  # noqa: PLR0913, PLR0917 - argument objects come later (issue
                 expected=" or ".join(FORMATS),
                 suggestion=closest(fmt, FORMATS),
             )
-        plan = build_plan(profile, config, branch, tag, params, schedule=schedule, api=api)
+        plan = build_plan(request)
         output = format_plan(plan, fmt)
         from ciconf.plan.caps import output_problem
 
         problem = output_problem(len(output))
         if problem:
-            raise InputError(config or profile or DEFAULT_PROFILE, problem)
+            raise InputError(request.config or request.profile or DEFAULT_PROFILE, problem)
     except InputError as error:
         print(f"ciconf: error: {error}", file=sys.stderr)
         return INPUT_ERROR

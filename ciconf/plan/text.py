@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ciconf.errors import printable
-from ciconf.plan.model import Delivery, JobPlan, Plan, WorkflowPlan
+from ciconf.plan.model import Delivery, JobPlan, PipelinePlan, WorkflowPlan
 
 
 def _state(runs: bool | None) -> str:
     return {True: "runs", False: "skipped", None: "undecided"}[runs]
 
 
-def format_text(plan: Plan) -> str:
+def format_text(plan: PipelinePlan) -> str:
     lines = [f"plan for {printable(plan.push)}: {printable(plan.source)}"]
     if plan.setup:
         lines.append(

@@ -189,7 +189,8 @@ check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' a
 # must fit CloudFormation's and EC2's 255 too: the tasks' security group is described as
 # "<stack> <service> tasks", and the longest stack name is 73 characters (a 40-character project,
 # a 20-character account, "-environment"), which leaves 175. Its logical ids (ServiceName +
-# a suffix of at most 20) fit then too; tests/test_aws_name_limits.py lints the longest names.
+# a suffix of at most 20) fit then too; tests/oracles/test_aws_name_limits.py lints the longest
+# names.
 ECS_SERVICE_NAME_CHARS = 175
 check_ecs_service_name = _checker(
     ECS_NAME_PATTERN.replace("254", str(ECS_SERVICE_NAME_CHARS - 1)),

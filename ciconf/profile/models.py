@@ -28,8 +28,7 @@ from pydantic.json_schema import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ciconf.errors import closest, shown
-from ciconf.profile.environment import LOG_RETENTION_DAYS
-from ciconf.profile.environment import Environment as AccountEnvironment
+from ciconf.profile.environment import LOG_RETENTION_DAYS, Environment
 from ciconf.profile.grammar import (
     PARAMETER_REFERENCE,
     AccountName,
@@ -94,7 +93,7 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
-Environment = dict[EnvName, Text]
+EnvVars = dict[EnvName, Text]
 # for mappings keyed by a grammar (job names, orb aliases): a key outside it is an editor error too
 NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
@@ -103,7 +102,7 @@ class Service(Model):
     """A service container next to the primary image (a database, a cache...)."""
 
     image: ParameterisedImage = Field(description="Docker image, e.g. cimg/mysql:8.0")
-    environment: Environment = Field(default_factory=dict)
+    environment: EnvVars = Field(default_factory=dict)
     name: Host | None = Field(None, description="Host name the other containers reach it by")
     command: list[Text] | None = Field(None, description="Overrides the image's command (CMD)")
     entrypoint: list[Text] | None = Field(None, description="Overrides the image's entrypoint")
@@ -166,7 +165,7 @@ class RunStep(Model):
     when: Literal["always", "on_success", "on_fail"] | None = None
     no_output_timeout: Timeout | None = Field(None, description="e.g. 20m")
     shell: Shell | None = None
-    environment: Environment = Field(default_factory=dict)
+    environment: EnvVars = Field(default_factory=dict)
 
 
 class SaveCache(Model):
@@ -340,7 +339,7 @@ class Executor(Model):
     services: list[Service] = Field(
         default_factory=list, description="Docker executor: service containers"
     )
-    environment: Environment = Field(default_factory=dict)
+    environment: EnvVars = Field(default_factory=dict)
     resource_class: ResourceClass | None = None
     remote_docker: RemoteDocker | None = Field(
         None, description="Docker executor: Docker for docker build"
@@ -869,7 +868,7 @@ class Account(Model):
         None, description="Serial group name (default: << pipeline.project.slug >>/deploy-<name>)"
     )
     pipeline: Pipeline | None = Field(None, description="The AWS pipeline `ciconf cfn` generates")
-    environment: AccountEnvironment | None = Field(
+    environment: Environment | None = Field(
         None,
         description="The account's VPC, load balancer, ECS services and database "
         "(docs/environment.md)",

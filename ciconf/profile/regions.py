@@ -1,6 +1,7 @@
 """The AWS regions a profile may name, vendored from botocore's endpoint data.
 
-botocore is not a runtime dependency, so the list lives here; tests/test_regions.py compares it with
+botocore is not a runtime dependency, so the list lives here; tests/unit/profile/test_regions.py
+compares it with
 the installed botocore's ``endpoints.json`` on every run, so a region AWS adds (or retires) fails
 the
 test suite until this list follows.

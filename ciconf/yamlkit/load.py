@@ -198,11 +198,20 @@ class _Frame:
 _NO_KEY = object()
 
 
-def load_text(  # noqa: PLR0913 - argument objects come later (issue 18)
+@dataclass(frozen=True)
+class _Options:
+    """How one document is read: its bounds, and what linting collects instead of refusing."""
+
+    max_nodes: int = MAX_NODES
+    allow_duplicates: bool = False
+    allow_undefined_aliases: bool = False
+    max_depth: int = MAX_DEPTH
+
+
+def load_text(
     text: str,
     source: str,
     *,
-    max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
     allow_duplicates: bool = False,
     allow_undefined_aliases: bool = False,
@@ -213,14 +222,13 @@ def load_text(  # noqa: PLR0913 - argument objects come later (issue 18)
     in ``Document.duplicates`` (the last one wins) and aliases used before their anchor in
     ``Document.undefined_aliases`` (the alias reads as null, or merges nothing after ``<<``).
     """
-    options: dict[str, Any] = dict(
-        max_depth=max_depth,
+    options = _Options(
         max_nodes=max_nodes,
         allow_duplicates=allow_duplicates,
         allow_undefined_aliases=allow_undefined_aliases,
     )
     try:
-        return _build(text, source, **options)
+        return _build(text, source, options)
     except yaml.MarkedYAMLError as error:
         limit = _limit_before_error(error, text, source, options)
         raise (limit or _parse_error(error, source, text)) from None
@@ -233,7 +241,7 @@ class _LimitError(InputError):
 
 
 def _limit_before_error(
-    error: yaml.MarkedYAMLError, text: str, source: str, options: dict
+    error: yaml.MarkedYAMLError, text: str, source: str, options: _Options
 ) -> InputError | None:
     """Our own limit, if one is passed before the point where the parser gave up.
 
@@ -247,7 +255,7 @@ def _limit_before_error(
     if not end or end > len(text):
         return None
     try:
-        _build(text[:end], source, **options)
+        _build(text[:end], source, options)
     except _LimitError as limit:
         return limit
     except (InputError, yaml.YAMLError):
@@ -255,40 +263,22 @@ def _limit_before_error(
     return None
 
 
-def _build(  # noqa: PLR0913 - argument objects come later (issue 18)
-    text: str,
-    source: str,
-    *,
-    max_depth: int,
-    max_nodes: int,
-    allow_duplicates: bool,
-    allow_undefined_aliases: bool,
-) -> Document:
+def _build(text: str, source: str, options: _Options) -> Document:
     """The document built from parser events; InputError on anything we refuse."""
     loader = _Loader(text)
     try:
-        return _build_from(
-            loader.get_event,
-            source,
-            max_depth=max_depth,
-            max_nodes=max_nodes,
-            allow_duplicates=allow_duplicates,
-            allow_undefined_aliases=allow_undefined_aliases,
-        )
+        return _build_from(loader.get_event, source, options)
     finally:
         loader.dispose()
 
 
-def _build_from(  # noqa: PLR0912, PLR0913, PLR0915 - one pass over the node tree; splitting it costs speed (benchmarks)
-    next_event: Any,
-    source: str,
-    *,
-    max_depth: int,
-    max_nodes: int,
-    allow_duplicates: bool,
-    allow_undefined_aliases: bool,
+def _build_from(  # noqa: PLR0912, PLR0915 - one pass over the node tree; splitting it costs speed (benchmarks)
+    next_event: Any, source: str, options: _Options
 ) -> Document:
     """The loop of _build: one event at a time (None after the last), the common cases inline."""
+    max_depth, max_nodes = options.max_depth, options.max_nodes  # locals: read once, not per event
+    allow_duplicates = options.allow_duplicates
+    allow_undefined_aliases = options.allow_undefined_aliases
     doc = Document(source, None)
     value_marks, key_marks = doc.value_marks, doc.key_marks
     resolved: dict[

@@ -1,7 +1,7 @@
 """Run one lint rule module over a YAML snippet: the findings it makes, nothing else.
 
 A finding is reduced to (rule id, line, message), the facts a rule test asserts; columns and the
-runner's capping and suppression are tested with the runner (tests/test_lint*.py).
+runner's capping and suppression are tested with the runner (tests/acceptance/test_lint*.py).
 """
 
 from __future__ import annotations
