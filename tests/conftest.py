@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -59,3 +60,11 @@ def run_ciconf(*args: str, cwd: Path | str | None = None, **kwargs) -> subproces
 @pytest.fixture
 def ciconf():
     return run_ciconf
+
+
+def planned_runs(profile: Path, branch: str) -> dict[str, bool]:
+    """`ciconf plan PROFILE --branch BRANCH`: which jobs of the (one) workflow run."""
+    done = run_ciconf("plan", profile, "--branch", branch, "--format", "json", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    (workflow,) = json.loads(done.stdout)["workflows"]
+    return {job["name"]: job["runs"] for job in workflow["jobs"]}

@@ -21,17 +21,17 @@ from ciconf.profile.models import (
     Machine,
     Profile,
     RemoteDocker,
+    ReusableCommand,
     Service,
     Step,
     TestJob,
     merge_job_name,
 )
+from ciconf.profile.workdir import job_folders
 from ciconf.shell import commands
 from ciconf.yamlkit.emit import MERGE
 
 CONFIG_VERSION = 2.1
-# CircleCI's default working directory; a job in a subfolder checks out here, then works below it
-PROJECT_ROOT = "~/project"
 
 
 @dataclass
@@ -82,8 +82,17 @@ def _run(name: str, command: str) -> dict:
 # --- executors ------------------------------------------------------------------------------------
 
 
-def _container(image: str, service: Service | None = None) -> dict:
-    container: dict = {"image": image}
+def _pull_auth(login: Executor | Service) -> dict:
+    """A private image's login keys, as written (the secrets are $NAME references)."""
+    if login.auth is not None:
+        return {"auth": login.auth.model_dump()}
+    if login.aws_auth is not None:
+        return {"aws_auth": login.aws_auth.model_dump(exclude_none=True)}
+    return {}
+
+
+def _container(image: str, login: Executor | Service, service: Service | None = None) -> dict:
+    container: dict = {"image": image, **_pull_auth(login)}
     if service is not None:
         if service.name:
             container["name"] = service.name
@@ -107,17 +116,25 @@ def _machine(machine: Machine) -> dict:
 def _executor(job: Executor) -> dict:
     """The executor keys of a job: docker or machine, resource class, folder, environment."""
     env: dict = {}
-    if job.machine is not None:
+    orb_executor = job.executor if isinstance(job, CustomJob) else None
+    if orb_executor is not None:
+        # CircleCI writes an executor's parameters beside its name
+        parameters = dict(orb_executor.parameters)
+        env["executor"] = (
+            {"name": orb_executor.name, **parameters} if parameters else orb_executor.name
+        )
+    elif job.machine is not None:
         env["machine"] = _machine(job.machine)
     else:
         env["docker"] = [
-            _container(job.image or ""),
-            *(_container(s.image, s) for s in job.services),
+            _container(job.image or "", job),
+            *(_container(s.image, s, s) for s in job.services),
         ]
     if job.resource_class:
         env["resource_class"] = job.resource_class
-    if job.working_directory:
-        env["working_directory"] = f"{PROJECT_ROOT}/{job.working_directory}"
+    folder = job_folders(job.working_directory).working_directory
+    if folder is not None:
+        env["working_directory"] = folder
     parallelism = getattr(job, "parallelism", 1)  # test jobs only
     if parallelism > 1:
         env["parallelism"] = parallelism
@@ -131,7 +148,8 @@ def _executor(job: Executor) -> dict:
 
 def _checkout(job: Executor) -> Any:
     # with a working_directory below the root, checkout would clone into the subfolder itself
-    return {"checkout": {"path": PROJECT_ROOT}} if job.working_directory else "checkout"
+    path = job_folders(job.working_directory).checkout_path
+    return {"checkout": {"path": path}} if path is not None else "checkout"
 
 
 def _remote_docker(options: RemoteDocker | None) -> Any:
@@ -167,8 +185,9 @@ def step(item: Step) -> Any:
         if run.environment:
             options["environment"] = dict(run.environment)
         return {"run": command if list(options) == ["command"] else options}
-    if kind == "orb":
-        return {item.orb: dict(item.parameters)} if item.parameters else item.orb
+    if kind in ("orb", "command"):
+        name = item.orb or item.command
+        return {name: dict(item.parameters)} if item.parameters else name
     if kind == "setup_remote_docker":
         return _remote_docker(item.setup_remote_docker)
     value = getattr(item, kind)
@@ -385,22 +404,39 @@ def _custom_job(
         body[MERGE] = [fragments.shared(f"{snake(name)}_environment", executor)]
     else:
         body.update(executor)
-    checkout_fix = job.working_directory is not None
+    root = job_folders(job.working_directory).checkout_path
     steps = []
     for item in job.steps:
         rendered = step(item)
-        if checkout_fix and rendered == "checkout":
+        if root is not None and rendered == "checkout":
             rendered = _checkout(job)
         elif (
-            checkout_fix
+            root is not None
             and isinstance(rendered, dict)
             and "path" not in rendered.get("checkout", {"path": None})
         ):
             # checkout with a method but no path: still clone at the root, not the subfolder
-            rendered = {"checkout": {"path": PROJECT_ROOT, **rendered["checkout"]}}
+            rendered = {"checkout": {"path": root, **rendered["checkout"]}}
         steps.append(rendered)
     body["steps"] = steps
     return body
+
+
+def _reusable_command(command: ReusableCommand) -> dict:
+    """A profile command as CircleCI declares it under `commands:`."""
+    out: dict = {}
+    if command.description:
+        out["description"] = command.description
+    if command.parameters:
+        out["parameters"] = {
+            name: {
+                "type": parameter.type,
+                **parameter.model_dump(exclude={"type"}, exclude_none=True, exclude_defaults=True),
+            }
+            for name, parameter in command.parameters.items()
+        }
+    out["steps"] = [step(item) for item in command.steps]
+    return out
 
 
 def _executor_uses(profile: Profile) -> set[str]:
@@ -434,6 +470,10 @@ def build_config(profile: Profile, plan: Plan) -> Config:
     data: dict[str, Any] = {"version": CONFIG_VERSION}
     if profile.orbs:
         data["orbs"] = dict(profile.orbs)
+    if profile.commands:
+        data["commands"] = {
+            name: _reusable_command(command) for name, command in profile.commands.items()
+        }
     data["anchors"] = fragments.anchors
     data["jobs"] = jobs
     data["workflows"] = {profile.project: {"jobs": workflow_jobs(profile, plan)}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
@@ -132,10 +133,45 @@ check_rel_path = _checker(
     "leading '-')",
 )
 check_cache_path = _checker(
-    r"(?:~/|/)?(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
+    # the '..' look-ahead comes first, so that it also sees the segment right after ~/ or /
+    r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)?[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
     "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, "
     "no '..', no leading '-')",
 )
+
+
+def _folder_problem(value: str) -> str | None:
+    # CircleCI's checkout refuses a non-empty folder that is not a clone, so the home directory
+    # or the root cannot hold the repository
+    if value.rstrip("/") in ("", "~"):
+        return (
+            f"{shown(value)} is the home or root folder, where checkout cannot clone; "
+            "name a folder of its own, like ~/app"
+        )
+    return None
+
+
+check_folder = _checker(
+    r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}|~/?|/",
+    "a folder for the repository: absolute or under ~/ (letters, digits and _ . @ + - /, no '..')",
+    _folder_problem,
+)
+
+
+def check_working_directory(value: str) -> str:
+    """A subfolder of the repository (services/api) or the folder the repository is cloned into
+    (~/app, /home/circleci/app)."""
+    if value.startswith(("/", "~")):
+        return check_folder(value)
+    try:
+        return check_rel_path(value)
+    except ValueError:
+        raise ValueError(
+            "expected a folder of the repository (services/api) or a folder to clone it into "
+            f"(~/app, /home/circleci/app), without '..', got {shown(value)}"
+        ) from None
+
+
 check_docker_image = _checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
@@ -213,6 +249,30 @@ check_deployment_config = _checker(
 )
 
 
+# Set while a reusable command's steps are validated: the parameters `<< parameters.NAME >>` may
+# name there (CircleCI substitutes them when the command is invoked; every value a profile passes
+# is checked against COMMAND_VALUE_PATTERN, so none can change a command's meaning)
+COMMAND_PARAMETERS: ContextVar[frozenset[str] | None] = ContextVar(
+    "command_parameters", default=None
+)
+
+
+def _command_parameters_read(value: str) -> str:
+    """`value` with its declared `<< parameters.NAME >>` blanked out (inside a command), after
+    refusing any that names an undeclared parameter."""
+    declared = COMMAND_PARAMETERS.get()
+    if declared is None:
+        return value
+    for name in PARAMETER_REFERENCE.findall(value):
+        if name not in declared:
+            raise problem(
+                f"<< parameters.{name} >> is not a parameter of this command",
+                f"one of its parameters ({', '.join(sorted(declared)) or 'it declares none'})",
+                None if not declared else closest(name, sorted(declared)),
+            )
+    return PARAMETER_REFERENCE.sub(lambda match: " " * len(match.group(0)), value)
+
+
 def _no_pipeline_template(value: str) -> str:
     """CircleCI (config 2.1) replaces '<< … >>' before the shell runs: nothing a profile writes may
     start one.
@@ -221,7 +281,7 @@ def _no_pipeline_template(value: str) -> str:
     branch named "x';curl …|sh;'" would run; a lone '<<' (a heredoc) makes CircleCI refuse the
     config ("Unclosed '<<' tag"). https://circleci.com/docs/guides/orchestrate/config-templating/
     """
-    at = value.find("<<")
+    at = _command_parameters_read(value).find("<<")
     if at >= 0:
         raise problem(
             f"'<<' at character {at + 1}: CircleCI reads '<< … >>' as a pipeline value "
@@ -257,6 +317,41 @@ def _no_nul_value(value: str) -> str:
     return _no_pipeline_template(value)
 
 
+# CircleCI reads `$NAME` in a docker image's auth and aws_auth from the job's contexts or project
+# variables (https://circleci.com/docs/guides/execute/private-images/); a literal secret there
+# would be readable by everyone who can read the repository
+ENV_REFERENCE_PATTERN = r"\$" + _ENV_NAME
+_ENV_REFERENCE = re.compile(ENV_REFERENCE_PATTERN)
+
+
+def check_env_reference(value: str) -> str:
+    if _ENV_REFERENCE.fullmatch(value):
+        return check_env_name(value[1:]) and value
+    braced = re.fullmatch(r"\$\{(" + _ENV_NAME + r")\}", value)
+    if braced:
+        raise problem(
+            f"{shown(value)}: CircleCI's auth fields take the plain form",
+            "an environment variable reference like $DOCKERHUB_PASSWORD",
+            "$" + braced.group(1),
+        )
+    raise problem(
+        f"{shown(value)} is a literal; a secret written in the profile is written into the "
+        "config, readable by everyone who can read the repository: store it in a context or a "
+        "project environment variable and name it here",
+        "an environment variable reference like $DOCKERHUB_PASSWORD",
+    )
+
+
+_check_registry_user = _checker(
+    r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,254}", "a registry user name like mydockerhub-user"
+)
+
+
+def check_registry_user(value: str) -> str:
+    """A user name is not a secret (CircleCI's docs write it literally), or a `$NAME` reference."""
+    return check_env_reference(value) if value.startswith("$") else _check_registry_user(value)
+
+
 # The checked string types are plain `Annotated` aliases (not built by a function) so that mypy
 # reads every profile field as a `str`.
 
@@ -270,6 +365,7 @@ ImageTag = Annotated[str, AfterValidator(check_image_tag)]
 Branch = Annotated[str, AfterValidator(check_branch)]
 RelPath = Annotated[str, AfterValidator(check_rel_path)]
 CachePath = Annotated[str, AfterValidator(check_cache_path)]
+WorkingDirectory = Annotated[str, AfterValidator(check_working_directory)]
 Host = Annotated[str, AfterValidator(check_host)]
 ContextName = Annotated[str, AfterValidator(check_context)]
 RoleArn = Annotated[str, AfterValidator(check_role_arn)]
@@ -282,6 +378,12 @@ TargetGroupName = Annotated[str, AfterValidator(check_target_group)]
 DeploymentConfigName = Annotated[str, AfterValidator(check_deployment_config)]
 Command = Annotated[str, AfterValidator(_no_nul)]
 Text = Annotated[str, AfterValidator(_no_nul_value)]
+EnvReference = Annotated[
+    str,
+    AfterValidator(check_env_reference),
+    WithJsonSchema({"type": "string", "pattern": f"^(?:{ENV_REFERENCE_PATTERN})$"}),
+]
+RegistryUser = Annotated[str, AfterValidator(check_registry_user)]
 
 
 # --- profile reach: executors, jobs, steps, orbs and triggers (issue 10) -------------------------
@@ -336,10 +438,27 @@ def check_docker_image_lenient(value: str) -> bool:
     return True
 
 
-JOB_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-check_job_name = _checker(
-    JOB_NAME_PATTERN, "a job name: lowercase letters, digits, '_' and '-' (up to 40)"
+# CircleCI's config compiler takes job names matching ^[A-Za-z][A-Za-z\s\d_-]*$ (its error
+# messages quote the pattern: github.com/SchemaStore/schemastore/issues/3832), unique ignoring
+# case; the lowercase-only rule of https://circleci.com/docs/reusing-config/ holds for commands,
+# executors and parameters. ciconf takes the letters of either case, without spaces: a name is
+# also a word in `requires:` lists, cache keys and plan output.
+JOB_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,39}"
+_check_job_name = _checker(
+    JOB_NAME_PATTERN, "a job name: a letter, then letters, digits, '_' and '-' (up to 40)"
 )
+
+
+def check_job_name(value: str) -> str:
+    if " " in value.strip() and re.fullmatch(r"[A-Za-z][A-Za-z0-9_ -]{0,39}", value.strip()):
+        raise problem(
+            f"{shown(value)} has a space; ciconf job names are one word",
+            "a letter, then letters, digits, '_' and '-' (up to 40)",
+            re.sub(" +", "_", value.strip()),
+        )
+    return _check_job_name(value)
+
+
 ORB_REF_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63}@[0-9]+\.[0-9]+\.[0-9]+"
 
 
@@ -357,6 +476,51 @@ def check_orb_ref(value: str) -> str:
     return value
 
 
+# CircleCI: command, executor and parameter names are lowercase
+# (https://circleci.com/docs/reusing-config/#notes-on-reusable-configuration)
+COMMAND_NAME_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
+# CircleCI's own steps (the profile's step kinds, in their order); a command cannot take their
+# names, nor those of the conditional steps
+CIRCLECI_STEPS = (
+    "run",
+    "save_cache",
+    "restore_cache",
+    "persist_to_workspace",
+    "attach_workspace",
+    "store_artifacts",
+    "store_test_results",
+    "add_ssh_keys",
+    "checkout",
+    "setup_remote_docker",
+)
+BUILT_IN_STEPS = (*CIRCLECI_STEPS, "when", "unless")
+
+
+def _built_in_step(value: str) -> str | None:
+    if value in BUILT_IN_STEPS:
+        return f"{shown(value)} is CircleCI's own step; give the command another name"
+    return None
+
+
+check_command_name = _checker(
+    COMMAND_NAME_PATTERN,
+    "a command name: a lowercase letter, then lowercase letters, digits, '_' and '-' (CircleCI's "
+    "rule for commands)",
+    _built_in_step,
+)
+COMMAND_PARAMETER_PATTERN = r"[a-z][a-z0-9_-]{0,63}"
+check_command_parameter = _checker(
+    COMMAND_PARAMETER_PATTERN,
+    "a parameter name: a lowercase letter, then lowercase letters, digits, '_' and '-' "
+    "(CircleCI's rule for parameters)",
+)
+# a string a command's << parameters.NAME >> becomes: nothing the shell reads specially
+COMMAND_VALUE_PATTERN = r"[A-Za-z0-9_./:@%+=,-]{0,200}"
+check_command_value = _checker(
+    COMMAND_VALUE_PATTERN,
+    "a parameter value CircleCI can substitute into a command as it is: letters, digits and "
+    "_ . / : @ % + = , - (no spaces, quotes or $)",
+)
 ORB_ALIAS_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
 check_orb_alias = _checker(
     ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'"
@@ -478,6 +642,23 @@ MatrixValue = Annotated[
     str, AfterValidator(check_matrix_value), _pattern_schema(MATRIX_VALUE_PATTERN)
 ]
 Glob = Annotated[str, AfterValidator(check_glob), _pattern_schema(GLOB_PATTERN)]
+CommandName = Annotated[
+    str,
+    AfterValidator(check_command_name),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": f"^(?:{COMMAND_NAME_PATTERN})$",
+            "not": {"enum": list(BUILT_IN_STEPS)},
+        }
+    ),
+]
+CommandParameterName = Annotated[
+    str, AfterValidator(check_command_parameter), _pattern_schema(COMMAND_PARAMETER_PATTERN)
+]
+CommandValue = Annotated[
+    str, AfterValidator(check_command_value), _pattern_schema(COMMAND_VALUE_PATTERN)
+]
 Timeout = Annotated[
     str, AfterValidator(check_timeout), _pattern_schema(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]")
 ]

@@ -7,7 +7,7 @@ Unknown keys are rejected and types are strict (a YAML ``yes`` is a boolean, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -30,6 +30,8 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ciconf.errors import closest, shown
 from ciconf.profile.environment import LOG_RETENTION_DAYS, Environment
 from ciconf.profile.grammar import (
+    CIRCLECI_STEPS,
+    COMMAND_PARAMETERS,
     PARAMETER_REFERENCE,
     AccountName,
     Branch,
@@ -37,6 +39,9 @@ from ciconf.profile.grammar import (
     CacheKey,
     CachePath,
     Command,
+    CommandName,
+    CommandParameterName,
+    CommandValue,
     ContainerImage,
     ContextName,
     DeploymentConfigName,
@@ -44,6 +49,7 @@ from ciconf.profile.grammar import (
     EcsName,
     EcsServiceName,
     EnvName,
+    EnvReference,
     Fingerprint,
     Glob,
     Host,
@@ -59,6 +65,7 @@ from ciconf.profile.grammar import (
     ParameterName,
     ProjectName,
     Region,
+    RegistryUser,
     RelPath,
     ResourceClass,
     RoleArn,
@@ -70,6 +77,8 @@ from ciconf.profile.grammar import (
     TargetGroupName,
     Text,
     Timeout,
+    WorkingDirectory,
+    check_command_value,
     check_container_image,
 )
 from ciconf.profile.jobvars import check_project_variable
@@ -98,6 +107,56 @@ EnvVars = dict[EnvName, Text]
 NAMED_KEYS_ONLY: JsonDict = {"additionalProperties": False}
 
 
+class ImageAuth(Model):
+    """Log in to pull a private image (Docker Hub, GitHub, any registry): the password is a
+    `$NAME` reference to a context or project variable, never the secret itself."""
+
+    username: RegistryUser = Field(description="The registry user, literal or a $NAME reference")
+    password: EnvReference = Field(description="A $NAME reference, e.g. $DOCKERHUB_PASSWORD")
+
+
+class AwsAuth(Model):
+    """Pull a private image from Amazon ECR: an IAM role CircleCI assumes with its OIDC token
+    (no stored keys), or access keys as `$NAME` references."""
+
+    oidc_role_arn: RoleArn | None = Field(
+        None, description="A role CircleCI's OIDC token may assume, with ECR pull rights"
+    )
+    aws_access_key_id: EnvReference | None = Field(
+        None, description="A $NAME reference, e.g. $ECR_AWS_ACCESS_KEY_ID"
+    )
+    aws_secret_access_key: EnvReference | None = Field(
+        None, description="A $NAME reference, e.g. $ECR_AWS_SECRET_ACCESS_KEY"
+    )
+
+    @model_validator(mode="after")
+    def _role_or_keys(self) -> AwsAuth:
+        keys = (self.aws_access_key_id, self.aws_secret_access_key)
+        if self.oidc_role_arn is not None:
+            if any(key is not None for key in keys):
+                raise ValueError("give oidc_role_arn or the access keys, not both")
+        elif None in keys:
+            raise ValueError(
+                "aws_auth needs oidc_role_arn, or both aws_access_key_id and aws_secret_access_key"
+            )
+        return self
+
+
+# a private image's login, on a job (its primary image) or on a service (that service's image)
+PullLogin = Annotated[
+    ImageAuth | None, Field(description="Registry login for a private image (username, $PASSWORD)")
+]
+EcrPullLogin = Annotated[
+    AwsAuth | None,
+    Field(description="Amazon ECR login for a private image (oidc_role_arn, or access keys)"),
+]
+
+
+def _one_login(auth: ImageAuth | None, aws_auth: AwsAuth | None) -> None:
+    if auth is not None and aws_auth is not None:
+        raise ValueError("an image is pulled with auth or aws_auth, not both")
+
+
 class Service(Model):
     """A service container next to the primary image (a database, a cache...)."""
 
@@ -106,6 +165,13 @@ class Service(Model):
     name: Host | None = Field(None, description="Host name the other containers reach it by")
     command: list[Text] | None = Field(None, description="Overrides the image's command (CMD)")
     entrypoint: list[Text] | None = Field(None, description="Overrides the image's entrypoint")
+    auth: PullLogin = None
+    aws_auth: EcrPullLogin = None
+
+    @model_validator(mode="after")
+    def _single_login(self) -> Service:
+        _one_login(self.auth, self.aws_auth)
+        return self
 
 
 class RemoteDocker(Model):
@@ -213,19 +279,7 @@ class Checkout(Model):
     )
 
 
-STEP_KINDS = (
-    "run",
-    "save_cache",
-    "restore_cache",
-    "persist_to_workspace",
-    "attach_workspace",
-    "store_artifacts",
-    "store_test_results",
-    "add_ssh_keys",
-    "checkout",
-    "setup_remote_docker",
-    "orb",
-)
+STEP_KINDS = (*CIRCLECI_STEPS, "orb", "command")
 _NO_ARGUMENT_STEPS = ("checkout", "setup_remote_docker", "add_ssh_keys")
 
 
@@ -258,8 +312,11 @@ class Step(Model):
     orb: OrbItem | None = Field(
         None, description="An orb command, e.g. aws-cli/setup (the orb must be declared)"
     )
+    command: CommandName | None = Field(
+        None, description="One of the profile's own commands (declared under commands:)"
+    )
     parameters: dict[ParameterName, Text | int | bool] = Field(
-        default_factory=dict, description="The orb command's parameters"
+        default_factory=dict, description="The orb command's or the command's parameters"
     )
 
     @model_validator(mode="before")
@@ -286,15 +343,77 @@ class Step(Model):
                 + ", ".join(STEP_KINDS)
                 + (f"; this one has {', '.join(kinds)}" if kinds else "")
             )
-        if self.parameters and self.orb is None:
+        if self.parameters and self.orb is None and self.command is None:
             raise ValueError(
-                "parameters belong to an orb step ({orb: name/command, parameters: ...})"
+                "parameters belong to an orb step ({orb: name/command, parameters: ...}) or a "
+                "command step ({command: name, parameters: ...})"
             )
         return self
 
     @property
     def kind(self) -> str:
         return next(kind for kind in STEP_KINDS if getattr(self, kind) is not None)
+
+
+class CommandParameter(Model):
+    """A parameter of a reusable command; its value replaces `<< parameters.NAME >>` in the
+    command's steps."""
+
+    type: Literal["string", "boolean", "integer", "enum"]
+    description: StepName | None = None
+    default: CommandValue | int | bool | None = Field(
+        None, description="The value when a step gives none (without it, every step must)"
+    )
+    enum: list[CommandValue] = Field(
+        default_factory=list, description="The values an enum parameter takes"
+    )
+
+    @model_validator(mode="after")
+    def _typed(self) -> CommandParameter:
+        if (self.type == "enum") != bool(self.enum):
+            raise ValueError("an enum parameter lists its values in enum; other types take none")
+        if self.default is not None:
+            problem = parameter_problem(self, self.default)
+            if problem:
+                raise ValueError(f"default: {problem}")
+        return self
+
+
+def parameter_problem(declared: CommandParameter, value: object) -> str | None:
+    """Why `value` cannot be passed to a parameter declared so, or None."""
+    if declared.type == "boolean":
+        return None if isinstance(value, bool) else "expected true or false"
+    if declared.type == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "expected a whole number"
+    if not isinstance(value, str):
+        return "expected a string (quote it)"
+    if declared.type == "enum" and value not in declared.enum:
+        return f"expected one of {', '.join(declared.enum)}, got {shown(value)}"
+    return None
+
+
+class ReusableCommand(Model):
+    """Steps used in several jobs under one name (CircleCI's reusable commands), with typed
+    parameters written << parameters.NAME >> in their commands and environment values."""
+
+    description: StepName | None = None
+    parameters: dict[CommandParameterName, CommandParameter] = Field(
+        default_factory=dict, json_schema_extra=NAMED_KEYS_ONLY
+    )
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _steps_see_parameters(cls, value: object, handler: Callable) -> ReusableCommand:
+        # the steps may name the declared parameters (ciconf/profile/grammar.COMMAND_PARAMETERS)
+        declared = value.get("parameters") if isinstance(value, dict) else None
+        names = frozenset(declared) if isinstance(declared, dict) else frozenset()
+        token = COMMAND_PARAMETERS.set(frozenset(str(name) for name in names))
+        try:
+            return handler(value)
+        finally:
+            COMMAND_PARAMETERS.reset(token)
 
 
 class TestSteps(Model):
@@ -333,7 +452,7 @@ class DeliverySteps(Model):
 
 
 class Executor(Model):
-    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`."""  # noqa: E501 - pydantic makes this docstring the schema's description
+    """Where a job runs: a Docker image (`image`, with `services`, `remote_docker`) or a `machine`; `auth`/`aws_auth` log in to pull a private primary image."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
     image: ParameterisedImage | None = Field(None, description="Docker executor: the primary image")
     services: list[Service] = Field(
@@ -345,23 +464,27 @@ class Executor(Model):
         None, description="Docker executor: Docker for docker build"
     )
     machine: Machine | None = Field(None, description="Machine executor (instead of image)")
-    working_directory: RelPath | None = Field(
+    working_directory: WorkingDirectory | None = Field(
         None,
-        description="Run in this folder of the repository (a monorepo service); checkout stays "
-        "at the root",
+        description="services/api: run in this folder of the repository (a monorepo service), "
+        "checkout stays at ~/project; ~/app or /home/circleci/app: clone the repository there "
+        "and run at its root",
     )
+    auth: PullLogin = None
+    aws_auth: EcrPullLogin = None
 
     @model_validator(mode="after")
     def _one_executor(self) -> Executor:
+        _one_login(self.auth, self.aws_auth)
         if self.machine is not None:
             if "image" in self.model_fields_set:
                 raise ValueError(
                     "a job runs on a Docker image or a machine, not both: remove image or machine"
                 )
-            if self.services or self.remote_docker:
+            if self.services or self.remote_docker or self.auth or self.aws_auth:
                 raise ValueError(
-                    "services and remote_docker are Docker executor options; a machine "
-                    "runs Docker itself"
+                    "services, remote_docker, auth and aws_auth are Docker executor options; "
+                    "a machine runs Docker itself"
                 )
         return self
 
@@ -894,6 +1017,48 @@ class Account(Model):
         return [self.branch] if self.branch is not None else list(self.branches)
 
 
+def _name_or_mapping(schema: dict) -> None:
+    """Editors accept what the loader accepts: `node/default` alone, or {name, parameters}."""
+    mapping = dict(schema)
+    mapping["properties"]["parameters"]["not"] = {"required": ["name"]}
+    description = mapping.pop("description", None)
+    name = dict(mapping["properties"]["name"])
+    name.pop("title", None)
+    schema.clear()
+    schema.update({"anyOf": [name, mapping], "description": description})
+
+
+class OrbExecutor(Model):
+    """An executor from a declared orb (`node/default`), with its parameters."""
+
+    model_config = ConfigDict(title="OrbExecutor", json_schema_extra=_name_or_mapping)
+
+    name: OrbItem = Field(
+        description="alias/executor, e.g. node/default (the orb must be declared)"
+    )
+    parameters: dict[ParameterName, Text | int | bool] = Field(
+        default_factory=dict, description="The executor's parameters, e.g. {tag: '20.11'}"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value
+
+    @field_validator("parameters")
+    @classmethod
+    def _not_name(cls, parameters: dict) -> dict:
+        if "name" in parameters:
+            # CircleCI writes the parameters beside `name:`, so an executor parameter cannot be
+            # called that
+            raise ValueError("'name' is the executor's own key, not a parameter it can take")
+        return parameters
+
+
+# what an orb executor brings itself: a job that names one gives none of these
+_EXECUTOR_KEYS = ("image", "machine", "services", "auth", "aws_auth")
+
+
 class CustomJob(Executor):
     """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""  # noqa: E501 - pydantic makes this docstring the schema's description
 
@@ -902,6 +1067,11 @@ class CustomJob(Executor):
     )
     orb_job: OrbItem | None = Field(
         None, description="Run an orb's job instead of steps, e.g. slack/notify"
+    )
+    executor: OrbExecutor | None = Field(
+        None,
+        description="Run the steps on an orb's executor instead of image/machine: node/default, "
+        "or {name: node/default, parameters: {tag: '20.11'}}",
     )
     parameters: dict[ParameterName, Text | int | bool] = Field(
         default_factory=dict, description="The orb job's parameters"
@@ -928,16 +1098,25 @@ class CustomJob(Executor):
 
     @model_validator(mode="after")
     def _steps_or_orb(self) -> CustomJob:
+        given = [key for key in _EXECUTOR_KEYS if getattr(self, key)]
         if self.orb_job is not None:
-            if self.steps or self.image or self.machine or self.services:
+            if self.steps or self.executor or given:
                 raise ValueError(
                     "an orb job brings its own executor and steps: remove steps/image/machine"
+                    "/executor"
                 )
         else:
             if not self.steps:
                 raise ValueError("a job needs steps (or orb_job)")
-            if self.image is None and self.machine is None:
-                raise ValueError("a job needs an executor: image (Docker) or machine")
+            if self.executor is not None and given:
+                raise ValueError(
+                    f"an orb executor brings its own image or machine: remove {', '.join(given)}"
+                    " (or the executor)"
+                )
+            if self.image is None and self.machine is None and self.executor is None:
+                raise ValueError(
+                    "a job needs an executor: image (Docker), machine or an orb's executor"
+                )
             if self.parameters:
                 raise ValueError("parameters belong to an orb job")
         _parameters_known(self, None)
@@ -1012,6 +1191,12 @@ class Profile(Model):
     )
     delivery: Delivery | None = None
     accounts: list[Account] = Field(default_factory=list)
+    commands: dict[CommandName, ReusableCommand] = Field(
+        default_factory=dict,
+        description="Your own reusable commands: steps with typed parameters, used as "
+        "{command: name, parameters: {...}} in test, custom and delivery job steps",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
 
     @property
     def test_jobs(self) -> dict[str, TestJob]:
@@ -1174,6 +1359,7 @@ class Profile(Model):
         self._test_jobs_require_test_jobs(nodes)
         _no_cycle(nodes)
         self._orbs_declared()
+        self._commands_declared()
         self._promotions()
         self._trusts_are_narrow(nodes)
         return self
@@ -1202,16 +1388,20 @@ class Profile(Model):
                 )
 
     def _names_unique(self, nodes: list[WorkflowNode]) -> None:
-        taken = {merge_job_name(name) for name in self.test_jobs}
+        # CircleCI tells job names apart ignoring case: Build and build are one job
+        # (https://github.com/circleci/circleci-docs/pull/5278)
+        taken = {merge_job_name(name).lower(): merge_job_name(name) for name in self.test_jobs}
         for node in nodes:
-            if node.name in taken:
+            earlier = taken.get(node.name.lower())
+            if earlier is not None:
+                same = "" if earlier == node.name else f" (as {earlier!r}: case does not count)"
                 _fail(
                     node.loc,
-                    f"job name {node.name!r} is already used (test jobs, merge_<test>, "
+                    f"job name {node.name!r} is already used{same} (test jobs, merge_<test>, "
                     "delivery_<account>, hold_<job>, approvals and jobs share one namespace)",
                     node.name,
                 )
-            taken.add(node.name)
+            taken[node.name.lower()] = node.name
 
     def _test_jobs_require_test_jobs(self, nodes: list[WorkflowNode]) -> None:
         # a test job runs before any delivery or approval, and a gating one on every branch
@@ -1251,26 +1441,50 @@ class Profile(Model):
                     reference,
                 )
 
+    def _step_lists(self) -> Iterator[tuple[tuple, list[Step]]]:
+        """Every list of steps in the profile, with its location."""
+        for name, job in self.test_jobs.items():
+            for point in TestSteps.model_fields:
+                yield (*self._test_loc(name), "steps", point), getattr(job.steps, point)
+        if self.delivery is not None:
+            for point in DeliverySteps.model_fields:
+                yield ("delivery", "steps", point), getattr(self.delivery.steps, point)
+        for name, custom in self.jobs.items():
+            yield ("jobs", name, "steps"), custom.steps
+        for name, command in self.commands.items():
+            yield ("commands", name, "steps"), command.steps
+
     def _orb_references(self) -> Iterator[tuple[tuple, str]]:
-        def in_steps(steps: list[Step], loc: tuple) -> Iterator[tuple[tuple, str]]:
+        for loc, steps in self._step_lists():
             for index, step in enumerate(steps):
                 if step.orb is not None:
                     yield (*loc, index, "orb"), step.orb
-
-        for name, job in self.test_jobs.items():
-            for point in TestSteps.model_fields:
-                yield from in_steps(
-                    getattr(job.steps, point), (*self._test_loc(name), "steps", point)
-                )
-        if self.delivery is not None:
-            for point in DeliverySteps.model_fields:
-                yield from in_steps(
-                    getattr(self.delivery.steps, point), ("delivery", "steps", point)
-                )
         for name, custom in self.jobs.items():
-            yield from in_steps(custom.steps, ("jobs", name, "steps"))
             if custom.orb_job is not None:
                 yield ("jobs", name, "orb_job"), custom.orb_job
+            if custom.executor is not None:
+                yield ("jobs", name, "executor", "name"), custom.executor.name
+
+    def _commands_declared(self) -> None:
+        """Each command step names a declared command and passes its parameters, typed."""
+        for loc, steps in self._step_lists():
+            for index, step in enumerate(steps):
+                if step.command is None:
+                    continue
+                at = (*loc, index)
+                if loc[0] == "commands":
+                    _fail(
+                        (*at, "command"),
+                        "a command's steps cannot use another command (write its steps here)",
+                        step.command,
+                    )
+                declared = self.commands.get(step.command)
+                if declared is None:
+                    guess = closest(step.command, list(self.commands))
+                    hint = f"; did you mean {guess!r}?" if guess else "; declare it under commands:"
+                    _fail((*at, "command"), f"unknown command {step.command!r}{hint}", step.command)
+                    continue
+                _arguments_fit(at, step, declared)
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
@@ -1380,6 +1594,33 @@ class _Written:
 def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
     """The location of each item of the list at `loc`."""
     return tuple((*loc, index) for index in range(len(items)))
+
+
+def _arguments_fit(at: tuple, step: Step, declared: ReusableCommand) -> None:
+    for name, value in step.parameters.items():
+        parameter = declared.parameters.get(name)
+        if parameter is None:
+            guess = closest(name, list(declared.parameters))
+            hint = f"; did you mean {guess!r}?" if guess else ""
+            _fail(
+                (*at, "parameters", name), f"{step.command!r} has no parameter {name!r}{hint}", name
+            )
+            continue
+        problem = parameter_problem(parameter, value)
+        if problem is None and isinstance(value, str):
+            try:
+                check_command_value(value)
+            except ValueError as error:
+                problem = str(error)
+        if problem:
+            _fail((*at, "parameters", name), problem, value)
+    for name, parameter in declared.parameters.items():
+        if parameter.default is None and name not in step.parameters:
+            _fail(
+                (*at, "command"),
+                f"{step.command!r} needs parameter {name!r} (it has no default)",
+                step.command,
+            )
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:

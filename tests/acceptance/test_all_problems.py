@@ -44,7 +44,7 @@ def test_every_problem_is_listed_in_file_order(tmp_path):
         "and '-' (2-40 chars), got 'Demo'",
         "profile.yaml:3:3: test.imgae: unknown key 'imgae' (expected one of image, "
         "services, environment, "
-        "resource_class, remote_docker, machine, working_directory, cache, caches, "
+        "resource_class, remote_docker, machine, working_directory, auth, aws_auth, cache, caches, "
         "install, wait_for, setup, "
         "command, artifacts, test_results, parallelism, split, matrix, steps, step_names, "
         "gates_delivery, requires, merge_test, branches, ignore_branches); did you mean 'image'?",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from unit.profile.test_injection import FULL_PROFILE
 
 from ciconf.circleci.render import render_config
 from ciconf.errors import InputError
+from ciconf.profile.grammar import PARAMETER_REFERENCE
 from ciconf.profile.load import load_profile, validate_document
 from ciconf.yamlkit.load import Document
 
@@ -69,9 +71,47 @@ def shellcheck(scripts: list[Path], *options: str) -> subprocess.CompletedProces
     )
 
 
+def substituted(command: str, values: dict) -> str:
+    def value(match: re.Match) -> str:
+        given = values[match.group(1)]
+        return str(given).lower() if isinstance(given, bool) else str(given)
+
+    return PARAMETER_REFERENCE.sub(value, command)
+
+
+def invoked_steps(config: dict) -> list[tuple[str, str]]:
+    """The run steps of the config's reusable `commands:` as CircleCI runs them: once per
+    invocation, each `<< parameters.NAME >>` replaced by the value passed or the default
+    (https://circleci.com/docs/reusing-config/#authoring-reusable-commands)."""
+    commands = config.pop("commands", {})
+    found = []
+    stack: list = [config["jobs"], config.get("anchors", {})]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key not in commands:
+                    stack.append(value)
+                    continue
+                declared = commands[key].get("parameters", {})
+                values = {name: p.get("default") for name, p in declared.items()}
+                values |= value if isinstance(value, dict) else {}
+                for name, command in run_steps({"steps": commands[key]["steps"]}):
+                    found.append((name, substituted(command, values)))
+        elif isinstance(node, list):
+            # a command invoked without parameters is a plain string step
+            stack.extend({item: {}} if str(item) in commands else item for item in node)
+    return found
+
+
 @pytest.fixture(scope="module")
 def every_step() -> dict[str, list[tuple[str, str]]]:
-    return {profile.name: run_steps(rendered(profile)) for profile in every_valid_profile()}
+    steps = {}
+    for profile in every_valid_profile():
+        config = rendered(profile)
+        invoked = invoked_steps(config)  # takes `commands:` out of the config
+        steps[profile.name] = run_steps(config) + invoked
+    return steps
 
 
 def profile_written_commands(profile: Path) -> set[str]:

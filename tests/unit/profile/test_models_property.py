@@ -4,6 +4,7 @@ ruamel.yaml load to the same data."""
 
 from __future__ import annotations
 
+import copy
 import io
 from itertools import pairwise
 
@@ -27,6 +28,29 @@ ORBS = {"slack": "circleci/slack@4.13.3", "aws-cli": "circleci/aws-cli@4.1.3"}
 ORB_COMMANDS = ["slack/notify", "aws-cli/setup"]
 BRANCHES = ["main", "develop", "release/next", "/^release\\/.*/", "/^hotfix-.*/"]
 TAGS = ["v1.0.0", "/^v\\d+\\.\\d+\\.\\d+$/", "/^rc-.*/"]
+# private images: a login on the primary image or a service (every secret a $NAME reference)
+LOGINS = [
+    None,
+    {"auth": {"username": "acmeci", "password": "$DOCKERHUB_PASSWORD"}},
+    {"aws_auth": {"oidc_role_arn": "arn:aws:iam::123456789012:role/ecr-pull"}},
+    {"aws_auth": {"aws_access_key_id": "$ECR_KEY", "aws_secret_access_key": "$ECR_SECRET"}},
+]
+COMMANDS = {
+    "build-in": {
+        "parameters": {
+            "dir": {"type": "string", "default": "."},
+            "jobs": {"type": "integer", "default": 2},
+            "mode": {"type": "enum", "enum": ["fast", "full"], "default": "fast"},
+        },
+        "steps": [
+            {"run": "make -C << parameters.dir >> -j << parameters.jobs >> << parameters.mode >>"}
+        ],
+    }
+}
+COMMAND_USES = [
+    {"command": "build-in"},
+    {"command": "build-in", "parameters": {"dir": "web", "jobs": 4, "mode": "full"}},
+]
 words = st.sampled_from(
     ["make", "npm test", "echo 'it''s ok'", "curl -fsS https://example.com", "ls -la"]
 )
@@ -109,8 +133,14 @@ def executor(draw, job: dict) -> None:
             job["services"] = [service]
         if draw(st.booleans()):
             job["remote_docker"] = {"docker_layer_caching": draw(st.booleans())}
+        login = draw(st.sampled_from(LOGINS))
+        if login is not None:
+            target = job["services"][0] if "services" in job and draw(st.booleans()) else job
+            target.update(login)
     if draw(st.booleans()):
-        job["working_directory"] = draw(st.sampled_from(["services/api", "app"]))
+        job["working_directory"] = draw(
+            st.sampled_from(["services/api", "app", "~/app", "/home/circleci/app"])
+        )
     if draw(st.booleans()):
         job["resource_class"] = draw(st.sampled_from(["medium", "large"]))
 
@@ -172,7 +202,7 @@ def profiles(draw) -> dict:
     orbs = draw(st.lists(st.sampled_from(sorted(ORBS)), unique=True))
     names = draw(
         st.lists(
-            st.sampled_from(["unit", "integration", "browser", "lint"]),
+            st.sampled_from(["unit", "integration", "browser", "lint", "E2E"]),
             min_size=1,
             max_size=3,
             unique=True,
@@ -254,7 +284,17 @@ def profiles(draw) -> dict:
             job["orb_job"] = "slack/on-hold"
             job["parameters"] = {"channel": "deploys"}
         else:
-            draw(executor(job))
+            if "aws-cli" in orbs and draw(st.booleans()):
+                job["executor"] = draw(
+                    st.sampled_from(
+                        [
+                            "aws-cli/default",
+                            {"name": "aws-cli/default", "parameters": {"tag": "3.12"}},
+                        ]
+                    )
+                )
+            else:
+                draw(executor(job))
             job["steps"] = draw(st.lists(steps(orbs), min_size=1, max_size=3))
         if draw(st.booleans()):
             job["tags"] = [draw(st.sampled_from(TAGS))]
@@ -270,6 +310,12 @@ def profiles(draw) -> dict:
         jobs.append(name)
     if custom:
         profile["jobs"] = custom
+        if draw(st.booleans()):
+            # a reusable command, used by the first custom job that has steps
+            profile["commands"] = copy.deepcopy(COMMANDS)
+            users = [job for job in custom.values() if "steps" in job]
+            if users:
+                users[0]["steps"].append(copy.deepcopy(draw(st.sampled_from(COMMAND_USES))))
     return profile
 
 
