@@ -591,6 +591,12 @@ def verdicts(measured: Measured) -> list[Verdict]:
 PLAN_RATIO_MAX = 0.5  # plan on the example's config / check-jsonschema on the same file
 HOOKS_RATIO_MAX = 0.5  # ciconf-check + ciconf-lint on an unchanged repository / check-jsonschema
 COLD_CHECK_RATIO_MAX = 0.7  # check with an empty cache / check-jsonschema
+# the two figures before issue 21 §4's work (main at 82428f8/1880238, this machine), printed
+# beside today's: the brief's and a side-by-side run of this benchmark on that main
+BEFORE = {
+    "hook pair": "0.48-0.56x (brief), 0.37x (main, load 9-12)",
+    "check, empty cache": "1.14x (brief), 0.85x (main, load 9-12)",
+}
 LINEAR_MAX = 2.1  # t(2N) / t(N) for plan and lint on 0.25-2 MiB configs
 LARGE_SECONDS_MAX = 2.0  # plan and lint on a 2 MiB config
 SIZES_MIB = (0.25, 0.5, 1.0, 2.0)
@@ -680,6 +686,18 @@ repos:
 """
 
 
+def prebuilt_state(repo: Path, env: dict[str, str]) -> str:
+    """'current', or 'STALE' when ciconf/profile/_core_schema.py was generated from other model
+    sources or versions (a cold check then pays pydantic's own build: regenerate it with
+    CICONF_UPDATE_GOLDEN=1 pytest tests/acceptance/test_prebuilt_schema.py)."""
+    probe = "from ciconf.profile.prebuilt import _current; print(_current() is not None)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, env=env, capture_output=True, text=True
+    ).stdout.strip()
+    stale = "STALE (tests/acceptance/test_prebuilt_schema.py regenerates it)"
+    return "current" if out == "True" else stale
+
+
 def release_targets(folder: Path, rounds: int) -> list[Verdict]:
     """The figures and verdicts of issue 21 §4 and issue 17 §5."""
     env = compiled_copy(folder / "pkg")
@@ -736,11 +754,15 @@ def release_targets(folder: Path, rounds: int) -> list[Verdict]:
             ]
         ]
     rounds = max(rounds, 7) if rounds > 1 else 1  # --quick: one round, to see that it runs
+    prebuilt = prebuilt_state(repo, env)
+    load_before = os.getloadavg()[0]
     best = cpu_min(commands, repo, env, rounds)
+    load = f"load {load_before:.1f}-{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     base = best["check-jsonschema"]
     print(f"\n{'release targets':<30}{'cpu s':>8}{'ratio':>8}   min of {rounds} rounds, compiled")
     for label, seconds in best.items():
         print(f"{label:<30}{seconds:>8.3f}{seconds / base:>8.2f}")
+    print(f"(machine {load}; prebuilt profile validators: {prebuilt})")
     results = [
         Verdict(
             f"plan <= {PLAN_RATIO_MAX}x check-jsonschema",
@@ -749,12 +771,14 @@ def release_targets(folder: Path, rounds: int) -> list[Verdict]:
         ),
         Verdict(
             f"hook pair <= {HOOKS_RATIO_MAX}x check-jsonschema",
-            f"{best['hook pair (check + lint)'] / base:.2f}x",
+            f"{best['hook pair (check + lint)'] / base:.2f}x ({load}; before: "
+            f"{BEFORE['hook pair']})",
             best["hook pair (check + lint)"] / base <= HOOKS_RATIO_MAX,
         ),
         Verdict(
             f"check, empty cache <= {COLD_CHECK_RATIO_MAX}x",
-            f"{best['check, empty cache'] / base:.2f}x",
+            f"{best['check, empty cache'] / base:.2f}x ({load}; prebuilt validators {prebuilt}; "
+            f"before: {BEFORE['check, empty cache']})",
             best["check, empty cache"] / base <= COLD_CHECK_RATIO_MAX,
         ),
     ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
 from ciconf.defaults import (
     CONFIG_MAX_BYTES,
@@ -22,7 +21,12 @@ from ciconf.defaults import (
 from ciconf.exitcodes import FINDINGS as DRIFT
 from ciconf.exitcodes import INPUT_ERROR, OK
 
-if TYPE_CHECKING:  # importing the stacks costs the pydantic models: only `cfn` pays for it
+# `typing` is not imported at run time: a cached `check` needs nothing else from it (~2 ms);
+# importing the stacks costs the pydantic models: only `cfn` pays for it
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
+
     from ciconf.cloudformation.stacks import CfnRequest
 
 _QUIET = [False]  # -q/--quiet of the command running: `info` lines are not printed

@@ -4,6 +4,7 @@ log group."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 
 from ciconf.cloudformation.intrinsics import (
     account_administers_key,
@@ -25,8 +26,12 @@ PRIVATE_OFFSET = 10  # the seed's layout: public 10.0.0.0/24.., private 10.0.10.
 
 def subnet_cidrs(network: Network) -> tuple[list[str], list[str]]:
     """(public, private) /24 networks, one of each per availability zone."""
-    blocks = list(ipaddress.IPv4Network(network.cidr).subnets(new_prefix=24))
     zones = range(network.availability_zones)
+    # only the blocks used (a /16 has 256: making them all was most of an environment stack)
+    wanted = PRIVATE_OFFSET + network.availability_zones
+    blocks = list(
+        itertools.islice(ipaddress.IPv4Network(network.cidr).subnets(new_prefix=24), wanted)
+    )
     return [str(blocks[i]) for i in zones], [str(blocks[PRIVATE_OFFSET + i]) for i in zones]
 
 

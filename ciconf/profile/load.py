@@ -16,6 +16,7 @@ from ciconf.errors import InputError, closest, dotted, shown
 from ciconf.profile.grammar import AWS_ACCESS_KEY_ID, AWS_SECRET_LIKE
 from ciconf.profile.models import Profile
 from ciconf.profile.plugins import plugins_disabled
+from ciconf.profile.prebuilt import install as install_prebuilt
 from ciconf.yamlkit.load import Document, Mark, load_text, read_text
 
 # A real profile holds a few hundred values; the cap keeps validation and rendering of a hostile
@@ -58,6 +59,7 @@ def validate_document(doc: Document) -> Profile:
     secrets = _literal_secrets(doc)
     try:
         with plugins_disabled():  # the first validation builds the validators
+            install_prebuilt()  # ... from the schema generated at build time, when it is current
             profile = Profile.model_validate(doc.data)
     except ValidationError as error:
         located, unexplained = _located(error, doc, {path for path, _ in secrets})

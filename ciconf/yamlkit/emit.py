@@ -15,6 +15,7 @@ once is written with an anchor at its first appearance and an alias afterwards; 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -120,6 +121,13 @@ def scalar(value: Any, in_flow: bool = False) -> str:  # noqa: PLR0911 - one ret
         return repr(value)
     if not isinstance(value, str):
         raise TypeError(f"cannot emit {type(value).__name__} as YAML")
+    return _string(value, in_flow)
+
+
+# Generated files repeat the same keys and values (Type, Properties, Ref, ...) thousands of times;
+# the text of a string depends on nothing else, so each is worked out once per process.
+@functools.lru_cache(maxsize=4096)
+def _string(value: str, in_flow: bool) -> str:
     if _plain_ok(value, in_flow):
         return value
     if not _UNPRINTABLE.search(value):
