@@ -16,6 +16,7 @@ from ciconf.circleci.workflow import pipeline_parameters, workflows
 from ciconf.profile.derive import AccountPlan, DeliveryPlan, Plan, snake
 from ciconf.profile.models import (
     Cache,
+    CommandParameter,
     CustomJob,
     Delivery,
     Executor,
@@ -521,8 +522,22 @@ def _custom_job(
             # checkout with a method but no path: still clone at the root, not the subfolder
             rendered = {"checkout": {"path": root, **rendered["checkout"]}}
         steps.append(rendered)
+    if job.job_parameters:
+        body["parameters"] = _declared_parameters(job.job_parameters)
     body["steps"] = steps
     return body
+
+
+def _declared_parameters(parameters: dict[str, CommandParameter]) -> dict:
+    """Typed parameters as CircleCI declares them on a command or a job
+    (https://circleci.com/docs/reusing-config/)."""
+    return {
+        name: {
+            "type": parameter.type,
+            **parameter.model_dump(exclude={"type"}, exclude_none=True, exclude_defaults=True),
+        }
+        for name, parameter in parameters.items()
+    }
 
 
 def _reusable_command(command: ReusableCommand) -> dict:
@@ -531,13 +546,7 @@ def _reusable_command(command: ReusableCommand) -> dict:
     if command.description:
         out["description"] = command.description
     if command.parameters:
-        out["parameters"] = {
-            name: {
-                "type": parameter.type,
-                **parameter.model_dump(exclude={"type"}, exclude_none=True, exclude_defaults=True),
-            }
-            for name, parameter in command.parameters.items()
-        }
+        out["parameters"] = _declared_parameters(command.parameters)
     out["steps"] = [step(item) for item in command.steps]
     return out
 

@@ -82,9 +82,9 @@ def _job_entry(
         return _entry(node.name, options)
     if node.kind == "approval":
         options["type"] = "approval"
-    custom = profile.jobs.get(node.name) if node.kind == "custom" else None
-    if custom is not None and custom.orb_job is not None:
-        options["name"] = node.name
+    custom = profile.jobs.get(node.job or node.name) if node.kind == "custom" else None
+    if custom is not None and (custom.orb_job is not None or node.job is not None):
+        options["name"] = node.name  # an orb job, or one run of a parameterised job
     if node.requires:
         options["requires"] = [name for name, _ in node.requires]
     context = _context(account, custom)
@@ -97,7 +97,8 @@ def _job_entry(
     if custom is not None and custom.orb_job is not None:
         options.update(custom.parameters)
         return {custom.orb_job: options}
-    return _entry(node.name, options)
+    options.update(node.arguments)  # CircleCI reads a job's arguments beside name and requires
+    return _entry(node.job or node.name, options)
 
 
 def workflows(profile: Profile, plan: Plan) -> dict:

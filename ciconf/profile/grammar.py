@@ -255,6 +255,8 @@ check_deployment_config = _checker(
 COMMAND_PARAMETERS: ContextVar[frozenset[str] | None] = ContextVar(
     "command_parameters", default=None
 )
+# what declares them: a reusable "command", or a parameterised custom "job"
+PARAMETERS_OWNER: ContextVar[str] = ContextVar("parameters_owner", default="command")
 
 
 def _command_parameters_read(value: str) -> str:
@@ -266,7 +268,7 @@ def _command_parameters_read(value: str) -> str:
     for name in PARAMETER_REFERENCE.findall(value):
         if name not in declared:
             raise problem(
-                f"<< parameters.{name} >> is not a parameter of this command",
+                f"<< parameters.{name} >> is not a parameter of this {PARAMETERS_OWNER.get()}",
                 f"one of its parameters ({', '.join(sorted(declared)) or 'it declares none'})",
                 None if not declared else closest(name, sorted(declared)),
             )

@@ -40,6 +40,7 @@ from ciconf.profile.grammar import (
     CIRCLECI_STEPS,
     COMMAND_PARAMETERS,
     PARAMETER_REFERENCE,
+    PARAMETERS_OWNER,
     AccountName,
     Branch,
     BranchFilter,
@@ -591,15 +592,17 @@ class TestJob(Executor):
                 "a job that gates delivery runs on every branch; set gates_delivery: "
                 "false to filter it"
             )
-        _parameters_known(self, self.matrix)
+        _parameters_known(self, set(self.matrix.parameters) if self.matrix else set(), "matrix")
+        _matrix_images(self, self.matrix)
         return self
 
     def all_caches(self) -> list[Cache]:
         return [self.cache] if self.cache is not None else list(self.caches)
 
 
-def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
-    declared = set(matrix.parameters) if matrix else set()
+def _parameters_known(job: Executor, declared: set[str], where: str) -> None:
+    """Every << parameters.NAME >> of the job's image, services, environment and commands is
+    declared (under `where`: its matrix, or its job_parameters)."""
     texts = [
         job.image or "",
         *(service.image for service in job.services),
@@ -611,9 +614,16 @@ def _parameters_known(job: Executor, matrix: Matrix | None) -> None:
     for text in texts:
         for name in PARAMETER_REFERENCE.findall(text):
             if name not in declared:
+                guess = closest(name, sorted(declared))
+                hint = f"; did you mean {guess!r}?" if guess else ""
                 raise ValueError(
-                    f"<< parameters.{name} >> is used but the job's matrix declares no {name!r}"
+                    f"<< parameters.{name} >> is used but the job's {where} declares no "
+                    f"{name!r}{hint}"
                 )
+
+
+def _matrix_images(job: Executor, matrix: Matrix | None) -> None:
+    """Each matrix value makes a valid image where it stands in."""
     if matrix is None:
         return
     for name, values in matrix.parameters.items():
@@ -1179,6 +1189,25 @@ class OrbExecutor(Model):
 
 # what an orb executor brings itself: a job that names one gives none of these
 _EXECUTOR_KEYS = ("image", "machine", "services", "auth", "aws_auth")
+# the keys of a workflow entry: CircleCI writes a job's arguments beside them
+# (https://circleci.com/docs/reusing-config/), so no job parameter can be called so
+_WORKFLOW_ENTRY_KEYS = ("name", "requires", "context", "filters", "matrix", "type", "serial-group")
+
+
+class JobInvocation(Model):
+    """One run of a parameterised job in the workflow: its own name and its arguments."""
+
+    name: JobName = Field(
+        description="Its name in the workflow (what other jobs' requires name), e.g. "
+        "deploy-docs-staging"
+    )
+    parameters: dict[ParameterName, Text | int | bool] = Field(
+        default_factory=dict,
+        description="Values for the job's job_parameters (typed as declared)",
+    )
+    requires: list[JobName] = Field(
+        default_factory=list, description="Jobs this run waits for, besides the job's requires"
+    )
 
 
 class CustomJob(Executor):
@@ -1217,6 +1246,52 @@ class CustomJob(Executor):
     approval: bool = Field(
         False, description="Hold for a manual approval (hold_<name>) before it runs"
     )
+    job_parameters: dict[CommandParameterName, CommandParameter] = Field(
+        default_factory=dict,
+        description="Typed parameters of the job (declared as a command's), written "
+        "<< parameters.NAME >> in its steps and environment; each invocation passes its values",
+        json_schema_extra=NAMED_KEYS_ONLY,
+    )
+    invocations: list[JobInvocation] = Field(
+        default_factory=list,
+        description="Run the job several times, each under its own name with its own arguments "
+        "(instead of once under the job's name)",
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _steps_see_parameters(cls, value: object, handler: Callable) -> CustomJob:
+        # the steps may name the declared job_parameters (grammar.COMMAND_PARAMETERS)
+        declared = value.get("job_parameters") if isinstance(value, dict) else None
+        if not isinstance(declared, dict) or not declared:
+            return handler(value)
+        names = COMMAND_PARAMETERS.set(frozenset(str(name) for name in declared))
+        owner = PARAMETERS_OWNER.set("job")
+        try:
+            return handler(value)
+        finally:
+            PARAMETERS_OWNER.reset(owner)
+            COMMAND_PARAMETERS.reset(names)
+
+    @property
+    def run_names(self) -> list[str]:
+        """Its names in the workflow: one per invocation, else none (it runs under its own)."""
+        return [invocation.name for invocation in self.invocations]
+
+    @model_validator(mode="after")
+    def _invocable(self) -> CustomJob:
+        if (self.job_parameters or self.invocations) and self.orb_job is not None:
+            raise ValueError(
+                "an orb job takes its orb's parameters under parameters: remove "
+                "job_parameters/invocations"
+            )
+        clash = sorted(set(self.job_parameters) & set(_WORKFLOW_ENTRY_KEYS))
+        if clash:
+            raise ValueError(
+                f"job parameter {clash[0]!r} is a key of the workflow entry its arguments sit "
+                "beside; name it otherwise"
+            )
+        return self
 
     @model_validator(mode="after")
     def _steps_or_orb(self) -> CustomJob:
@@ -1240,9 +1315,24 @@ class CustomJob(Executor):
                     "a job needs an executor: image (Docker), machine or an orb's executor"
                 )
             if self.parameters:
-                raise ValueError("parameters belong to an orb job")
-        _parameters_known(self, None)
+                raise ValueError(
+                    "parameters belong to an orb job; declare a job's own under job_parameters"
+                )
+        _parameters_known(self, set(self.job_parameters), "job_parameters")
         return self
+
+
+def _runs(
+    here: tuple, name: str, job: CustomJob, shared: tuple[tuple[str, tuple], ...]
+) -> Iterator[tuple[str, tuple[tuple[str, tuple], ...], tuple, tuple[tuple[str, object], ...]]]:
+    """(workflow name, requires, location, arguments) of each run of a custom job: one per
+    invocation, else one under its own name."""
+    if not job.invocations:
+        yield name, shared, here, ()
+    for index, invocation in enumerate(job.invocations):
+        at = (*here, "invocations", index)
+        refs = tuple((r, (*at, "requires", i)) for i, r in enumerate(invocation.requires))
+        yield invocation.name, shared + refs, (*at, "name"), tuple(invocation.parameters.items())
 
 
 def merge_job_name(test_job: str) -> str:
@@ -1473,6 +1563,8 @@ class WorkflowNode:
     branch_locs: tuple[tuple, ...] = ()  # where each of `branches` is written
     tag_locs: tuple[tuple, ...] = ()  # where each of `tags` is written
     ignored: tuple[str, ...] = ()  # branches it never runs on (branches.ignore)
+    job: str | None = None  # the custom job an invocation runs (None: the job of this name)
+    arguments: tuple[tuple[str, object], ...] = ()  # an invocation's parameter values
 
 
 # what _one_test_section enforces, for editors: exactly one of a `test` job and a non-empty `tests`,
@@ -1579,9 +1671,10 @@ class Profile(Model):
                     loc, f"{name!r}: {why}" + (f"; did you mean {guess!r}?" if guess else ""), name
                 )
             for node in self.extra_nodes(nodes, name):
+                brought = {other.name for other in self.extra_nodes(nodes, name)}
                 for required, _ in node.requires:
-                    if required in jobs or required == hold_job_name(name):
-                        continue  # a custom job's own hold comes with it
+                    if required in jobs or required in brought:
+                        continue  # a custom job's own holds and runs come with it
                     _fail(
                         loc,
                         f"{name!r} requires {required!r}, which this workflow does not run; "
@@ -1652,8 +1745,13 @@ class Profile(Model):
     def extra_nodes(self, nodes: dict[str, WorkflowNode], name: str) -> list[WorkflowNode]:
         """The nodes a job listed in an extra workflow brings: itself, after its hold if any."""
         custom = self.jobs.get(name)
-        hold = [nodes[hold_job_name(name)]] if custom is not None and custom.approval else []
-        return [*hold, nodes[name]]
+        runs = (custom.run_names if custom is not None else []) or [name]
+        held = custom is not None and custom.approval
+        return [
+            node
+            for run in runs
+            for node in ([nodes[hold_job_name(run)]] if held else []) + [nodes[run]]
+        ]
 
     def _parameter_declared(self, loc: tuple, value: object) -> None:
         parameter = parameter_of(value)
@@ -1747,37 +1845,41 @@ class Profile(Model):
             written = _Written(
                 _each((*here, "branches"), job.branches), _each((*here, "tags"), job.tags)
             )
-            refs = tuple(
+            shared = tuple(
                 (required, (*here, "requires", i)) for i, required in enumerate(job.requires)
             )
-            if job.approval:
+            for run, own, loc, arguments in _runs(here, name, job, shared):
+                refs = own
+                if job.approval:
+                    nodes.append(
+                        WorkflowNode(
+                            hold_job_name(run),
+                            "approval",
+                            refs,
+                            tuple(job.branches),
+                            tuple(job.tags),
+                            (*here, "approval"),
+                            branch_locs=written.branch_locs,
+                            tag_locs=written.tag_locs,
+                            ignored=tuple(job.ignore_branches),
+                        )
+                    )
+                    refs = ((hold_job_name(run), ()),)
                 nodes.append(
                     WorkflowNode(
-                        hold_job_name(name),
-                        "approval",
+                        run,
+                        "custom",
                         refs,
                         tuple(job.branches),
                         tuple(job.tags),
-                        (*here, "approval"),
+                        loc,
                         branch_locs=written.branch_locs,
                         tag_locs=written.tag_locs,
                         ignored=tuple(job.ignore_branches),
+                        job=None if run == name else name,
+                        arguments=arguments,
                     )
                 )
-                refs = ((hold_job_name(name), ()),)
-            nodes.append(
-                WorkflowNode(
-                    name,
-                    "custom",
-                    refs,
-                    tuple(job.branches),
-                    tuple(job.tags),
-                    here,
-                    branch_locs=written.branch_locs,
-                    tag_locs=written.tag_locs,
-                    ignored=tuple(job.ignore_branches),
-                )
-            )
         return nodes
 
     def _test_loc(self, name: str) -> tuple:
@@ -1996,7 +2098,21 @@ class Profile(Model):
                     hint = f"; did you mean {guess!r}?" if guess else "; declare it under commands:"
                     _fail((*at, "command"), f"unknown command {step.command!r}{hint}", step.command)
                     continue
-                _arguments_fit(at, step, declared)
+                _arguments_fit(
+                    at, step.command, step.parameters, declared.parameters, (*at, "command")
+                )
+        self._invocations_fit()
+
+    def _invocations_fit(self) -> None:
+        """Each run of a parameterised job passes its parameters, typed; one run under the
+        job's own name needs a default for each."""
+        for name, job in self.jobs.items():
+            here = ("jobs", name)
+            if not job.invocations:
+                _arguments_fit(here, name, {}, job.job_parameters, (*here, "job_parameters"))
+            for index, invocation in enumerate(job.invocations):
+                at = (*here, "invocations", index)
+                _arguments_fit(at, name, invocation.parameters, job.job_parameters, (*at, "name"))
 
     def _promotions(self) -> None:
         names = [account.name for account in self.accounts]
@@ -2143,15 +2259,21 @@ def _each(loc: tuple, items: list) -> tuple[tuple, ...]:
     return tuple((*loc, index) for index in range(len(items)))
 
 
-def _arguments_fit(at: tuple, step: Step, declared: ReusableCommand) -> None:
-    for name, value in step.parameters.items():
-        parameter = declared.parameters.get(name)
+def _arguments_fit(
+    at: tuple,
+    owner: str,
+    passed: dict[str, str | int | bool],
+    declared: dict[str, CommandParameter],
+    missing_at: tuple,
+) -> None:
+    """The values `passed` (at `at`) to the command or job `owner` fit its declared
+    parameters; one without a default must be passed."""
+    for name, value in passed.items():
+        parameter = declared.get(name)
         if parameter is None:
-            guess = closest(name, list(declared.parameters))
+            guess = closest(name, list(declared))
             hint = f"; did you mean {guess!r}?" if guess else ""
-            _fail(
-                (*at, "parameters", name), f"{step.command!r} has no parameter {name!r}{hint}", name
-            )
+            _fail((*at, "parameters", name), f"{owner!r} has no parameter {name!r}{hint}", name)
             continue
         problem = parameter_problem(parameter, value)
         if problem is None and isinstance(value, str):
@@ -2161,13 +2283,9 @@ def _arguments_fit(at: tuple, step: Step, declared: ReusableCommand) -> None:
                 problem = str(error)
         if problem:
             _fail((*at, "parameters", name), problem, value)
-    for name, parameter in declared.parameters.items():
-        if parameter.default is None and name not in step.parameters:
-            _fail(
-                (*at, "command"),
-                f"{step.command!r} needs parameter {name!r} (it has no default)",
-                step.command,
-            )
+    for name, parameter in declared.items():
+        if parameter.default is None and name not in passed:
+            _fail(missing_at, f"{owner!r} needs parameter {name!r} (it has no default)", owner)
 
 
 def _fail(loc: tuple, message: str, value: object) -> None:
