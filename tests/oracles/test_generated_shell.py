@@ -104,12 +104,33 @@ def invoked_steps(config: dict) -> list[tuple[str, str]]:
     return found
 
 
+def job_runs(config: dict) -> list[tuple[str, str]]:
+    """The run steps of the config's parameterised jobs as CircleCI runs them: once per workflow
+    entry, each `<< parameters.NAME >>` replaced by the argument beside `name:` or the default
+    (https://circleci.com/docs/reusing-config/)."""
+    jobs = config["jobs"]
+    parameterised = {name: jobs.pop(name) for name in list(jobs) if "parameters" in jobs[name]}
+    found = []
+    for workflow in config.get("workflows", {}).values():
+        for entry in workflow["jobs"]:
+            name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+            job = parameterised.get(name)
+            if job is None:
+                continue
+            values = {key: p.get("default") for key, p in job["parameters"].items()}
+            values |= {key: value for key, value in options.items() if key in values}
+            for step_name, command in run_steps({"steps": job["steps"]}):
+                found.append((step_name, substituted(command, values)))
+    return found
+
+
 @pytest.fixture(scope="module")
 def every_step() -> dict[str, list[tuple[str, str]]]:
     steps = {}
     for profile in every_valid_profile():
         config = rendered(profile)
         invoked = invoked_steps(config)  # takes `commands:` out of the config
+        invoked += job_runs(config)  # and the parameterised jobs out of its jobs
         steps[profile.name] = run_steps(config) + invoked
     return steps
 
@@ -132,6 +153,12 @@ def test_every_mode_and_option_is_covered(every_step):
     profiles = [rendered(profile) for profile in every_valid_profile()]
     assert any("merge_test" not in config["jobs"] for config in profiles)
     assert any("--build-arg" in command for steps in every_step.values() for _, command in steps)
+    # each run of a parameterised job is checked with its own arguments
+    published = {c for _, c in every_step["parameterised-jobs.yaml"] if "publish-docs" in c}
+    assert published == {
+        "./scripts/publish-docs staging false",
+        "./scripts/publish-docs production true",
+    }
 
 
 def test_every_run_command_passes_shellcheck(every_step, tmp_path):
