@@ -1285,13 +1285,18 @@ class CustomJob(Executor):
                 "an orb job takes its orb's parameters under parameters: remove "
                 "job_parameters/invocations"
             )
-        clash = sorted(set(self.job_parameters) & set(_WORKFLOW_ENTRY_KEYS))
+        return self
+
+    @field_validator("job_parameters")
+    @classmethod
+    def _not_entry_keys(cls, parameters: dict) -> dict:
+        clash = sorted(set(parameters) & set(_WORKFLOW_ENTRY_KEYS))
         if clash:
             raise ValueError(
                 f"job parameter {clash[0]!r} is a key of the workflow entry its arguments sit "
                 "beside; name it otherwise"
             )
-        return self
+        return parameters
 
     @model_validator(mode="after")
     def _steps_or_orb(self) -> CustomJob:
@@ -1920,6 +1925,14 @@ class Profile(Model):
         known = {node.name for node in nodes}
         for node in nodes:
             for required, loc in node.requires:
+                runs = self.jobs[required].run_names if required in self.jobs else []
+                if runs:
+                    _fail(
+                        loc,
+                        f"requires {required!r}, which runs only as its invocations: require "
+                        f"one of {', '.join(runs)}",
+                        required,
+                    )
                 if required not in known:
                     message = f"requires {required!r}, which is not a job of this workflow"
                     guess = closest(required, known - {node.name})
