@@ -205,3 +205,11 @@ def test_plan_shows_each_run_of_the_example_on_main_and_none_elsewhere():
         "deploy-docs-staging": False,
         "deploy-docs-production": False,
     }
+
+
+def test_an_approval_holds_each_run_on_its_own():
+    text = BASE.replace("    requires: [test]\n", "    requires: [test]\n    approval: true\n")
+    jobs = entries(rendered(text + RUNS))[1:]
+    assert jobs[0] == {"hold_publish-staging": {"type": "approval", "requires": ["test"]}}
+    assert jobs[1]["publish"]["requires"] == ["hold_publish-staging"]
+    assert jobs[2]["hold_publish-production"]["requires"] == ["test", "publish-staging"]
