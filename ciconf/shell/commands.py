@@ -246,10 +246,14 @@ def _commit_image(
     return body
 
 
+def _registry_line(delivery: DeliveryPlan) -> str:
+    return f"registry={expanding(_registry(delivery.region))}"
+
+
 def _head(delivery: DeliveryPlan) -> list[str]:
     return [
         commit_tag(delivery.commit_tag_length, delivery.tags.commit_prefix),
-        f"registry={expanding(_registry(delivery.region))}",
+        _registry_line(delivery),
     ]
 
 
@@ -268,16 +272,19 @@ def _docker_build(image: ImagePlan) -> list[str]:
     return build
 
 
-def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
-    reference = LOCAL_REFERENCE
-    build = [*_docker_build(image), f"docker push {reference}"]
+def _push_step(delivery: DeliveryPlan, image: ImagePlan, push: list[str]) -> str:
+    """One image's step: `push` runs unless the account has this commit's image (then tagged)."""
     return lines(
         _head(delivery),
         f"repository={literal(image.repository)}",
         _digest_of(delivery.region),
         _tag_image(delivery.region),
-        _commit_image(delivery, build),
+        _commit_image(delivery, push),
     )
+
+
+def build_and_push(delivery: DeliveryPlan, image: ImagePlan) -> str:
+    return _push_step(delivery, image, [*_docker_build(image), f"docker push {LOCAL_REFERENCE}"])
 
 
 def build_only(delivery: DeliveryPlan, image: ImagePlan) -> str:
@@ -289,7 +296,7 @@ def build_only(delivery: DeliveryPlan, image: ImagePlan) -> str:
     """
     built = f"${{{BUILT_IMAGES_VAR}:+${{{BUILT_IMAGES_VAR}}} }}{LOCAL_REFERENCE[1:-1]}"
     return lines(
-        f"registry={expanding(_registry(delivery.region))}",
+        _registry_line(delivery),
         f"repository={literal(image.repository)}",
         _digest_of(delivery.region),
         f'if [[ -n "$(digest_of "${{{ACCOUNT_ID_VAR}}}" "${{repository}}" "{FULL_TAG}")" ]]; then',
@@ -304,13 +311,7 @@ def build_only(delivery: DeliveryPlan, image: ImagePlan) -> str:
 
 def push_built(delivery: DeliveryPlan, image: ImagePlan) -> str:
     """Push the image `build_only` built (nothing to push when the account already has it)."""
-    return lines(
-        _head(delivery),
-        f"repository={literal(image.repository)}",
-        _digest_of(delivery.region),
-        _tag_image(delivery.region),
-        _commit_image(delivery, [f"docker push {LOCAL_REFERENCE}"]),
-    )
+    return _push_step(delivery, image, [f"docker push {LOCAL_REFERENCE}"])
 
 
 def _move_tag(account: str, tag: str) -> list[str]:
