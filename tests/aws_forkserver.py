@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import io
+import json
 import marshal
 import os
 import select
@@ -69,10 +70,22 @@ def open_fds():
     return found
 
 
+def environment():
+    """The environment we were started with: os.environ has this interpreter's own additions
+    (PEP 538 adds LC_CTYPE under the C locale), which the real aws would make for itself."""
+    try:
+        with open("/proc/self/environ", "rb") as started:
+            items = started.read().split(b"\\0")
+    except OSError:
+        return dict(os.environ)
+    pairs = (item.split(b"=", 1) for item in items if b"=" in item)
+    return {{os.fsdecode(key): os.fsdecode(value) for key, value in pairs}}
+
+
 umask = os.umask(0)
 os.umask(umask)
 fds = open_fds()
-request = marshal.dumps((sys.argv, dict(os.environ), os.getcwd(), umask, fds))
+request = marshal.dumps((sys.argv, environment(), os.getcwd(), umask, fds))
 try:
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(SOCKET)
@@ -101,6 +114,10 @@ def startup_environment(environ: dict[str, str]) -> dict[str, str]:
         for key, value in environ.items()
         if key in STARTUP_VARIABLES or key.startswith(STARTUP_PREFIXES)
     }
+
+
+def _differing(wanted: dict[str, str], have: dict[str, str]) -> list[str]:
+    return sorted(key for key in wanted.keys() | have.keys() if wanted.get(key) != have.get(key))
 
 
 def home_derived(home: str) -> list[tuple[Any, str, str]]:
@@ -153,8 +170,9 @@ def _adopt_descriptors(received: list[int], wanted: list[int]) -> None:
             os.close(fd)
 
 
-def _standard_streams(settings: dict[str, tuple[str, str]]) -> None:
-    """sys.stdin/out/err on the new 0/1/2, made as the interpreter makes them at start."""
+def _standard_streams(settings: dict[str, tuple[str, str]], unbuffered: bool) -> None:
+    """sys.stdin/out/err on the new 0/1/2, made as the interpreter makes them at start
+    (Python/pylifecycle.c, create_stdio)."""
     for fd, name, mode in ((0, "stdin", "rb"), (1, "stdout", "wb"), (2, "stderr", "wb")):
         try:
             os.fstat(fd)
@@ -163,12 +181,14 @@ def _standard_streams(settings: dict[str, tuple[str, str]]) -> None:
             setattr(sys, f"__{name}__", None)
             continue
         encoding, errors = settings[name]
+        raw_writes = unbuffered and fd != 0
         stream = io.TextIOWrapper(
-            open(fd, mode, closefd=False),  # noqa: SIM115 - sys.stdout for the rest of the call
+            open(fd, mode, 0 if raw_writes else -1, closefd=False),  # noqa: SIM115 - sys.stdout
             encoding=encoding,
             errors=errors,
             newline="\n",
-            line_buffering=fd == 2 or (fd == 1 and os.isatty(fd)),
+            line_buffering=not unbuffered and (fd == 2 or os.isatty(fd)),
+            write_through=raw_writes,
         )
         stream.mode = mode.replace("b", "")  # type: ignore[misc]
         setattr(sys, name, stream)
@@ -228,7 +248,9 @@ def _child(conn: socket.socket, state: dict[str, Any]) -> None:
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the CLI may wait for its own children
         (argv, environ, cwd, umask, wanted), received = _receive(conn)
-        if startup_environment(environ) != state["startup"]:
+        differing = _differing(startup_environment(environ), state["startup"])
+        os.write(2, f"{'exec: ' + ' '.join(differing) if differing else 'fork'}\n".encode())
+        if differing:
             for fd in received:
                 os.close(fd)
             conn.sendall(marshal.dumps(("exec", None)))
@@ -236,9 +258,9 @@ def _child(conn: socket.socket, state: dict[str, Any]) -> None:
         _adopt_descriptors(received, wanted)
         os.chdir(cwd)
         os.umask(umask)
-        _standard_streams(state["streams"])
+        _standard_streams(state["streams"], bool(state["startup"].get("PYTHONUNBUFFERED")))
         os.environ.clear()
-        os.environ.update(environ)
+        os.environ.update({**environ, **state["added"]})
         _rehome(state["home_derived"])
         status = _finish(_run_cli(argv))
     except BaseException as error:  # the server's own failure: said on the caller's stderr
@@ -250,13 +272,19 @@ def _child(conn: socket.socket, state: dict[str, Any]) -> None:
         os._exit(0)
 
 
-def serve(socket_path: str, real_aws: str) -> None:
-    """Import the CLI, then fork a child per connection until stdin (our parent) closes."""
+def serve(socket_path: str, real_aws: str, startup: dict[str, str]) -> None:
+    """Import the CLI, then fork a child per connection until stdin (our parent) closes.
+
+    `startup`: the startup variables we were given; the interpreter may have added some (PEP 538
+    sets LC_CTYPE=C.UTF-8 under the C locale), and would add them to a caller's `aws` too."""
     sys.path[0] = os.path.dirname(real_aws)  # what the script's interpreter puts first
     for module in PRELOAD:
         __import__(module)
     state = {
-        "startup": startup_environment(dict(os.environ)),
+        "startup": startup,
+        "added": {
+            k: v for k, v in startup_environment(dict(os.environ)).items() if k not in startup
+        },
         "streams": {
             name: (getattr(sys, name).encoding, getattr(sys, name).errors)
             for name in ("stdin", "stdout", "stderr")
@@ -287,7 +315,8 @@ def serve(socket_path: str, real_aws: str) -> None:
 class ForkServer:
     """One server process (started by subprocess, not forked from the threaded test process)."""
 
-    def __init__(self, real_aws: Path) -> None:
+    def __init__(self, real_aws: Path, startup: dict[str, str]) -> None:
+        """`startup`: the STARTUP_VARIABLES the callers have (a caller with others execs aws)."""
         self.real_aws = real_aws
         self.folder = Path(tempfile.mkdtemp(prefix="awsfork-", dir="/tmp"))  # AF_UNIX: ~108 bytes
         self.socket_path = str(self.folder / "s")
@@ -296,11 +325,12 @@ class ForkServer:
         self.log = self.folder / "server.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, __file__, self.socket_path, str(real_aws)],
+                [sys.executable, __file__, self.socket_path, str(real_aws), json.dumps(startup)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                env={**os.environ, "HOME": str(home)},
+                # what an import can read is the callers' (their HOME follows them, see above)
+                env={"PATH": os.environ.get("PATH", os.defpath), "HOME": str(home), **startup},
             )
         assert self.process.stdout is not None
         if self.process.stdout.readline() != b"ready\n":
@@ -331,17 +361,29 @@ class ForkServer:
                 self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def calls(self) -> list[str]:
+        """A line per call so far: `fork`, or `exec: NAMES` (the startup variables that differ)."""
+        return [
+            line for line in self.log.read_text().splitlines() if line.startswith(("fork", "exec"))
+        ]
 
-_SHARED: dict[Path, ForkServer] = {}
+
+_SHARED: dict[tuple[Path, frozenset], ForkServer] = {}
 
 
-def shared_server(real_aws: Path) -> ForkServer:
-    """This process's server for `real_aws`, started on first use and stopped at exit."""
-    if real_aws not in _SHARED or _SHARED[real_aws].process.poll() is not None:
-        _SHARED[real_aws] = ForkServer(real_aws)
-        atexit.register(_SHARED[real_aws].stop)
-    return _SHARED[real_aws]
+def running_servers() -> list[ForkServer]:
+    return [server for server in _SHARED.values() if server.process.poll() is None]
+
+
+def shared_server(real_aws: Path, environ: dict[str, str]) -> ForkServer:
+    """This process's server for `real_aws` and callers with `environ`'s startup variables,
+    started on first use and stopped at exit."""
+    key = (real_aws, frozenset(startup_environment(environ).items()))
+    if key not in _SHARED or _SHARED[key].process.poll() is not None:
+        _SHARED[key] = ForkServer(real_aws, startup_environment(environ))
+        atexit.register(_SHARED[key].stop)
+    return _SHARED[key]
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], sys.argv[2])
+    serve(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]))

@@ -147,9 +147,6 @@ def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url
         f'#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / "docker_standin.py"} "$@"\n'
     )
     docker.chmod(0o755)
-    # the real CLI, forked from a process that has imported it (tests/aws_forkserver.py): a fresh
-    # interpreter per call cost ~0.6 s of CPU, dozens of times per run
-    shared_server(cli).install_client(bin_dir / "aws")
     env = _environment(job, workdir, bin_dir, extra_env)
     env.update(
         {
@@ -160,6 +157,9 @@ def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url
             "AWS_MAX_ATTEMPTS": "1",
         }
     )
+    # the real CLI, forked from a process that has imported it (tests/aws_forkserver.py): a fresh
+    # interpreter per call cost ~0.6 s of CPU, dozens of times per run
+    shared_server(cli, env).install_client(bin_dir / "aws")
     stdout, stderr = [], []
     for command in run_commands(job):
         step = subprocess.run(

@@ -18,8 +18,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from aws_forkserver import PRELOAD, STARTUP_PREFIXES, STARTUP_VARIABLES, ForkServer, shared_server
-from jobsim import aws_cli
+from aws_forkserver import (
+    PRELOAD,
+    STARTUP_PREFIXES,
+    STARTUP_VARIABLES,
+    ForkServer,
+    running_servers,
+    shared_server,
+)
+from jobsim import aws_cli, run_against_ecr
 
 from oracles.ecr_standin import EcrServer, digest_of
 
@@ -64,8 +71,6 @@ class Twins:
         self.forked, self.real = tmp_path / "forked", tmp_path / "real"
         self.forked.mkdir()
         self.real.mkdir()
-        shared_server(cli).install_client(self.forked / "aws")
-        (self.real / "aws").symlink_to(cli)
         self.env = {
             key: value
             for key, value in os.environ.items()
@@ -82,6 +87,8 @@ class Twins:
                 "AWS_SECRET_ACCESS_KEY": "secret",
             }
         )
+        shared_server(cli, self.env).install_client(self.forked / "aws")
+        (self.real / "aws").symlink_to(cli)
 
     def run(self, bin_dir: Path, command: str, **env: str) -> tuple[int, bytes, bytes]:
         done = subprocess.run(
@@ -98,7 +105,8 @@ class Twins:
         forked = self.run(self.forked, command, **env)
         real = self.run(self.real, command, **env)
         assert forked == real, (forked, real)
-        return forked[0], forked[1].decode(), forked[2].decode()
+        status, out, err = forked
+        return status, out.decode(errors="surrogateescape"), err.decode(errors="surrogateescape")
 
 
 @pytest.fixture
@@ -173,7 +181,11 @@ def test_an_interpreter_setting_unlike_the_servers_runs_the_real_cli(twins):
     """PYTHONIOENCODING is read at interpreter start: the client execs the real `aws` itself."""
     command = "aws ecr describe-images --repository-name web --query 'imageDetails[0].imageTags'"
     status, out, _ = twins.same(command, PYTHONIOENCODING="utf-16")
-    assert status == 0 and json.loads(out.encode().decode("utf-16")) == ["v1"]
+    assert status == 0 and json.loads(out.encode(errors="surrogateescape").decode("utf-16")) == [
+        "v1"
+    ]
+    server = shared_server(aws_cli(), twins.env)  # type: ignore[arg-type]
+    assert server.calls()[-1] == "exec: PYTHONIOENCODING"  # the client ran the executable
 
 
 def test_a_closed_stdin_and_a_closed_stdout_are_the_callers(twins):
@@ -183,10 +195,21 @@ def test_a_closed_stdin_and_a_closed_stdout_are_the_callers(twins):
     assert status != 0 and out == "" and err  # the CLI's own complaint about writing
 
 
+def test_the_harness_jobs_calls_are_forks_not_a_fallback_to_the_executable(tmp_path, registry):
+    job = {"steps": [{"run": "aws ecr get-login-password --region eu-west-1 > password"}]}
+    credentials = {"AWS_ACCESS_KEY_ID": f"key-{STG}", "AWS_SECRET_ACCESS_KEY": "secret"}
+    before = {id(server): len(server.calls()) for server in running_servers()}
+    run = run_against_ecr(job, tmp_path, credentials, registry.url)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "password").read_text() == f"token-{STG}\n"
+    new = [call for s in running_servers() for call in s.calls()[before.get(id(s), 0) :]]
+    assert new == ["fork"]
+
+
 def test_the_client_fails_loudly_when_the_server_is_gone(tmp_path):
     cli = aws_cli()
     assert cli is not None
-    server = ForkServer(cli)
+    server = ForkServer(cli, {})
     server.install_client(tmp_path / "aws")
     server.stop()
     done = subprocess.run([tmp_path / "aws", "--version"], capture_output=True, text=True)
