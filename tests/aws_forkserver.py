@@ -49,7 +49,9 @@ HEADER = 8  # bytes of the request's length, sent with the file descriptors
 
 CLIENT = '''#!{python} -SI
 """`aws` for a harness job: the AWS CLI, run by the fork server of tests/aws_forkserver.py."""
-import marshal, os, socket, sys
+import marshal, os, sys
+
+import _socket  # not socket.py: its imports would be most of this script's start-up
 
 SOCKET = {socket_path!r}
 REAL_AWS = {real_aws!r}
@@ -88,9 +90,11 @@ os.umask(umask)
 fds = open_fds()
 request = marshal.dumps((sys.argv, environment(), os.getcwd(), umask, fds))
 try:
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     conn.connect(SOCKET)
-    socket.send_fds(conn, [len(request).to_bytes({header}, "big")], fds)
+    rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)  # socket.send_fds, by hand
+    header = len(request).to_bytes({header}, "big")
+    conn.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
     conn.sendall(request)
     reply = b""
     while chunk := conn.recv(65536):
