@@ -418,7 +418,7 @@ def _unknown(path: tuple, kind: str, name: str, known: list[str]) -> Problem:
     )
 
 
-def problems(account: Account, containers: list[str]) -> list[Problem]:
+def problems(account: Account | AccountPlan, containers: list[str]) -> list[Problem]:
     """What the environment section names that the pipeline and the images do not have."""
     environment = account.environment
     if environment is None:
