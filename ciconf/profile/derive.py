@@ -13,6 +13,7 @@ from ciconf.profile.credentials import (
     credential_parts,
     role_account,  # noqa: F401 - re-exported
 )
+from ciconf.profile.environment import Environment
 from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
@@ -93,6 +94,9 @@ class AccountPlan:
     # what this account receives: the profile's images with its own repositories and build args
     # (accounts[].images); its delivery job, bootstrap and pipeline all use this one
     delivery: DeliveryPlan | None = None
+    # the account's `environment:` section: its environment stack is built from this plan, so the
+    # stacks side never validates the profile a second time
+    environment: Environment | None = None
 
     @property
     def mode(self) -> str:
@@ -214,6 +218,7 @@ def _account(
         hold_job=hold_job_name(account.name) if account.approval else None,
         stack_name=f"{project}-{account.name.replace('_', '-')}-pipeline",
         pipeline=account.pipeline,
+        environment=account.environment,
         branches=tuple(account.branch_filters),
         tags=tuple(account.tags),
         refs=delivers,
