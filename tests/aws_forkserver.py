@@ -12,8 +12,9 @@ What an import could have fixed from the server's own process state is put right
   server runs with a HOME of its own, unique, so every such string is found by its prefix and
   rewritten to the caller's home;
 - variables read at interpreter start or at import (PYTHON*, locale, AWS_DATA_PATH,
-  BOTO_DISABLE_CRT, see STARTUP_VARIABLES): a caller whose values differ from the server's is
-  told to exec the real `aws` itself (slow, still the real CLI).
+  BOTO_DISABLE_CRT, see STARTUP_VARIABLES): the server starts with its callers' values of these
+  (and otherwise only PATH and its HOME); a caller whose values differ is told to exec the real
+  `aws` itself (slow, still the real CLI).
 tests/oracles/test_aws_forkserver.py checks both lists against the imported modules' source and
 compares outputs with the real `aws` executable's, byte for byte.
 
@@ -89,9 +90,12 @@ umask = os.umask(0)
 os.umask(umask)
 fds = open_fds()
 request = marshal.dumps((sys.argv, environment(), os.getcwd(), umask, fds))
+conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
 try:
-    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     conn.connect(SOCKET)
+except OSError as error:
+    fail(f"the AWS CLI fork server at {{SOCKET}} is not there ({{error}}); the call did not run")
+try:
     rights = b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds)  # socket.send_fds, by hand
     header = len(request).to_bytes({header}, "big")
     conn.sendmsg([header], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
@@ -100,7 +104,7 @@ try:
     while chunk := conn.recv(65536):
         reply += chunk
 except OSError as error:
-    fail(f"the AWS CLI fork server at {{SOCKET}} is not there ({{error}}); the call did not run")
+    fail(f"the connection to the AWS CLI fork server broke ({{error}}); the call may have half run")
 if not reply:
     fail("the fork server's child ended without an exit status; the call may have half run")
 kind, value = marshal.loads(reply)
