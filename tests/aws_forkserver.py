@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import io
 import json
 import marshal
@@ -304,6 +305,7 @@ def serve(socket_path: str, real_aws: str, startup: dict[str, str]) -> None:
         "home_derived": home_derived(os.environ["HOME"]),
     }
     state["log"] = os.dup(2)  # the server's stderr, once a child's 2 is its caller's
+    gc.freeze()  # the imported objects: never collected, so never touched (copied) by a child
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
