@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -55,6 +57,27 @@ def run_ciconf(*args: str, cwd: Path | str | None = None, **kwargs) -> subproces
         timeout=120,
         **kwargs,
     )
+
+
+def ciconf_in_process(
+    *args: str | os.PathLike, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess:
+    """What run_ciconf answers, from `ciconf.entry.main(ARGS)` in this process (no interpreter
+    start, no imports): for tests about ciconf's answer, not about the process (signals, tty,
+    environment, "nothing written" across processes keep run_ciconf)."""
+    from ciconf.entry import main
+
+    argv = [os.fspath(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["ciconf", *argv], code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture
