@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -11,7 +12,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +81,22 @@ def ciconf_in_process(
     finally:
         os.chdir(before)
     return subprocess.CompletedProcess(["ciconf", *argv], code, out.getvalue(), err.getvalue())
+
+
+def once_per_run(tmp_path_factory, name: str, compute: Callable[[], Any]) -> Any:
+    """compute()'s result (JSON data), computed by one pytest-xdist worker and read by the others
+    (https://pytest-xdist.readthedocs.io/en/stable/how-to.html#making-session-scoped-fixtures-execute-only-once):
+    a module's expensive artifact, which its tests only read, is not built again by every worker
+    that runs some of those tests."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return json.loads(json.dumps(compute()))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, common to its workers
+    result = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_text(json.dumps(compute()))
+        return json.loads(result.read_text())
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from cfn_helpers import (
     render,
     stack_profiles,
 )
+from conftest import once_per_run
 
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile_document
@@ -127,10 +128,15 @@ def _write_without_skips(directory: Path) -> list[tuple[str, str, dict]]:
 @pytest.fixture(scope="module")
 def checkov(stacks, tmp_path_factory) -> tuple[dict[str, list[tuple[str, str, str]]], list]:
     """checkov's failures per folder, and the skips removed from the stacks of WITHOUT_SKIPS."""
-    root = tmp_path_factory.mktemp("checkov")
-    shutil.copytree(stacks, root / WITH_SKIPS)
-    skips = _write_without_skips(root / WITHOUT_SKIPS)
-    return _checkov(root), skips
+
+    def run() -> tuple[dict[str, list[tuple[str, str, str]]], list]:
+        root = tmp_path_factory.mktemp("checkov")
+        shutil.copytree(stacks, root / WITH_SKIPS)
+        skips = _write_without_skips(root / WITHOUT_SKIPS)
+        return _checkov(root), skips
+
+    failed, skips = once_per_run(tmp_path_factory, "checkov-stacks", run)
+    return {folder: [tuple(check) for check in checks] for folder, checks in failed.items()}, skips
 
 
 def test_checkov_reports_no_failed_checks(checkov):
