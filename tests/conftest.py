@@ -106,7 +106,8 @@ def ciconf():
 
 def planned_runs(profile: Path, branch: str) -> dict[str, bool]:
     """`ciconf plan PROFILE --branch BRANCH`: which jobs of the (one) workflow run."""
-    done = run_ciconf("plan", profile, "--branch", branch, "--format", "json", cwd=ROOT)
+    # in this process: the answer is what these tests are about
+    done = ciconf_in_process("plan", profile, "--branch", branch, "--format", "json", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     (workflow,) = json.loads(done.stdout)["workflows"]
     return {job["name"]: job["runs"] for job in workflow["jobs"]}
