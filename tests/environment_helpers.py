@@ -34,9 +34,9 @@ def loaded(profile: Path):
 
 
 def render_env(profile: Path, account: str, *, without_database: bool = False) -> str:
-    doc, model, plan = loaded(profile)
+    doc, _model, plan = loaded(profile)
     relative = os.path.relpath(profile, ROOT)
-    for chosen, environment, _ in environment_targets(doc, model, plan):
+    for chosen, environment, _ in environment_targets(doc, plan):
         if chosen.name == account:
             if without_database:
                 environment = environment.model_copy(update={"database": None})  # noqa: PLW2901

@@ -24,11 +24,12 @@ from ciconf.errors import InputError
 from ciconf.plan.matrix import expand
 from ciconf.plan.values import render_scalar
 from ciconf.plan.where import Where
+from ciconf.profile.grammar import JOB_NAME_PATTERN
 from ciconf.profile.models import CustomJob, TestJob
 from ciconf.yamlkit.load import Document
 
 PLACEHOLDER = "placeholder-test"
-JOB_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+JOB_NAME = re.compile(JOB_NAME_PATTERN)  # the profile's own: letters of either case
 ORB_REF = re.compile(
     r"([a-z0-9][a-z0-9-]{0,63}/[a-z0-9][a-z0-9-]{0,63})@([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?"
 )
@@ -180,7 +181,7 @@ def _add_nodes(
     """A workflow's nodes into the profile's: a twin of a node already there is that node; a
     different job under a taken name gets the workflow's name after its own."""
     for node, _ in pending:
-        twin = by_name.get(node.name)
+        twin = by_name.get(node.name.lower())  # `by_name` is keyed ignoring case
         if twin is not None and _same(twin, node):
             twin.originals += node.originals
             _rename(pending, node.name, twin.name)
@@ -189,7 +190,7 @@ def _add_nodes(
             new = _free(f"{node.name[:30]}-{_name(node.originals[0][0])[:9]}", by_name)
             _rename(pending, node.name, new)
             node.name = new
-        by_name[node.name] = node
+        by_name[node.name.lower()] = node
         nodes.append(node)
 
 
@@ -213,18 +214,20 @@ def _definition(job: Job | None) -> tuple | None:
 
 
 def _free(name: str, taken: dict) -> str:
+    """`name`, or it numbered: unlike every name in `taken` ignoring case, as the profile's are."""
+    taken_names = {str(key).lower() for key in taken}
     base, number = name.rstrip("-_"), 2
-    while name in taken:
+    while name.lower() in taken_names:
         name = f"{base[:36]}-{number}"
         number += 1
     return name
 
 
 def _name(name: str) -> str:
-    """A job name the profile accepts: lowercase letters, digits, '_' and '-', up to 40."""
+    """A job name the profile accepts: letters, digits, '_' and '-', up to 40, the case kept."""
     if JOB_NAME.fullmatch(name):
         return name
-    cleaned = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_")
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-_")
     if not cleaned or not cleaned[0].isalpha():
         cleaned = "job-" + cleaned
     return cleaned[:40].rstrip("-_")

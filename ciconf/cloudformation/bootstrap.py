@@ -15,7 +15,13 @@ from typing_extensions import assert_never
 
 from ciconf.cloudformation.intrinsics import get_att, policy, ref, skip_checkov, statement, sub
 from ciconf.profile.credentials import AttachPolicy, DeployRole
-from ciconf.profile.derive import AccountPlan, DeliveryPlan, mutable_tags, role_name
+from ciconf.profile.derive import (
+    AccountPlan,
+    DeliveryPlan,
+    mutable_tags,
+    release_tag_patterns,
+    role_name,
+)
 from ciconf.profile.models import OidcCredentials
 from ciconf.profile.trust import (
     TRUST_POLICY_QUOTA,
@@ -50,6 +56,7 @@ PULL_ACTIONS = [
 ]
 LOGIN_ACTION = "ecr:GetAuthorizationToken"  # registry-wide: it has no resource-level permission
 KEEP_IMAGES = 30  # newest images kept per repository (older commit tags expire)
+KEEP_RELEASES = 1000  # newest release images kept per release tag pattern (a bound, not a target)
 UNTAGGED_DAYS = 14  # untagged images (no commit tag, no deploy tag) expire after this
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 
@@ -73,15 +80,18 @@ def repository_ids(delivery: DeliveryPlan) -> dict[str, str]:
     return ids
 
 
-def lifecycle_policy(deploy_tag: str) -> str:
-    """Keep the deployed image, expire untagged images and all but the newest commit images.
+def lifecycle_policy(deploy_tag: str, releases: tuple[str, ...] = ()) -> str:
+    """Keep the deployed image and the release images, expire untagged images and all but the
+    newest commit images.
 
     ECR evaluates rules by priority, and an image matched by a higher-priority rule's tag selection
     cannot be expired by a lower-priority rule
     (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html). Rule 1
     selects the one image carrying the deploy tag and keeps it (count > 1 never holds) however old
-    it
-    is; after a failed deployment the image still running is kept by rule 3 while it is recent.
+    it is; after a failed deployment the image still running is kept by the last rule while it is
+    recent. With release tags (`releases`: their patterns), one rule each keeps the newest
+    KEEP_RELEASES releases, so a release stays there to promote or roll back to after more than
+    KEEP_IMAGES newer commits.
     """
     rules = [
         {
@@ -106,8 +116,22 @@ def lifecycle_policy(deploy_tag: str) -> str:
             },
             "action": {"type": "expire"},
         },
+        *(
+            {
+                "rulePriority": priority,
+                "description": f"Keep the newest {KEEP_RELEASES} release images (tags {pattern})",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPatternList": [pattern],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": KEEP_RELEASES,
+                },
+                "action": {"type": "expire"},
+            }
+            for priority, pattern in enumerate(releases, start=3)
+        ),
         {
-            "rulePriority": 3,
+            "rulePriority": 3 + len(releases),  # `any` must come last
             "description": f"Keep the newest {KEEP_IMAGES} commit images",
             "selection": {
                 "tagStatus": "any",
@@ -165,8 +189,14 @@ def _mutability_note(moving: tuple[str, ...]) -> str:
     )
 
 
-def repository(name: str, moving: tuple[str, ...], targets: tuple[AccountPlan, ...] = ()) -> dict:
-    """An ECR repository whose tags are immutable except `moving` (the deploy tag last)."""
+def repository(
+    name: str,
+    moving: tuple[str, ...],
+    targets: tuple[AccountPlan, ...] = (),
+    releases: tuple[str, ...] = (),
+) -> dict:
+    """An ECR repository whose tags are immutable except `moving` (the deploy tag last); its
+    lifecycle keeps the images whose tags match `releases`."""
     deploy_tag = moving[-1]
     properties: dict = {}
     if targets:
@@ -188,7 +218,7 @@ def repository(name: str, moving: tuple[str, ...], targets: tuple[AccountPlan, .
                 }
                 for tag in moving
             ],
-            "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag)},
+            "LifecyclePolicy": {"LifecyclePolicyText": lifecycle_policy(deploy_tag, releases)},
             **properties,
         },
     }
@@ -365,7 +395,10 @@ def build_bootstrap(
     ids = repository_ids(delivery)
     resources: dict = {
         ids[image.repository]: repository(
-            image.repository, mutable_tags(delivery, account), targets
+            image.repository,
+            mutable_tags(delivery, account),
+            targets,
+            release_tag_patterns(delivery, account),
         )
         for image in delivery.images
     }

@@ -19,8 +19,6 @@ from ciconf.cloudformation.render import DEFAULT_DIR
 from ciconf.errors import InputError
 from ciconf.profile.derive import AccountPlan, Plan
 from ciconf.profile.environment import Environment, problems, service_containers
-from ciconf.profile.load import validate_document
-from ciconf.profile.models import Account, Profile
 from ciconf.yamlkit.emit import Tagged
 from ciconf.yamlkit.load import Document
 
@@ -171,7 +169,7 @@ def environment_stack(plan: Plan, account: AccountPlan, environment: Environment
 # --- choosing accounts, checking names, writing -------------------------------------------------
 
 
-def check_account(doc: Document, plan: Plan, index: int, account: Account) -> None:
+def check_account(doc: Document, plan: Plan, index: int, account: AccountPlan) -> None:
     """Raise a located InputError when the environment names a service or container that does not
     exist."""
     found = problems(account, _containers(plan))
@@ -193,16 +191,16 @@ def check_account(doc: Document, plan: Plan, index: int, account: Account) -> No
 
 
 def environment_targets(
-    doc: Document, profile: Profile, plan: Plan, directory: str = DEFAULT_DIR
+    doc: Document, plan: Plan, directory: str = DEFAULT_DIR
 ) -> list[tuple[AccountPlan, Environment, str]]:
     """(account, environment, file) for every account with an environment section, checked."""
     chosen = []
-    for index, account in enumerate(profile.accounts):
+    for index, account in enumerate(plan.accounts):
         if account.environment is None:
             continue
         check_account(doc, plan, index, account)
         path = f"{directory.rstrip('/')}/{stack_name(plan.project, account.name)}.yaml"
-        chosen.append((plan.accounts[index], account.environment, path))
+        chosen.append((account, account.environment, path))
     return chosen
 
 
@@ -241,8 +239,7 @@ def environment_stacks_for(
     Pure (reads and writes nothing), for `ciconf cfn --all` to write and `ciconf check` to compare.
     Bad input raises one located InputError.
     """
-    profile = validate_document(doc)
     return [
         (path, render_environment(plan, account, environment, doc.source, doc))
-        for account, environment, path in environment_targets(doc, profile, plan, directory)
+        for account, environment, path in environment_targets(doc, plan, directory)
     ]

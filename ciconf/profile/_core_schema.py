@@ -7,7 +7,7 @@ tests/acceptance/test_prebuilt_schema.py rewrites it with CICONF_UPDATE_GOLDEN=1
 # fmt: off
 VERSIONS = 'python 3.11 pydantic 2.14.4 pydantic-core 2.50.5'
 SOURCES = ('__init__.py', 'errors.py', 'profile/__init__.py', 'profile/conditions.py', 'profile/environment.py', 'profile/grammar.py', 'profile/jobvars.py', 'profile/machine_images.py', 'profile/models.py', 'profile/refs.py', 'profile/regions.py', 'profile/runvalues.py', 'profile/tagrules.py', 'profile/trust.py')
-DIGEST = '99084e8143448d702684041baea198813c49ed5a6463bdccffa29449403917ba'
+DIGEST = 'ed27fa363067c41624a492663ed00a44256a97808e3988271a894d43383a39c5'
 MODELS = ('ciconf.profile.models:Profile', 'ciconf.profile.environment:Deployment', 'ciconf.profile.environment:Network', 'ciconf.profile.models:AccountImage', 'ciconf.profile.models:Approval', 'ciconf.profile.models:DeliverySteps', 'ciconf.profile.models:ImageTags', 'ciconf.profile.models:StepNames', 'ciconf.profile.models:TestSteps')
 ADDRESSES = (
     ('ciconf.profile.models:Profile._workflow_is_sound',),

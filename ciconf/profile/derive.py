@@ -13,6 +13,7 @@ from ciconf.profile.credentials import (
     credential_parts,
     role_account,  # noqa: F401 - re-exported
 )
+from ciconf.profile.environment import Environment
 from ciconf.profile.grammar import role_path_and_name
 from ciconf.profile.models import (
     Account,
@@ -33,7 +34,7 @@ from ciconf.profile.models import (
 from ciconf.profile.refs import Refs, job_refs
 from ciconf.profile.runvalues import SOMETIMES_SET
 from ciconf.profile.tagrules import FULL_SHA_LENGTH
-from ciconf.profile.trust import oidc_issuer  # noqa: F401 - re-exported
+from ciconf.profile.trust import TAGS, oidc_issuer, ref_globs  # noqa: F401 - oidc_issuer: re-exported
 
 COMMIT_SHA_VAR = "CIRCLE_SHA1"
 
@@ -93,6 +94,9 @@ class AccountPlan:
     # what this account receives: the profile's images with its own repositories and build args
     # (accounts[].images); its delivery job, bootstrap and pipeline all use this one
     delivery: DeliveryPlan | None = None
+    # the account's `environment:` section: its environment stack is built from this plan, so the
+    # stacks side never validates the profile a second time
+    environment: Environment | None = None
 
     @property
     def mode(self) -> str:
@@ -214,6 +218,7 @@ def _account(
         hold_job=hold_job_name(account.name) if account.approval else None,
         stack_name=f"{project}-{account.name.replace('_', '-')}-pipeline",
         pipeline=account.pipeline,
+        environment=account.environment,
         branches=tuple(account.branch_filters),
         tags=tuple(account.tags),
         refs=delivers,
@@ -246,6 +251,35 @@ def _tag_set(tags: ImageTags) -> TagSet:
 def mutable_tags(delivery: DeliveryPlan, account: AccountPlan) -> tuple[str, ...]:
     """The tags each delivery to `account` moves: its repositories' mutability exclusions."""
     return (*delivery.tags.moving, account.deploy_tag)
+
+
+# a lifecycle rule's tag pattern holds only `*` wildcards, at most 4
+# (https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html)
+ECR_PATTERN_WILDCARDS = 4
+
+
+def release_tag_patterns(delivery: DeliveryPlan, account: AccountPlan) -> tuple[str, ...]:
+    """ECR tag patterns that hold every release tag a delivery to `account` writes (`CIRCLE_TAG`
+    on the tag pushes its filters accept): its repositories' lifecycle policy keeps those images.
+
+    One pattern per tag filter item, from the same glob the deploy role's trust uses, with `?`
+    widened to `*`. A family that starts with a wildcard (`/.*/`) gets none: it would hold every
+    commit tag too, and so keep every image."""
+    if not delivery.tags.release:
+        return ()
+    patterns: list[str] = []
+    for glob in ref_globs(account.refs):
+        if glob.kind != "tag":
+            continue
+        pattern = glob.glob.removeprefix(TAGS).replace("?", "*")
+        while "**" in pattern:
+            pattern = pattern.replace("**", "*")
+        parts = pattern.split("*")
+        if len(parts) > ECR_PATTERN_WILDCARDS + 1:  # the 4th `*` takes the rest: still all of it
+            pattern = "*".join(parts[:ECR_PATTERN_WILDCARDS]) + "*"
+        if pattern and not pattern.startswith("*") and pattern not in patterns:
+            patterns.append(pattern)
+    return tuple(patterns)
 
 
 def plan(profile: Profile) -> Plan:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ciconf.errors import closest, shown
-from ciconf.profile.grammar import EcsName, EcsServiceName, EnvName, Text
+from ciconf.profile.grammar import EcsName, EcsServiceName, EnvName, Text, pattern_checker
 
 if TYPE_CHECKING:  # models imports this module
     from ciconf.profile.derive import AccountPlan
@@ -29,14 +29,7 @@ class _Model(BaseModel):
 
 def _grammar(pattern: str, expected: str) -> AfterValidator:
     """The validator of a string type, written `Annotated[str, _grammar(...)]` so mypy reads it."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"expected {expected}, got {shown(value)}")
-        return value
-
-    return AfterValidator(check)
+    return AfterValidator(pattern_checker(pattern, expected))
 
 
 _PARTITION = r"arn:aws(?:-[a-z]+)*"
@@ -418,7 +411,7 @@ def _unknown(path: tuple, kind: str, name: str, known: list[str]) -> Problem:
     )
 
 
-def problems(account: Account, containers: list[str]) -> list[Problem]:
+def problems(account: Account | AccountPlan, containers: list[str]) -> list[Problem]:
     """What the environment section names that the pipeline and the images do not have."""
     environment = account.environment
     if environment is None:

@@ -23,13 +23,12 @@ AWS_ACCESS_KEY_ID = re.compile(r"(?:AKIA|ASIA|AIDA|AROA|ANPA|AGPA)[A-Z0-9]{16}")
 AWS_SECRET_LIKE = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])[A-Za-z0-9/+]{40}")
 
 
-def _checker(
+def pattern_checker(
     pattern: str, expected: str, extra: Callable[[str], str | None] | None = None
 ) -> Callable[[str], str]:
-    compiled = re.compile(pattern)
-
+    # compiled on first use (re caches it): a run compiles only the patterns its profile needs
     def check(value: str) -> str:
-        if not compiled.fullmatch(value):
+        if not re.fullmatch(pattern, value):
             raise ValueError(f"expected {expected}, got {shown(value)}")
         if extra is not None:
             problem = extra(value)
@@ -68,19 +67,19 @@ def _image_problem(value: str) -> str | None:
 
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 
-check_env_name = _checker(
+check_env_name = pattern_checker(
     _ENV_NAME, "a POSIX environment variable name like AWS_STG_ACCOUNT_ID", _not_a_key
 )
 PROJECT_PATTERN = r"[a-z][a-z0-9-]{0,38}[a-z0-9]"
-check_project = _checker(
+check_project = pattern_checker(
     PROJECT_PATTERN,
     "a lowercase project name: letters, digits and '-' (2-40 chars)",
 )
-check_account_name = _checker(
+check_account_name = pattern_checker(
     r"[a-z][a-z0-9_]{0,19}",
     "a short lowercase account name like stg or prod (letters, digits, '_')",
 )
-_check_region_format = _checker(
+_check_region_format = pattern_checker(
     r"(?:us|eu|ap|sa|ca|me|af|il|mx)(?:-gov)?-(?:north|south|east|west|central|northeast|northwest"
     r"|southeast|southwest)-[1-9]",
     "an AWS region like ap-northeast-1",
@@ -116,23 +115,23 @@ def check_region(value: str) -> str:
     return value
 
 
-check_account_id = _checker(r"[0-9]{12}", "a 12-digit AWS account id")
-check_ecr_repository = _checker(
+check_account_id = pattern_checker(r"[0-9]{12}", "a 12-digit AWS account id")
+check_ecr_repository = pattern_checker(
     r"(?=.{2,256}\Z)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*",
     "an ECR repository name: lowercase letters, digits and . _ - separated by /",
 )
-check_image_tag = _checker(
+check_image_tag = pattern_checker(
     r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", "a Docker image tag (letters, digits, _ . -)"
 )
-check_branch = _checker(
+check_branch = pattern_checker(
     r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}", "a git branch name", _git_ref_problem
 )
-check_rel_path = _checker(
+check_rel_path = pattern_checker(
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
     "a relative path inside the repository (letters, digits and _ . @ + - /, no '..', no "
     "leading '-')",
 )
-check_cache_path = _checker(
+check_cache_path = pattern_checker(
     # the '..' look-ahead comes first, so that it also sees the segment right after ~/ or /
     r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)?[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}",
     "a path to cache: relative, absolute, or under ~/ (letters, digits and _ . @ + - /, "
@@ -151,7 +150,7 @@ def _folder_problem(value: str) -> str | None:
     return None
 
 
-check_folder = _checker(
+check_folder = pattern_checker(
     r"(?!.*(?:^|/)\.\.(?:/|$))(?:~/|/)[A-Za-z0-9_.@+][A-Za-z0-9_.@+/-]{0,499}|~/?|/",
     "a folder for the repository: absolute or under ~/ (letters, digits and _ . @ + - /, no '..')",
     _folder_problem,
@@ -172,16 +171,16 @@ def check_working_directory(value: str) -> str:
         ) from None
 
 
-check_docker_image = _checker(
+check_docker_image = pattern_checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
     "a Docker image reference like cimg/php:8.3",
     _image_problem,
 )
-check_host = _checker(
+check_host = pattern_checker(
     r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?", "a host name or IPv4 address like 127.0.0.1"
 )
-check_context = _checker(
+check_context = pattern_checker(
     r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}", "a CircleCI context name (letters, digits, _ . -)"
 )
 ROLE_ARN_PATTERN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}"
@@ -212,15 +211,17 @@ def _role_problem(value: str) -> str | None:
     return None  # the path fits: ROLE_ARN_PATTERN caps path and name together at 512
 
 
-check_role_arn = _checker(
+check_role_arn = pattern_checker(
     ROLE_ARN_PATTERN,
     "an IAM role ARN like arn:aws:iam::123456789012:role/circleci-deploy",
     _role_problem,
 )
-check_resource_class = _checker(
+check_resource_class = pattern_checker(
     r"[a-z0-9][a-z0-9.+/-]{0,99}", "a CircleCI resource class like medium or large"
 )
-check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)")
+check_ecs_name = pattern_checker(
+    ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' and '_' (up to 255)"
+)
 # ECS allows 255 characters for a service name, but the environment stack's names derived from it
 # must fit CloudFormation's and EC2's 255 too: the tasks' security group is described as
 # "<stack> <service> tasks", and the longest stack name is 73 characters (a 40-character project,
@@ -228,22 +229,22 @@ check_ecs_name = _checker(ECS_NAME_PATTERN, "an ECS name: letters, digits, '-' a
 # a suffix of at most 20) fit then too; tests/oracles/test_aws_name_limits.py lints the longest
 # names.
 ECS_SERVICE_NAME_CHARS = 175
-check_ecs_service_name = _checker(
+check_ecs_service_name = pattern_checker(
     ECS_NAME_PATTERN.replace("254", str(ECS_SERVICE_NAME_CHARS - 1)),
     f"an ECS service name: letters, digits, '-' and '_' (up to {ECS_SERVICE_NAME_CHARS}, so that "
     "the names the environment stack derives from it fit AWS's 255)",
 )
-check_listener_arn = _checker(
+check_listener_arn = pattern_checker(
     r"arn:aws(?:-[a-z]+)*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/(?:app|net)/"
     r"[A-Za-z0-9-]{1,32}/[0-9a-f]{16}/[0-9a-f]{16}",
     "a load balancer listener ARN like "
     "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/web/0123456789abcdef/0123456789abcdef",
 )
-check_target_group = _checker(
+check_target_group = pattern_checker(
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?",
     "a target group name: letters, digits and '-' (up to 32, not starting or ending with '-')",
 )
-check_deployment_config = _checker(
+check_deployment_config = pattern_checker(
     r"[A-Za-z0-9_.+=,@][A-Za-z0-9_.+=,@-]{0,99}",  # no leading '-': it reads as an option
     "a CodeDeploy deployment configuration like CodeDeployDefault.ECSAllAtOnce",
 )
@@ -295,7 +296,7 @@ def _no_pipeline_template(value: str) -> str:
     return value
 
 
-_check_label_characters = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
+_check_label_characters = pattern_checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line name")
 
 
 def check_job_label(value: str) -> str:
@@ -344,7 +345,7 @@ def check_env_reference(value: str) -> str:
     )
 
 
-_check_registry_user = _checker(
+_check_registry_user = pattern_checker(
     r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,254}", "a registry user name like mydockerhub-user"
 )
 
@@ -415,13 +416,13 @@ def _docker_image_named_as_machine(value: str) -> str | None:
     )
 
 
-check_container_image = _checker(
+check_container_image = pattern_checker(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:(?::[0-9]+)?/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?",
     "a Docker image reference like cimg/php:8.3",
     _machine_image_as_docker,
 )
-_check_machine_pattern = _checker(
+_check_machine_pattern = pattern_checker(
     MACHINE_IMAGE_PATTERN, "a CircleCI machine image like ubuntu-2204:current"
 )
 
@@ -446,7 +447,7 @@ def check_docker_image_lenient(value: str) -> bool:
 # executors and parameters. ciconf takes the letters of either case, without spaces: a name is
 # also a word in `requires:` lists, cache keys and plan output.
 JOB_NAME_PATTERN = r"[A-Za-z][A-Za-z0-9_-]{0,39}"
-_check_job_name = _checker(
+_check_job_name = pattern_checker(
     JOB_NAME_PATTERN, "a job name: a letter, then letters, digits, '_' and '-' (up to 40)"
 )
 
@@ -504,63 +505,65 @@ def _built_in_step(value: str) -> str | None:
     return None
 
 
-check_command_name = _checker(
+check_command_name = pattern_checker(
     COMMAND_NAME_PATTERN,
     "a command name: a lowercase letter, then lowercase letters, digits, '_' and '-' (CircleCI's "
     "rule for commands)",
     _built_in_step,
 )
 COMMAND_PARAMETER_PATTERN = r"[a-z][a-z0-9_-]{0,63}"
-check_command_parameter = _checker(
+check_command_parameter = pattern_checker(
     COMMAND_PARAMETER_PATTERN,
     "a parameter name: a lowercase letter, then lowercase letters, digits, '_' and '-' "
     "(CircleCI's rule for parameters)",
 )
 # a string a command's << parameters.NAME >> becomes: nothing the shell reads specially
 COMMAND_VALUE_PATTERN = r"[A-Za-z0-9_./:@%+=,-]{0,200}"
-check_command_value = _checker(
+check_command_value = pattern_checker(
     COMMAND_VALUE_PATTERN,
     "a parameter value CircleCI can substitute into a command as it is: letters, digits and "
     "_ . / : @ % + = , - (no spaces, quotes or $)",
 )
 ORB_ALIAS_PATTERN = r"[a-z][a-z0-9_-]{0,39}"
-check_orb_alias = _checker(
+check_orb_alias = pattern_checker(
     ORB_ALIAS_PATTERN, "an orb alias: lowercase letters, digits, '_' and '-'"
 )
 ORB_ITEM_PATTERN = ORB_ALIAS_PATTERN + r"/[a-z][a-z0-9_-]{0,63}"
-check_orb_item = _checker(ORB_ITEM_PATTERN, "an orb command or job like aws-cli/setup")
+check_orb_item = pattern_checker(ORB_ITEM_PATTERN, "an orb command or job like aws-cli/setup")
 PARAMETER_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
-check_parameter_name = _checker(
+check_parameter_name = pattern_checker(
     PARAMETER_NAME_PATTERN, "a parameter name: letters, digits, '_' and '-'"
 )
 MATRIX_VALUE_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}"
-check_matrix_value = _checker(
+check_matrix_value = pattern_checker(
     MATRIX_VALUE_PATTERN, "a matrix value like 8.3 (letters, digits, _ . -)"
 )
 GLOB_PATTERN = (
     r"(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+*?{},\[\]!][A-Za-z0-9_.@+*?{},\[\]!/-]{0,499}"
 )
-check_glob = _checker(
+check_glob = pattern_checker(
     GLOB_PATTERN, "a relative glob like tests/**/*_test.py (no '..', no spaces or quotes)"
 )
-check_timeout = _checker(r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]", "a duration like 20m, 1.5h or 90s")
-check_fingerprint = _checker(
+check_timeout = pattern_checker(
+    r"[0-9]{1,5}(?:\.[0-9]{1,3})?[smh]", "a duration like 20m, 1.5h or 90s"
+)
+check_fingerprint = pattern_checker(
     r"(?:[0-9a-f]{2}:){15}[0-9a-f]{2}|SHA256:[A-Za-z0-9+/]{43}=?",
     "an SSH key fingerprint like SHA256:... or aa:bb:...:ff",
 )
-check_cache_key = _checker(
+check_cache_key = pattern_checker(
     r"[A-Za-z0-9_.{}\" /<>:-]{1,500}",
     'a cache key like v1-deps-{{ checksum "package-lock.json" }} (no quotes other than in '
     "templates)",
 )
-check_serial_group = _checker(
+check_serial_group = pattern_checker(
     r"[A-Za-z0-9_.:/<> -]{0,511}[A-Za-z0-9_.:/>-]",
     "a serial group like << pipeline.project.slug >>/deploy-prod (letters, digits, _ . : / -)",
 )
-check_shell = _checker(r"[A-Za-z0-9_./ -]{1,200}", "a shell like /bin/bash -eo pipefail")
-check_step_name = _checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line step name")
+check_shell = pattern_checker(r"[A-Za-z0-9_./ -]{1,200}", "a shell like /bin/bash -eo pipefail")
+check_step_name = pattern_checker(r"[^\x00-\x1f\x7f]{1,200}", "a one-line step name")
 # A tag literal (git check-ref-format keeps tags to branch-like names); patterns are /regex/
-check_git_tag = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}", "a git tag like v1.2.3")
+check_git_tag = pattern_checker(r"[A-Za-z0-9_][A-Za-z0-9_.+-]{0,127}", "a git tag like v1.2.3")
 
 REF_FILTER_MAX = 200
 REF_FILTER_PATTERN = r"/.{1,198}/|[A-Za-z0-9_][A-Za-z0-9_./+-]{0,199}"

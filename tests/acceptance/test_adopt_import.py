@@ -373,3 +373,42 @@ def test_the_text_report_names_every_section(tmp_path):
         assert title in result.stderr
     assert re.search(r"share expressed through profile fields: \d+/\d+ elements", result.stderr)
     assert textwrap.dedent(result.stdout).startswith("# yaml-language-server")
+
+
+CAPITAL_NAMES = """\
+version: 2.1
+jobs:
+  Build:
+    docker: [{image: cimg/base:2024.01}]
+    steps: [checkout, {run: make}]
+  build:
+    docker: [{image: cimg/base:2024.01}]
+    steps: [checkout, {run: make other}]
+  Deploy-Docs:
+    docker: [{image: cimg/base:2024.01}]
+    steps: [checkout, {run: make docs}]
+workflows:
+  main:
+    jobs:
+      - Build
+      - Deploy-Docs: {requires: [Build]}
+  Other:
+    jobs:
+      - build
+"""
+
+
+def test_capital_job_names_are_kept_and_a_case_twin_is_renamed(tmp_path):
+    # CircleCI job names may hold capitals (ciconf's grammar takes them, unique ignoring case:
+    # https://circleci.com/docs/reusing-config/ keeps the lowercase rule for commands only)
+    result, repo = imported_repo(tmp_path, CAPITAL_NAMES)
+    assert result.returncode == 0, result.stderr + result.stdout
+    report = json.loads((repo / "report.json").read_text())
+    assert report["proof"]["same"], report["proof"]
+    profile = load_profile(str(repo / "ciconf.yaml"))
+    names = set(profile.jobs) | set(profile.test_jobs)
+    assert {"Build", "Deploy-Docs"} <= names  # written as in the config, not lowercased
+    # `build` is another job: renamed apart from `Build`, as the report says
+    (twin,) = [entry for entry in report["renames"] if entry["from"] == "build"]
+    assert twin["workflow"] == "Other" and twin["to"].lower() != "build"
+    assert len({name.lower() for name in names}) == len(names)

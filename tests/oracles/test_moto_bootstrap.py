@@ -32,7 +32,7 @@ from cfn_helpers import (  # noqa: E402
 from moto.ecr.models import ecr_backends  # noqa: E402
 
 from ciconf.profile.derive import plan as derive_plan  # noqa: E402
-from ciconf.profile.derive import role_account  # noqa: E402
+from ciconf.profile.derive import release_tag_patterns, role_account  # noqa: E402
 from ciconf.profile.load import load_profile  # noqa: E402
 from ciconf.profile.models import OidcCredentials  # noqa: E402
 
@@ -167,8 +167,15 @@ def test_bootstrap_creates_what_the_delivery_job_pushes_to(profile, account, mon
         rules = json.loads(ecr.get_lifecycle_policy(repositoryName=first)["lifecyclePolicyText"])[
             "rules"
         ]
-        assert [r["selection"]["tagStatus"] for r in rules] == ["tagged", "untagged", "any"]
+        releases = release_tag_patterns(chosen.delivery or plan.delivery, chosen)
+        assert [r["selection"]["tagStatus"] for r in rules] == [
+            "tagged",
+            "untagged",
+            *["tagged"] * len(releases),
+            "any",
+        ]
         assert rules[0]["selection"]["tagPatternList"] == [chosen.deploy_tag]
+        assert [r["selection"]["tagPatternList"] for r in rules[2:-1]] == [[p] for p in releases]
 
         iam = boto3.client("iam", region_name=region)
         if "DeployRole" in template["Resources"]:

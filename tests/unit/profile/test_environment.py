@@ -17,8 +17,8 @@ EXAMPLE = (PROFILES / "ci-cd-example.yaml").read_text()
 def _targets(tmp_path, text: str):
     path = tmp_path / "profile.yaml"
     path.write_text(text)
-    doc, model, plan = loaded(path)
-    return environment_targets(doc, model, plan, "out")
+    doc, _model, plan = loaded(path)
+    return environment_targets(doc, plan, "out")
 
 
 def _error(tmp_path, text: str) -> str:
