@@ -427,14 +427,17 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         ):
             continue
         branches = refs.as_profile_list(filters.get("branches"))
-        if branches is None or node.options.get("context") or node.options.get("serial-group"):
+        if branches is None or node.options.get("serial-group"):
             continue
         fields = node.fields
         recognised = tests_jobs.recognise(
             fields["steps"], fields.get("environment", {}), steps.Notes()
         )
+        contexts = _contexts(node.options.get("context"))
         candidate = (
-            {**fields, **recognised, "steps": recognised.get("steps", {})} if recognised else {}
+            {**fields, **recognised, "steps": recognised.get("steps", {}), "context": contexts}
+            if recognised
+            else {}
         )
         if recognised is None or not _valid(TestJob, candidate):
             continue
@@ -447,6 +450,8 @@ def _tests(nodes: list[Node], by_name: dict[str, Node], report: Report) -> None:
         node.fields = {**executor, **recognised}
         if branches:
             node.fields["branches"] = branches
+        if contexts:
+            node.fields["context"] = contexts
         if (deliveries and not gates) or branches:
             node.fields["gates_delivery"] = False
         report.mapped.append(
@@ -616,21 +621,9 @@ def _filters(node: Node) -> dict:
 
 
 def _as_test(job: dict) -> dict:
-    fields = {
-        k: v
-        for k, v in job.items()
-        if k
-        in (
-            "image",
-            "services",
-            "environment",
-            "resource_class",
-            "machine",
-            "working_directory",
-            "parallelism",
-            "branches",
-        )
-    }
+    """A custom job as the profile's test job, every key of it kept: one a test job does not
+    have (an orb executor, invocations...) fails the validation, and the job stays verbatim."""
+    fields = {k: v for k, v in job.items() if k != "steps"}
     job_steps = list(job.get("steps", []))
     if job_steps and job_steps[0] == "checkout":
         job_steps = job_steps[1:]

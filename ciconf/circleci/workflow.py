@@ -77,6 +77,8 @@ def _job_entry(
             options["matrix"] = matrix
         if node.requires:
             options["requires"] = [name for name, _ in node.requires]
+        if profile.test_jobs[node.name].context:
+            options["context"] = list(profile.test_jobs[node.name].context)
         if filters:
             options["filters"] = filters
         return _entry(node.name, options)
@@ -164,6 +166,8 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
             merge_job_name(required) if _merged(profile, required) else required
             for required in job.requires
         ]
+    if job.context:
+        options["context"] = list(job.context)
     options["filters"] = filters
     return [{merge_job_name(name): options}]
 

@@ -553,6 +553,11 @@ class TestJob(Executor):
         description="Own names for the built-in Install dependencies / Initialize / Test steps",
     )
     gates_delivery: bool = Field(True, description="Deliveries wait for this job")
+    context: list[ContextName] = Field(
+        default_factory=list,
+        description="CircleCI contexts it reads secrets from (a private image's password, a "
+        "service token); its merged run gets them too",
+    )
     requires: list[JobName] = Field(
         default_factory=list,
         description="Other test jobs it waits for, e.g. lint before unit before integration",

@@ -182,6 +182,8 @@ def a_test_job(draw, orbs: list[str]) -> dict:
             job["ignore_branches"] = [draw(st.sampled_from(BRANCHES))]
     if draw(st.booleans()):
         job["step_names"] = {"test": draw(st.sampled_from(["Unit tests", "RSpec: all", "yes"]))}
+    if not draw(st.integers(0, 3)):
+        job["context"] = draw(st.sampled_from([["org-docker"], ["org-docker", "sonar"]]))
     return job
 
 
