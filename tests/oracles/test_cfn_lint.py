@@ -79,9 +79,9 @@ def test_cfn_lint_reports_nothing(stacks):
 WITH_SKIPS, WITHOUT_SKIPS = "with-skips", "without-skips"
 
 
-def _checkov(directory: Path) -> dict[str, list[tuple[str, str, str]]]:
-    """Folder -> (file name, resource, check id) of every failed checkov check over the
-    folders of `directory`."""
+def _failed_checks(directory: Path) -> list[tuple[Path, str, str]]:
+    """(file as checkov names it, resource, check id) of every failed checkov check over
+    `directory` and its folders."""
     done = subprocess.run(
         [
             _tool("checkov"),
@@ -101,11 +101,23 @@ def _checkov(directory: Path) -> dict[str, list[tuple[str, str, str]]]:
     reports = json.loads(done.stdout)
     reports = reports if isinstance(reports, list) else [reports]
     assert sum(report.get("summary", {}).get("parsing_errors", 0) for report in reports) == 0
+    return [
+        (Path(check["file_path"]), check["resource"].split(".", 1)[1], check["check_id"])
+        for report in reports
+        for check in report.get("results", {}).get("failed_checks", [])
+    ]
+
+
+def _checkov(directory: Path) -> list[tuple[str, str, str]]:
+    """(file name, resource, check id) of every failed checkov check over `directory`."""
+    return [(path.name, resource, check) for path, resource, check in _failed_checks(directory)]
+
+
+def _checkov_by_folder(directory: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """_checkov's findings over WITH_SKIPS and WITHOUT_SKIPS in `directory`, by folder."""
     failed: dict[str, list[tuple[str, str, str]]] = {WITH_SKIPS: [], WITHOUT_SKIPS: []}
-    for report in reports:
-        for check in report.get("results", {}).get("failed_checks", []):
-            folder, name = Path(check["file_path"]).parts[-2:]
-            failed[folder].append((name, check["resource"].split(".", 1)[1], check["check_id"]))
+    for path, resource, check in _failed_checks(directory):
+        failed[path.parts[-2]].append((path.name, resource, check))
     return failed
 
 
@@ -133,7 +145,7 @@ def checkov(stacks, tmp_path_factory) -> tuple[dict[str, list[tuple[str, str, st
         root = tmp_path_factory.mktemp("checkov")
         shutil.copytree(stacks, root / WITH_SKIPS)
         skips = _write_without_skips(root / WITHOUT_SKIPS)
-        return _checkov(root), skips
+        return _checkov_by_folder(root), skips
 
     failed, skips = once_per_run(tmp_path_factory, "checkov-stacks", run)
     return {folder: [tuple(check) for check in checks] for folder, checks in failed.items()}, skips
