@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ciconf.cli import main
+from ciconf.entry import main  # what `ciconf` runs: the fast path for plain commands
 
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
