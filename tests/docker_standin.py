@@ -15,8 +15,6 @@ import os
 import re
 import secrets
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 STATE = Path(os.environ["DOCKER_STANDIN_DIR"])
@@ -52,6 +50,10 @@ def parse(reference: str) -> re.Match:
 
 
 def ecr(reference: re.Match, operation: str, body: dict) -> dict:
+    # imported here: urllib.request is most of a call's start-up, and only pushes speak HTTP
+    import urllib.error
+    import urllib.request
+
     host = reference.group(0).split("/", 1)[0]
     token = load("logins.json").get(host)
     if token is None:

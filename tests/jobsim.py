@@ -15,8 +15,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-STUB = """#!/usr/bin/env python3
-import json, os, sys
+from aws_forkserver import shared_server
+
+STUB = """import json, os, sys
 name = os.path.basename(sys.argv[0])
 entry = {"argv": [name, *sys.argv[1:]]}
 if name == "docker" and sys.argv[1:2] == ["login"]:
@@ -58,7 +59,8 @@ def install_stubs(directory: Path, names: list[str]) -> Path:
     bin_dir.mkdir(parents=True, exist_ok=True)
     for name in names:
         path = bin_dir / name
-        path.write_text(STUB)
+        # this interpreter, -SI: no site (its .pth files cost more than a stub's own work)
+        path.write_text(f"#!{sys.executable} -SI\n{STUB}")
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return bin_dir
 
@@ -142,10 +144,10 @@ def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url
     bin_dir.mkdir(parents=True, exist_ok=True)
     docker = bin_dir / "docker"
     docker.write_text(
-        f'#!/bin/sh\nexec {sys.executable} {Path(__file__).parent / "docker_standin.py"} "$@"\n'
+        # -SI: no site (its .pth files cost more than the stand-in's own work), stdlib only
+        f'#!/bin/sh\nexec {sys.executable} -SI {Path(__file__).parent / "docker_standin.py"} "$@"\n'
     )
     docker.chmod(0o755)
-    (bin_dir / "aws").symlink_to(cli)
     env = _environment(job, workdir, bin_dir, extra_env)
     env.update(
         {
@@ -156,6 +158,9 @@ def run_against_ecr(job: dict, workdir: Path, extra_env: dict[str, str], ecr_url
             "AWS_MAX_ATTEMPTS": "1",
         }
     )
+    # the real CLI, forked from a process that has imported it (tests/aws_forkserver.py): a fresh
+    # interpreter per call cost ~0.6 s of CPU, dozens of times per run
+    shared_server(cli, env).install_client(bin_dir / "aws")
     stdout, stderr = [], []
     for command in run_commands(job):
         step = subprocess.run(
