@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +62,43 @@ def run_ciconf(*args: str, cwd: Path | str | None = None, **kwargs) -> subproces
     )
 
 
+def ciconf_in_process(
+    *args: str | os.PathLike, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess:
+    """What run_ciconf answers, from `ciconf.entry.main(ARGS)` in this process (no interpreter
+    start, no imports): for tests about ciconf's answer, not about the process (signals, tty,
+    environment, "nothing written" across processes keep run_ciconf)."""
+    from ciconf.entry import main
+
+    argv = [os.fspath(arg) for arg in args]
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["ciconf", *argv], code, out.getvalue(), err.getvalue())
+
+
+def once_per_run(tmp_path_factory, name: str, compute: Callable[[], Any]) -> Any:
+    """compute()'s result (JSON data), computed by one pytest-xdist worker and read by the others
+    (https://pytest-xdist.readthedocs.io/en/stable/how-to.html#making-session-scoped-fixtures-execute-only-once):
+    a module's expensive artifact, which its tests only read, is not built again by every worker
+    that runs some of those tests."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return json.loads(json.dumps(compute()))
+    shared = tmp_path_factory.getbasetemp().parent  # this run's, common to its workers
+    result = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            result.write_text(json.dumps(compute()))
+        return json.loads(result.read_text())
+
+
 @pytest.fixture
 def ciconf():
     return run_ciconf
@@ -64,7 +106,8 @@ def ciconf():
 
 def planned_runs(profile: Path, branch: str) -> dict[str, bool]:
     """`ciconf plan PROFILE --branch BRANCH`: which jobs of the (one) workflow run."""
-    done = run_ciconf("plan", profile, "--branch", branch, "--format", "json", cwd=ROOT)
+    # in this process: the answer is what these tests are about
+    done = ciconf_in_process("plan", profile, "--branch", branch, "--format", "json", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     (workflow,) = json.loads(done.stdout)["workflows"]
     return {job["name"]: job["runs"] for job in workflow["jobs"]}

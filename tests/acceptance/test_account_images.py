@@ -13,7 +13,7 @@ import json
 
 import pytest
 import yaml
-from conftest import PROFILES, run_ciconf
+from conftest import PROFILES, ciconf_in_process, run_ciconf
 
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile
@@ -35,7 +35,7 @@ def test_the_example_derives_each_accounts_repositories_once_for_both_sides():
 
 
 def planned(profile, *push: str) -> dict:
-    done = run_ciconf("plan", profile, *push, "--format", "json", cwd=PROFILES)
+    done = ciconf_in_process("plan", profile, *push, "--format", "json", cwd=PROFILES)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 

@@ -1,5 +1,7 @@
 """`ciconf import`: the seed's hand-written config becomes the seed profile, corpus patterns import
-whole, and the plan of the profile is the plan of the original (the import's own proof)."""
+whole, and the plan of the profile is the plan of the original (the import's own proof). (ciconf is
+asked in-process, conftest.ciconf_in_process, except where "nothing written" is what a test
+proves.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import PROFILES, ROOT, run_ciconf
+from conftest import PROFILES, ROOT, ciconf_in_process, run_ciconf
 
 from ciconf.adopt.run import imported
 from ciconf.circleci.render import render_config
@@ -70,20 +72,20 @@ def test_the_seed_config_imports_as_the_seed_profile_in_what_it_plans():
 
 
 def test_import_writes_the_profile_and_check_repeats_the_proof(tmp_path):
-    result = run_ciconf("import", SEED, "-o", tmp_path / "ciconf.yaml", cwd=tmp_path)
+    result = ciconf_in_process("import", SEED, "-o", tmp_path / "ciconf.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "plan: the same jobs run" in result.stdout
     profile = tmp_path / "ciconf.yaml"
     text = profile.read_text()
     assert text.startswith("# yaml-language-server: $schema=")
-    assert run_ciconf("render", "ciconf.yaml", "--stdout", cwd=tmp_path).returncode == 0
-    assert run_ciconf("lint", "--profile", "ciconf.yaml", cwd=tmp_path).returncode == 0
-    check = run_ciconf("import", SEED, "-o", "ciconf.yaml", "--check", cwd=tmp_path)
+    assert ciconf_in_process("render", "ciconf.yaml", "--stdout", cwd=tmp_path).returncode == 0
+    assert ciconf_in_process("lint", "--profile", "ciconf.yaml", cwd=tmp_path).returncode == 0
+    check = ciconf_in_process("import", SEED, "-o", "ciconf.yaml", "--check", cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     assert "plans the same jobs" in check.stderr
     # somebody edits the profile: the prod delivery moves to another branch
     profile.write_text(text.replace("branch: master", "branch: main"))
-    drift = run_ciconf("import", SEED, "-o", "ciconf.yaml", "--check", cwd=tmp_path)
+    drift = ciconf_in_process("import", SEED, "-o", "ciconf.yaml", "--check", cwd=tmp_path)
     assert drift.returncode == 1
     assert "branch master: only the original runs delivery_prod" in drift.stderr
     assert profile.read_text() == text.replace("branch: master", "branch: main")  # never written
@@ -107,7 +109,7 @@ def test_import_never_overwrites_a_profile_unless_forced(tmp_path):
 
 
 def test_stdout_json_and_report_file(tmp_path):
-    result = run_ciconf(
+    result = ciconf_in_process(
         "import", SEED, "--stdout", "--format", "json", "--report", "report.json", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -131,7 +133,7 @@ def test_stdout_json_and_report_file(tmp_path):
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, text, message):
     (tmp_path / "config.yml").write_text(text)
-    result = run_ciconf("import", "config.yml", cwd=tmp_path)
+    result = ciconf_in_process("import", "config.yml", cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1
@@ -139,7 +141,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path, text, message):
 
 
 def test_a_missing_config_is_an_input_error(tmp_path):
-    result = run_ciconf("import", cwd=tmp_path)
+    result = ciconf_in_process("import", cwd=tmp_path)
     assert result.returncode == 2
     assert ".circleci/config.yml" in result.stderr
 
@@ -282,7 +284,7 @@ def imported_repo(tmp_path: Path, config: str) -> tuple[subprocess.CompletedProc
     circleci = tmp_path / "service" / ".circleci"
     circleci.mkdir(parents=True)
     (circleci / "config.yml").write_text(config)
-    result = run_ciconf(
+    result = ciconf_in_process(
         "import", "--format", "json", "--report", "report.json", cwd=circleci.parent
     )
     return result, circleci.parent
@@ -296,12 +298,12 @@ def test_corpus_patterns_import_render_lint_clean_and_plan_the_same(tmp_path, co
     assert result.returncode == 0, result.stderr + result.stdout
     report = json.loads((repo / "report.json").read_text())
     assert report["proof"]["same"], report["proof"]
-    rendered = run_ciconf("render", "--stdout", cwd=repo)
+    rendered = ciconf_in_process("render", "--stdout", cwd=repo)
     assert rendered.returncode == 0, rendered.stderr
     (repo / "rendered.yml").write_text(rendered.stdout)
-    lint = run_ciconf("lint", "rendered.yml", cwd=repo)
+    lint = ciconf_in_process("lint", "rendered.yml", cwd=repo)
     assert lint.returncode == 0, lint.stdout
-    assert run_ciconf("lint", "--profile", "ciconf.yaml", cwd=repo).returncode == 0
+    assert ciconf_in_process("lint", "--profile", "ciconf.yaml", cwd=repo).returncode == 0
 
 
 def test_what_the_node_library_becomes(tmp_path):
@@ -365,7 +367,7 @@ def test_the_text_report_names_every_section(tmp_path):
     circleci = tmp_path / "repo" / ".circleci"
     circleci.mkdir(parents=True)
     (circleci / "config.yml").write_text(NODE_LIBRARY)
-    result = run_ciconf("import", "--stdout", cwd=circleci.parent)
+    result = ciconf_in_process("import", "--stdout", cwd=circleci.parent)
     assert result.returncode == 0
     for title in ("expressed through profile fields:", "modernised:", "renamed jobs:"):
         assert title in result.stderr

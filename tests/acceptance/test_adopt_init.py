@@ -1,12 +1,13 @@
 """`ciconf init` on repositories of five ecosystems: the profile it writes renders, lints clean
-and plans, and says what the repository's files decided."""
+and plans, and says what the repository's files decided. (ciconf is asked in-process,
+conftest.ciconf_in_process, except where "nothing written" is what a test proves.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import run_ciconf
+from conftest import ciconf_in_process, run_ciconf
 
 from ciconf.profile.load import load_profile
 
@@ -66,7 +67,7 @@ def test_init_scaffolds_a_profile_that_renders_lints_and_plans(tmp_path, kind):
     root = repository(tmp_path, kind)
     delivers = "Dockerfile" in str(REPOSITORIES[kind])
     accounts = ["--account", "stg:develop", "--account", "prod:main"] if delivers else []
-    result = run_ciconf("init", *accounts, "--region", "eu-west-1", cwd=root)
+    result = ciconf_in_process("init", *accounts, "--region", "eu-west-1", cwd=root)
     assert result.returncode == 0, result.stderr
     text = (root / "ciconf.yaml").read_text()
     assert text.startswith("# yaml-language-server: $schema=.ciconf/profile.schema.json\n")
@@ -76,12 +77,12 @@ def test_init_scaffolds_a_profile_that_renders_lints_and_plans(tmp_path, kind):
     assert profile.project == f"shop-{kind}"
     assert (job.image, job.cache.lockfiles, job.command) == (image, lockfiles, command)
     assert job.install
-    rendered = run_ciconf("render", "--stdout", cwd=root)
+    rendered = ciconf_in_process("render", "--stdout", cwd=root)
     assert rendered.returncode == 0, rendered.stderr
     (root / "rendered.yml").write_text(rendered.stdout)
-    assert run_ciconf("lint", "rendered.yml", cwd=root).returncode == 0
-    assert run_ciconf("lint", "--profile", "ciconf.yaml", cwd=root).returncode == 0
-    plan = run_ciconf("plan", "--branch", "develop", cwd=root)
+    assert ciconf_in_process("lint", "rendered.yml", cwd=root).returncode == 0
+    assert ciconf_in_process("lint", "--profile", "ciconf.yaml", cwd=root).returncode == 0
+    plan = ciconf_in_process("plan", "--branch", "develop", cwd=root)
     assert plan.returncode == 0 and "test" in plan.stdout
     if delivers:
         assert "delivery_stg   runs" in plan.stdout
@@ -91,7 +92,7 @@ def test_init_scaffolds_a_profile_that_renders_lints_and_plans(tmp_path, kind):
 
 def test_compose_services_become_service_containers_with_a_wait(tmp_path):
     root = repository(tmp_path, "php")
-    assert run_ciconf("init", cwd=root).returncode == 0
+    assert ciconf_in_process("init", cwd=root).returncode == 0
     job = load_profile(str(root / "ciconf.yaml")).test
     assert [(s.image, s.environment) for s in job.services] == [
         ("cimg/mysql:8.0", {"MYSQL_DATABASE": "testing"}),
@@ -102,14 +103,14 @@ def test_compose_services_become_service_containers_with_a_wait(tmp_path):
 
 def test_every_dockerfile_becomes_an_image(tmp_path):
     root = repository(tmp_path, "php")
-    assert run_ciconf("init", cwd=root).returncode == 0
+    assert ciconf_in_process("init", cwd=root).returncode == 0
     images = load_profile(str(root / "ciconf.yaml")).delivery.images
     assert [(i.repository, i.dockerfile, i.context) for i in images] == [
         ("shop-php", "Dockerfile", "."),
         ("shop-php/nginx", "docker/nginx/Dockerfile", "docker/nginx"),
     ]
     go = repository(tmp_path, "go")
-    assert run_ciconf("init", cwd=go).returncode == 0
+    assert ciconf_in_process("init", cwd=go).returncode == 0
     (image,) = load_profile(str(go / "ciconf.yaml")).delivery.images
     assert (image.repository, image.dockerfile) == ("shop-go/worker", "build/worker.Dockerfile")
 
@@ -134,7 +135,7 @@ def test_credentials_modes_and_bad_flags(tmp_path):
 
 
 def test_a_repository_without_lockfiles_gets_a_test_job_to_fill_in(tmp_path):
-    result = run_ciconf("init", cwd=tmp_path)
+    result = ciconf_in_process("init", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert load_profile(str(tmp_path / "ciconf.yaml")).test.image == "cimg/base:stable"
 

@@ -3,6 +3,7 @@ region."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 
@@ -23,9 +24,16 @@ from ciconf.profile.load import load_profile
 
 
 def _rendered_config(profile) -> dict:
+    return yaml.safe_load(_rendered_text(profile))
+
+
+@functools.cache
+def _rendered_text(profile) -> str:
+    """`ciconf render PROFILE --stdout`, run once per profile: every (profile, account) case
+    reads the same config, each from its own fresh parse."""
     done = run_ciconf("render", profile, "--stdout")
     assert done.returncode == 0, done.stderr
-    return yaml.safe_load(done.stdout)
+    return done.stdout
 
 
 def _deploy_tag_step(job: dict) -> str:

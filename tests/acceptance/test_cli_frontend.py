@@ -1,8 +1,8 @@
 """One command-line front end behaving like black, ruff and pre-commit: --version, -h everywhere,
 whole summaries, shell completion, a coloured diff on terminals only, usage errors exit 2.
 
-Everything runs `python -m ciconf` in a subprocess; assertions are about ciconf, not typer's
-wording.
+Everything runs `python -m ciconf` in a subprocess, except the help of every command (ciconf's
+answer, not the process's: in-process); assertions are about ciconf, not typer's wording.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROFILES, ROOT, cli_env, run_ciconf
+from conftest import PROFILES, ROOT, ciconf_in_process, cli_env, run_ciconf
 
 import ciconf
 from ciconf import cli
@@ -66,7 +66,7 @@ def test_version(command):
     "command", [[]] + [[name] for name in COMMANDS], ids=lambda c: " ".join(c) or "(app)"
 )
 def test_help_on_the_app_and_every_command(command, flag):
-    result = run_ciconf(*command, flag)
+    result = ciconf_in_process(*command, flag)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"Usage: ciconf {' '.join(command)}".rstrip())
     assert result.stderr == ""

@@ -1,12 +1,15 @@
 """Command-line habits of ruff and black (issue 21 §3): the profile found from a subfolder,
--q/--quiet, one spelling per concept with the old ones kept for existing hooks."""
+-q/--quiet, one spelling per concept with the old ones kept for existing hooks.
+
+ciconf's answers are asked in-process (conftest.ciconf_in_process); standard input is a process's,
+so those tests run `python -m ciconf`."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from conftest import PROFILES, run_ciconf
+from conftest import PROFILES, ciconf_in_process, run_ciconf
 
 
 @pytest.fixture
@@ -18,71 +21,73 @@ def repo(tmp_path):
 
 
 def test_render_and_check_find_the_profile_from_a_subfolder(repo):
-    done = run_ciconf("render", cwd=repo / "src" / "app")
+    done = ciconf_in_process("render", cwd=repo / "src" / "app")
     assert done.returncode == 0, done.stderr
     assert (repo / ".circleci" / "config.yml").is_file()  # beside the profile, not in src/app
     assert not (repo / "src" / "app" / ".circleci").exists()
     assert (repo / "cloudformation" / "ci-cd-example-stg-bootstrap.yaml").is_file()
-    check = run_ciconf("check", cwd=repo / "src")
+    check = ciconf_in_process("check", cwd=repo / "src")
     assert check.returncode == 0 and "in sync with ciconf.yaml" in check.stderr
-    plan = run_ciconf("plan", "--branch", "develop", cwd=repo / "src" / "app")
+    plan = ciconf_in_process("plan", "--branch", "develop", cwd=repo / "src" / "app")
     assert plan.returncode == 0 and "workflow ci-cd-example: runs" in plan.stdout
 
 
 def test_the_search_stops_at_the_repository_root(tmp_path):
     shutil.copy(PROFILES / "ci-cd-example.yaml", tmp_path / "ciconf.yaml")  # outside the repo
     (tmp_path / "repo" / ".git").mkdir(parents=True)
-    done = run_ciconf("check", cwd=tmp_path / "repo")
+    done = ciconf_in_process("check", cwd=tmp_path / "repo")
     assert done.returncode == 2 and "ciconf.yaml: no such file" in done.stderr
 
 
 @pytest.mark.parametrize("flag", ["-q", "--quiet"])
 def test_quiet_prints_only_problems(repo, flag):
-    written = run_ciconf("render", flag, cwd=repo)
+    written = ciconf_in_process("render", flag, cwd=repo)
     assert (written.returncode, written.stderr) == (0, "")
-    in_sync = run_ciconf("check", flag, cwd=repo)
+    in_sync = ciconf_in_process("check", flag, cwd=repo)
     assert (in_sync.returncode, in_sync.stderr, in_sync.stdout) == (0, "", "")
     config = repo / ".circleci" / "config.yml"
     config.write_text(config.read_text().replace("composer test", "composer tests"))
-    drift = run_ciconf("check", flag, "--color", "never", cwd=repo)
+    drift = ciconf_in_process("check", flag, "--color", "never", cwd=repo)
     assert drift.returncode == 1 and "has drifted" in drift.stderr and "+" in drift.stdout
 
 
 def test_check_takes_renders_spelling_and_the_old_one(repo):
-    assert run_ciconf("render", "-o", "ci/out.yml", cwd=repo).returncode == 0
+    assert ciconf_in_process("render", "-o", "ci/out.yml", cwd=repo).returncode == 0
     for spelling in ("-o", "--output", "--config"):
-        done = run_ciconf("check", spelling, "ci/out.yml", cwd=repo)
+        done = ciconf_in_process("check", spelling, "ci/out.yml", cwd=repo)
         assert done.returncode == 0, (spelling, done.stderr)
 
 
 def test_cfn_all_writes_into_stacks_dir_like_render_and_check(repo):
     for spelling in ("--stacks-dir", "--dir"):
-        done = run_ciconf("cfn", "--all", spelling, f"out{spelling}", cwd=repo)
+        done = ciconf_in_process("cfn", "--all", spelling, f"out{spelling}", cwd=repo)
         assert done.returncode == 0, done.stderr
         assert (repo / f"out{spelling}" / "ci-cd-example-prod-bootstrap.yaml").is_file()
 
 
 def test_the_header_names_the_stacks_dir_it_was_rendered_with(repo):
-    assert run_ciconf("render", "--stacks-dir", "infra/cfn", cwd=repo).returncode == 0
+    assert ciconf_in_process("render", "--stacks-dir", "infra/cfn", cwd=repo).returncode == 0
     header = (repo / ".circleci" / "config.yml").read_text().splitlines()[1]
     assert header.endswith("regenerate with `ciconf render ciconf.yaml --stacks-dir infra/cfn`.")
-    assert run_ciconf("check", "--stacks-dir", "infra/cfn", cwd=repo).returncode == 0
-    assert run_ciconf("render", cwd=repo).returncode == 0  # the default folder: no option named
+    assert ciconf_in_process("check", "--stacks-dir", "infra/cfn", cwd=repo).returncode == 0
+    assert (
+        ciconf_in_process("render", cwd=repo).returncode == 0
+    )  # the default folder: no option named
     header = (repo / ".circleci" / "config.yml").read_text().splitlines()[1]
     assert header.endswith("regenerate with `ciconf render ciconf.yaml`.")
 
 
 def test_check_reports_stacks_of_a_removed_account_and_render_prunes_them(repo):
-    assert run_ciconf("render", cwd=repo).returncode == 0
-    assert run_ciconf("check", cwd=repo).returncode == 0  # warms the digest cache too
+    assert ciconf_in_process("render", cwd=repo).returncode == 0
+    assert ciconf_in_process("check", cwd=repo).returncode == 0  # warms the digest cache too
     profile = repo / "ciconf.yaml"
     text = profile.read_text()
     profile.write_text(text[: text.index("  - name: prod\n")].rstrip() + "\n")  # prod removed
-    assert run_ciconf("render", cwd=repo).returncode == 0
+    assert ciconf_in_process("render", cwd=repo).returncode == 0
     stale = sorted(p.name for p in (repo / "cloudformation").glob("*prod*"))
     assert stale  # left on disk by the render, which names them
     for command in (["check"], ["check"]):  # the second answer comes from the digest cache
-        done = run_ciconf(*command, cwd=repo)
+        done = ciconf_in_process(*command, cwd=repo)
         assert done.returncode == 1, done.stderr
         for name in stale:
             assert (
@@ -91,10 +96,10 @@ def test_check_reports_stacks_of_a_removed_account_and_render_prunes_them(repo):
             ) in done.stderr
     other = repo / "cloudformation" / "other-prod-bootstrap.yaml"  # another profile's stack
     other.write_text("# Generated by ciconf from other.yaml for account prod (stack x).\n")
-    pruned = run_ciconf("render", "--prune", cwd=repo)
+    pruned = ciconf_in_process("render", "--prune", cwd=repo)
     assert pruned.returncode == 0 and "removed cloudformation/" in pruned.stderr
     assert sorted(p.name for p in (repo / "cloudformation").glob("*prod*")) == [other.name]
-    assert run_ciconf("check", cwd=repo).returncode == 0
+    assert ciconf_in_process("check", cwd=repo).returncode == 0
 
 
 STDIN_CONFIG = """\

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 import yaml
-from conftest import ROOT, run_ciconf
+from conftest import ROOT, ciconf_in_process, run_ciconf
 
 from ciconf.circleci.render import render_config
 from ciconf.errors import InputError
@@ -19,8 +19,9 @@ EXAMPLE = ROOT / "profiles" / "examples" / "conditional-workflows.yaml"
 
 
 def planned(*run: str) -> dict[str, tuple]:
-    """Each workflow of the example's plan: whether it runs and which of its jobs run."""
-    done = run_ciconf("plan", EXAMPLE, *run, "--format", "json", cwd=ROOT)
+    """Each workflow of the example's plan (asked in-process): whether it runs and which of its
+    jobs run."""
+    done = ciconf_in_process("plan", EXAMPLE, *run, "--format", "json", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     return {
         flow["name"]: (flow["runs"], sorted(job["name"] for job in flow["jobs"] if job["runs"]))

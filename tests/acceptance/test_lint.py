@@ -10,13 +10,14 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT, all_profiles, cli_env, run_ciconf
+from tests.conftest import FIXTURES, ROOT, all_profiles, ciconf_in_process, cli_env, run_ciconf
 
 LINT = FIXTURES / "lint"
 
 
 def lint(*args: str, cwd=LINT) -> subprocess.CompletedProcess:
-    return run_ciconf("lint", *args, cwd=cwd)
+    """`ciconf lint ARGS`, asked in-process: the findings and the exit code are the point."""
+    return ciconf_in_process("lint", *args, cwd=cwd)
 
 
 def rules_in(stdout: str) -> list[str]:
@@ -31,7 +32,7 @@ def test_clean_config_with_matrix_names_approval_orb_jobs_and_status_requires_ha
 def test_every_profile_and_the_config_it_renders_are_clean(tmp_path):
     configs = []
     for profile in all_profiles():
-        rendered = run_ciconf("render", profile, "--stdout", cwd=ROOT)
+        rendered = ciconf_in_process("render", profile, "--stdout", cwd=ROOT)
         assert rendered.returncode == 0, rendered.stderr
         configs.append(tmp_path / f"{profile.stem}.config.yml")
         configs[-1].write_text(rendered.stdout)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tests.conftest import FIXTURES, run_ciconf
+from tests.conftest import FIXTURES, ciconf_in_process, run_ciconf
 
 LINT = FIXTURES / "lint"
 
 
 def lint(*args: str):
-    return run_ciconf("lint", *args, cwd=LINT)
+    return ciconf_in_process("lint", *args, cwd=LINT)  # the findings are the point
 
 
 def located(stdout: str) -> list[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """What `ciconf lint` prints is bounded and inert: findings capped per rule, control characters
-escaped, long names cut. A config comes from anyone's pull request."""
+escaped, long names cut. A config comes from anyone's pull request. (Asked in-process,
+conftest.ciconf_in_process: what ciconf prints is the point.)"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import re
 
 from ciconf.lint.findings import CAP
-from tests.conftest import run_ciconf
+from tests.conftest import ciconf_in_process
 
 LINE = re.compile(r"config\.yml:\d+:\d+: (CC\d{3}) \S")
 
@@ -36,8 +37,10 @@ def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_p
         '          name: "b\\r\\n x.yml:1:1: CC000 forged"\n'
         '          requires: ["\\n x.yml:1:1: CC000 forged\\u202e"]\n',
     )
-    text = run_ciconf("lint", config.name, cwd=tmp_path)
-    as_json = json.loads(run_ciconf("lint", "--format", "json", config.name, cwd=tmp_path).stdout)
+    text = ciconf_in_process("lint", config.name, cwd=tmp_path)
+    as_json = json.loads(
+        ciconf_in_process("lint", "--format", "json", config.name, cwd=tmp_path).stdout
+    )
     assert text.returncode == 1
     lines = text.stdout.splitlines()
     assert len(lines) == len(as_json) == 2  # CC101 and CC102: exactly one line per finding
@@ -53,7 +56,7 @@ def test_a_forged_finding_line_in_a_job_name_stays_inside_one_escaped_line(tmp_p
 
 def test_findings_are_capped_per_rule_with_one_summary_line(tmp_path):
     config = write(tmp_path, undefined_jobs(CAP + 70))
-    result = run_ciconf("lint", config.name, cwd=tmp_path)
+    result = ciconf_in_process("lint", config.name, cwd=tmp_path)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert len(lines) == CAP + 1
@@ -67,7 +70,9 @@ def test_findings_are_capped_per_rule_with_one_summary_line(tmp_path):
 
 def test_json_summary_carries_the_omitted_count(tmp_path):
     config = write(tmp_path, undefined_jobs(CAP + 3))
-    findings = json.loads(run_ciconf("lint", "--format", "json", config.name, cwd=tmp_path).stdout)
+    findings = json.loads(
+        ciconf_in_process("lint", "--format", "json", config.name, cwd=tmp_path).stdout
+    )
     assert len(findings) == CAP + 1
     assert [finding.get("omitted") for finding in findings] == [None] * CAP + [3]
     assert set(findings[-1]) == {"path", "line", "column", "rule", "message", "omitted"}
@@ -76,7 +81,7 @@ def test_json_summary_carries_the_omitted_count(tmp_path):
 
 def test_no_summary_when_exactly_the_cap(tmp_path):
     config = write(tmp_path, undefined_jobs(CAP))
-    lines = run_ciconf("lint", config.name, cwd=tmp_path).stdout.splitlines()
+    lines = ciconf_in_process("lint", config.name, cwd=tmp_path).stdout.splitlines()
     assert len(lines) == CAP and "more CC102" not in lines[-1]
 
 
@@ -85,7 +90,7 @@ def test_huge_names_are_cut_before_they_are_quoted(tmp_path):
     config = write(
         tmp_path, f"version: 2.1\nworkflows:\n  w:\n    jobs:\n      - {name}\n      - b{name}\n"
     )
-    result = run_ciconf("lint", config.name, cwd=tmp_path)
+    result = ciconf_in_process("lint", config.name, cwd=tmp_path)
     assert result.returncode == 1
     assert 0 < len(result.stdout) < 2000
     assert "'nnnnnnnnnn" in result.stdout and "...'" in result.stdout
@@ -97,7 +102,9 @@ def test_schema_findings_stop_after_the_cap_on_a_huge_invalid_config(tmp_path):
         for number in range(400)
     )
     config = write(tmp_path, "version: 2.1\njobs:\n" + jobs)
-    findings = json.loads(run_ciconf("lint", "--format", "json", config.name, cwd=tmp_path).stdout)
+    findings = json.loads(
+        ciconf_in_process("lint", "--format", "json", config.name, cwd=tmp_path).stdout
+    )
     schema = [finding for finding in findings if finding["rule"] == "CC001"]
     assert len(schema) == CAP + 1
     assert schema[-1]["stopped"] is True and schema[-1]["omitted"] >= 1

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROFILES, cli_env, run_ciconf
+from conftest import PROFILES, ciconf_in_process, cli_env, run_ciconf
 
 from ciconf import fsutil
 
@@ -24,7 +24,8 @@ TIMEOUT = 30
 @pytest.fixture
 def project(tmp_path):
     (tmp_path / "ciconf.yaml").write_bytes((PROFILES / "ci-cd-example.yaml").read_bytes())
-    assert run_ciconf("render", cwd=tmp_path).returncode == 0
+    # the committed config and stacks every test starts from (in this process: it is set-up)
+    assert ciconf_in_process("render", cwd=tmp_path).returncode == 0
     os.mkfifo(tmp_path / "fifo.yaml")
     (tmp_path / "folder.yaml").mkdir()
     return tmp_path

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from cfn_helpers import load_template, render
-from conftest import FIXTURES, PROFILES, run_ciconf
+from conftest import FIXTURES, PROFILES, ciconf_in_process, run_ciconf
 
 from ciconf.plan.run import PlanRequest, build_plan
 from ciconf.profile.trust import regex_globs
@@ -233,7 +233,7 @@ def _delivers(profile: Path, kind: str, name: str) -> dict[str, bool]:
 
 def _plan_says(profile: Path, option: str, name: str, why: str) -> None:
     """`ciconf plan` for that push prints the trust note under the delivery."""
-    done = run_ciconf("plan", profile, option, name, cwd=profile.parent)
+    done = ciconf_in_process("plan", profile, option, name, cwd=profile.parent)
     assert done.returncode == 0, done.stderr
     assert f"    deploy role trusts more than the filters: {why}" in done.stdout.splitlines()
 

@@ -17,6 +17,7 @@ from cfn_helpers import (
     render,
     stack_profiles,
 )
+from conftest import once_per_run
 
 from ciconf.profile.derive import plan as derive_plan
 from ciconf.profile.load import load_profile_document
@@ -73,8 +74,14 @@ def test_cfn_lint_reports_nothing(stacks):
     assert done.returncode == 0 and not done.stdout.strip(), done.stdout + done.stderr
 
 
-def _checkov(directory: Path) -> list[tuple[str, str, str]]:
-    """(file name, resource, check id) of every failed checkov check over `directory`."""
+# checkov starts in ~5 s and then takes well under a second per stack: it runs once, over the
+# stacks as generated and the same stacks with their skips removed, each set in a folder of its own
+WITH_SKIPS, WITHOUT_SKIPS = "with-skips", "without-skips"
+
+
+def _failed_checks(directory: Path) -> list[tuple[Path, str, str]]:
+    """(file as checkov names it, resource, check id) of every failed checkov check over
+    `directory` and its folders."""
     done = subprocess.run(
         [
             _tool("checkov"),
@@ -95,32 +102,70 @@ def _checkov(directory: Path) -> list[tuple[str, str, str]]:
     reports = reports if isinstance(reports, list) else [reports]
     assert sum(report.get("summary", {}).get("parsing_errors", 0) for report in reports) == 0
     return [
-        (Path(check["file_path"]).name, check["resource"].split(".", 1)[1], check["check_id"])
+        (Path(check["file_path"]), check["resource"].split(".", 1)[1], check["check_id"])
         for report in reports
         for check in report.get("results", {}).get("failed_checks", [])
     ]
 
 
-def test_checkov_reports_no_failed_checks(stacks):
-    assert _checkov(stacks) == []
+def _checkov(directory: Path) -> list[tuple[str, str, str]]:
+    """(file name, resource, check id) of every failed checkov check over `directory`."""
+    return [(path.name, resource, check) for path, resource, check in _failed_checks(directory)]
 
 
-def test_every_checkov_skip_hides_a_real_failure(tmp_path):
-    # The same stacks with every skip removed: each skipped check must then fail on its resource,
-    # or the skip hides nothing and goes.
-    skipped = set()
+def _checkov_by_folder(directory: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """_checkov's findings over WITH_SKIPS and WITHOUT_SKIPS in `directory`, by folder."""
+    failed: dict[str, list[tuple[str, str, str]]] = {WITH_SKIPS: [], WITHOUT_SKIPS: []}
+    for path, resource, check in _failed_checks(directory):
+        failed[path.parts[-2]].append((path.name, resource, check))
+    return failed
+
+
+def _write_without_skips(directory: Path) -> list[tuple[str, str, dict]]:
+    """Every stack with its checkov skips removed, as JSON in `directory`; (file name, resource,
+    skip) of each skip removed."""
+    directory.mkdir()
+    skips = []
     for name, text in every_stack().items():
         template = long_form(load_template(text))
         for logical, resource in template["Resources"].items():
             checks = resource.get("Metadata", {}).pop("checkov", {}).get("skip", [])
-            for check in checks:
-                assert len(check["comment"]) > 40, (name, logical, check)  # a reason, not a shrug
-                skipped.add((name.replace(".yaml", ".json"), logical, check["id"]))
+            skips += [(name.replace(".yaml", ".json"), logical, check) for check in checks]
             if not resource.get("Metadata", True):
                 del resource["Metadata"]
-        (tmp_path / name.replace(".yaml", ".json")).write_text(json.dumps(template))
+        (directory / name.replace(".yaml", ".json")).write_text(json.dumps(template))
+    return skips
+
+
+@pytest.fixture(scope="module")
+def checkov(stacks, tmp_path_factory) -> tuple[dict[str, list[tuple[str, str, str]]], list]:
+    """checkov's failures per folder, and the skips removed from the stacks of WITHOUT_SKIPS."""
+
+    def run() -> tuple[dict[str, list[tuple[str, str, str]]], list]:
+        root = tmp_path_factory.mktemp("checkov")
+        shutil.copytree(stacks, root / WITH_SKIPS)
+        skips = _write_without_skips(root / WITHOUT_SKIPS)
+        return _checkov_by_folder(root), skips
+
+    failed, skips = once_per_run(tmp_path_factory, "checkov-stacks", run)
+    return {folder: [tuple(check) for check in checks] for folder, checks in failed.items()}, skips
+
+
+def test_checkov_reports_no_failed_checks(checkov):
+    failed, _ = checkov
+    assert failed[WITH_SKIPS] == []
+
+
+def test_every_checkov_skip_hides_a_real_failure(checkov):
+    # The same stacks with every skip removed: each skipped check must then fail on its resource,
+    # or the skip hides nothing and goes.
+    found, skips = checkov
+    skipped = set()
+    for name, logical, check in skips:
+        assert len(check["comment"]) > 40, (name, logical, check)  # a reason, not a shrug
+        skipped.add((name, logical, check["id"]))
     assert len(skipped) > 10
-    failed = set(_checkov(tmp_path))
+    failed = set(found[WITHOUT_SKIPS])
     assert skipped - failed == set(), "these skips hide no failure"
     # nothing else fails once the skips are gone
     assert {(check, resource) for _, resource, check in failed} <= {(c, r) for _, r, c in skipped}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT, every_valid_profile, run_ciconf
+from conftest import ROOT, ciconf_in_process, every_valid_profile
 
 
 def test_check_jsonschema_accepts_every_rendered_profile(tmp_path):
@@ -14,7 +14,8 @@ def test_check_jsonschema_accepts_every_rendered_profile(tmp_path):
         output = tmp_path / f"{profile.stem}.yml"
         # stacks go to tmp_path too: a render writes them next to the config, never into the
         # checkout
-        result = run_ciconf(
+        # (in this process: the test is about the config ciconf writes, not about a process)
+        result = ciconf_in_process(
             "render", profile, "-o", output, "--stacks-dir", tmp_path / "stacks", cwd=ROOT
         )
         assert result.returncode == 0, result.stderr

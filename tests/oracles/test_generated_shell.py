@@ -62,6 +62,32 @@ def write_scripts(directory: Path, steps: list[tuple[str, str]], prefix: str) ->
     return scripts
 
 
+def unique_scripts(
+    directory: Path, steps: dict[str, list[tuple[str, str]]]
+) -> dict[Path, list[str]]:
+    """One script per distinct command (most commands recur in many profiles and jobs, and
+    shellcheck's findings depend only on the text), each with the places that use it."""
+    places: dict[str, list[str]] = {}
+    for profile, profile_steps in steps.items():
+        for number, (name, command) in enumerate(profile_steps):
+            places.setdefault(command, []).append(f"{profile} step {number} {name!r}")
+    scripts = write_scripts(directory, [("", command) for command in places], "command")
+    return dict(zip(scripts, places.values(), strict=True))
+
+
+def assert_shellcheck_clean(scripts: dict[Path, list[str]], *options: str) -> None:
+    """shellcheck over every script in one process; a finding names its script, and the failure
+    message says which profile steps that script is."""
+    result = shellcheck(list(scripts), *options)
+    named = [
+        f"{script.name}: {', '.join(uses)}"
+        for script, uses in scripts.items()
+        if script.name in result.stdout
+    ]
+    report = "\n".join([result.stdout, result.stderr, "where:", *named])
+    assert result.returncode == 0 and result.stdout == "", report
+
+
 def shellcheck(scripts: list[Path], *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["shellcheck", "-s", "bash", "-f", "gcc", *options, *map(str, scripts)],
@@ -162,26 +188,23 @@ def test_every_mode_and_option_is_covered(every_step):
 
 
 def test_every_run_command_passes_shellcheck(every_step, tmp_path):
-    scripts = []
-    for profile, steps in every_step.items():
-        scripts += write_scripts(tmp_path, steps, profile.removesuffix(".yaml"))
+    scripts = unique_scripts(tmp_path, every_step)
     assert len(scripts) > 20
-    result = shellcheck(scripts)
-    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    assert sum(map(len, scripts.values())) == sum(map(len, every_step.values()))
+    assert_shellcheck_clean(scripts)
 
 
 def test_commands_ciconf_writes_pass_the_optional_checks_too(every_step, tmp_path):
-    scripts = []
     written = {profile.name: profile_written_commands(profile) for profile in every_valid_profile()}
-    for profile, steps in every_step.items():
-        own = [
+    own = {
+        profile: [
             step
             for step in steps
             if step[0] not in PROFILE_WRITTEN_STEPS and step[1] not in written[profile]
         ]
-        scripts += write_scripts(tmp_path, own, profile.removesuffix(".yaml"))
-    result = shellcheck(scripts, "-o", STRICT_CHECKS)
-    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+        for profile, steps in every_step.items()
+    }
+    assert_shellcheck_clean(unique_scripts(tmp_path, own), "-o", STRICT_CHECKS)
 
 
 def test_shellcheck_does_report_a_bad_script(tmp_path):
