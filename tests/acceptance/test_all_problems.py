@@ -47,7 +47,8 @@ def test_every_problem_is_listed_in_file_order(tmp_path):
         "resource_class, remote_docker, machine, working_directory, auth, aws_auth, cache, caches, "
         "install, wait_for, setup, "
         "command, artifacts, test_results, parallelism, split, matrix, steps, step_names, "
-        "gates_delivery, context, requires, merge_test, branches, ignore_branches); did you mean 'image'?",
+        "gates_delivery, context, requires, merge_test, branches, ignore_branches); "
+        "did you mean 'image'?",
         "profile.yaml:6:14: test.wait_for[0].port: got a string ('3306'); write the "
         "number without quotes (expected a whole number)",
         "profile.yaml:6:31: test.wait_for[0].timeout: got a string ('60s') (expected a "
