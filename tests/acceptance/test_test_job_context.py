@@ -8,12 +8,11 @@ the job: https://circleci.com/docs/contexts/ ("add the context key to the workfl
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 import yaml
-from conftest import run_ciconf
 
+from acceptance.test_adopt_import import imported_repo
 from ciconf.circleci.render import render_config
 from ciconf.errors import InputError
 from ciconf.lint.runner import lint_text
@@ -72,28 +71,27 @@ def test_a_bad_context_is_refused_where_it_is_written(value, field):
     assert raised.value.line == 6 and field in str(raised.value)
 
 
+CONTEXT_CONFIG = """\
+version: 2.1
+parameters:
+  ctx: {type: string, default: org-docker}
+jobs:
+  test:
+    docker: [{image: cimg/python:3.12}]
+    steps: [checkout, {run: pytest}]
+workflows:
+  main:
+    jobs:
+      - test: {context: [CONTEXT]}
+"""
+
+
 def test_import_maps_a_test_job_with_a_context(tmp_path):
-    config = textwrap.dedent(
-        """\
-        version: 2.1
-        jobs:
-          test:
-            docker: [{image: cimg/python:3.12}]
-            steps: [checkout, {run: pytest}]
-        workflows:
-          main:
-            jobs:
-              - test: {context: [org-docker]}
-        """
-    )
-    circleci = tmp_path / ".circleci"
-    circleci.mkdir()
-    (circleci / "config.yml").write_text(config)
-    done = run_ciconf("import", "--format", "json", "--report", "report.json", cwd=tmp_path)
+    done, repo = imported_repo(tmp_path, CONTEXT_CONFIG.replace("CONTEXT", "org-docker"))
     assert done.returncode == 0, done.stderr + done.stdout
-    report = json.loads((tmp_path / "report.json").read_text())
+    report = json.loads((repo / "report.json").read_text())
     assert report["proof"]["same"], report["proof"]
-    profile = yaml.safe_load((tmp_path / "ciconf.yaml").read_text())
+    profile = yaml.safe_load((repo / "ciconf.yaml").read_text())
     assert profile["test"]["context"] == ["org-docker"]
     assert "jobs" not in profile  # a test job of the profile, not a job kept verbatim
 
@@ -101,26 +99,9 @@ def test_import_maps_a_test_job_with_a_context(tmp_path):
 def test_import_refuses_a_context_it_cannot_name_instead_of_dropping_it(tmp_path):
     # a context read from a pipeline parameter is no name a profile can hold: the import stops
     # (exit 2, nothing written) rather than write a job that runs without its secrets
-    config = textwrap.dedent(
-        """\
-        version: 2.1
-        parameters:
-          ctx: {type: string, default: org-docker}
-        jobs:
-          test:
-            docker: [{image: cimg/python:3.12}]
-            steps: [checkout, {run: pytest}]
-        workflows:
-          main:
-            jobs:
-              - test: {context: [<< pipeline.parameters.ctx >>]}
-        """
-    )
-    circleci = tmp_path / ".circleci"
-    circleci.mkdir()
-    (circleci / "config.yml").write_text(config)
-    done = run_ciconf("import", cwd=tmp_path)
+    config = CONTEXT_CONFIG.replace("CONTEXT", "<< pipeline.parameters.ctx >>")
+    done, repo = imported_repo(tmp_path, config)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "context" in done.stderr and "pipeline.parameters.ctx" in done.stderr
     assert "Traceback" not in done.stderr
-    assert sorted(path.name for path in tmp_path.iterdir()) == [".circleci"]
+    assert sorted(path.name for path in repo.iterdir()) == [".circleci"]

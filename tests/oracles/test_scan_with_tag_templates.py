@@ -14,7 +14,11 @@ from jobsim import JobRun, aws_cli
 
 from oracles.test_delivery_harness import REPOSITORIES, SHA_A, STG, Delivery, fresh_delivery, ok
 from oracles.test_image_tags_harness import TAGS, _profile
-from oracles.test_scan_before_push import SCAN, step_names
+from oracles.test_scan_before_push import (  # noqa: F401 - server: the registry fixture
+    SCAN,
+    server,
+    step_names,
+)
 
 needs_cli = pytest.mark.skipif(aws_cli() is None, reason="the AWS CLI of the test extra")
 
@@ -26,16 +30,8 @@ def scanning_tagged_profile() -> dict:
     return profile
 
 
-@pytest.fixture(scope="module")
-def server():
-    from oracles.ecr_standin import EcrServer
-
-    with EcrServer() as running:
-        yield running
-
-
 @pytest.fixture
-def delivery(server, tmp_path):
+def delivery(server, tmp_path):  # noqa: F811 - the imported fixture
     return fresh_delivery(server, tmp_path, scanning_tagged_profile())
 
 
