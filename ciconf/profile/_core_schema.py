@@ -7,7 +7,7 @@ tests/acceptance/test_prebuilt_schema.py rewrites it with CICONF_UPDATE_GOLDEN=1
 # fmt: off
 VERSIONS = 'python 3.11 pydantic 2.14.4 pydantic-core 2.50.5'
 SOURCES = ('__init__.py', 'errors.py', 'profile/__init__.py', 'profile/conditions.py', 'profile/environment.py', 'profile/grammar.py', 'profile/jobvars.py', 'profile/machine_images.py', 'profile/models.py', 'profile/refs.py', 'profile/regions.py', 'profile/runvalues.py', 'profile/tagrules.py', 'profile/trust.py')
-DIGEST = '4bb2b7a39010af72dec01230c9f170183d239cfec8d16e512a866b4b57e5e2f2'
+DIGEST = 'e6fc907e44c8de0598a427a034920c74ba529590781bb8bc782f6ecd2c1ddbce'
 MODELS = ('ciconf.profile.models:Profile', 'ciconf.profile.environment:Deployment', 'ciconf.profile.environment:Network', 'ciconf.profile.models:AccountImage', 'ciconf.profile.models:Approval', 'ciconf.profile.models:DeliverySteps', 'ciconf.profile.models:ImageTags', 'ciconf.profile.models:StepNames', 'ciconf.profile.models:TestSteps')
 ADDRESSES = (
     ('ciconf.profile.models:Profile._workflow_is_sound',),

@@ -1215,8 +1215,47 @@ class JobInvocation(Model):
     )
 
 
+def _null(*keys: str) -> JsonDict:
+    return {key: {"type": "null"} for key in keys}
+
+
+# the executor keys an orb job or an orb executor brings itself (CustomJob._steps_or_orb)
+_OWN_EXECUTOR: JsonDict = {
+    **_null("image", "machine", "auth", "aws_auth"),
+    "services": {"maxItems": 0},
+}
+_GIVEN: JsonDict = {"not": {"type": "null"}}
+# what CustomJob's validators require, for editors: an orb job (orb_job) brings its executor and
+# steps and takes its orb's `parameters`; any other job has steps, one executor, and declares its
+# own parameters under job_parameters
+_STEPS_OR_ORB: JsonDict = {
+    "if": {"required": ["orb_job"], "properties": {"orb_job": {"type": "string"}}},
+    "then": {
+        "properties": {
+            **_OWN_EXECUTOR,
+            **_null("executor"),
+            "steps": {"maxItems": 0},
+            "job_parameters": {"maxProperties": 0},
+            "invocations": {"maxItems": 0},
+        }
+    },
+    "else": {
+        "required": ["steps"],
+        "properties": {"steps": {"minItems": 1}, "parameters": {"maxProperties": 0}},
+        "anyOf": [
+            {"required": [key], "properties": {key: _GIVEN}}
+            for key in ("image", "machine", "executor")
+        ],
+        "if": {"required": ["executor"], "properties": {"executor": _GIVEN}},
+        "then": {"properties": _OWN_EXECUTOR},
+    },
+}
+
+
 class CustomJob(Executor):
     """A job of your own (deploy notifications, smoke tests, terraform plan...), placed in the workflow."""  # noqa: E501 - pydantic makes this docstring the schema's description
+
+    model_config = ConfigDict(json_schema_extra=_STEPS_OR_ORB)
 
     steps: list[Step] = Field(
         default_factory=list, description="The job's steps (add checkout yourself)"

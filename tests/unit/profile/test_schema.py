@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -112,3 +113,38 @@ def test_a_delivery_only_service_is_accepted_by_both():
     assert (schema_accepts(document), loader_accepts(document)) == (True, True)
     document["accounts"] = []
     assert (schema_accepts(document), loader_accepts(document)) == (False, False)
+
+
+ORB = {"orbs": {"slack": "circleci/slack@4.12.5"}}
+STEPS = ["checkout", {"run": "make smoke"}]
+
+
+@pytest.mark.parametrize(
+    ("job", "accepted"),
+    [
+        ({"orb_job": "slack/notify"}, True),
+        ({"orb_job": "slack/notify", "parameters": {"event": "fail"}}, True),
+        ({"orb_job": "slack/notify", "steps": STEPS}, False),
+        ({"orb_job": "slack/notify", "image": "cimg/base:2024.01"}, False),
+        ({"orb_job": "slack/notify", "executor": "slack/default"}, False),
+        ({"orb_job": "slack/notify", "job_parameters": {"x": {"type": "string"}}}, False),
+        ({"orb_job": "slack/notify", "invocations": [{"name": "a"}]}, False),
+        ({"image": "cimg/base:2024.01", "steps": STEPS}, True),
+        ({"machine": {"image": "ubuntu-2204:current"}, "steps": STEPS}, True),
+        ({"executor": "slack/default", "steps": STEPS}, True),
+        ({"executor": "slack/default", "image": "cimg/base:2024.01", "steps": STEPS}, False),
+        ({"image": "cimg/base:2024.01"}, False),  # no steps
+        ({"image": "cimg/base:2024.01", "steps": []}, False),
+        ({"steps": STEPS}, False),  # no executor
+        ({"image": "cimg/base:2024.01", "steps": STEPS, "parameters": {"a": 1}}, False),
+    ],
+)
+def test_custom_jobs_steps_or_orb_alike_in_the_schema_and_the_loader(job, accepted):
+    # editors refuse what the loader refuses (CustomJob._steps_or_orb, _invocable)
+    document = {
+        "project": "prop",
+        "test": {"image": "cimg/base:2024.01", "command": "make"},
+        **ORB,
+        "jobs": {"smoke": job},
+    }
+    assert (schema_accepts(document), loader_accepts(document)) == (accepted, accepted), job
