@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ciconf.profile.conditions import not_scheduled, scheduled_only
 from ciconf.profile.derive import AccountPlan, Plan
-from ciconf.profile.models import CustomJob, Profile, WorkflowNode, merge_job_name
+from ciconf.profile.models import CustomJob, Profile, TestJob, WorkflowNode, merge_job_name
 from ciconf.profile.refs import EVERY_NAME, Refs, job_refs
 
 
@@ -77,8 +77,9 @@ def _job_entry(
             options["matrix"] = matrix
         if node.requires:
             options["requires"] = [name for name, _ in node.requires]
-        if profile.test_jobs[node.name].context:
-            options["context"] = list(profile.test_jobs[node.name].context)
+        context = _context(None, profile.test_jobs[node.name])
+        if context:
+            options["context"] = context
         if filters:
             options["filters"] = filters
         return _entry(node.name, options)
@@ -133,11 +134,12 @@ def _extra_jobs(profile: Profile, names: list[str]) -> list:
     ]
 
 
-def _context(account: AccountPlan | None, custom: CustomJob | None) -> list[str]:
+def _context(account: AccountPlan | None, job: CustomJob | TestJob | None) -> list[str]:
+    """The contexts a workflow entry requests: a delivery's credentials', else the job's own."""
     if account is not None:
         return list(account.parts.contexts)
-    if custom is not None:
-        return list(custom.context)
+    if job is not None:
+        return list(job.context)
     return []
 
 
@@ -166,8 +168,9 @@ def _merge_entry(profile: Profile, name: str, matrix: dict | None) -> list:
             merge_job_name(required) if _merged(profile, required) else required
             for required in job.requires
         ]
-    if job.context:
-        options["context"] = list(job.context)
+    context = _context(None, job)
+    if context:
+        options["context"] = context
     options["filters"] = filters
     return [{merge_job_name(name): options}]
 

@@ -393,13 +393,10 @@ def build_bootstrap(
 ) -> dict:
     """`targets` promote from this account (they pull here); `source`: where it promotes from."""
     ids = repository_ids(delivery)
+    # the same for every repository of the account: derived once
+    moving, releases = mutable_tags(delivery, account), release_tag_patterns(delivery, account)
     resources: dict = {
-        ids[image.repository]: repository(
-            image.repository,
-            mutable_tags(delivery, account),
-            targets,
-            release_tag_patterns(delivery, account),
-        )
+        ids[image.repository]: repository(image.repository, moving, targets, releases)
         for image in delivery.images
     }
     role = account.parts.bootstrap
