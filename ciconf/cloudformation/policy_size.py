@@ -7,7 +7,8 @@ measures them with the other quotas before anything is written. Values:
   by default and at most 4,096 when raised (the bootstrap's header already warns above 2,048, so
   only 4,096 refuses here); IAM does not count whitespace.
 - ECR (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_SetRepositoryPolicy.html):
-  the repository policy text at most 10,240 characters.
+  the repository policy text at most 10,240 characters; a lifecycle policy at most 30,720
+  (https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html, not adjustable).
 - KMS (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html): a key policy
   at most 32,768 bytes.
 
@@ -28,6 +29,7 @@ MANAGED_CHARS = 6_144
 ROLE_INLINE_CHARS = 10_240
 TRUST_CHARS = 4_096
 ECR_POLICY_CHARS = 10_240
+ECR_LIFECYCLE_CHARS = 30_720
 KMS_POLICY_BYTES = 32_768
 # The longest value each pseudo parameter takes (partition aws-iso-b, region ap-southeast-2 ...).
 PSEUDO = {
@@ -108,9 +110,15 @@ def _measures(name: str, resource: dict, arns: dict[str, str]) -> Iterator[Measu
             MANAGED_CHARS,
             "characters",
         )
-    elif kind == "AWS::ECR::Repository" and "RepositoryPolicyText" in properties:
-        size = len(_json(properties["RepositoryPolicyText"], arns))
-        yield f"repository policy of {name} (ECR)", size, ECR_POLICY_CHARS, "characters"
+    elif kind == "AWS::ECR::Repository":
+        if "RepositoryPolicyText" in properties:
+            size = len(_json(properties["RepositoryPolicyText"], arns))
+            yield f"repository policy of {name} (ECR)", size, ECR_POLICY_CHARS, "characters"
+        # already JSON text: its characters as sent (a rule per release tag filter grows it)
+        lifecycle = (properties.get("LifecyclePolicy") or {}).get("LifecyclePolicyText")
+        if isinstance(lifecycle, str):
+            what = f"lifecycle policy of {name} (ECR)"
+            yield what, len(lifecycle), ECR_LIFECYCLE_CHARS, "characters"
     elif kind == "AWS::KMS::Key" and "KeyPolicy" in properties:
         size = len(_json(properties["KeyPolicy"], arns).encode("utf-8"))
         yield f"key policy of {name} (KMS)", size, KMS_POLICY_BYTES, "bytes"

@@ -73,6 +73,19 @@ def test_ecr_repository_policy_counts_its_json_text():
     ]
 
 
+def test_ecr_lifecycle_policy_over_30720_characters_is_named():
+    # https://docs.aws.amazon.com/AmazonECR/latest/userguide/service-quotas.html
+    def lifecycle(chars: int) -> dict:
+        return {"LifecyclePolicy": {"LifecyclePolicyText": "x" * chars}}
+
+    at = _template("AWS::ECR::Repository", lifecycle(30_720))
+    over = _template("AWS::ECR::Repository", lifecycle(30_721))
+    assert policy_size.breaches(at) == []
+    assert policy_size.breaches(over) == [
+        "lifecycle policy of Thing (ECR) of 30,721 characters (at most 30,720)"
+    ]
+
+
 def test_kms_key_policy_over_32768_bytes_is_named():
     over = _template("AWS::KMS::Key", {"KeyPolicy": _document(32_769)})
     assert policy_size.breaches(over) == [
